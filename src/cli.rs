@@ -1,0 +1,129 @@
+//! Flags (each also read from an IRSA_VERIFY_* variable) and the plan they make.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::identity::ExpectedRole;
+use crate::output::{Outputs, Sink};
+use crate::run::Plan;
+use crate::spec;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "irsa-verify",
+    version,
+    about = "Prove, from inside a pod, that its AWS identity can do exactly what it should and nothing more",
+    after_help = "Exit codes: 0 every check passed (skips allowed); 1 a check failed; 2 invalid input (nothing was sent); \
+3 could not verify (no failure, but at least one check could not be decided).\n\
+Standard AWS settings apply: AWS_REGION, AWS_ENDPOINT_URL, AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, ..."
+)]
+pub struct Cli {
+    /// S3 bucket: checks s3:ListBucket (allow) and s3:DeleteObject on a fresh random key (deny)
+    #[arg(long, env = "IRSA_VERIFY_BUCKET", value_name = "BUCKET")]
+    pub bucket: Option<String>,
+
+    /// DynamoDB table: checks dynamodb:DescribeTable (allow) and dynamodb:DeleteTable (deny; only sent when deletion protection is on)
+    #[arg(long, env = "IRSA_VERIFY_TABLE", value_name = "TABLE")]
+    pub table: Option<String>,
+
+    /// An existing object in --bucket: checks s3:GetObject (allow)
+    #[arg(long, env = "IRSA_VERIFY_OBJECT", value_name = "KEY")]
+    pub object: Option<String>,
+
+    /// The role the pod must run as (ARN or name); default: the spec's expect_role, else AWS_ROLE_ARN
+    #[arg(long, env = "IRSA_VERIFY_EXPECT_ROLE", value_name = "ROLE")]
+    pub expect_role: Option<String>,
+
+    /// Expectations as YAML or JSON, instead of --bucket/--table/--object
+    #[arg(long, env = "IRSA_VERIFY_SPEC", value_name = "FILE", conflicts_with_all = ["bucket", "table", "object"])]
+    pub spec: Option<PathBuf>,
+
+    /// Write a JUnit XML report ("-" for stdout; the human report then goes to stderr)
+    #[arg(long, env = "IRSA_VERIFY_JUNIT", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the results as JSON ("-" for stdout)
+    #[arg(long, env = "IRSA_VERIFY_JSON", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Bound on the whole run, in seconds
+    #[arg(long, env = "IRSA_VERIFY_TIMEOUT", value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// Let probes really delete when an allowed call cannot be made harmless (a named object, an unprotected table)
+    #[arg(long, env = "IRSA_VERIFY_ALLOW_DESTRUCTIVE")]
+    pub allow_destructive: bool,
+
+    /// How many checks run at once
+    #[arg(long, env = "IRSA_VERIFY_CONCURRENCY", value_name = "N", default_value = "8", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 3600.0) {
+        return Err(format!("{s}: give between 0 and 3600 seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Turns flags into a plan, reading the spec file; any error is invalid input.
+pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
+    let (mut checks, spec_role) = match &cli.spec {
+        Some(path) => {
+            let s = spec::load(path).map_err(|e| e.to_string())?;
+            (s.checks, s.expect_role)
+        }
+        None => (
+            spec::from_flags(
+                cli.bucket.as_deref(),
+                cli.table.as_deref(),
+                cli.object.as_deref(),
+            )
+            .map_err(|e| e.to_string())?,
+            None,
+        ),
+    };
+    let expected_role = match (
+        cli.expect_role,
+        spec_role,
+        std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty()),
+    ) {
+        (Some(r), _, _) => Some((
+            ExpectedRole::parse(&r).map_err(|m| format!("--expect-role: {m}"))?,
+            "--expect-role",
+        )),
+        (None, Some(r), _) => Some((
+            ExpectedRole::parse(&r).map_err(|m| format!("expect_role: {m}"))?,
+            "the spec's expect_role",
+        )),
+        (None, None, Some(r)) => Some((
+            ExpectedRole::parse(&r).map_err(|m| format!("AWS_ROLE_ARN: {m}"))?,
+            "AWS_ROLE_ARN",
+        )),
+        _ => None,
+    };
+    // sts:GetCallerIdentity in a spec is the identity check, which always runs.
+    let identity_name = checks
+        .iter()
+        .find(|c| c.action == crate::probe::identity_action())
+        .and_then(|c| c.name.clone());
+    checks.retain(|c| c.action != crate::probe::identity_action());
+
+    let sink = |flag, p: Option<PathBuf>| p.map(|p| Sink::parse(flag, &p)).transpose();
+    let outputs = Outputs::new(sink("--junit", cli.junit)?, sink("--json", cli.json)?)?;
+    let plan = Plan {
+        checks,
+        expected_role,
+        identity_name,
+        timeout: cli.timeout,
+        allow_destructive: cli.allow_destructive,
+        concurrency: usize::from(cli.concurrency),
+    };
+    Ok((plan, outputs))
+}

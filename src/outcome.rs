@@ -1,0 +1,409 @@
+//! What AWS answered, and what that answer tells about authorization.
+//!
+//! Three outcomes, never conflated: allowed, denied, or could not tell. Only an
+//! answer AWS gives after authorizing counts as allowed, and only AWS's own
+//! denial counts as denied; a 404, a timeout or a bad credential is "unknown".
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::Serialize;
+
+/// What a probe learned about the caller's permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed {
+    Allowed,
+    Denied,
+    /// Could not tell: the answer says nothing certain about authorization.
+    Unknown,
+    /// Deliberately not sent (it could change data, or identity is missing).
+    NotAttempted,
+}
+
+/// What came back from AWS (or why nothing did).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Answer {
+    Success {
+        status: u16,
+        detail: String,
+    },
+    ServiceError {
+        status: Option<u16>,
+        code: Option<String>,
+        message: Option<String>,
+    },
+    /// No usable AWS answer: timeout, connection failure, unparseable response.
+    Transport {
+        detail: String,
+    },
+    NotSent {
+        reason: String,
+    },
+}
+
+/// Error codes that are AWS's own authorization denial.
+const DENIAL_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+];
+
+/// An error AWS only returns after it has authorized the request: seeing it
+/// proves the action is allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorizedError {
+    pub code: &'static str,
+    /// When set, the message must contain one of these (case-insensitive).
+    pub message_has: &'static [&'static str],
+}
+
+impl AuthorizedError {
+    pub const fn code(code: &'static str) -> Self {
+        Self {
+            code,
+            message_has: &[],
+        }
+    }
+
+    fn matches(&self, code: &str, message: &str) -> bool {
+        if self.code != code {
+            return false;
+        }
+        let message = message.to_ascii_lowercase();
+        self.message_has.is_empty()
+            || self
+                .message_has
+                .iter()
+                .any(|m| message.contains(&m.to_ascii_lowercase()))
+    }
+}
+
+impl Answer {
+    pub fn success(status: u16, detail: impl Into<String>) -> Self {
+        Answer::Success {
+            status,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn not_sent(reason: impl Into<String>) -> Self {
+        Answer::NotSent {
+            reason: reason.into(),
+        }
+    }
+
+    /// Turns any SDK error into plain data.
+    pub fn from_sdk<E>(err: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match err {
+            SdkError::ServiceError(_) => Answer::ServiceError {
+                status: err.raw_response().map(|r| r.status().as_u16()),
+                code: err.code().map(str::to_owned),
+                message: err.message().map(str::to_owned),
+            },
+            SdkError::TimeoutError(_) => Answer::Transport {
+                detail: "timed out waiting for AWS".to_owned(),
+            },
+            _ => Answer::Transport {
+                detail: DisplayErrorContext(err).to_string(),
+            },
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Answer::ServiceError { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Answer::ServiceError { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// One line for humans: "403 AccessDenied: Access Denied".
+    pub fn summary(&self) -> String {
+        match self {
+            Answer::Success { status, detail } if detail.is_empty() => format!("{status} OK"),
+            Answer::Success { status, detail } => format!("{status} OK, {detail}"),
+            Answer::ServiceError {
+                status,
+                code,
+                message,
+            } => {
+                let mut s = status.map(|s| s.to_string()).unwrap_or_default();
+                for part in [code, message].into_iter().flatten() {
+                    if !s.is_empty() {
+                        s.push_str(if s.ends_with(|c: char| c.is_ascii_digit()) {
+                            " "
+                        } else {
+                            ": "
+                        });
+                    }
+                    s.push_str(part);
+                }
+                if s.is_empty() {
+                    "error with no code or message".to_owned()
+                } else {
+                    s
+                }
+            }
+            Answer::Transport { detail } => detail.clone(),
+            Answer::NotSent { reason } => reason.clone(),
+        }
+    }
+
+    /// True for AWS's own denial, including a 403 that carries no error body.
+    pub fn is_denial(&self) -> bool {
+        match self {
+            Answer::ServiceError {
+                status,
+                code: Some(code),
+                ..
+            } => {
+                DENIAL_CODES.contains(&code.as_str())
+                    || (*status == Some(403) && code == "Forbidden")
+            }
+            Answer::ServiceError {
+                status: Some(403),
+                code: None,
+                ..
+            } => true,
+            _ => false,
+        }
+    }
+}
+
+/// Reads an answer against the errors that prove authorization for one probe.
+pub fn classify(answer: &Answer, authorized: &[AuthorizedError]) -> Observed {
+    match answer {
+        Answer::Success { .. } => Observed::Allowed,
+        Answer::NotSent { .. } => Observed::NotAttempted,
+        Answer::Transport { .. } => Observed::Unknown,
+        Answer::ServiceError { code, message, .. } => {
+            if answer.is_denial() {
+                return Observed::Denied;
+            }
+            let (code, message) = (
+                code.as_deref().unwrap_or(""),
+                message.as_deref().unwrap_or(""),
+            );
+            if authorized.iter().any(|a| a.matches(code, message)) {
+                Observed::Allowed
+            } else {
+                Observed::Unknown
+            }
+        }
+    }
+}
+
+/// The principal a denial message names ("User: ARN is not authorized ...").
+pub fn denied_principal(message: &str) -> Option<&str> {
+    let rest = &message[message.find("User: ")? + "User: ".len()..];
+    let end = rest.find(" is not authorized").unwrap_or(rest.len());
+    let arn = rest[..end].trim();
+    arn.starts_with("arn:").then_some(arn)
+}
+
+/// Which policy type refused, as AWS's message says it (short label).
+pub fn denied_by(message: &str) -> Option<&'static str> {
+    const PATTERNS: &[(&str, &str)] = &[
+        (
+            "explicit deny in a service control policy",
+            "service control policy (explicit deny)",
+        ),
+        (
+            "explicit deny in a resource control policy",
+            "resource control policy (explicit deny)",
+        ),
+        (
+            "explicit deny in a permissions boundary",
+            "permissions boundary (explicit deny)",
+        ),
+        (
+            "no permissions boundary allows",
+            "permissions boundary (no allow)",
+        ),
+        (
+            "explicit deny in a session policy",
+            "session policy (explicit deny)",
+        ),
+        ("no session policy allows", "session policy (no allow)"),
+        (
+            "explicit deny in a vpc endpoint policy",
+            "VPC endpoint policy (explicit deny)",
+        ),
+        (
+            "no vpc endpoint policy allows",
+            "VPC endpoint policy (no allow)",
+        ),
+        (
+            "explicit deny in a resource-based policy",
+            "resource-based policy (explicit deny)",
+        ),
+        (
+            "no resource-based policy allows",
+            "resource-based policy (no allow)",
+        ),
+        (
+            "explicit deny in an identity-based policy",
+            "identity-based policy (explicit deny)",
+        ),
+        (
+            "no identity-based policy allows",
+            "no identity-based policy allows it",
+        ),
+    ];
+    let lower = message.to_ascii_lowercase();
+    PATTERNS
+        .iter()
+        .find(|(needle, _)| lower.contains(needle))
+        .map(|(_, label)| *label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(status: u16, code: Option<&str>, message: &str) -> Answer {
+        Answer::ServiceError {
+            status: Some(status),
+            code: code.map(str::to_owned),
+            message: Some(message.to_owned()),
+        }
+    }
+
+    #[test]
+    fn denial_family_is_denied() {
+        for code in DENIAL_CODES {
+            assert_eq!(
+                classify(&err(403, Some(code), "x"), &[]),
+                Observed::Denied,
+                "{code}"
+            );
+        }
+        assert_eq!(
+            classify(&err(403, None, ""), &[]),
+            Observed::Denied,
+            "body-less 403"
+        );
+    }
+
+    #[test]
+    fn other_403s_are_not_denials() {
+        for code in [
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "ExpiredToken",
+            "RequestTimeTooSkewed",
+            "InvalidClientTokenId",
+        ] {
+            assert_eq!(
+                classify(&err(403, Some(code), "x"), &[]),
+                Observed::Unknown,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_found_and_throttling_are_unknown_unless_the_probe_says_otherwise() {
+        for code in [
+            "NoSuchBucket",
+            "ResourceNotFoundException",
+            "ThrottlingException",
+            "SlowDown",
+            "NoSuchKey",
+        ] {
+            assert_eq!(
+                classify(&err(404, Some(code), "x"), &[]),
+                Observed::Unknown,
+                "{code}"
+            );
+        }
+        let after_authz = [AuthorizedError::code("NoSuchKey")];
+        assert_eq!(
+            classify(&err(404, Some("NoSuchKey"), "x"), &after_authz),
+            Observed::Allowed
+        );
+        assert_eq!(
+            classify(&err(404, Some("NoSuchBucket"), "x"), &after_authz),
+            Observed::Unknown
+        );
+    }
+
+    #[test]
+    fn message_constrained_authorized_errors() {
+        let protected = [AuthorizedError {
+            code: "ValidationException",
+            message_has: &["deletion protection", "DeletionProtectionEnabled"],
+        }];
+        let aws = "Resource cannot be deleted as it is currently protected against manual deletion. Disable deletion protection first.";
+        assert_eq!(
+            classify(&err(400, Some("ValidationException"), aws), &protected),
+            Observed::Allowed
+        );
+        assert_eq!(
+            classify(
+                &err(
+                    400,
+                    Some("ValidationException"),
+                    "1 validation error detected: Value null at 'tableName'"
+                ),
+                &protected
+            ),
+            Observed::Unknown
+        );
+    }
+
+    #[test]
+    fn transport_is_unknown_and_success_allowed() {
+        assert_eq!(
+            classify(
+                &Answer::Transport {
+                    detail: "refused".into()
+                },
+                &[]
+            ),
+            Observed::Unknown
+        );
+        assert_eq!(classify(&Answer::success(200, ""), &[]), Observed::Allowed);
+        assert_eq!(
+            classify(&Answer::not_sent("x"), &[]),
+            Observed::NotAttempted
+        );
+    }
+
+    #[test]
+    fn reads_principal_and_policy_type_from_denials() {
+        let m = "User: arn:aws:sts::111122223333:assumed-role/node/i-0abc is not authorized to perform: dynamodb:DeleteTable on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/t with an explicit deny in a service control policy";
+        assert_eq!(
+            denied_principal(m),
+            Some("arn:aws:sts::111122223333:assumed-role/node/i-0abc")
+        );
+        assert_eq!(denied_by(m), Some("service control policy (explicit deny)"));
+        assert_eq!(denied_principal("Access Denied"), None);
+        assert_eq!(
+            denied_by("... because no identity-based policy allows the s3:GetObject action"),
+            Some("no identity-based policy allows it")
+        );
+    }
+
+    #[test]
+    fn summaries_read_well() {
+        assert_eq!(
+            err(403, Some("AccessDenied"), "Access Denied").summary(),
+            "403 AccessDenied: Access Denied"
+        );
+        assert_eq!(Answer::success(200, "").summary(), "200 OK");
+    }
+}

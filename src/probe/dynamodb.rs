@@ -1,0 +1,304 @@
+//! DynamoDB probes. Item writes carry a condition no item can meet; DeleteTable
+//! is only sent to a table that deletion protection keeps.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
+
+use super::{random_token, Ctx, Probed, PROBE_PREFIX};
+use crate::outcome::{Answer, AuthorizedError, Observed};
+use crate::spec::{Check, KeyValue};
+
+const CONDITION_FAILED: &[AuthorizedError] =
+    &[AuthorizedError::code("ConditionalCheckFailedException")];
+/// What DynamoDB answers an authorized DeleteTable on a protected table. AWS
+/// and the emulator word it differently; both name deletion protection.
+const DELETION_PROTECTED: &[AuthorizedError] = &[AuthorizedError {
+    code: "ValidationException",
+    message_has: &[
+        "deletion protection",
+        "DeletionProtectionEnabled",
+        "protected against",
+    ],
+}];
+
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    pub status: String,
+    pub deletion_protection: bool,
+    pub key: Vec<(String, ScalarAttributeType)>,
+}
+
+fn table(check: &Check) -> &str {
+    check.table.as_deref().unwrap_or_default()
+}
+
+/// DescribeTable, once per table per run.
+async fn table_info<'a>(ctx: &'a Ctx, table: &str) -> &'a Result<TableInfo, Answer> {
+    static MISSING: std::sync::OnceLock<Result<TableInfo, Answer>> = std::sync::OnceLock::new();
+    let Some(cell) = ctx.tables.get(table) else {
+        return MISSING.get_or_init(|| Err(Answer::not_sent("internal: table not registered")));
+    };
+    cell.get_or_init(|| async {
+        let out = ctx
+            .dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| Answer::from_sdk(&e))?;
+        let t = out.table().ok_or_else(|| Answer::Transport {
+            detail: "DescribeTable returned no table".to_owned(),
+        })?;
+        let types: HashMap<&str, &ScalarAttributeType> = t
+            .attribute_definitions()
+            .iter()
+            .map(|d| (d.attribute_name(), d.attribute_type()))
+            .collect();
+        let key = t
+            .key_schema()
+            .iter()
+            .map(|k| {
+                let ty = types
+                    .get(k.attribute_name())
+                    .map(|t| (*t).clone())
+                    .unwrap_or(ScalarAttributeType::S);
+                (k.attribute_name().to_owned(), ty)
+            })
+            .collect();
+        Ok(TableInfo {
+            status: t
+                .table_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            deletion_protection: t.deletion_protection_enabled().unwrap_or(false),
+            key,
+        })
+    })
+    .await
+}
+
+pub async fn describe_table(ctx: &Ctx, check: &Check) -> Probed {
+    let table = table(check);
+    let answer = match table_info(ctx, table).await {
+        Ok(info) => Answer::success(
+            200,
+            format!(
+                "{}, deletion protection {}",
+                info.status,
+                if info.deletion_protection {
+                    "on"
+                } else {
+                    "off"
+                }
+            ),
+        ),
+        Err(a) => a.clone(),
+    };
+    Probed::new(answer, &[], format!("DescribeTable {table}"))
+}
+
+pub async fn list_tables(ctx: &Ctx, _check: &Check) -> Probed {
+    let answer = match ctx.dynamodb.list_tables().limit(1).send().await {
+        Ok(_) => Answer::success(200, ""),
+        Err(e) => Answer::from_sdk(&e),
+    };
+    Probed::new(answer, &[], "ListTables, limit 1")
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The key to use: the spec's, or a random one shaped by the key schema.
+async fn item_key(ctx: &Ctx, check: &Check) -> Result<(Item, String), Probed> {
+    if let Some(key) = check.item_key() {
+        let item = key
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    KeyValue::Int(n) => AttributeValue::N(n.to_string()),
+                    KeyValue::Float(f) => AttributeValue::N(f.to_string()),
+                    KeyValue::Str(s) => AttributeValue::S(s.clone()),
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        return Ok((item, "the spec's key".to_owned()));
+    }
+    match table_info(ctx, table(check)).await {
+        Ok(info) => {
+            let token = random_token();
+            let item = info
+                .key
+                .iter()
+                .map(|(name, ty)| {
+                    let v = match ty {
+                        ScalarAttributeType::N => AttributeValue::N(format!("9{}", u64::from_str_radix(&token[..15], 16).unwrap_or(7))),
+                        ScalarAttributeType::B => AttributeValue::B(Blob::new(format!("{PROBE_PREFIX}{token}"))),
+                        _ => AttributeValue::S(format!("{PROBE_PREFIX}{token}")),
+                    };
+                    (name.clone(), v)
+                })
+                .collect();
+            Ok((item, format!("a random key ({PROBE_PREFIX}{token})")))
+        }
+        Err(answer) => Err(Probed::unknown(
+            format!(
+                "could not build a key: DescribeTable answered {}; add `key:` with the table's primary key to the check",
+                answer.summary()
+            ),
+            "not sent",
+        )),
+    }
+}
+
+pub async fn get_item(ctx: &Ctx, check: &Check) -> Probed {
+    let table = table(check);
+    let (key, which) = match item_key(ctx, check).await {
+        Ok(k) => k,
+        Err(p) => return p,
+    };
+    let answer = match ctx
+        .dynamodb
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .send()
+        .await
+    {
+        Ok(out) => Answer::success(
+            200,
+            if out.item().is_some() {
+                "item found"
+            } else {
+                "no item with that key"
+            },
+        ),
+        Err(e) => Answer::from_sdk(&e),
+    };
+    Probed::new(answer, &[], format!("GetItem {table} with {which}"))
+}
+
+/// A condition no item meets: the attribute name is made up for this call.
+fn never_holds() -> (String, String, String) {
+    let attr = format!("irsa_verify_never_{}", random_token());
+    (
+        "attribute_exists(#never)".to_owned(),
+        "#never".to_owned(),
+        attr,
+    )
+}
+
+pub async fn put_item(ctx: &Ctx, check: &Check) -> Probed {
+    let table = table(check);
+    let (key, which) = match item_key(ctx, check).await {
+        Ok(k) => k,
+        Err(p) => return p,
+    };
+    let (cond, placeholder, attr) = never_holds();
+    let result = ctx
+        .dynamodb
+        .put_item()
+        .table_name(table)
+        .set_item(Some(key))
+        .condition_expression(&cond)
+        .expression_attribute_names(&placeholder, &attr)
+        .send()
+        .await;
+    conditional_item_write(
+        "PutItem",
+        table,
+        &which,
+        &attr,
+        result.map(|_| ()).map_err(|e| Answer::from_sdk(&e)),
+    )
+}
+
+pub async fn delete_item(ctx: &Ctx, check: &Check) -> Probed {
+    let table = table(check);
+    let (key, which) = match item_key(ctx, check).await {
+        Ok(k) => k,
+        Err(p) => return p,
+    };
+    let (cond, placeholder, attr) = never_holds();
+    let result = ctx
+        .dynamodb
+        .delete_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression(&cond)
+        .expression_attribute_names(&placeholder, &attr)
+        .send()
+        .await;
+    conditional_item_write(
+        "DeleteItem",
+        table,
+        &which,
+        &attr,
+        result.map(|_| ()).map_err(|e| Answer::from_sdk(&e)),
+    )
+}
+
+fn conditional_item_write(
+    verb: &str,
+    table: &str,
+    which: &str,
+    attr: &str,
+    result: Result<(), Answer>,
+) -> Probed {
+    let form = format!(
+        "{verb} {table} with {which} and ConditionExpression attribute_exists({attr}): no item has that attribute, so an allowed call fails the condition and writes nothing"
+    );
+    match result {
+        Ok(()) => Probed::new(Answer::success(200, "the conditional write was carried out"), &[], form)
+            .note(format!("UNEXPECTED: the endpoint ignored the condition and carried out the {verb}; please report this")),
+        Err(answer) => Probed::new(answer, CONDITION_FAILED, form),
+    }
+}
+
+pub async fn delete_table(ctx: &Ctx, check: &Check) -> Probed {
+    let table = table(check);
+    let send = || async {
+        match ctx.dynamodb.delete_table().table_name(table).send().await {
+            Ok(_) => Answer::success(200, "the table is being deleted"),
+            Err(e) => Answer::from_sdk(&e),
+        }
+    };
+    if ctx.allow_destructive {
+        let probed = Probed::new(
+            send().await,
+            DELETION_PROTECTED,
+            format!("DeleteTable {table}, unprotected (--allow-destructive)"),
+        );
+        return if matches!(probed.answer, Answer::Success { .. }) {
+            probed.note(format!("table {table} is being deleted"))
+        } else {
+            probed
+        };
+    }
+    match table_info(ctx, table).await {
+        Ok(info) if info.deletion_protection => {
+            let probed = Probed::new(
+                send().await,
+                DELETION_PROTECTED,
+                format!("DeleteTable {table}, which has deletion protection: an allowed call is refused with ValidationException and the table stays"),
+            );
+            if probed.observed == Observed::Allowed && matches!(probed.answer, Answer::Success { .. }) {
+                probed.note(format!("UNEXPECTED: {table} was protected but the endpoint started deleting it"))
+            } else {
+                probed
+            }
+        }
+        Ok(_) => Probed::skipped(format!(
+            "not attempted: {table} has no deletion protection, so an allowed DeleteTable would drop it. \
+             Enable deletion protection (aws dynamodb update-table --table-name {table} --deletion-protection-enabled) \
+             to make this probe harmless, or pass --allow-destructive to attempt the real delete"
+        )),
+        Err(answer) => Probed::skipped(format!(
+            "not attempted: could not learn whether {table} has deletion protection (DescribeTable answered {}), \
+             and without it an allowed DeleteTable would drop the table. Allow dynamodb:DescribeTable on the table, \
+             or pass --allow-destructive to attempt the real delete",
+            answer.summary()
+        )),
+    }
+}

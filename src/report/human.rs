@@ -1,0 +1,86 @@
+//! The report a person reads in the pod log.
+
+use std::fmt::Write;
+
+use super::observed_label;
+use crate::results::{CheckResult, RunReport};
+use crate::verdict::Status;
+
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    let id = &report.identity;
+    let _ = writeln!(
+        out,
+        "{} {}: the pod's AWS identity and permissions",
+        report.tool, report.version
+    );
+    let _ = writeln!(
+        out,
+        "  caller    {}",
+        id.caller_arn.as_deref().unwrap_or("(unknown: no identity)")
+    );
+    let _ = writeln!(
+        out,
+        "  account   {}",
+        id.account.as_deref().unwrap_or("(unknown)")
+    );
+    match (&id.expected_role, id.expected_from) {
+        (Some(r), Some(from)) => {
+            let _ = writeln!(out, "  expected  {} (from {from})", r.raw);
+        }
+        _ => {
+            let _ = writeln!(out, "  expected  (no expected role given)");
+        }
+    }
+    out.push('\n');
+    for r in &report.results {
+        line(&mut out, r);
+    }
+    let s = &report.summary;
+    let meaning = match report.exit_code {
+        0 => "every check passed",
+        1 => "at least one check failed",
+        _ => "could not verify everything",
+    };
+    let _ = writeln!(
+        out,
+        "\nresult: {} pass, {} fail, {} error, {} skip -> exit {} ({meaning}) in {} ms",
+        s.pass,
+        s.fail,
+        s.error,
+        s.skip,
+        report.exit_code,
+        report.duration.as_millis()
+    );
+    out
+}
+
+fn line(out: &mut String, r: &CheckResult) {
+    let outcome = match r.status {
+        Status::Skip => r.answer.summary(),
+        _ => format!("{}: {}", observed_label(r.observed), r.answer.summary()),
+    };
+    let name = r
+        .display_name
+        .as_ref()
+        .map(|n| format!(" \"{n}\""))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{:<5} {}{name} {} expect {} -> {outcome} [{} ms]",
+        r.status.label(),
+        r.action,
+        r.resource,
+        r.expect.as_str(),
+        r.duration.as_millis()
+    );
+    if let Some(by) = r.denied_by {
+        let _ = writeln!(out, "      denied by: {by}");
+    }
+    if r.status != Status::Skip {
+        let _ = writeln!(out, "      via {}", r.form);
+    }
+    for note in &r.notes {
+        let _ = writeln!(out, "      note: {note}");
+    }
+}

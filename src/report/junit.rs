@@ -1,0 +1,135 @@
+//! JUnit XML through junit-report, with its gaps closed: it writes CDATA
+//! without splitting `]]>`, and passes through characters XML 1.0 forbids.
+
+use junit_report::{ReportBuilder, TestCase, TestSuite};
+
+use super::observed_label;
+use crate::results::{CheckResult, RunReport};
+use crate::verdict::Status;
+
+pub fn render(report: &RunReport) -> Vec<u8> {
+    let mut suite = TestSuite::new(&xml_text(&suite_name(report)));
+    suite.set_timestamp(report.started_at);
+    for (i, r) in report.results.iter().enumerate() {
+        let mut tc = testcase(r);
+        let mut out = details(r);
+        if i == 0 {
+            out = format!("{}{out}", identity_details(report));
+        }
+        tc.set_system_out(&cdata(&out));
+        suite.add_testcase(tc);
+    }
+    let mut buf = Vec::new();
+    // Writing to a Vec only fails on a bug in the writer.
+    if let Err(e) = ReportBuilder::new()
+        .add_testsuite(suite)
+        .build()
+        .write_xml(&mut buf)
+    {
+        return format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<testsuites><!-- {} --></testsuites>\n",
+            xml_text(&e.to_string()).replace("--", "- -")
+        )
+        .into_bytes();
+    }
+    buf.push(b'\n');
+    buf
+}
+
+fn suite_name(report: &RunReport) -> String {
+    match report.identity.caller_arn.as_deref() {
+        Some(arn) => format!("irsa-verify {arn}"),
+        None => "irsa-verify".to_owned(),
+    }
+}
+
+fn testcase(r: &CheckResult) -> TestCase {
+    let name = xml_text(&r.name);
+    let time = time::Duration::try_from(r.duration).unwrap_or(time::Duration::ZERO);
+    let message = xml_text(&format!(
+        "expected {}, {}: {}",
+        r.expect.as_str(),
+        observed_label(r.observed),
+        r.answer.summary()
+    ));
+    let mut tc = match r.status {
+        Status::Pass => TestCase::success(&name, time),
+        Status::Fail => TestCase::failure(&name, time, "mismatch", &message),
+        Status::Error => TestCase::error(&name, time, "could-not-tell", &message),
+        Status::Skip => {
+            TestCase::skipped_with_cause(&name, "not-attempted", &xml_text(&r.answer.summary()))
+        }
+    };
+    tc.set_classname(&format!("irsa-verify.{}", r.service));
+    tc
+}
+
+fn details(r: &CheckResult) -> String {
+    let mut s = format!(
+        "action: {}\nresource: {}\nexpect: {}\nobserved: {}\nanswer: {}\nform: {}\n",
+        r.action,
+        r.resource,
+        r.expect.as_str(),
+        observed_label(r.observed),
+        r.answer.summary(),
+        r.form
+    );
+    if let Some(by) = r.denied_by {
+        s.push_str(&format!("denied by: {by}\n"));
+    }
+    for n in &r.notes {
+        s.push_str(&format!("note: {n}\n"));
+    }
+    s
+}
+
+fn identity_details(report: &RunReport) -> String {
+    let id = &report.identity;
+    let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
+    format!(
+        "caller: {}\naccount: {}\nuser id: {}\nexpected role: {}\nexpected from: {}\nAWS_ROLE_ARN: {}\nAWS_WEB_IDENTITY_TOKEN_FILE: {}\nAWS_REGION: {}\n",
+        or(&id.caller_arn),
+        or(&id.account),
+        or(&id.user_id),
+        id.expected_role.as_ref().map(|r| r.raw.clone()).unwrap_or_else(|| "(none)".to_owned()),
+        id.expected_from.unwrap_or("(none)"),
+        or(&id.env.aws_role_arn),
+        or(&id.env.aws_web_identity_token_file),
+        or(&id.env.aws_region),
+    )
+}
+
+/// Replaces characters XML 1.0 cannot carry at all (not even as references).
+pub fn xml_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Text for a CDATA section that junit-report writes verbatim: a `]]>` would
+/// end it early, so it is split across two sections, the standard way.
+pub fn cdata(s: &str) -> String {
+    xml_text(s).replace("]]>", "]]]]><![CDATA[>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_characters_are_replaced() {
+        assert_eq!(
+            xml_text("a\u{1}b\u{1b}[31m\tc\u{FFFF}"),
+            "a\u{FFFD}b\u{FFFD}[31m\tc\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn cdata_terminators_are_split() {
+        assert_eq!(cdata("x]]>y"), "x]]]]><![CDATA[>y");
+    }
+}

@@ -1,0 +1,129 @@
+"""Start moto's server on loopback with IAM enforcement patched for IRSA tests.
+
+moto 5.2.5 (pinned in requirements.txt) has two gaps that break IRSA tests:
+
+1. With enforcement on, the *unsigned* sts:AssumeRoleWithWebIdentity request
+   (the SDK sends it unsigned, as AWS expects) crashes with HTTP 500
+   (KeyError 'Authorization'). AWS authenticates that call by the token, not a
+   signature, so we let it through unauthenticated.
+2. DynamoDB authorizes every action against Resource "*", so a table-scoped
+   Allow never matches, and denials come back as XML 403 instead of the JSON
+   400 AccessDeniedException that DynamoDB sends. We authorize against the
+   table ARN and answer in DynamoDB's shape.
+
+Everything else is moto as shipped. The server exits when --parent-pid dies,
+so a test run that is killed leaves no emulator behind.
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+# Enforcement starts off so the harness can seed; it turns it on with
+# POST /moto-api/reset-auth (body "0").
+os.environ.setdefault("INITIAL_NO_AUTH_ACTION_COUNT", "inf")
+
+from moto.core import authorization  # noqa: E402
+from moto.core.exceptions import JsonRESTError  # noqa: E402
+from moto.dynamodb.responses import DynamoHandler  # noqa: E402
+
+UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+
+_original_authorize = authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authorize(self, iam_request_cls, resource="*"):
+    if "Authorization" not in self.headers:
+        try:
+            action = self._get_action()
+        except Exception:  # noqa: BLE001 - not an STS-style request
+            action = None
+        if action in UNSIGNED_STS_ACTIONS:
+            return None
+    return _original_authorize(self, iam_request_cls, resource)
+
+
+authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize
+
+
+class DynamoAccessDenied(JsonRESTError):
+    code = 400
+
+    def __init__(self, message):
+        super().__init__("com.amazonaws.dynamodb.v20120810#AccessDeniedException", message)
+
+
+def _dynamo_resource(self):
+    body = getattr(self, "body", None) or {}
+    table = body.get("TableName") if isinstance(body, dict) else None
+    if not table:
+        return "*"
+    if table.startswith("arn:"):
+        return table
+    return f"arn:{self.partition}:dynamodb:{self.region}:{self.current_account}:table/{table}"
+
+
+def _dynamo_authorize(self, resource="*"):
+    from moto.core.exceptions import AccessDeniedError
+
+    try:
+        authorization.ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(
+            self, resource
+        )
+    except AccessDeniedError as err:
+        # moto's message: "User: ARN is not authorized to perform: dynamodb:X".
+        # DynamoDB adds the resource and the reason, as AWS does.
+        message = json.loads(err.description)["message"] if err.description.startswith("{") else None
+        if message is None:
+            import re
+
+            m = re.search(r"<Message>(.*?)</Message>", err.description, re.S)
+            message = m.group(1) if m else "Access denied"
+        action = message.rsplit(" ", 1)[-1]
+        message = (
+            f"{message} on resource: {resource} because no identity-based policy "
+            f"allows the {action} action"
+        )
+        raise DynamoAccessDenied(message) from None
+
+
+DynamoHandler._determine_resource = _dynamo_resource
+DynamoHandler._authenticate_and_authorize_normal_action = _dynamo_authorize
+
+
+def _watch_parent(pid):
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            os._exit(0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--parent-pid", type=int)
+    args = parser.parse_args()
+    if args.parent_pid:
+        threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.start()
+    print(f"moto listening on http://{args.host}:{args.port}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
