@@ -151,6 +151,11 @@ async fn run_check(
     };
     let probed = other_principal(probed, caller);
     let status = judge(check.expect, probed.observed);
+    let probed = if status == Status::Fail {
+        with_fix(probed, check, &resource)
+    } else {
+        probed
+    };
     CheckResult::new(
         check.action,
         resource,
@@ -160,6 +165,22 @@ async fn run_check(
         probed,
         started.elapsed(),
     )
+}
+
+/// What a mismatch means and where to fix it.
+fn with_fix(probed: Probed, check: &Check, resource: &str) -> Probed {
+    let action = check.action.name;
+    match check.expect {
+        Expect::Deny => probed.note(format!(
+            "the role may {action} on {resource}: a policy attached to it grants this (look for wildcards such as {}:* or Resource \"*\"); \
+             remove the grant or add an explicit Deny",
+            check.action.service.as_str()
+        )),
+        Expect::Allow => probed.note(format!(
+            "the role may not {action} on {resource}: grant it in the role's policy (and check the resource ARN in the statement); \
+             the \"denied by\" line says which kind of policy refused when AWS tells"
+        )),
+    }
 }
 
 /// A denial that names someone other than the caller says nothing about the

@@ -151,19 +151,21 @@ async fn conditional_write(ctx: &Ctx, check: &Check, key: &str, op: Write) -> Pr
 }
 
 /// AWS requires s3:GetObject too for an ETag-conditional write, so a 403 may be
-/// GetObject's. A read of the same missing key settles it: NoSuchKey proves
-/// GetObject (and ListBucket) are allowed, so the denial is the write's own.
+/// GetObject's. A read of the same key settles it: an authorized answer (the
+/// byte, or NoSuchKey, which S3 gives only to a caller allowed GetObject and
+/// ListBucket) proves the denial is the write's own.
 async fn confirm_denial(ctx: &Ctx, bucket: &str, key: &str, op: Write, probed: Probed) -> Probed {
     let read = read_one_byte(ctx, bucket, key).await;
-    if read.code() == Some("NoSuchKey") {
+    if crate::outcome::classify(&read, READ_AUTHORIZED) == Observed::Allowed {
         return probed.note(format!(
-            "GetObject on the same key answered NoSuchKey: reads are allowed, so the denial is {}'s own",
+            "GetObject on the same key was authorized ({}), so the denial is {}'s own",
+            read.summary(),
             op.action()
         ));
     }
     Probed { observed: Observed::Unknown, ..probed }.note(format!(
-        "could not tell: an ETag-conditional write also needs s3:GetObject, and GetObject on the same missing key answered {} \
-         (a caller allowed s3:GetObject and s3:ListBucket gets 404 NoSuchKey), so the AccessDenied may be GetObject's rather than {}'s. \
+        "could not tell: an ETag-conditional write also needs s3:GetObject, and GetObject on the same key answered {} \
+         (a caller allowed s3:GetObject and s3:ListBucket gets the object or 404 NoSuchKey), so the AccessDenied may be GetObject's rather than {}'s. \
          Allow s3:GetObject and s3:ListBucket on {}/{PROBE_PREFIX}* to make this probe conclusive",
         read.summary(),
         op.action(),

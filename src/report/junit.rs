@@ -132,4 +132,102 @@ mod tests {
     fn cdata_terminators_are_split() {
         assert_eq!(cdata("x]]>y"), "x]]]]><![CDATA[>y");
     }
+
+    fn hostile_report(text: &str) -> RunReport {
+        use crate::identity::{Identity, PodEnv};
+        use crate::outcome::Answer;
+        use crate::probe::{lookup, Probed};
+        use crate::results::CheckResult;
+        use crate::verdict::Expect;
+        let answer = Answer::ServiceError {
+            status: Some(403),
+            code: Some("AccessDenied".into()),
+            message: Some(text.into()),
+        };
+        let probed = Probed::new(answer, &[], text).note(text);
+        let result = |status| {
+            CheckResult::new(
+                lookup("s3:ListBucket").unwrap(),
+                format!("arn:aws:s3:::{text}"),
+                Expect::Allow,
+                Some(text.into()),
+                status,
+                probed.clone(),
+                std::time::Duration::from_millis(3),
+            )
+        };
+        let identity = Identity {
+            caller_arn: Some(text.into()),
+            account: None,
+            user_id: None,
+            expected_role: None,
+            expected_from: None,
+            env: PodEnv {
+                aws_role_arn: Some(text.into()),
+                ..PodEnv::default()
+            },
+        };
+        RunReport::new(
+            time::OffsetDateTime::UNIX_EPOCH,
+            std::time::Duration::from_millis(9),
+            identity,
+            vec![
+                result(Status::Fail),
+                result(Status::Error),
+                result(Status::Skip),
+                result(Status::Pass),
+            ],
+        )
+    }
+
+    #[test]
+    fn any_text_gives_well_formed_xml_that_round_trips() {
+        let text = "a]]>b <&\"'> \u{0}\u{1b}[31mred\u{7} ]]]]> \u{FFFF} ok";
+        let xml = String::from_utf8(render(&hostile_report(text))).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let expected = xml_text(text);
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert!(failure.attribute("message").unwrap().contains(&expected));
+        assert_eq!(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("error"))
+                .count(),
+            1
+        );
+        assert_eq!(
+            doc.descendants()
+                .filter(|n| n.has_tag_name("skipped"))
+                .count(),
+            1
+        );
+        // CDATA split across sections still reads back as the original text.
+        let out: String = doc
+            .descendants()
+            .find(|n| n.has_tag_name("system-out"))
+            .unwrap()
+            .descendants()
+            .filter_map(|n| n.text())
+            .collect();
+        assert!(out.contains(&format!("caller: {expected}")), "{out}");
+        assert!(out.contains(&format!("note: {expected}")), "{out}");
+    }
+
+    #[test]
+    fn junit_report_alone_would_break_on_cdata_terminators() {
+        // The gap this module closes: unguarded, the document does not parse.
+        let mut tc = TestCase::success("x", time::Duration::ZERO);
+        tc.set_system_out("a]]>b");
+        let mut suite = TestSuite::new("s");
+        suite.add_testcase(tc);
+        let mut buf = Vec::new();
+        ReportBuilder::new()
+            .add_testsuite(suite)
+            .build()
+            .write_xml(&mut buf)
+            .unwrap();
+        assert!(roxmltree::Document::parse(std::str::from_utf8(&buf).unwrap()).is_err());
+    }
 }

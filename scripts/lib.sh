@@ -1,0 +1,58 @@
+# Shared by the scripts: the emulator's venv and a running emulator.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv-moto"
+PY="$VENV/bin/python"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Creates .venv-moto with the pinned emulator, once per requirements change.
+ensure_venv() {
+    local req="$ROOT/tests/emulator/requirements.txt" stamp="$VENV/.requirements"
+    if [ -x "$PY" ] && [ -f "$stamp" ] && cmp -s "$req" "$stamp"; then
+        return 0
+    fi
+    log "setting up the emulator venv (moto, pinned) in $VENV"
+    python3 -m venv "$VENV"
+    "$PY" -m pip install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$stamp"
+}
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts the patched moto on loopback; sets EMULATOR_ENDPOINT and EMULATOR_PID.
+# It exits with this shell (--parent-pid), and stop_emulator ends it sooner.
+start_emulator() {
+    local port log_file="$1"
+    port=$(free_port)
+    "$PY" "$ROOT/tests/emulator/moto_server.py" --port "$port" --parent-pid $$ >"$log_file" 2>&1 &
+    EMULATOR_PID=$!
+    EMULATOR_ENDPOINT="http://127.0.0.1:$port"
+    "$PY" - "$port" <<'PY' || { cat "$log_file" >&2; return 1; }
+import socket, sys, time
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("the emulator did not start within 60 s")
+PY
+}
+
+stop_emulator() {
+    if [ -n "${EMULATOR_PID:-}" ]; then
+        kill "$EMULATOR_PID" 2>/dev/null || true
+        wait "$EMULATOR_PID" 2>/dev/null || true
+        EMULATOR_PID=
+    fi
+}
+
+# Reads one key of a flat JSON object on stdin.
+json_get() {
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}

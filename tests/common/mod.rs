@@ -1,0 +1,390 @@
+//! Test bed: the real binary, run with a pod's environment against moto (with
+//! IAM enforcement) started by our launcher, and the emulator's data compared
+//! before and after every run.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const REGION: &str = "eu-west-1";
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The emulator venv's python: IRSA_VERIFY_PYTHON, or the one scripts/test.sh makes.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("IRSA_VERIFY_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let p = root().join(".venv-moto/bin/python");
+    assert!(p.exists(), "no emulator venv at {}: run scripts/test.sh, or set IRSA_VERIFY_PYTHON to a python with tests/emulator/requirements.txt installed", p.display());
+    p
+}
+
+/// A scratch directory unique to this test process and call.
+pub fn scratch(label: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = root().join("target/e2e-scratch").join(format!(
+        "{}-{}-{label}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+pub struct Emulator {
+    pub endpoint: String,
+    admin_key: String,
+    admin_secret: String,
+    _child: Child,
+}
+
+/// One emulator per test binary, started on first use. It exits by itself when
+/// this process does (--parent-pid).
+pub fn emulator() -> &'static Emulator {
+    static EMU: OnceLock<Emulator> = OnceLock::new();
+    EMU.get_or_init(|| {
+        let port = free_port();
+        let log = std::fs::File::create(scratch("moto").join("moto.log")).expect("moto log");
+        let child = Command::new(python())
+            .arg(root().join("tests/emulator/moto_server.py"))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--parent-pid",
+                &std::process::id().to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start moto");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto did not listen within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let boot = helper(&endpoint, None, &["bootstrap"]);
+        Emulator {
+            endpoint,
+            admin_key: boot["key"].as_str().expect("key").to_owned(),
+            admin_secret: boot["secret"].as_str().expect("secret").to_owned(),
+            _child: child,
+        }
+    })
+}
+
+/// Runs tests/emulator/scenario.py and parses its JSON answer.
+fn helper(endpoint: &str, admin: Option<(&str, &str)>, args: &[&str]) -> Value {
+    let mut cmd = Command::new(python());
+    cmd.arg(root().join("tests/emulator/scenario.py"))
+        .args(args)
+        .args(["--endpoint", endpoint]);
+    if let Some((k, s)) = admin {
+        cmd.env("IRSA_TEST_ADMIN_KEY", k)
+            .env("IRSA_TEST_ADMIN_SECRET", s);
+    }
+    let out = cmd.output().expect("run scenario.py");
+    assert!(
+        out.status.success(),
+        "scenario.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("scenario.py JSON")
+}
+
+/// A seeded scenario: role, policy, bucket, table and the pod's token file.
+pub struct Scenario {
+    pub kind: String,
+    pub role_arn: String,
+    pub role_name: String,
+    pub bucket: String,
+    pub table: String,
+    pub account: String,
+    pub dir: PathBuf,
+    pub token_file: PathBuf,
+}
+
+impl Scenario {
+    /// kind: reference | overpermissive | toostrict | unprotected
+    pub fn seed(kind: &str) -> Scenario {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let emu = emulator();
+        let suffix = format!(
+            "{kind}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = scratch(&suffix);
+        let token_file = dir.join("token");
+        let v = helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &[
+                "seed",
+                "--kind",
+                kind,
+                "--suffix",
+                &suffix,
+                "--token-file",
+                token_file.to_str().expect("utf-8 path"),
+            ],
+        );
+        let s = |k: &str| {
+            v[k].as_str()
+                .unwrap_or_else(|| panic!("seed answer lacks {k}"))
+                .to_owned()
+        };
+        Scenario {
+            kind: kind.to_owned(),
+            role_arn: s("role_arn"),
+            role_name: s("role_name"),
+            bucket: s("bucket"),
+            table: s("table"),
+            account: s("account"),
+            dir,
+            token_file,
+        }
+    }
+
+    /// Objects (with ETags), versions, delete markers, the table and its items.
+    pub fn snapshot(&self) -> Value {
+        let emu = emulator();
+        helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &["snapshot", "--bucket", &self.bucket, "--table", &self.table],
+        )
+    }
+
+    /// The agent as a pod of this scenario runs it: IRSA env, real credential chain.
+    pub fn pod(&self) -> Agent {
+        Agent::new(&emulator().endpoint, &self.dir)
+            .env("AWS_ROLE_ARN", &self.role_arn)
+            .env(
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                self.token_file.to_str().expect("utf-8 path"),
+            )
+    }
+
+    /// Runs the agent and asserts the emulator's data did not change.
+    pub fn run_unchanged(&self, agent: Agent) -> Run {
+        let before = self.snapshot();
+        let run = agent.run();
+        let after = self.snapshot();
+        assert_eq!(
+            before, after,
+            "the run changed the emulator's data\n{}",
+            run.stdout
+        );
+        run
+    }
+}
+
+/// The built binary with a clean, pod-like environment.
+pub struct Agent {
+    cmd: Command,
+    dir: PathBuf,
+    reports: bool,
+}
+
+impl Agent {
+    pub fn new(endpoint: &str, dir: &Path) -> Agent {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_irsa-verify"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ENDPOINT_URL", endpoint)
+            // Keep the SDK's instance-metadata and profile lookups on this machine.
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1")
+            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.join("no-aws-credentials"),
+            )
+            .stdin(Stdio::null());
+        Agent {
+            cmd,
+            dir: dir.to_owned(),
+            reports: true,
+        }
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Agent {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn env_remove(mut self, k: &str) -> Agent {
+        self.cmd.env_remove(k);
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Agent {
+        self.cmd.args(args);
+        self
+    }
+
+    /// Do not add --junit/--json files (the test passes its own).
+    pub fn no_report_files(mut self) -> Agent {
+        self.reports = false;
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        let junit = self.dir.join("junit.xml");
+        let json = self.dir.join("report.json");
+        let _ = std::fs::remove_file(&junit);
+        let _ = std::fs::remove_file(&json);
+        if self.reports {
+            self.cmd.arg("--junit").arg(&junit).arg("--json").arg(&json);
+        }
+        let out = output_within(&mut self.cmd, Duration::from_secs(120));
+        let junit = std::fs::read_to_string(&junit).ok();
+        if let Some(xml) = &junit {
+            assert_well_formed(xml);
+        }
+        let json = std::fs::read(&json)
+            .ok()
+            .map(|b| serde_json::from_slice(&b).expect("JSON report parses"));
+        Run {
+            code: out.status.code().expect("exit code (not a signal)"),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            junit,
+            json,
+        }
+    }
+}
+
+/// Runs a command, killing it if it hangs: a hang guard, not a speed check.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn irsa-verify");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "irsa-verify hung for {limit:?}:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn assert_well_formed(xml: &str) {
+    if let Err(e) = roxmltree::Document::parse(xml) {
+        panic!("JUnit report is not well-formed XML: {e}\n{xml}");
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub junit: Option<String>,
+    pub json: Option<Value>,
+}
+
+impl Run {
+    pub fn json(&self) -> &Value {
+        self.json.as_ref().unwrap_or_else(|| {
+            panic!(
+                "no JSON report\nstdout:\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The result whose action (and, with `nth`, occurrence) matches.
+    pub fn result(&self, action: &str) -> &Value {
+        self.results()
+            .iter()
+            .find(|r| r["action"] == action)
+            .unwrap_or_else(|| panic!("no result for {action}\n{}", self.stdout))
+    }
+
+    pub fn results(&self) -> &Vec<Value> {
+        self.json()["results"].as_array().expect("results array")
+    }
+
+    pub fn statuses(&self) -> Vec<(String, String)> {
+        self.results()
+            .iter()
+            .map(|r| {
+                (
+                    r["action"].as_str().unwrap_or("").to_owned(),
+                    r["status"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn junit_doc(&self) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(self.junit.as_deref().expect("JUnit report written"))
+            .expect("well-formed")
+    }
+}
+
+/// A loopback listener that counts connections: proves nothing was sent.
+pub struct Recorder {
+    pub endpoint: String,
+    count: std::sync::Arc<AtomicUsize>,
+}
+
+impl Recorder {
+    pub fn start() -> Recorder {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind recorder");
+        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+        let count = std::sync::Arc::new(AtomicUsize::new(0));
+        let c = count.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                c.fetch_add(1, Ordering::SeqCst);
+                drop(conn);
+            }
+        });
+        Recorder { endpoint, count }
+    }
+
+    pub fn connections(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,483 @@
+//! End-to-end: the built binary, a pod's environment, the emulator with IAM
+//! enforcement. Every scenario also proves the emulator's data did not change.
+
+mod common;
+
+use common::{Agent, Recorder, Scenario};
+
+fn reference_args(s: &Scenario) -> Vec<String> {
+    [
+        "--bucket",
+        &s.bucket,
+        "--table",
+        &s.table,
+        "--object",
+        "demo-test-file",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn status(run: &common::Run, action: &str) -> String {
+    run.result(action)["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn reference_procedure_passes_and_changes_nothing() {
+    let s = Scenario::seed("reference");
+    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    run.assert_code(0);
+    assert_eq!(
+        run.statuses(),
+        [
+            ("sts:GetCallerIdentity", "pass"),
+            ("s3:ListBucket", "pass"),
+            ("s3:DeleteObject", "pass"),
+            ("s3:GetObject", "pass"),
+            ("dynamodb:DescribeTable", "pass"),
+            ("dynamodb:DeleteTable", "pass"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let delete = run.result("s3:DeleteObject");
+    assert_eq!(delete["observed"], "denied");
+    assert_eq!(delete["answer"]["code"], "AccessDenied");
+    assert!(
+        delete["form"].as_str().unwrap().contains("If-Match"),
+        "the report shows the harmless form"
+    );
+    let drop = run.result("dynamodb:DeleteTable");
+    assert_eq!(drop["answer"]["code"], "AccessDeniedException");
+    assert_eq!(drop["denied_by"], "no identity-based policy allows it");
+
+    let id = &run.json()["identity"];
+    assert!(id["caller_arn"].as_str().unwrap().starts_with(&format!(
+        "arn:aws:sts::{}:assumed-role/{}/",
+        s.account, s.role_name
+    )));
+    assert_eq!(id["expected_from"], "AWS_ROLE_ARN");
+
+    // Human report: identity, one line per check with verdict, action, answer.
+    assert!(
+        run.stdout
+            .contains(&format!("expected  {} (from AWS_ROLE_ARN)", s.role_arn)),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("PASS  s3:DeleteObject"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("denied: 403 AccessDenied"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("result: 6 pass, 0 fail, 0 error, 0 skip -> exit 0"),
+        "{}",
+        run.stdout
+    );
+
+    // JUnit: one testcase per check, named by action, classname per service.
+    let doc = run.junit_doc();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 6);
+    assert!(cases[2].attribute("name").unwrap().starts_with(&format!(
+        "s3:DeleteObject arn:aws:s3:::{}/irsa-verify-probe/* expect deny",
+        s.bucket
+    )));
+    assert_eq!(cases[2].attribute("classname"), Some("irsa-verify.s3"));
+    assert_eq!(
+        cases[5].attribute("classname"),
+        Some("irsa-verify.dynamodb")
+    );
+    assert!(doc
+        .descendants()
+        .all(|n| !n.has_tag_name("failure") && !n.has_tag_name("error")));
+    let identity_out = cases[0]
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert!(
+        identity_out.contains(&format!(
+            "caller: arn:aws:sts::{}:assumed-role/{}",
+            s.account, s.role_name
+        )),
+        "{identity_out}"
+    );
+}
+
+#[test]
+fn overpermissive_role_fails_the_deny_probes_without_touching_data() {
+    let s = Scenario::seed("overpermissive");
+    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    run.assert_code(1);
+    let delete = run.result("s3:DeleteObject");
+    assert_eq!(
+        (delete["status"].as_str(), delete["observed"].as_str()),
+        (Some("fail"), Some("allowed"))
+    );
+    assert_eq!(
+        delete["answer"]["code"], "NoSuchKey",
+        "an allowed conditional delete of a fresh key answers 404"
+    );
+    let drop = run.result("dynamodb:DeleteTable");
+    assert_eq!(
+        (drop["status"].as_str(), drop["answer"]["code"].as_str()),
+        (Some("fail"), Some("ValidationException"))
+    );
+    assert_eq!(status(&run, "s3:ListBucket"), "pass");
+    let doc = run.junit_doc();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        2
+    );
+    assert!(
+        run.stdout.contains("FAIL  dynamodb:DeleteTable"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn too_strict_role_fails_the_allow_checks() {
+    let s = Scenario::seed("toostrict");
+    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    run.assert_code(1);
+    let describe = run.result("dynamodb:DescribeTable");
+    assert_eq!(
+        (describe["status"].as_str(), describe["observed"].as_str()),
+        (Some("fail"), Some("denied"))
+    );
+    let drop = run.result("dynamodb:DeleteTable");
+    assert_eq!(drop["status"], "skip");
+    assert!(
+        drop["answer"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not learn whether"),
+        "{drop}"
+    );
+    assert_eq!(status(&run, "s3:ListBucket"), "pass");
+    assert_eq!(status(&run, "s3:DeleteObject"), "pass");
+}
+
+#[test]
+fn unprotected_table_is_never_sent_a_delete() {
+    let s = Scenario::seed("unprotected");
+    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    run.assert_code(0);
+    let drop = run.result("dynamodb:DeleteTable");
+    assert_eq!(drop["status"], "skip");
+    let reason = drop["answer"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("--deletion-protection-enabled") && reason.contains("--allow-destructive"),
+        "names both remedies: {reason}"
+    );
+    let doc = run.junit_doc();
+    let skipped: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("skipped"))
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0]
+        .attribute("message")
+        .unwrap()
+        .contains("no deletion protection"));
+}
+
+#[test]
+fn no_credentials_is_could_not_verify_and_says_why() {
+    let s = Scenario::seed("reference");
+    let run =
+        s.run_unchanged(Agent::new(&common::emulator().endpoint, &s.dir).args(reference_args(&s)));
+    run.assert_code(3);
+    let id = run.result("sts:GetCallerIdentity");
+    assert_eq!(id["status"], "error");
+    let notes = id["notes"].to_string();
+    assert!(notes.contains("sources tried"), "{notes}");
+    assert!(
+        notes.contains("AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE are both absent"),
+        "{notes}"
+    );
+    assert!(notes.contains("eks.amazonaws.com/role-arn"), "{notes}");
+    assert!(
+        run.results()[1..].iter().all(|r| r["status"] == "skip"),
+        "nothing is probed without an identity"
+    );
+    let doc = run.junit_doc();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("error"))
+            .count(),
+        1
+    );
+    assert!(
+        run.stdout.contains("ERROR sts:GetCallerIdentity"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn unreadable_token_file_is_named() {
+    let s = Scenario::seed("reference");
+    let missing = s.dir.join("no-such-token");
+    let run = s
+        .pod()
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", missing.to_str().unwrap())
+        .args(reference_args(&s))
+        .run();
+    run.assert_code(3);
+    let notes = run.result("sts:GetCallerIdentity")["notes"].to_string();
+    assert!(
+        notes.contains("cannot be read") && notes.contains("fsGroup"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn pod_running_as_another_role_is_an_identity_failure() {
+    let expected = Scenario::seed("reference");
+    let other = Scenario::seed("overpermissive");
+    // The pod's token and AWS_ROLE_ARN are the other role's; the user expects `expected`.
+    let run = other
+        .pod()
+        .args(["--expect-role", &expected.role_arn])
+        .args(reference_args(&other))
+        .run();
+    run.assert_code(1);
+    let id = run.result("sts:GetCallerIdentity");
+    assert_eq!(id["status"], "fail");
+    let detail = id["answer"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!(
+            "role `{}` is not the expected `{}`",
+            other.role_name, expected.role_name
+        )),
+        "{detail}"
+    );
+    assert_eq!(run.json()["identity"]["expected_from"], "--expect-role");
+}
+
+#[test]
+fn expected_role_by_bare_name_ignores_the_role_path() {
+    let s = Scenario::seed("reference");
+    // The role has path /eks/; the assumed-role ARN drops it.
+    let run = s.pod().args(["--expect-role", &s.role_name]).run();
+    run.assert_code(0);
+    assert_eq!(
+        run.statuses().len(),
+        1,
+        "no targets: only the identity check"
+    );
+}
+
+#[test]
+fn endpoint_down_is_could_not_verify() {
+    let s = Scenario::seed("reference");
+    let closed = format!("http://127.0.0.1:{}", common::free_port());
+    let run = s
+        .pod()
+        .env("AWS_ENDPOINT_URL", &closed)
+        .args(["--timeout", "8"])
+        .args(reference_args(&s))
+        .run();
+    run.assert_code(3);
+    assert_eq!(run.result("sts:GetCallerIdentity")["status"], "error");
+    assert!(
+        run.junit.is_some(),
+        "the JUnit file is written for exit 3 too"
+    );
+}
+
+#[test]
+fn flags_can_come_from_the_environment() {
+    let s = Scenario::seed("reference");
+    let run = s.run_unchanged(
+        s.pod()
+            .env("IRSA_VERIFY_BUCKET", &s.bucket)
+            .env("IRSA_VERIFY_TABLE", &s.table)
+            .env("IRSA_VERIFY_EXPECT_ROLE", &s.role_arn),
+    );
+    run.assert_code(0);
+    assert_eq!(run.statuses().len(), 5);
+    assert_eq!(run.json()["identity"]["expected_from"], "--expect-role");
+}
+
+#[test]
+fn junit_on_stdout_moves_the_human_report_to_stderr() {
+    let s = Scenario::seed("reference");
+    let run = s
+        .pod()
+        .no_report_files()
+        .args(["--junit", "-"])
+        .args(reference_args(&s))
+        .run();
+    run.assert_code(0);
+    common::assert_well_formed(&run.stdout);
+    assert!(run.stdout.starts_with("<?xml"), "{}", run.stdout);
+    assert!(run.stderr.contains("result: 6 pass"), "{}", run.stderr);
+}
+
+fn catalogue_spec(s: &Scenario) -> String {
+    format!(
+        "expect_role: {role}
+checks:
+  - {{action: sts:GetCallerIdentity, expect: allow, name: who am I}}
+  - {{action: s3:ListBucket, bucket: {b}, expect: allow}}
+  - {{action: s3:GetObject, bucket: {b}, key: demo-test-file, expect: allow}}
+  - {{action: s3:GetObject, bucket: {b}, key: no-such-object, expect: allow, name: read of a missing key}}
+  - {{action: s3:PutObject, bucket: {b}, expect: deny}}
+  - {{action: s3:PutObject, bucket: {b}, key: demo-test-file, expect: deny, name: never overwrite the demo file}}
+  - {{action: s3:DeleteObject, bucket: {b}, expect: deny}}
+  - {{action: s3:DeleteObject, bucket: {b}, key: demo-test-file, expect: deny, name: named object}}
+  - {{action: dynamodb:DescribeTable, table: {t}, expect: allow}}
+  - {{action: dynamodb:ListTables, expect: deny}}
+  - {{action: dynamodb:GetItem, table: {t}, expect: deny}}
+  - {{action: dynamodb:PutItem, table: {t}, expect: deny}}
+  - {{action: dynamodb:PutItem, table: {t}, key: {{demo: first}}, expect: deny, name: never overwrite the first item}}
+  - {{action: dynamodb:DeleteItem, table: {t}, key: {{demo: first}}, expect: deny, name: never delete the first item}}
+  - {{action: dynamodb:DeleteTable, table: {t}, expect: deny}}
+",
+        role = s.role_arn,
+        b = s.bucket,
+        t = s.table
+    )
+}
+
+#[test]
+fn spec_covers_the_whole_catalogue_on_the_reference_role() {
+    let s = Scenario::seed("reference");
+    let spec = s.dir.join("spec.yaml");
+    std::fs::write(&spec, catalogue_spec(&s)).unwrap();
+    let run = s.run_unchanged(s.pod().args(["--spec", spec.to_str().unwrap()]));
+    run.assert_code(0);
+    let by_name = |n: &str| {
+        run.results()
+            .iter()
+            .find(|r| r["display_name"] == n)
+            .unwrap_or_else(|| panic!("{n}"))
+            .clone()
+    };
+    assert_eq!(by_name("who am I")["status"], "pass");
+    assert_eq!(
+        by_name("read of a missing key")["answer"]["code"],
+        "NoSuchKey"
+    );
+    assert_eq!(
+        by_name("named object")["status"],
+        "skip",
+        "a real object is only deleted with --allow-destructive"
+    );
+    assert_eq!(
+        run.json()["summary"],
+        serde_json::json!({"pass": 14, "fail": 0, "error": 0, "skip": 1})
+    );
+    assert_eq!(
+        run.results().len(),
+        15,
+        "the spec's sts check is the identity check, not a second one"
+    );
+}
+
+#[test]
+fn spec_on_an_overpermissive_role_fails_every_write_and_writes_nothing() {
+    let s = Scenario::seed("overpermissive");
+    let spec = s.dir.join("spec.yaml");
+    std::fs::write(&spec, catalogue_spec(&s)).unwrap();
+    // The data snapshot proves the conditional forms held: the demo file is not
+    // overwritten, the first item neither overwritten nor deleted, the table kept.
+    let run = s.run_unchanged(s.pod().args(["--spec", spec.to_str().unwrap()]));
+    run.assert_code(1);
+    let failed: Vec<_> = run
+        .results()
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(failed.len(), 8, "{failed:#?}");
+    for action in [
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:DeleteTable",
+    ] {
+        assert!(
+            failed.iter().any(|n| n.starts_with(action)),
+            "{action} should fail: {failed:#?}"
+        );
+    }
+    let overwrite = run
+        .results()
+        .iter()
+        .find(|r| r["display_name"] == "never overwrite the demo file")
+        .unwrap();
+    assert_eq!(
+        overwrite["answer"]["code"], "PreconditionFailed",
+        "If-Match on an existing key answers 412"
+    );
+    let item = run
+        .results()
+        .iter()
+        .find(|r| r["display_name"] == "never delete the first item")
+        .unwrap();
+    assert_eq!(item["answer"]["code"], "ConditionalCheckFailedException");
+}
+
+#[test]
+fn wrong_identity_never_gets_destructive_probes() {
+    let expected = Scenario::seed("unprotected");
+    let other = Scenario::seed("overpermissive");
+    let run = other
+        .pod()
+        .args([
+            "--expect-role",
+            &expected.role_arn,
+            "--allow-destructive",
+            "--table",
+            &other.table,
+            "--bucket",
+            &other.bucket,
+        ])
+        .run();
+    run.assert_code(1);
+    // The overpermissive role could drop its (protected) table; with the wrong
+    // identity the opt-in is withdrawn, so only the harmless form ran.
+    assert!(run.result("dynamodb:DeleteTable")["form"]
+        .as_str()
+        .unwrap()
+        .contains("deletion protection"));
+    assert!(
+        other.snapshot()["table"].is_object(),
+        "the table still exists"
+    );
+}
+
+#[test]
+fn recorder_sees_connections() {
+    // Guards the guard used by the bad-input tests: a run that does send is seen.
+    let rec = Recorder::start();
+    let dir = common::scratch("recorder");
+    let run = Agent::new(&rec.endpoint, &dir)
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .args(["--timeout", "5"])
+        .run();
+    run.assert_code(3);
+    assert!(rec.connections() > 0);
+}
