@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::identity::ExpectedRole;
+use crate::identity::{validate_service_account, ExpectSource, Expectations, ExpectedRole};
 use crate::output::{Outputs, Sink};
 use crate::run::Plan;
 use crate::spec;
@@ -35,6 +35,23 @@ pub struct Cli {
     /// The role the pod must run as (ARN or name); default: the spec's expect_role, else AWS_ROLE_ARN
     #[arg(long, env = "IRSA_VERIFY_EXPECT_ROLE", value_name = "ROLE")]
     pub expect_role: Option<String>,
+
+    /// Where the credentials must come from; default: web-identity when AWS_ROLE_ARN is set, else any
+    #[arg(
+        long,
+        env = "IRSA_VERIFY_EXPECT_SOURCE",
+        value_name = "SOURCE",
+        value_enum
+    )]
+    pub expect_source: Option<ExpectSource>,
+
+    /// The ServiceAccount the pod's token must be for, as NAMESPACE:NAME
+    #[arg(long, env = "IRSA_VERIFY_EXPECT_SERVICE_ACCOUNT", value_name = "NS:SA")]
+    pub expect_service_account: Option<String>,
+
+    /// Also check that the node's instance metadata cannot hand this pod credentials (imds:Unreachable)
+    #[arg(long, env = "IRSA_VERIFY_EXPECT_NO_IMDS")]
+    pub expect_no_imds: bool,
 
     /// Expectations as YAML or JSON, instead of --bucket/--table/--object
     #[arg(long, env = "IRSA_VERIFY_SPEC", value_name = "FILE", conflicts_with_all = ["bucket", "table", "object"])]
@@ -74,26 +91,46 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
 
 /// Turns flags into a plan, reading the spec file; any error is invalid input.
 pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
-    let (mut checks, spec_role) = match &cli.spec {
-        Some(path) => {
-            let s = spec::load(path).map_err(|e| e.to_string())?;
-            (s.checks, s.expect_role)
-        }
-        None => (
-            spec::from_flags(
+    let spec = match &cli.spec {
+        Some(path) => spec::load(path).map_err(|e| e.to_string())?,
+        None => spec::Spec {
+            checks: spec::from_flags(
                 cli.bucket.as_deref(),
                 cli.table.as_deref(),
                 cli.object.as_deref(),
             )
             .map_err(|e| e.to_string())?,
-            None,
-        ),
+            ..spec::Spec::default()
+        },
     };
-    let expected_role = match (
-        cli.expect_role,
-        spec_role,
-        std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty()),
-    ) {
+    let aws_role_arn = std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty());
+    let source = cli
+        .expect_source
+        .or(spec.expect_source)
+        .unwrap_or(if aws_role_arn.is_some() {
+            ExpectSource::WebIdentity
+        } else {
+            ExpectSource::Any
+        });
+    let service_account = match cli.expect_service_account {
+        Some(sa) => {
+            validate_service_account(&sa).map_err(|m| format!("--expect-service-account: {m}"))?;
+            Some(sa)
+        }
+        None => spec.expect_service_account.clone(),
+    };
+    let mut checks = spec.checks;
+    if cli.expect_no_imds
+        && !checks
+            .iter()
+            .any(|c| c.action.target == crate::probe::Target::Node)
+    {
+        checks.push(spec::Check::new(
+            "imds:Unreachable",
+            crate::verdict::Expect::Deny,
+        ));
+    }
+    let expected_role = match (cli.expect_role, spec.expect_role, aws_role_arn) {
         (Some(r), _, _) => Some((
             ExpectedRole::parse(&r).map_err(|m| format!("--expect-role: {m}"))?,
             "--expect-role",
@@ -119,7 +156,11 @@ pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
     let outputs = Outputs::new(sink("--junit", cli.junit)?, sink("--json", cli.json)?)?;
     let plan = Plan {
         checks,
-        expected_role,
+        expect: Expectations {
+            role: expected_role,
+            source,
+            service_account,
+        },
         identity_name,
         timeout: cli.timeout,
         allow_destructive: cli.allow_destructive,

@@ -6,7 +6,6 @@
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
@@ -42,6 +41,20 @@ pub enum Answer {
     NotSent {
         reason: String,
     },
+}
+
+/// An error and its sources as one line of Display text (no Debug noise).
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
 }
 
 /// Error codes that are AWS's own authorization denial.
@@ -111,7 +124,7 @@ impl Answer {
                 detail: "timed out waiting for AWS".to_owned(),
             },
             _ => Answer::Transport {
-                detail: DisplayErrorContext(err).to_string(),
+                detail: error_chain(err),
             },
         }
     }

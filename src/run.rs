@@ -7,7 +7,7 @@ use futures_util::stream::{self, StreamExt};
 use time::OffsetDateTime;
 use tokio::time::timeout_at;
 
-use crate::identity::{self, Arn, Established, ExpectedRole, Identity, PodEnv};
+use crate::identity::{self, Arn, Established, Expectations, PodEnv};
 use crate::outcome::{denied_principal, Answer, Observed};
 use crate::probe::{self, Ctx, Probed};
 use crate::results::{CheckResult, RunReport};
@@ -18,7 +18,7 @@ use crate::verdict::{judge, Expect, Status};
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub checks: Vec<Check>,
-    pub expected_role: Option<(ExpectedRole, &'static str)>,
+    pub expect: Expectations,
     /// Display name for the identity check, from the spec.
     pub identity_name: Option<String>,
     pub timeout: Duration,
@@ -33,22 +33,12 @@ pub async fn run(plan: &Plan) -> RunReport {
     let env = PodEnv::from_env();
 
     let sdk = crate::aws::load(plan.timeout).await;
-    let est = match timeout_at(
-        deadline,
-        identity::establish(&sdk, plan.expected_role.clone(), env.clone()),
-    )
-    .await
-    {
+    let run_secs = plan.timeout.as_secs() as i64 + 1;
+    let establish = identity::establish(&sdk, &plan.expect, env.clone(), run_secs);
+    let est = match timeout_at(deadline, establish).await {
         Ok(est) => est,
         Err(_) => Established {
-            identity: Identity {
-                caller_arn: None,
-                account: None,
-                user_id: None,
-                expected_role: plan.expected_role.as_ref().map(|(r, _)| r.clone()),
-                expected_from: plan.expected_role.as_ref().map(|(_, from)| *from),
-                env,
-            },
+            identity: plan.expect.blank_identity(env),
             probed: timed_out(plan.timeout, "establishing the identity"),
             status: Status::Error,
             credentials: None,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::identity::ExpectSource;
 use crate::probe::{self, ActionDef, Target};
 use crate::verdict::Expect;
 
@@ -70,6 +71,8 @@ pub enum KeyValue {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Spec {
     pub expect_role: Option<String>,
+    pub expect_source: Option<ExpectSource>,
+    pub expect_service_account: Option<String>,
     pub checks: Vec<Check>,
 }
 
@@ -97,6 +100,10 @@ pub enum SpecError {
 struct RawSpec {
     #[serde(default)]
     expect_role: Option<String>,
+    #[serde(default)]
+    expect_source: Option<ExpectSource>,
+    #[serde(default)]
+    expect_service_account: Option<String>,
     checks: Vec<RawCheck>,
 }
 
@@ -104,7 +111,9 @@ struct RawSpec {
 #[serde(deny_unknown_fields)]
 struct RawCheck {
     action: ActionName,
-    expect: Expect,
+    /// Required, except for imds:Unreachable where only `deny` makes sense.
+    #[serde(default)]
+    expect: Option<Expect>,
     #[serde(default)]
     bucket: Option<String>,
     #[serde(default)]
@@ -188,8 +197,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Spec, SpecError> {
         crate::identity::ExpectedRole::parse(role)
             .map_err(|m| invalid(None, format!("expect_role: {m}")))?;
     }
+    if let Some(sa) = &raw.expect_service_account {
+        crate::identity::validate_service_account(sa)
+            .map_err(|m| invalid(None, format!("expect_service_account: {m}")))?;
+    }
     Ok(Spec {
         expect_role: raw.expect_role,
+        expect_source: raw.expect_source,
+        expect_service_account: raw.expect_service_account,
         checks,
     })
 }
@@ -237,12 +252,25 @@ fn validate(rc: RawCheck) -> Result<Check, FieldError> {
             None => Err((field, format!("{name} needs `{field}`"))),
         }
     };
+    let expect = match (action.target, rc.expect) {
+        (Target::Node, None | Some(Expect::Deny)) => Expect::Deny,
+        (Target::Node, Some(Expect::Allow)) => {
+            return Err(("expect", format!("{name} checks that the node's credentials are out of reach: use `expect: deny` or leave it out")))
+        }
+        (_, Some(e)) => e,
+        (_, None) => return Err(("expect", format!("{name} needs `expect`: allow or deny"))),
+    };
     match action.target {
+        Target::Node => {
+            forbid("bucket", rc.bucket.is_some())?;
+            forbid("table", rc.table.is_some())?;
+            forbid("key", rc.key.is_some())?;
+        }
         Target::Caller | Target::Account => {
             forbid("bucket", rc.bucket.is_some())?;
             forbid("table", rc.table.is_some())?;
             forbid("key", rc.key.is_some())?;
-            if action.target == Target::Caller && rc.expect == Expect::Deny {
+            if action.target == Target::Caller && expect == Expect::Deny {
                 return Err((
                     "expect",
                     format!("{name} is never denied by IAM; use `expect: allow`"),
@@ -307,7 +335,7 @@ fn validate(rc: RawCheck) -> Result<Check, FieldError> {
     }
     Ok(Check {
         action,
-        expect: rc.expect,
+        expect,
         bucket: rc.bucket,
         key: rc.key,
         table: rc.table,

@@ -243,7 +243,7 @@ fn unreadable_token_file_is_named() {
     run.assert_code(3);
     let notes = run.result("sts:GetCallerIdentity")["notes"].to_string();
     assert!(
-        notes.contains("cannot be read") && notes.contains("fsGroup"),
+        notes.contains("cannot be read") && notes.contains("did not mount it"),
         "{notes}"
     );
 }

@@ -4,6 +4,7 @@
 //! entry in `CATALOGUE`.
 
 pub mod dynamodb;
+pub mod imds;
 pub mod s3;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ pub enum Service {
     Sts,
     S3,
     DynamoDb,
+    Imds,
 }
 
 impl Service {
@@ -30,6 +32,7 @@ impl Service {
             Service::Sts => "sts",
             Service::S3 => "s3",
             Service::DynamoDb => "dynamodb",
+            Service::Imds => "imds",
         }
     }
 }
@@ -49,6 +52,8 @@ pub enum Target {
     Table,
     /// An item; without `key` a random key is built from the key schema.
     Item,
+    /// The node the pod runs on (instance metadata).
+    Node,
 }
 
 pub type ProbeFn = for<'a> fn(&'a Ctx, &'a Check) -> LocalBoxFuture<'a, Probed>;
@@ -79,77 +84,20 @@ macro_rules! probe {
     };
 }
 
+#[rustfmt::skip]
 pub static CATALOGUE: &[ActionDef] = &[
-    ActionDef {
-        name: "sts:GetCallerIdentity",
-        service: Service::Sts,
-        target: Target::Caller,
-        probe: None,
-    },
-    ActionDef {
-        name: "s3:ListBucket",
-        service: Service::S3,
-        target: Target::Bucket,
-        probe: probe!(s3::list_bucket),
-    },
-    ActionDef {
-        name: "s3:GetObject",
-        service: Service::S3,
-        target: Target::Object { key_required: true },
-        probe: probe!(s3::get_object),
-    },
-    ActionDef {
-        name: "s3:PutObject",
-        service: Service::S3,
-        target: Target::Object {
-            key_required: false,
-        },
-        probe: probe!(s3::put_object),
-    },
-    ActionDef {
-        name: "s3:DeleteObject",
-        service: Service::S3,
-        target: Target::Object {
-            key_required: false,
-        },
-        probe: probe!(s3::delete_object),
-    },
-    ActionDef {
-        name: "dynamodb:DescribeTable",
-        service: Service::DynamoDb,
-        target: Target::Table,
-        probe: probe!(dynamodb::describe_table),
-    },
-    ActionDef {
-        name: "dynamodb:ListTables",
-        service: Service::DynamoDb,
-        target: Target::Account,
-        probe: probe!(dynamodb::list_tables),
-    },
-    ActionDef {
-        name: "dynamodb:GetItem",
-        service: Service::DynamoDb,
-        target: Target::Item,
-        probe: probe!(dynamodb::get_item),
-    },
-    ActionDef {
-        name: "dynamodb:PutItem",
-        service: Service::DynamoDb,
-        target: Target::Item,
-        probe: probe!(dynamodb::put_item),
-    },
-    ActionDef {
-        name: "dynamodb:DeleteItem",
-        service: Service::DynamoDb,
-        target: Target::Item,
-        probe: probe!(dynamodb::delete_item),
-    },
-    ActionDef {
-        name: "dynamodb:DeleteTable",
-        service: Service::DynamoDb,
-        target: Target::Table,
-        probe: probe!(dynamodb::delete_table),
-    },
+    ActionDef { name: "sts:GetCallerIdentity",  service: Service::Sts,      target: Target::Caller, probe: None },
+    ActionDef { name: "s3:ListBucket",          service: Service::S3,       target: Target::Bucket, probe: probe!(s3::list_bucket) },
+    ActionDef { name: "s3:GetObject",           service: Service::S3,       target: Target::Object { key_required: true }, probe: probe!(s3::get_object) },
+    ActionDef { name: "s3:PutObject",           service: Service::S3,       target: Target::Object { key_required: false }, probe: probe!(s3::put_object) },
+    ActionDef { name: "s3:DeleteObject",        service: Service::S3,       target: Target::Object { key_required: false }, probe: probe!(s3::delete_object) },
+    ActionDef { name: "dynamodb:DescribeTable", service: Service::DynamoDb, target: Target::Table,  probe: probe!(dynamodb::describe_table) },
+    ActionDef { name: "dynamodb:ListTables",    service: Service::DynamoDb, target: Target::Account, probe: probe!(dynamodb::list_tables) },
+    ActionDef { name: "dynamodb:GetItem",       service: Service::DynamoDb, target: Target::Item,   probe: probe!(dynamodb::get_item) },
+    ActionDef { name: "dynamodb:PutItem",       service: Service::DynamoDb, target: Target::Item,   probe: probe!(dynamodb::put_item) },
+    ActionDef { name: "dynamodb:DeleteItem",    service: Service::DynamoDb, target: Target::Item,   probe: probe!(dynamodb::delete_item) },
+    ActionDef { name: "dynamodb:DeleteTable",   service: Service::DynamoDb, target: Target::Table,  probe: probe!(dynamodb::delete_table) },
+    ActionDef { name: "imds:Unreachable",       service: Service::Imds,     target: Target::Node,   probe: probe!(imds::unreachable) },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static ActionDef> {
@@ -279,6 +227,7 @@ pub fn resource(check: &Check, partition: &str, region: &str, account: &str) -> 
             )
         }
         Target::Table | Target::Item => table_arn(check.table.as_deref().unwrap_or("?")),
+        Target::Node => imds::endpoint(),
     }
 }
 

@@ -32,6 +32,31 @@ pub fn render(report: &RunReport) -> String {
             let _ = writeln!(out, "  expected  (no expected role given)");
         }
     }
+    match id.source {
+        Some(source) => {
+            let _ = writeln!(
+                out,
+                "  source    {} (expected: {})",
+                source.label(),
+                id.expected_source.as_str()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  source    (no credentials) (expected: {})",
+                id.expected_source.as_str()
+            );
+        }
+    }
+    if let Some(c) = &id.token {
+        let _ = writeln!(out, "  token     {}", token_line(c));
+    } else if let Some(e) = &id.token_error {
+        let _ = writeln!(out, "  token     {e}");
+    }
+    if let Some(skew) = id.clock_skew_seconds.filter(|s| s.abs() > 5) {
+        let _ = writeln!(out, "  clock     {skew}s off AWS's");
+    }
     out.push('\n');
     for r in &report.results {
         line(&mut out, r);
@@ -53,6 +78,26 @@ pub fn render(report: &RunReport) -> String {
         report.duration.as_millis()
     );
     out
+}
+
+/// The claims a person needs; never the signature.
+pub fn token_line(c: &crate::identity::token::Claims) -> String {
+    let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_owned());
+    let exp = c.exp.map(rfc3339).unwrap_or_else(|| "?".to_owned());
+    format!(
+        "sub {}, aud {}, iss {}, expires {exp}",
+        or(&c.sub),
+        c.aud.join(","),
+        or(&c.iss)
+    )
+}
+
+pub fn rfc3339(unix: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
 }
 
 fn line(out: &mut String, r: &CheckResult) {

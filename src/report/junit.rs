@@ -86,17 +86,54 @@ fn details(r: &CheckResult) -> String {
 fn identity_details(report: &RunReport) -> String {
     let id = &report.identity;
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
-    format!(
-        "caller: {}\naccount: {}\nuser id: {}\nexpected role: {}\nexpected from: {}\nAWS_ROLE_ARN: {}\nAWS_WEB_IDENTITY_TOKEN_FILE: {}\nAWS_REGION: {}\n",
+    let mut s = format!(
+        "caller: {}\naccount: {}\nuser id: {}\nexpected role: {}\nexpected from: {}\n",
         or(&id.caller_arn),
         or(&id.account),
         or(&id.user_id),
-        id.expected_role.as_ref().map(|r| r.raw.clone()).unwrap_or_else(|| "(none)".to_owned()),
+        id.expected_role
+            .as_ref()
+            .map(|r| r.raw.clone())
+            .unwrap_or_else(|| "(none)".to_owned()),
         id.expected_from.unwrap_or("(none)"),
+    );
+    s.push_str(&format!(
+        "credential source: {}\nexpected source: {}\n",
+        id.source.map(|s| s.label()).unwrap_or("(none)"),
+        id.expected_source.as_str()
+    ));
+    for a in &id.providers {
+        s.push_str(&format!("provider {}: {}\n", a.source.label(), a.outcome));
+    }
+    if let Some(c) = &id.token {
+        s.push_str(&format!(
+            "token iss: {}\ntoken sub: {}\ntoken aud: {}\ntoken exp: {}\ntoken iat: {}\ntoken namespace: {}\ntoken serviceaccount: {}\n",
+            or(&c.iss),
+            or(&c.sub),
+            c.aud.join(","),
+            c.exp.map(super::human::rfc3339).unwrap_or_default(),
+            c.iat.map(super::human::rfc3339).unwrap_or_default(),
+            or(&c.namespace),
+            or(&c.service_account),
+        ));
+    }
+    if let Some(e) = &id.token_error {
+        s.push_str(&format!("token: {e}\n"));
+    }
+    if let Some(sa) = &id.expected_service_account {
+        s.push_str(&format!("expected serviceaccount: {sa}\n"));
+    }
+    if let Some(skew) = id.clock_skew_seconds {
+        s.push_str(&format!("clock skew: {skew}s\n"));
+    }
+    s.push_str(&format!(
+        "AWS_ROLE_ARN: {}\nAWS_WEB_IDENTITY_TOKEN_FILE: {}\nAWS_CONTAINER_CREDENTIALS_FULL_URI: {}\nAWS_REGION: {}\n",
         or(&id.env.aws_role_arn),
         or(&id.env.aws_web_identity_token_file),
+        or(&id.env.aws_container_credentials_full_uri),
         or(&id.env.aws_region),
-    )
+    ));
+    s
 }
 
 /// Replaces characters XML 1.0 cannot carry at all (not even as references).
@@ -134,7 +171,7 @@ mod tests {
     }
 
     fn hostile_report(text: &str) -> RunReport {
-        use crate::identity::{Identity, PodEnv};
+        use crate::identity::PodEnv;
         use crate::outcome::Answer;
         use crate::probe::{lookup, Probed};
         use crate::results::CheckResult;
@@ -156,17 +193,16 @@ mod tests {
                 std::time::Duration::from_millis(3),
             )
         };
-        let identity = Identity {
-            caller_arn: Some(text.into()),
-            account: None,
-            user_id: None,
-            expected_role: None,
-            expected_from: None,
-            env: PodEnv {
-                aws_role_arn: Some(text.into()),
-                ..PodEnv::default()
-            },
+        let expect = crate::identity::Expectations {
+            role: None,
+            source: crate::identity::ExpectSource::Any,
+            service_account: None,
         };
+        let mut identity = expect.blank_identity(PodEnv {
+            aws_role_arn: Some(text.into()),
+            ..PodEnv::default()
+        });
+        identity.caller_arn = Some(text.into());
         RunReport::new(
             time::OffsetDateTime::UNIX_EPOCH,
             std::time::Duration::from_millis(9),

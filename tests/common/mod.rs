@@ -388,3 +388,127 @@ impl Recorder {
         self.count.load(Ordering::SeqCst)
     }
 }
+
+/// A loopback stand-in from tests/emulator/stand_ins.py; killed on drop.
+pub struct StandIn {
+    pub endpoint: String,
+    child: Child,
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl StandIn {
+    fn start(args: &[&str]) -> StandIn {
+        let port = free_port();
+        let child = Command::new(python())
+            .arg(root().join("tests/emulator/stand_ins.py"))
+            .args(args)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--parent-pid",
+                &std::process::id().to_string(),
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start stand-in");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "stand-in did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        StandIn {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    /// Replays fixed responses (rules as in stand_ins.py).
+    pub fn replay(rules: &Value) -> StandIn {
+        let path = scratch("replay").join("rules.json");
+        std::fs::write(&path, rules.to_string()).expect("rules");
+        StandIn::start(&["replay", "--rules", path.to_str().expect("utf-8")])
+    }
+
+    /// Plays the EKS Pod Identity agent for `role_arn`; issued credentials go to `issued`.
+    pub fn pod_identity_agent(
+        role_arn: &str,
+        token_file: &Path,
+        issued: &Path,
+        error: Option<(u16, &str)>,
+    ) -> StandIn {
+        let mut args = vec![
+            "pod-identity-agent".to_owned(),
+            "--emulator".to_owned(),
+            emulator().endpoint.clone(),
+            "--role-arn".to_owned(),
+            role_arn.to_owned(),
+            "--token-file".to_owned(),
+            token_file.to_string_lossy().into_owned(),
+            "--issued".to_owned(),
+            issued.to_string_lossy().into_owned(),
+        ];
+        if let Some((status, body)) = error {
+            args.extend([
+                "--error-status".to_owned(),
+                status.to_string(),
+                "--error-body".to_owned(),
+                body.to_owned(),
+            ]);
+        }
+        StandIn::start(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+}
+
+/// Writes a projected-token-shaped JWT (see scenario.py).
+pub fn write_token(path: &Path, service_account: &str, audience: &str, lifetime: i64) {
+    let emu = emulator();
+    helper(
+        &emu.endpoint,
+        None,
+        &[
+            "token",
+            "--token-file",
+            path.to_str().expect("utf-8"),
+            "--service-account",
+            service_account,
+            "--audience",
+            audience,
+            &format!("--lifetime={lifetime}"),
+        ],
+    );
+}
+
+/// The admin keys (valid static credentials in the emulator).
+pub fn admin_keys() -> (&'static str, &'static str) {
+    let emu = emulator();
+    (&emu.admin_key, &emu.admin_secret)
+}
+
+impl Run {
+    /// Every output the agent produced, for secret scans.
+    pub fn all_output(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n{}",
+            self.stdout,
+            self.stderr,
+            self.junit.as_deref().unwrap_or(""),
+            self.json
+                .as_ref()
+                .map(|j| j.to_string())
+                .unwrap_or_default()
+        )
+    }
+
+    pub fn identity_notes(&self) -> String {
+        self.result("sts:GetCallerIdentity")["notes"].to_string()
+    }
+}

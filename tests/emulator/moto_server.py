@@ -10,6 +10,9 @@ moto 5.2.5 (pinned in requirements.txt) has two gaps that break IRSA tests:
    Allow never matches, and denials come back as XML 403 instead of the JSON
    400 AccessDeniedException that DynamoDB sends. We authorize against the
    table ARN and answer in DynamoDB's shape.
+3. The IMDSv2 token answer lacks the X-aws-ec2-metadata-token-ttl-seconds
+   header that real instance metadata sends and the Rust SDK requires. We add
+   it, so the emulator can play a node's instance metadata.
 
 Everything else is moto as shipped. The server exits when --parent-pid dies,
 so a test run that is killed leaves no emulator behind.
@@ -29,6 +32,8 @@ os.environ.setdefault("INITIAL_NO_AUTH_ACTION_COUNT", "inf")
 from moto.core import authorization  # noqa: E402
 from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.dynamodb.responses import DynamoHandler  # noqa: E402
+from moto.instance_metadata import urls as _metadata_urls  # noqa: E402
+from moto.instance_metadata.responses import InstanceMetadataResponse  # noqa: E402
 
 UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
 
@@ -90,6 +95,22 @@ def _dynamo_authorize(self, resource="*"):
         raise DynamoAccessDenied(message) from None
 
 
+_original_metadata = InstanceMetadataResponse.metadata_response
+
+
+def _metadata_response(request, full_url, headers):
+    status, response_headers, body = _original_metadata(request, full_url, headers)
+    if full_url.split("?")[0].endswith("/latest/api/token"):
+        ttl = headers.get("X-aws-ec2-metadata-token-ttl-seconds") or "21600"
+        response_headers = dict(response_headers, **{"X-aws-ec2-metadata-token-ttl-seconds": ttl})
+    return status, response_headers, body
+
+
+InstanceMetadataResponse.metadata_response = staticmethod(_metadata_response)
+# The URL table holds the function itself, bound when it was imported.
+for _pattern, _view in list(_metadata_urls.url_paths.items()):
+    if _view is _original_metadata:
+        _metadata_urls.url_paths[_pattern] = _metadata_response
 DynamoHandler._determine_resource = _dynamo_resource
 DynamoHandler._authenticate_and_authorize_normal_action = _dynamo_authorize
 

@@ -93,13 +93,13 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def write_token(path, namespace, service_account, lifetime=86400):
+def write_token(path, namespace, service_account, lifetime=86400, audience="sts.amazonaws.com"):
     """A JWT-shaped projected token like the EKS webhook mounts. The emulator
     does not verify it; the signature is filler."""
     now = int(time.time())
     header = {"alg": "RS256", "kid": "irsa-verify-test"}
     claims = {
-        "aud": ["sts.amazonaws.com"],
+        "aud": [audience],
         "exp": now + lifetime,
         "iat": now,
         "iss": ISSUER,
@@ -202,6 +202,8 @@ def main():
     p.add_argument("--token-file")
     p.add_argument("--namespace", default="demo")
     p.add_argument("--service-account", default="irsa-verify")
+    p.add_argument("--audience", default="sts.amazonaws.com")
+    p.add_argument("--lifetime", type=int, default=86400, help="seconds until exp; negative for an expired token")
     p.add_argument("--bucket")
     p.add_argument("--table")
     a = p.parse_args()
@@ -210,7 +212,7 @@ def main():
     elif a.command == "seed":
         result = seed(a.endpoint, a.kind, a.suffix, a.token_file, a.namespace, a.service_account)
     elif a.command == "token":
-        write_token(a.token_file, a.namespace, a.service_account)
+        write_token(a.token_file, a.namespace, a.service_account, a.lifetime, a.audience)
         result = {"token_file": a.token_file}
     else:
         result = snapshot(a.endpoint, a.bucket, a.table)

@@ -1,0 +1,242 @@
+//! The projected ServiceAccount token: decoded to show its claims, never
+//! verified, and its signature never kept or printed.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// A projected token is a few KiB; anything larger is not one.
+const MAX_TOKEN_BYTES: u64 = 64 * 1024;
+
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Claims {
+    pub iss: Option<String>,
+    pub sub: Option<String>,
+    pub aud: Vec<String>,
+    /// Unix seconds.
+    pub exp: Option<i64>,
+    pub iat: Option<i64>,
+    pub namespace: Option<String>,
+    pub service_account: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the token file {path} cannot be read: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("the token file {path} is {size} bytes, too large for a projected token")]
+    TooLarge { path: String, size: u64 },
+    #[error("the token file {path} is not a JWT: {reason}")]
+    NotAJwt { path: String, reason: String },
+}
+
+pub fn read(path: &str) -> Result<Claims, TokenError> {
+    let unreadable = |e: std::io::Error| TokenError::Unreadable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge {
+            path: path.to_owned(),
+            size,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    decode(&bytes).map_err(|reason| TokenError::NotAJwt {
+        path: path.to_owned(),
+        reason,
+    })
+}
+
+/// Reads the claims of `header.payload.signature`; the signature is ignored.
+pub fn decode(token: &[u8]) -> Result<Claims, String> {
+    let text = std::str::from_utf8(token)
+        .map_err(|_| "it is not text".to_owned())?
+        .trim();
+    if text.is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() != 3 {
+        return Err(format!(
+            "it has {} dot-separated parts, a JWT has 3",
+            parts.len()
+        ));
+    }
+    let payload = base64url(parts[1]).ok_or("its payload is not base64url")?;
+    let v: Value =
+        serde_json::from_slice(&payload).map_err(|_| "its payload is not JSON".to_owned())?;
+    if !v.is_object() {
+        return Err("its payload is not a JSON object".to_owned());
+    }
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let aud = match v.get("aud") {
+        Some(Value::String(a)) => vec![a.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let k8s = v.get("kubernetes.io");
+    let k8s_str = |path: &[&str]| {
+        let mut cur = k8s?;
+        for p in path {
+            cur = cur.get(p)?;
+        }
+        cur.as_str().map(str::to_owned)
+    };
+    Ok(Claims {
+        iss: s("iss"),
+        sub: s("sub"),
+        aud,
+        exp: v.get("exp").and_then(Value::as_i64),
+        iat: v.get("iat").and_then(Value::as_i64),
+        namespace: k8s_str(&["namespace"]),
+        service_account: k8s_str(&["serviceaccount", "name"]),
+    })
+}
+
+fn base64url(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// What is wrong with the claims: (failures, warnings).
+pub fn assess(
+    c: &Claims,
+    now: i64,
+    run_secs: i64,
+    expected_sa: Option<&str>,
+) -> (Vec<String>, Vec<String>) {
+    let (mut fails, mut warns) = (Vec::new(), Vec::new());
+    if let Some(exp) = c.exp {
+        if exp <= now {
+            warns.push(format!(
+                "the token expired {}s ago: the kubelet refreshes the projected token, so a stale file means it is not re-read or the node's clock is off",
+                now - exp
+            ));
+        } else if exp <= now + run_secs {
+            warns.push(format!(
+                "the token expires in {}s, within this run",
+                exp - now
+            ));
+        }
+    }
+    if !c.aud.iter().any(|a| a == STS_AUDIENCE) {
+        warns.push(format!(
+            "the token's aud is {:?}, not \"{STS_AUDIENCE}\": STS refuses it (Incorrect token audience); fix the eks.amazonaws.com/audience annotation or the projected volume's audience",
+            c.aud
+        ));
+    }
+    if let Some(expected) = expected_sa {
+        let want = format!("system:serviceaccount:{expected}");
+        if c.sub.as_deref() != Some(want.as_str()) {
+            fails.push(format!(
+                "the token's sub is {}, not the expected {want}: the pod runs under another ServiceAccount (check spec.serviceAccountName)",
+                c.sub.as_deref().unwrap_or("(none)")
+            ));
+        }
+    }
+    (fails, warns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        // Test-only encoder, to build tokens.
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let b = s.as_bytes();
+        let mut out = String::new();
+        for chunk in b.chunks(3) {
+            let n = chunk.iter().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
+                << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    fn token(payload: &str) -> String {
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(payload)
+        )
+    }
+
+    const EKS: &str = r#"{"aud":["sts.amazonaws.com"],"exp":2000,"iat":1000,"iss":"https://oidc.eks.eu-west-1.amazonaws.com/id/X","kubernetes.io":{"namespace":"demo","serviceaccount":{"name":"app","uid":"u"}},"sub":"system:serviceaccount:demo:app"}"#;
+
+    #[test]
+    fn decodes_an_eks_token() {
+        let c = decode(token(EKS).as_bytes()).unwrap();
+        assert_eq!(c.sub.as_deref(), Some("system:serviceaccount:demo:app"));
+        assert_eq!(c.aud, ["sts.amazonaws.com"]);
+        assert_eq!((c.exp, c.iat), (Some(2000), Some(1000)));
+        assert_eq!(
+            (c.namespace.as_deref(), c.service_account.as_deref()),
+            (Some("demo"), Some("app"))
+        );
+        let single = decode(token(r#"{"aud":"sts.amazonaws.com"}"#).as_bytes()).unwrap();
+        assert_eq!(single.aud, ["sts.amazonaws.com"]);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_jwt() {
+        assert!(decode(b"").unwrap_err().contains("empty"));
+        assert!(decode(b"abc").unwrap_err().contains("3"));
+        assert!(decode(b"a.!!!.c").unwrap_err().contains("base64url"));
+        assert!(decode(format!("a.{}.c", b64("not json")).as_bytes())
+            .unwrap_err()
+            .contains("JSON"));
+        assert!(decode(&[0xff, 0xfe, 0x2e]).unwrap_err().contains("text"));
+        assert!(decode(format!("a.{}.c", b64("[1]")).as_bytes())
+            .unwrap_err()
+            .contains("object"));
+    }
+
+    #[test]
+    fn assessment_flags_expiry_audience_and_service_account() {
+        let c = decode(token(EKS).as_bytes()).unwrap();
+        assert_eq!(assess(&c, 1500, 30, Some("demo:app")), (vec![], vec![]));
+        let (_, w) = assess(&c, 2100, 30, None);
+        assert!(w[0].contains("expired 100s ago"), "{w:?}");
+        let (_, w) = assess(&c, 1990, 30, None);
+        assert!(w[0].contains("within this run"), "{w:?}");
+        let (f, _) = assess(&c, 1500, 30, Some("demo:other"));
+        assert!(
+            f[0].contains("not the expected system:serviceaccount:demo:other"),
+            "{f:?}"
+        );
+        let wrong_aud = Claims {
+            aud: vec!["https://kubernetes.default.svc".into()],
+            ..c
+        };
+        let (_, w) = assess(&wrong_aud, 1500, 30, None);
+        assert!(w[0].contains("Incorrect token audience"), "{w:?}");
+    }
+}

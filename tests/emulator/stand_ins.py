@@ -1,0 +1,148 @@
+"""Loopback stand-ins for the parts of AWS and EKS that cannot run here.
+Each is named as a stand-in in the tests that use it.
+
+  stand_ins.py replay --port P --rules FILE
+      Answers each request with the first rule whose "match" occurs in its
+      Action= parameter or X-Amz-Target ("*" matches all). A rule is
+      {"match", "status", "headers", "body"}; the bodies are the exact error
+      responses AWS documents, so the agent meets AWS's real error shapes.
+
+  stand_ins.py pod-identity-agent --port P --emulator URL --role-arn ARN [--error-status N --error-body S]
+      Plays the EKS Pod Identity agent (169.254.170.23): checks the
+      Authorization header against the pod's token (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+      content, passed as --token-file), and hands out session credentials that
+      the emulator minted for the role. Every credential it issues is appended
+      to --issued, so tests can check none leaks into the agent's output.
+      With --error-status it answers with that error instead (the agent's
+      exact error body is not documented; the message text is AWS's).
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def watch_parent(pid):
+    def loop():
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                os._exit(0)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+class Replay(BaseHTTPRequestHandler):
+    rules = []
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        params = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        params.update(urllib.parse.parse_qs(body))
+        action = (params.get("Action") or [""])[0] or self.headers.get("X-Amz-Target", "")
+        for rule in self.rules:
+            if rule["match"] == "*" or rule["match"] in action:
+                self.send_response(rule.get("status", 200))
+                out = rule.get("body", "").encode()
+                for k, v in rule.get("headers", {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+                return
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def date_time_string(self, timestamp=None):
+        # A rule may fake the Date header (clock skew); otherwise the real one.
+        for rule in self.rules:
+            if "Date" in rule.get("headers", {}):
+                return rule["headers"]["Date"]
+        return super().date_time_string(timestamp)
+
+
+class PodIdentityAgent(BaseHTTPRequestHandler):
+    args = None
+
+    def log_message(self, *args):
+        pass
+
+    def _json(self, status, obj):
+        out = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def do_GET(self):
+        a = self.args
+        with open(a.token_file) as f:
+            expected = f.read().strip()
+        if self.headers.get("Authorization", "") != expected:
+            return self._json(400, {"code": "InvalidParameterException", "message": "Service account token cannot be parsed"})
+        if a.error_status:
+            return self._json(a.error_status, {"code": "AccessDeniedException", "message": a.error_body})
+        import boto3
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        # The emulator mints real session credentials for the role.
+        sts = boto3.client("sts", endpoint_url=a.emulator, region_name="eu-west-1", config=Config(signature_version=UNSIGNED))
+        c = sts.assume_role_with_web_identity(RoleArn=a.role_arn, RoleSessionName="eks-demo-pod-identity", WebIdentityToken=expected)["Credentials"]
+        creds = {
+            "AccessKeyId": c["AccessKeyId"],
+            "SecretAccessKey": c["SecretAccessKey"],
+            "Token": c["SessionToken"],
+            "Expiration": c["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "AccountId": a.role_arn.split(":")[4],
+        }
+        with open(a.issued, "a") as f:
+            f.write(json.dumps(creds) + "\n")
+        self._json(200, creds)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("kind", choices=["replay", "pod-identity-agent"])
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--parent-pid", type=int)
+    p.add_argument("--rules")
+    p.add_argument("--emulator")
+    p.add_argument("--role-arn")
+    p.add_argument("--token-file")
+    p.add_argument("--issued")
+    p.add_argument("--error-status", type=int)
+    p.add_argument("--error-body", default="")
+    a = p.parse_args()
+    if a.parent_pid:
+        watch_parent(a.parent_pid)
+    if a.kind == "replay":
+        with open(a.rules) as f:
+            Replay.rules = json.load(f)
+        handler = Replay
+    else:
+        PodIdentityAgent.args = a
+        handler = PodIdentityAgent
+    server = ThreadingHTTPServer(("127.0.0.1", a.port), handler)
+    print(f"{a.kind} listening on 127.0.0.1:{a.port}", flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
