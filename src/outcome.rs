@@ -115,11 +115,29 @@ impl Answer {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         match err {
-            SdkError::ServiceError(_) => Answer::ServiceError {
-                status: err.raw_response().map(|r| r.status().as_u16()),
-                code: err.code().map(str::to_owned),
-                message: err.message().map(str::to_owned),
-            },
+            SdkError::ServiceError(_) => {
+                let raw = err.raw_response();
+                let code = err.code().map(str::to_owned);
+                let mut message = err.message().map(str::to_owned);
+                // Without a code, say what the body held: only a truly empty
+                // 403 is a (HEAD-style) denial; an unreadable one is not.
+                if code.is_none() && message.is_none() {
+                    let body = raw.and_then(|r| r.body().bytes()).unwrap_or_default();
+                    if !body.is_empty() {
+                        let text =
+                            String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+                        message = Some(format!(
+                            "unreadable error body ({} bytes): {text}",
+                            body.len()
+                        ));
+                    }
+                }
+                Answer::ServiceError {
+                    status: raw.map(|r| r.status().as_u16()),
+                    code,
+                    message,
+                }
+            }
             SdkError::TimeoutError(_) => Answer::Transport {
                 detail: "timed out waiting for AWS".to_owned(),
             },
@@ -189,7 +207,7 @@ impl Answer {
             Answer::ServiceError {
                 status: Some(403),
                 code: None,
-                ..
+                message: None,
             } => true,
             _ => false,
         }
@@ -304,10 +322,17 @@ mod tests {
                 "{code}"
             );
         }
+        let bodyless = Answer::ServiceError {
+            status: Some(403),
+            code: None,
+            message: None,
+        };
+        assert_eq!(classify(&bodyless, &[]), Observed::Denied, "body-less 403");
+        let garbled = err(403, None, "unreadable error body (5 bytes): <<<<<");
         assert_eq!(
-            classify(&err(403, None, ""), &[]),
-            Observed::Denied,
-            "body-less 403"
+            classify(&garbled, &[]),
+            Observed::Unknown,
+            "an unreadable 403 is not a denial"
         );
     }
 

@@ -565,4 +565,117 @@ checks:
             .starts_with("--bucket:"));
         assert!(from_flags(None, None, None).unwrap().is_empty());
     }
+
+    mod fuzz {
+        //! Bounded fuzzing of the parser: any input gives a spec or an error
+        //! naming the file, never a panic. Case counts keep it to seconds.
+        use super::*;
+        use proptest::prelude::*;
+
+        const ACTIONS: &[&str] = &[
+            "s3:ListBucket",
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "dynamodb:GetItem",
+            "dynamodb:DeleteTable",
+            "imds:Unreachable",
+            "sts:GetCallerIdentity",
+            "s3:Nope",
+            "",
+        ];
+        const KEYS: &[&str] = &[
+            "action",
+            "bucket",
+            "table",
+            "key",
+            "expect",
+            "name",
+            "expct",
+            "checks",
+            "expect_role",
+            "expect_source",
+        ];
+        const VALUES: &[&str] = &[
+            "allow",
+            "deny",
+            "b-1",
+            "t-1",
+            "Bad_Name",
+            "{id: 1}",
+            "[1, 2]",
+            "null",
+            "~",
+            "\"\\u0007\"",
+            "''",
+            "&a",
+            "*a",
+            "!!binary aGk=",
+            "1e400",
+            "-",
+            ":",
+        ];
+
+        fn check_map() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                (
+                    prop::sample::select(KEYS),
+                    prop::sample::select(VALUES),
+                    prop::sample::select(ACTIONS),
+                ),
+                0..6,
+            )
+            .prop_map(|fields| {
+                fields
+                    .into_iter()
+                    .map(|(k, v, a)| {
+                        if k == "action" {
+                            format!("    {k}: {a}\n")
+                        } else {
+                            format!("    {k}: {v}\n")
+                        }
+                    })
+                    .collect::<String>()
+            })
+        }
+
+        fn spec_like() -> impl Strategy<Value = String> {
+            (
+                prop::collection::vec(check_map(), 0..5),
+                prop::option::of(prop::sample::select(VALUES)),
+            )
+                .prop_map(|(checks, role)| {
+                    let mut s = role
+                        .map(|r| format!("expect_role: {r}\n"))
+                        .unwrap_or_default();
+                    s.push_str("checks:\n");
+                    for c in checks {
+                        s.push_str("  -\n");
+                        s.push_str(&c);
+                    }
+                    s
+                })
+        }
+
+        fn assert_total(input: &str) {
+            match parse(input, Path::new("f.yaml")) {
+                Ok(spec) => assert!(!spec.checks.is_empty()),
+                Err(e) => assert!(e.to_string().starts_with("f.yaml"), "{e}"),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_text_never_panics(input in "\\PC{0,300}") {
+                assert_total(&input);
+            }
+
+            #[test]
+            fn spec_shaped_text_never_panics(input in spec_like()) {
+                assert_total(&input);
+            }
+        }
+    }
 }

@@ -166,3 +166,85 @@ fn bad_spec_files() {
     let deep = format!("checks: {}{}\n", "[".repeat(2000), "]".repeat(2000));
     assert_invalid(spec_case("deep.yaml", deep.as_bytes(), "deep.yaml"));
 }
+
+/// A token file that is no projected token: the identity fails, with the file
+/// named, before anything is sent to STS.
+#[test]
+fn bad_token_files() {
+    let huge = vec![b'a'; 200 * 1024];
+    let cases: [(&str, &[u8], &str); 4] = [
+        ("empty", b"", "it is empty"),
+        ("not-a-jwt", b"hello world", "it has 1 dot-separated parts"),
+        ("binary", &[0xff, 0x00, 0xfe, 0x2e, 0x01], "it is not text"),
+        ("huge", &huge, "too large for a projected token"),
+    ];
+    for (name, content, says) in cases {
+        let rec = Recorder::start();
+        let dir = common::scratch("token");
+        let token = dir.join(name);
+        std::fs::write(&token, content).unwrap();
+        let run = Agent::new(&rec.endpoint, &dir)
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &rec.endpoint)
+            .env("AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/app")
+            .env("AWS_WEB_IDENTITY_TOKEN_FILE", token.to_str().unwrap())
+            .args(["--bucket", "b-1"])
+            .run();
+        assert_eq!(run.code, 1, "{name}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(says) && run.stdout.contains(token.to_str().unwrap()),
+            "{name}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("aws-iam-token"),
+            "{name}: the fix names the volume: {}",
+            run.stdout
+        );
+        assert_eq!(rec.connections(), 0, "{name}: a request was sent");
+    }
+}
+
+#[test]
+fn more_bad_spec_shapes() {
+    assert_invalid(spec_case(
+        "t.yaml",
+        b"checks:\n  - {action: s3:ListBucket, bucket: [1, 2], expect: allow}\n",
+        "checks[0].bucket",
+    ));
+    assert_invalid(spec_case(
+        "t.yaml",
+        b"checks:\n  - {action: s3:ListBucket, bucket: b-1, expect: 5}\n",
+        "checks[0].expect",
+    ));
+    assert_invalid(spec_case(
+        "t.yaml",
+        b"checks:\n  - {action: s3:GetObject, bucket: b-1, key: \"a\\u0007b\", expect: allow}\n",
+        "control characters",
+    ));
+    assert_invalid(spec_case(
+        "t.yaml",
+        b"checks:\n  - {action: s3:ListBucket, bucket: b-1}\n",
+        "needs `expect`",
+    ));
+    assert_invalid(spec_case(
+        "t.yaml",
+        b"checks:\n  - {action: imds:Unreachable, expect: allow}\n",
+        "use `expect: deny`",
+    ));
+    assert_invalid(spec_case(
+        "t.yaml",
+        b"expect_source: node\nchecks:\n  - {action: s3:ListBucket, bucket: b-1, expect: allow}\n",
+        "expect_source",
+    ));
+    assert_invalid(spec_case("t.yaml", b"expect_service_account: nocolon\nchecks:\n  - {action: s3:ListBucket, bucket: b-1, expect: allow}\n", "NAMESPACE:SERVICEACCOUNT"));
+    assert_invalid(spec_case(
+        "t.yaml",
+        b"checks:\n  - {action: s3:ListBucket, bucket: b-1, expect: allow}\n---\nchecks: []\n",
+        "t.yaml",
+    ));
+    assert_invalid(case(
+        &["--expect-service-account", "Bad:Name"],
+        "--expect-service-account",
+    ));
+    assert_invalid(case(&["--expect-source", "node"], "--expect-source"));
+}

@@ -418,7 +418,29 @@ pub async fn establish(
                 warns.extend(w);
                 identity.token = Some(claims);
             }
-            Err(e) => identity.token_error = Some(e.to_string()),
+            Err(e) => {
+                let malformed = !matches!(e, token::TokenError::Unreadable { .. });
+                identity.token_error = Some(e.to_string());
+                // A readable file that is no token would only be sent to STS to
+                // be refused: say so without sending it.
+                if malformed
+                    && identity.env.aws_role_arn.is_some()
+                    && audience == token::STS_AUDIENCE
+                {
+                    let mut probed = Probed::unknown(format!("{e}"), "not sent");
+                    probed.observed = Observed::Unknown;
+                    probed.notes.push(format!(
+                        "the file at AWS_WEB_IDENTITY_TOKEN_FILE must be the projected ServiceAccount token the EKS webhook mounts \
+                         (volume aws-iam-token, path {path}); {e}"
+                    ));
+                    return Established {
+                        identity,
+                        status: Status::Fail,
+                        probed,
+                        credentials: None,
+                    };
+                }
+            }
         }
     }
     if identity.token.is_none() && expect.service_account.is_some() {

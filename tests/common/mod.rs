@@ -512,3 +512,37 @@ impl Run {
         self.result("sts:GetCallerIdentity")["notes"].to_string()
     }
 }
+
+impl StandIn {
+    /// A proxy in front of the emulator that injects the faults in `rules`.
+    pub fn fault_proxy(rules: &Value) -> StandIn {
+        let path = scratch("faults").join("rules.json");
+        std::fs::write(&path, rules.to_string()).expect("rules");
+        StandIn::start(&[
+            "fault-proxy",
+            "--upstream",
+            &emulator().endpoint,
+            "--rules",
+            path.to_str().expect("utf-8"),
+        ])
+    }
+}
+
+impl StandIn {
+    /// The fault proxy's counters: (most requests in flight at once, total).
+    pub fn proxy_stats(&self) -> (u64, u64) {
+        use std::io::{Read, Write};
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr).expect("connect proxy");
+        s.write_all(b"GET /__proxy_stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .expect("write");
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).expect("read");
+        let body = buf.split_once("\r\n\r\n").expect("http body").1;
+        let v: Value = serde_json::from_str(body).expect("stats JSON");
+        (
+            v["max_in_flight"].as_u64().unwrap_or(0),
+            v["total"].as_u64().unwrap_or(0),
+        )
+    }
+}

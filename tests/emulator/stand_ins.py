@@ -7,6 +7,15 @@ Each is named as a stand-in in the tests that use it.
       {"match", "status", "headers", "body"}; the bodies are the exact error
       responses AWS documents, so the agent meets AWS's real error shapes.
 
+  stand_ins.py fault-proxy --port P --upstream URL --rules FILE
+      A proxy in front of the emulator that injects faults. A rule is
+      {"service": "s3"|"dynamodb"|"sts"|"*", "action": optional, "fault": ...,
+       "times": optional count, then the rule passes requests through}.
+      Faults: "delay" (+ "seconds", then forwards), "status" (+ "status",
+      "headers", "body": an AWS-shaped error), "reset" (TCP RST, no answer),
+      "truncate" (half the upstream body, then close), "garbage" (the upstream
+      status with a body that is neither XML nor JSON).
+
   stand_ins.py pod-identity-agent --port P --emulator URL --role-arn ARN [--error-status N --error-body S]
       Plays the EKS Pod Identity agent (169.254.170.23): checks the
       Authorization header against the pod's token (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
@@ -75,6 +84,125 @@ class Replay(BaseHTTPRequestHandler):
         return super().date_time_string(timestamp)
 
 
+def classify(method, path, headers, body):
+    """(service, action) of a request, as the proxy's rules name them."""
+    target = headers.get("X-Amz-Target", "")
+    if target.startswith("DynamoDB_"):
+        return "dynamodb", target.split(".", 1)[1]
+    params = urllib.parse.parse_qs(body)
+    if "Action" in params:
+        return "sts", params["Action"][0]
+    url = urllib.parse.urlparse(path)
+    query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+    key = url.path.strip("/").partition("/")[2]
+    if method == "GET":
+        return "s3", "GetObject" if key else ("ListObjectsV2" if "list-type" in query else "ListBucket")
+    return "s3", {"PUT": "PutObject", "DELETE": "DeleteObject", "HEAD": "HeadObject"}.get(method, method)
+
+
+class FaultProxy(BaseHTTPRequestHandler):
+    upstream = None
+    rules = []
+    lock = threading.Lock()
+    # Requests being handled now, the most ever at once, and the total:
+    # GET /__proxy_stats answers them (for concurrency tests).
+    in_flight = 0
+    max_in_flight = 0
+    total = 0
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _rule(self, service, action):
+        with self.lock:
+            for rule in self.rules:
+                if rule.get("service", "*") not in ("*", service):
+                    continue
+                if rule.get("action") not in (None, action):
+                    continue
+                times = rule.get("times")
+                if times is not None:
+                    if times <= 0:
+                        continue
+                    rule["times"] = times - 1
+                return rule
+        return None
+
+    def _forward(self, body):
+        import http.client
+
+        conn = http.client.HTTPConnection(self.upstream, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+        conn.request(self.command, self.path, body=body or None, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        out_headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in ("transfer-encoding", "connection", "content-length")]
+        conn.close()
+        return resp.status, out_headers, data
+
+    def _send(self, status, headers, data, declared=None):
+        self._uncount()
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(declared if declared is not None else len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
+    def _handle(self):
+        if self.path == "/__proxy_stats":
+            with self.lock:
+                stats = {"max_in_flight": FaultProxy.max_in_flight, "total": FaultProxy.total}
+            return self._send(200, [("Content-Type", "application/json")], json.dumps(stats).encode())
+        with self.lock:
+            FaultProxy.in_flight += 1
+            FaultProxy.total += 1
+            FaultProxy.max_in_flight = max(FaultProxy.max_in_flight, FaultProxy.in_flight)
+        self._counted = True
+        try:
+            return self._handle_counted()
+        finally:
+            self._uncount()
+
+    def _uncount(self):
+        # Before the answer leaves: once the client has it, it may start the
+        # next request, which must not overlap this one in the count.
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.lock:
+                FaultProxy.in_flight -= 1
+
+    def _handle_counted(self):
+        import socket
+        import struct
+
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        service, action = classify(self.command, self.path, self.headers, raw.decode("utf-8", "replace"))
+        rule = self._rule(service, action)
+        fault = rule["fault"] if rule else None
+        if fault == "delay":
+            time.sleep(rule.get("seconds", 5))
+        if fault == "status":
+            body = rule.get("body", "").encode()
+            return self._send(rule["status"], list(rule.get("headers", {}).items()), body)
+        if fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        status, headers, data = self._forward(raw)
+        if fault == "truncate":
+            return self._send(status, headers, data[: len(data) // 2], declared=len(data))
+        if fault == "garbage":
+            return self._send(status, [("Content-Type", "text/plain")], b"<<<%%% not xml, not json %%%>>>")
+        return self._send(status, headers, data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+
 class PodIdentityAgent(BaseHTTPRequestHandler):
     args = None
 
@@ -118,7 +246,8 @@ class PodIdentityAgent(BaseHTTPRequestHandler):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=["replay", "pod-identity-agent"])
+    p.add_argument("kind", choices=["replay", "pod-identity-agent", "fault-proxy"])
+    p.add_argument("--upstream")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--parent-pid", type=int)
     p.add_argument("--rules")
@@ -135,6 +264,11 @@ def main():
         with open(a.rules) as f:
             Replay.rules = json.load(f)
         handler = Replay
+    elif a.kind == "fault-proxy":
+        with open(a.rules) as f:
+            FaultProxy.rules = json.load(f)
+        FaultProxy.upstream = urllib.parse.urlparse(a.upstream).netloc
+        handler = FaultProxy
     else:
         PodIdentityAgent.args = a
         handler = PodIdentityAgent
