@@ -19,6 +19,32 @@ ensure_venv() {
     cp "$req" "$stamp"
 }
 
+# A venv at $1 with the pinned requirements file $2, once per change of it.
+ensure_pip_venv() {
+    local venv=$1 req=$2
+    if [ -x "$venv/bin/python" ] && [ -f "$venv/.requirements" ] && cmp -s "$req" "$venv/.requirements"; then
+        return 0
+    fi
+    log "setting up $venv from $req"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$venv/.requirements"
+}
+
+# Debian packages, installed only when a command is missing.
+ensure_apt() { # COMMAND:PACKAGE ...
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -30,6 +56,7 @@ start_emulator() {
     port=$(free_port)
     "$PY" "$ROOT/tests/emulator/moto_server.py" --port "$port" --parent-pid $$ >"$log_file" 2>&1 &
     EMULATOR_PID=$!
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     EMULATOR_ENDPOINT="http://127.0.0.1:$port"
     "$PY" - "$port" <<'PY' || { cat "$log_file" >&2; return 1; }
 import socket, sys, time

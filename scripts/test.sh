@@ -1,17 +1,78 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints, unit tests and the end-to-end tests that run
-# the built binary against the emulator. Sets up what it needs itself.
+# Every test. Sets up what it needs itself: the emulator and validator venvs
+# (PyPI), Debian packages (bats, shellcheck, buildah, podman, runc, musl-tools),
+# the musl Rust target.
+#   1. cargo fmt --check, clippy -D warnings, cargo test: unit tests, and the
+#      built binary against the emulator (end-to-end, identity, faults, bad input)
+#   2. static checks: shellcheck, hadolint, yamllint, every kustomize overlay
+#      rendered and validated with kubernetes-validate --strict, checkov, the
+#      manifests' specs through the agent's own parser
+#   3. scripts/smoke-test.sh with bats, driven by a stand-in kubectl
+#   4. the container: built from the Dockerfile with buildah, run with podman
+#      as the pod would, against the emulator
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_venv
+ensure_pip_venv "$ROOT/.venv-tools" tests/tools-requirements.txt
+ensure_pip_venv "$ROOT/.venv-checkov" tests/checkov-requirements.txt
+ensure_apt bats:bats shellcheck:shellcheck buildah:buildah podman:podman runc:runc musl-gcc:musl-tools \
+    update-ca-certificates:ca-certificates
+command -v kubectl >/dev/null || ensure_apt kubectl:kubectl
+rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
 export IRSA_VERIFY_PYTHON="$PY"
+tools="$ROOT/.venv-tools/bin"
 
-log "cargo fmt --check"
+log "1/4 cargo fmt --check, clippy, cargo test"
 cargo fmt --all -- --check
-log "cargo clippy -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
-log "cargo test (unit, end-to-end against the emulator, bad input)"
 cargo test --locked
+
+log "2/4 static checks"
+shellcheck -x scripts/*.sh .ci/run tests/smoke/kubectl tests/smoke/record-fixtures.sh
+"$tools/hadolint" Dockerfile
+"$tools/yamllint" -s manifests .checkov.yaml .yamllint.yaml
+rendered="$ROOT/target/rendered"
+rm -rf "$rendered" && mkdir -p "$rendered"
+for dir in manifests/base manifests/job manifests/overlays/*; do
+    out="$rendered/$(echo "$dir" | tr / _).yaml"
+    kubectl kustomize "$dir" >"$out"
+    # Warnings are failures too.
+    if "$tools/kubernetes-validate" --strict "$out" 2>&1 | grep -E 'WARN|ERROR'; then
+        echo "kubernetes-validate: $dir does not validate" >&2
+        exit 1
+    fi
+done
+"$ROOT/.venv-checkov/bin/checkov" --quiet --compact --skip-download --config-file .checkov.yaml \
+    -d "$rendered" --framework kubernetes
+"$ROOT/.venv-checkov/bin/checkov" --quiet --compact --skip-download --config-file .checkov.yaml \
+    -f Dockerfile --framework dockerfile
+for spec in manifests/job/spec.yaml manifests/overlays/*/spec.yaml; do
+    target/debug/irsa-verify --validate-only --spec "$spec" >/dev/null
+done
+
+log "3/4 scripts/smoke-test.sh (bats, stand-in kubectl, logs recorded from real runs)"
+trap stop_emulator EXIT
+start_emulator "$ROOT/target/moto-bats.log"
+admin=$("$PY" tests/emulator/scenario.py bootstrap --endpoint "$EMULATOR_ENDPOINT")
+IRSA_TEST_ADMIN_KEY=$(json_get key <<<"$admin")
+IRSA_TEST_ADMIN_SECRET=$(json_get secret <<<"$admin")
+export EMULATOR_ENDPOINT IRSA_TEST_ADMIN_KEY IRSA_TEST_ADMIN_SECRET PY
+export SMOKE_FIXTURES="$ROOT/target/smoke-fixtures" TOOLS_VENV="$ROOT/.venv-tools"
+tests/smoke/record-fixtures.sh "$SMOKE_FIXTURES"
+bats tests/smoke-test.bats
+
+log "4/4 the container (buildah build of the Dockerfile, podman run as the pod)"
+cargo build --release --locked --target x86_64-unknown-linux-musl
+context="$ROOT/target/container-context"
+rm -rf "$context" && mkdir -p "$context/out"
+cp target/x86_64-unknown-linux-musl/release/irsa-verify "$context/out/"
+cp /etc/ssl/certs/ca-certificates.crt "$context/out/"
+export PODMAN_STORAGE=vfs BUILDAH_ISOLATION=chroot
+buildah --storage-driver vfs bud --quiet --format docker --build-arg BINARY_FROM=prebuilt \
+    -f Dockerfile -t localhost/irsa-verify:test "$context" >/dev/null
+export IMAGE=localhost/irsa-verify:test BINARY="$ROOT/target/debug/irsa-verify"
+bats tests/container.bats
+log "all checks passed"

@@ -65,6 +65,22 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_JSON", value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Also print the JUnit document in the log, between marker lines (for scripts reading kubectl logs)
+    #[arg(long, env = "IRSA_VERIFY_JUNIT_LOG")]
+    pub junit_log: bool,
+
+    /// Write a one-line summary here; default /dev/termination-log when it exists (Kubernetes)
+    #[arg(long, env = "IRSA_VERIFY_TERMINATION_LOG", value_name = "FILE")]
+    pub termination_log: Option<PathBuf>,
+
+    /// Name of the JUnit testsuite (default: "irsa-verify CALLER-ARN")
+    #[arg(long, env = "IRSA_VERIFY_SUITE_NAME", value_name = "NAME")]
+    pub suite_name: Option<String>,
+
+    /// Check the flags and the spec, print the planned checks and exit (0 or 2): nothing is sent
+    #[arg(long)]
+    pub validate_only: bool,
+
     /// Bound on the whole run, in seconds
     #[arg(long, env = "IRSA_VERIFY_TIMEOUT", value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
     pub timeout: Duration,
@@ -153,7 +169,25 @@ pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
     checks.retain(|c| c.action != crate::probe::identity_action());
 
     let sink = |flag, p: Option<PathBuf>| p.map(|p| Sink::parse(flag, &p)).transpose();
-    let outputs = Outputs::new(sink("--junit", cli.junit)?, sink("--json", cli.json)?)?;
+    let mut outputs = Outputs::new(sink("--junit", cli.junit)?, sink("--json", cli.json)?)?;
+    if cli.junit_log && outputs.junit == Some(Sink::Stdout) {
+        return Err(
+            "--junit-log and --junit - would both print the document on stdout; choose one"
+                .to_owned(),
+        );
+    }
+    outputs.junit_log = cli.junit_log;
+    outputs.suite_name = cli.suite_name;
+    outputs.termination_log = match cli.termination_log {
+        Some(path) => {
+            Sink::parse("--termination-log", &path)?;
+            Some((path, true))
+        }
+        // The kubelet mounts this file; elsewhere it is absent and skipped.
+        None => Some(PathBuf::from("/dev/termination-log"))
+            .filter(|p| p.exists())
+            .map(|p| (p, false)),
+    };
     let plan = Plan {
         checks,
         expect: Expectations {
@@ -165,6 +199,7 @@ pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
         timeout: cli.timeout,
         allow_destructive: cli.allow_destructive,
         concurrency: usize::from(cli.concurrency),
+        validate_only: cli.validate_only,
     };
     Ok((plan, outputs))
 }

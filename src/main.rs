@@ -27,6 +27,10 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INVALID_INPUT);
         }
     };
+    if plan.validate_only {
+        print!("{}", plan.describe());
+        return ExitCode::from(exit::OK);
+    }
     // One thread: the work is a handful of concurrent requests.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

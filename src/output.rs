@@ -42,6 +42,11 @@ impl Sink {
 pub struct Outputs {
     pub junit: Option<Sink>,
     pub json: Option<Sink>,
+    /// Also print the JUnit document framed in the log (for kubectl logs).
+    pub junit_log: bool,
+    /// Where the one-line summary goes; `required` when the user named it.
+    pub termination_log: Option<(PathBuf, bool)>,
+    pub suite_name: Option<String>,
 }
 
 impl Outputs {
@@ -49,7 +54,13 @@ impl Outputs {
         if junit == Some(Sink::Stdout) && json == Some(Sink::Stdout) {
             return Err("--junit - and --json - cannot both take standard output".to_owned());
         }
-        Ok(Outputs { junit, json })
+        Ok(Outputs {
+            junit,
+            json,
+            junit_log: false,
+            termination_log: None,
+            suite_name: None,
+        })
     }
 
     fn uses_stdout(&self) -> bool {
@@ -67,17 +78,34 @@ pub fn emit(report: &RunReport, outputs: &Outputs) -> Vec<String> {
         let _ = std::io::stdout().write_all(human.as_bytes());
     }
     let mut problems = Vec::new();
-    let files = [
-        (
-            "JUnit",
-            &outputs.junit,
-            report::junit::render as fn(&RunReport) -> Vec<u8>,
-        ),
-        ("JSON", &outputs.json, report::json::render),
-    ];
-    for (what, sink, render) in files {
+    if outputs.junit_log {
+        let junit = report::junit::render(report, outputs.suite_name.as_deref());
+        let framed = report::framed(&junit, &crate::probe::random_token());
+        if let Err(e) = std::io::stdout()
+            .write_all(&framed)
+            .and_then(|_| std::io::stdout().flush())
+        {
+            problems.push(format!("could not write the framed JUnit report: {e}"));
+        }
+    }
+    if let Some((path, required)) = &outputs.termination_log {
+        let line = report::summary_line(report);
+        if let Err(e) = std::fs::write(path, line) {
+            if *required {
+                problems.push(format!(
+                    "could not write the termination message to {}: {e}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    let files = [("JUnit", &outputs.junit), ("JSON", &outputs.json)];
+    for (what, sink) in files {
         let Some(sink) = sink else { continue };
-        let bytes = render(report);
+        let bytes = match what {
+            "JUnit" => report::junit::render(report, outputs.suite_name.as_deref()),
+            _ => report::json::render(report),
+        };
         let result = match sink {
             Sink::Stdout => std::io::stdout()
                 .write_all(&bytes)

@@ -24,6 +24,35 @@ pub struct Plan {
     pub timeout: Duration,
     pub allow_destructive: bool,
     pub concurrency: usize,
+    /// Stop after planning: nothing is sent.
+    pub validate_only: bool,
+}
+
+impl Plan {
+    /// The planned checks, for --validate-only.
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "valid: the identity check and {} check(s) would run (expected source: {})\n",
+            self.checks.len(),
+            self.expect.source.as_str()
+        );
+        if let Some((role, from)) = &self.expect.role {
+            out.push_str(&format!("  expect role {} (from {from})\n", role.raw));
+        }
+        for c in &self.checks {
+            let target = [c.bucket.as_deref(), c.object_key(), c.table.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push_str(&format!(
+                "  {} {target} expect {}\n",
+                c.action.name,
+                c.expect.as_str()
+            ));
+        }
+        out
+    }
 }
 
 pub async fn run(plan: &Plan) -> RunReport {

@@ -481,3 +481,60 @@ fn recorder_sees_connections() {
     run.assert_code(3);
     assert!(rec.connections() > 0);
 }
+
+#[test]
+fn termination_message_and_framed_junit_for_kubectl() {
+    let s = Scenario::seed("overpermissive");
+    let message = s.dir.join("termination-log");
+    let run = s
+        .pod()
+        .args([
+            "--junit-log",
+            "--termination-log",
+            message.to_str().unwrap(),
+        ])
+        .args(reference_args(&s))
+        .run();
+    run.assert_code(1);
+    let line = std::fs::read_to_string(&message).unwrap();
+    assert!(line.starts_with("irsa-verify exit 1: 4 pass, 2 fail, 0 error, 0 skip; failed: s3:DeleteObject, dynamodb:DeleteTable"), "{line}");
+    assert!(!line.contains('\n'));
+    // The framed document: cut out by its markers, whole, well-formed, same as the file.
+    let begin = run
+        .stdout
+        .lines()
+        .position(|l| l.starts_with("===== irsa-verify junit begin "))
+        .expect("begin marker");
+    let nonce = run
+        .stdout
+        .lines()
+        .nth(begin)
+        .unwrap()
+        .split_whitespace()
+        .nth(4)
+        .unwrap()
+        .to_owned();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let end = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("===== irsa-verify junit end {nonce} bytes=")))
+        .expect("end marker");
+    let doc = lines[begin + 1..end].join("\n") + "\n";
+    let declared: usize = lines[end]
+        .split("bytes=")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(" =====")
+        .parse()
+        .unwrap();
+    assert_eq!(doc.len(), declared);
+    common::assert_well_formed(&doc);
+    assert_eq!(
+        roxmltree::Document::parse(&doc)
+            .unwrap()
+            .descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        2
+    );
+}

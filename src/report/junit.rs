@@ -7,8 +7,11 @@ use super::observed_label;
 use crate::results::{CheckResult, RunReport};
 use crate::verdict::Status;
 
-pub fn render(report: &RunReport) -> Vec<u8> {
-    let mut suite = TestSuite::new(&xml_text(&suite_name(report)));
+pub fn render(report: &RunReport, suite_name: Option<&str>) -> Vec<u8> {
+    let name = suite_name
+        .map(str::to_owned)
+        .unwrap_or_else(|| default_suite_name(report));
+    let mut suite = TestSuite::new(&xml_text(&name));
     suite.set_timestamp(report.started_at);
     for (i, r) in report.results.iter().enumerate() {
         let mut tc = testcase(r);
@@ -36,7 +39,7 @@ pub fn render(report: &RunReport) -> Vec<u8> {
     buf
 }
 
-fn suite_name(report: &RunReport) -> String {
+fn default_suite_name(report: &RunReport) -> String {
     match report.identity.caller_arn.as_deref() {
         Some(arn) => format!("irsa-verify {arn}"),
         None => "irsa-verify".to_owned(),
@@ -219,7 +222,7 @@ mod tests {
     #[test]
     fn any_text_gives_well_formed_xml_that_round_trips() {
         let text = "a]]>b <&\"'> \u{0}\u{1b}[31mred\u{7} ]]]]> \u{FFFF} ok";
-        let xml = String::from_utf8(render(&hostile_report(text))).unwrap();
+        let xml = String::from_utf8(render(&hostile_report(text), None)).unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
         let expected = xml_text(text);
         let failure = doc
