@@ -58,7 +58,12 @@ start_emulator() {
     EMULATOR_PID=$!
     # shellcheck disable=SC2034 # read by the scripts that source this file
     EMULATOR_ENDPOINT="http://127.0.0.1:$port"
-    "$PY" - "$port" <<'PY' || { cat "$log_file" >&2; return 1; }
+    wait_port "$port" || { cat "$log_file" >&2; return 1; }
+}
+
+# Waits up to 60 s for something to listen on a loopback port.
+wait_port() {
+    "$PY" - "$1" <<'PY'
 import socket, sys, time
 deadline = time.time() + 60
 while time.time() < deadline:
@@ -67,7 +72,7 @@ while time.time() < deadline:
         sys.exit(0)
     except OSError:
         time.sleep(0.1)
-sys.exit("the emulator did not start within 60 s")
+sys.exit("nothing listened on port %s within 60 s" % sys.argv[1])
 PY
 }
 

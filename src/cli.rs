@@ -89,8 +89,8 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_ALLOW_DESTRUCTIVE")]
     pub allow_destructive: bool,
 
-    /// How many checks run at once
-    #[arg(long, env = "IRSA_VERIFY_CONCURRENCY", value_name = "N", default_value = "8", value_parser = clap::value_parser!(u16).range(1..=256))]
+    /// How many checks run at once (they wait on the network, not the CPU)
+    #[arg(long, env = "IRSA_VERIFY_CONCURRENCY", value_name = "N", default_value = "32", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 }
 

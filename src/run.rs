@@ -73,6 +73,10 @@ pub async fn run(plan: &Plan) -> RunReport {
             credentials: None,
         },
     };
+    let mut est = est;
+    if let Some(problem) = crate::aws::tls_roots_problem() {
+        est.probed.notes.push(problem.to_owned());
+    }
     let identity_result = CheckResult::new(
         probe::identity_action(),
         est.identity

@@ -512,3 +512,58 @@ fn denials_say_which_policy_refused_and_whom() {
         run.stdout
     );
 }
+
+#[test]
+fn https_endpoints_are_verified_against_the_trusted_roots() {
+    // Every other test talks plain HTTP on loopback; this one proves the TLS
+    // stack: a certificate from a CA the agent trusts (SSL_CERT_FILE) works, and
+    // the same endpoint without that trust is refused, as could-not-tell.
+    let s = Scenario::seed("reference");
+    let (key, secret) = common::admin_keys();
+    let ok = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/irsa-verify-test-admin</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+    let tls = s.dir.join("tls");
+    let replay = StandIn::replay_tls(
+        &json!([{"match": "*", "status": 200, "headers": {"Content-Type": "text/xml"}, "body": ok}]),
+        &tls,
+    );
+    let agent = || {
+        Agent::new(&common::emulator().endpoint, &s.dir)
+            .env("AWS_ENDPOINT_URL_STS", &replay.endpoint)
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .args(["--timeout", "10"])
+    };
+    let trusted = agent()
+        .env("SSL_CERT_FILE", tls.join("ca.pem").to_str().unwrap())
+        .run();
+    trusted.assert_code(0);
+    assert_eq!(
+        trusted.json()["identity"]["caller_arn"],
+        "arn:aws:iam::123456789012:user/irsa-verify-test-admin"
+    );
+    let untrusted = agent()
+        .env(
+            "SSL_CERT_FILE",
+            s.dir.join("no-such-bundle.pem").to_str().unwrap(),
+        )
+        .run();
+    untrusted.assert_code(3);
+    assert_eq!(untrusted.result("sts:GetCallerIdentity")["status"], "error");
+    assert!(
+        untrusted
+            .identity_notes()
+            .contains("no CA certificate could be loaded"),
+        "{}",
+        untrusted.stdout
+    );
+    // A bundle that loads but does not hold this CA: the handshake is refused.
+    let other = agent()
+        .env("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
+        .run();
+    other.assert_code(3);
+    assert!(
+        other.stdout.contains("invalid peer certificate"),
+        "{}",
+        other.stdout
+    );
+}

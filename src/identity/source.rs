@@ -131,6 +131,9 @@ async fn container_error_body(env: &impl Fn(&str) -> Option<String>) -> Option<S
 pub async fn walk(sdk: &SdkConfig) -> Walk {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let mut conf = ProviderConfig::without_region().with_region(sdk.region().cloned());
+    if let Some(client) = sdk.http_client() {
+        conf = conf.with_http_client(client);
+    }
     if let Some(t) = sdk.timeout_config() {
         conf = conf.with_timeout_config(t.clone());
     }

@@ -32,7 +32,7 @@ fn result(observed: Observed, answer: Answer, note: impl Into<String>) -> Probed
 
 pub async fn unreachable(_ctx: &Ctx, _check: &Check) -> Probed {
     let client = aws_config::imds::Client::builder()
-        .configure(&ProviderConfig::without_region())
+        .configure(&ProviderConfig::without_region().with_http_client(crate::aws::http_client()))
         .connect_timeout(Duration::from_secs(1))
         .read_timeout(Duration::from_secs(1))
         .max_attempts(1)

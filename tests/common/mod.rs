@@ -546,3 +546,20 @@ impl StandIn {
         )
     }
 }
+
+impl StandIn {
+    /// The replay stand-in over HTTPS; its throwaway CA is `dir/ca.pem`.
+    pub fn replay_tls(rules: &Value, dir: &Path) -> StandIn {
+        let path = scratch("replay-tls").join("rules.json");
+        std::fs::write(&path, rules.to_string()).expect("rules");
+        let mut s = StandIn::start(&[
+            "replay",
+            "--rules",
+            path.to_str().expect("utf-8"),
+            "--tls-dir",
+            dir.to_str().expect("utf-8"),
+        ]);
+        s.endpoint = s.endpoint.replace("http://", "https://");
+        s
+    }
+}

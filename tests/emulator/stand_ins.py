@@ -14,7 +14,10 @@ Each is named as a stand-in in the tests that use it.
       Faults: "delay" (+ "seconds", then forwards), "status" (+ "status",
       "headers", "body": an AWS-shaped error), "reset" (TCP RST, no answer),
       "truncate" (half the upstream body, then close), "garbage" (the upstream
-      status with a body that is neither XML nor JSON).
+      status with a body that is neither XML nor JSON), "latency" (+ "seconds":
+      answers late, replaying the first upstream answer for each kind of
+      request: a stand-in for AWS's latency and parallel capacity, since the
+      emulator answers one request at a time).
 
   stand_ins.py pod-identity-agent --port P --emulator URL --role-arn ARN [--error-status N --error-body S]
       Plays the EKS Pod Identity agent (169.254.170.23): checks the
@@ -109,6 +112,7 @@ class FaultProxy(BaseHTTPRequestHandler):
     in_flight = 0
     max_in_flight = 0
     total = 0
+    replies = {}
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
@@ -140,6 +144,19 @@ class FaultProxy(BaseHTTPRequestHandler):
         out_headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in ("transfer-encoding", "connection", "content-length")]
         conn.close()
         return resp.status, out_headers, data
+
+    def _kind(self, service, action, raw):
+        """Requests that get the same answer: random probe tokens and item
+        keys aside, the same service, action and target."""
+        import re
+
+        target = re.sub(r"[0-9a-f]{32}", "*", urllib.parse.urlparse(self.path).path)
+        if service == "dynamodb":
+            try:
+                target = json.loads(raw or b"{}").get("TableName", "")
+            except ValueError:
+                target = ""
+        return (service, action, target)
 
     def _send(self, status, headers, data, declared=None):
         self._uncount()
@@ -186,6 +203,16 @@ class FaultProxy(BaseHTTPRequestHandler):
         fault = rule["fault"] if rule else None
         if fault == "delay":
             time.sleep(rule.get("seconds", 5))
+        if fault == "latency":
+            time.sleep(rule.get("seconds", 0.025))
+            kind = self._kind(service, action, raw)
+            with self.lock:
+                cached = self.replies.get(kind)
+            if cached is None:
+                cached = self._forward(raw)
+                with self.lock:
+                    self.replies.setdefault(kind, cached)
+            return self._send(*cached)
         if fault == "status":
             body = rule.get("body", "").encode()
             return self._send(rule["status"], list(rule.get("headers", {}).items()), body)
@@ -244,6 +271,44 @@ class PodIdentityAgent(BaseHTTPRequestHandler):
         self._json(200, creds)
 
 
+def make_certificates(directory):
+    """A throwaway CA (ca.pem) and a certificate for 127.0.0.1 signed by it."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "irsa-verify test CA")])
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    os.makedirs(directory, exist_ok=True)
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM)  # noqa: E731
+    with open(os.path.join(directory, "ca.pem"), "wb") as f:
+        f.write(pem(ca))
+    with open(os.path.join(directory, "cert.pem"), "wb") as f:
+        f.write(pem(cert))
+    with open(os.path.join(directory, "key.pem"), "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("kind", choices=["replay", "pod-identity-agent", "fault-proxy"])
@@ -257,6 +322,7 @@ def main():
     p.add_argument("--issued")
     p.add_argument("--error-status", type=int)
     p.add_argument("--error-body", default="")
+    p.add_argument("--tls-dir", help="serve HTTPS with a throwaway CA written here (ca.pem)")
     a = p.parse_args()
     if a.parent_pid:
         watch_parent(a.parent_pid)
@@ -272,7 +338,15 @@ def main():
     else:
         PodIdentityAgent.args = a
         handler = PodIdentityAgent
+    # Certificates first: a client may connect as soon as the port listens.
+    chain = make_certificates(a.tls_dir) if a.tls_dir else None
     server = ThreadingHTTPServer(("127.0.0.1", a.port), handler)
+    if chain:
+        import ssl
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*chain)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(f"{a.kind} listening on 127.0.0.1:{a.port}", flush=True)
     server.serve_forever()
     return 0
