@@ -109,12 +109,22 @@ pub async fn run(plan: &Plan) -> RunReport {
                 plan.allow_destructive && est.status == Status::Pass,
                 &plan.checks,
             );
-            let checked: Vec<CheckResult> = stream::iter(&plan.checks)
-                .map(|check| run_check(&ctx, check, &caller, deadline, plan.timeout))
-                .buffered(plan.concurrency.max(1))
-                .collect()
-                .await;
-            results.extend(checked);
+            // Unordered, so a slow check never holds a slot another could use;
+            // the report keeps the order given.
+            let (ctx, caller) = (&ctx, caller.as_str());
+            let mut checked: Vec<(usize, CheckResult)> =
+                stream::iter(plan.checks.iter().enumerate())
+                    .map(|(i, check)| async move {
+                        (
+                            i,
+                            run_check(ctx, check, caller, deadline, plan.timeout).await,
+                        )
+                    })
+                    .buffer_unordered(plan.concurrency.max(1))
+                    .collect()
+                    .await;
+            checked.sort_by_key(|(i, _)| *i);
+            results.extend(checked.into_iter().map(|(_, r)| r));
         }
         None => {
             let reason = "not attempted: the identity could not be established (see the sts:GetCallerIdentity check)";

@@ -39,6 +39,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops bursts of connections, which
+    # would make a concurrent client look serial.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def watch_parent(pid):
     def loop():
         while True:
@@ -104,6 +111,9 @@ def classify(method, path, headers, body):
 
 
 class FaultProxy(BaseHTTPRequestHandler):
+    # Headers and body go out in separate writes: without TCP_NODELAY a kept-alive
+    # connection waits ~40 ms for the client's delayed ACK between them.
+    disable_nagle_algorithm = True
     upstream = None
     rules = []
     lock = threading.Lock()
@@ -158,16 +168,17 @@ class FaultProxy(BaseHTTPRequestHandler):
                 target = ""
         return (service, action, target)
 
-    def _send(self, status, headers, data, declared=None):
+    def _send(self, status, headers, data, declared=None, keep_alive=False):
         self._uncount()
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Length", str(declared if declared is not None else len(data)))
-        self.send_header("Connection", "close")
+        if not keep_alive:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
-        self.close_connection = True
+        self.close_connection = not keep_alive
 
     def _handle(self):
         if self.path == "/__proxy_stats":
@@ -212,7 +223,8 @@ class FaultProxy(BaseHTTPRequestHandler):
                 cached = self._forward(raw)
                 with self.lock:
                     self.replies.setdefault(kind, cached)
-            return self._send(*cached)
+            # Kept alive, as AWS endpoints are: one connection serves many requests.
+            return self._send(*cached, keep_alive=True)
         if fault == "status":
             body = rule.get("body", "").encode()
             return self._send(rule["status"], list(rule.get("headers", {}).items()), body)
@@ -340,7 +352,7 @@ def main():
         handler = PodIdentityAgent
     # Certificates first: a client may connect as soon as the port listens.
     chain = make_certificates(a.tls_dir) if a.tls_dir else None
-    server = ThreadingHTTPServer(("127.0.0.1", a.port), handler)
+    server = Server(("127.0.0.1", a.port), handler)
     if chain:
         import ssl
 
