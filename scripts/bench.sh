@@ -19,11 +19,7 @@ out="$ROOT/target/bench"
 mkdir -p "$out"
 
 trap stop_emulator EXIT
-start_emulator "$out/moto.log"
-admin=$("$PY" tests/emulator/scenario.py bootstrap --endpoint "$EMULATOR_ENDPOINT")
-IRSA_TEST_ADMIN_KEY=$(json_get key <<<"$admin")
-IRSA_TEST_ADMIN_SECRET=$(json_get secret <<<"$admin")
-export IRSA_TEST_ADMIN_KEY IRSA_TEST_ADMIN_SECRET
+bootstrap_emulator "$out/moto.log"
 scenario=$("$PY" tests/emulator/scenario.py seed --endpoint "$EMULATOR_ENDPOINT" --kind reference \
     --suffix bench --token-file "$out/token")
 bucket=$(json_get bucket <<<"$scenario")

@@ -27,11 +27,7 @@ bin="$ROOT/target/debug/irsa-verify"
 
 log "starting the emulator (moto, IAM enforcement on)"
 trap stop_emulator EXIT
-start_emulator "$out/moto.log"
-admin=$("$PY" tests/emulator/scenario.py bootstrap --endpoint "$EMULATOR_ENDPOINT")
-IRSA_TEST_ADMIN_KEY=$(json_get key <<<"$admin")
-IRSA_TEST_ADMIN_SECRET=$(json_get secret <<<"$admin")
-export IRSA_TEST_ADMIN_KEY IRSA_TEST_ADMIN_SECRET
+bootstrap_emulator "$out/moto.log"
 
 log "seeding the reference procedure's scenario ($kind role)"
 scenario=$("$PY" tests/emulator/scenario.py seed --endpoint "$EMULATOR_ENDPOINT" --kind "$kind" \

@@ -7,16 +7,9 @@ PY="$VENV/bin/python"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# Creates .venv-moto with the pinned emulator, once per requirements change.
+# .venv-moto with the pinned emulator.
 ensure_venv() {
-    local req="$ROOT/tests/emulator/requirements.txt" stamp="$VENV/.requirements"
-    if [ -x "$PY" ] && [ -f "$stamp" ] && cmp -s "$req" "$stamp"; then
-        return 0
-    fi
-    log "setting up the emulator venv (moto, pinned) in $VENV"
-    python3 -m venv "$VENV"
-    "$PY" -m pip install --quiet --disable-pip-version-check -r "$req"
-    cp "$req" "$stamp"
+    ensure_pip_venv "$VENV" "$ROOT/tests/emulator/requirements.txt"
 }
 
 # A venv at $1 with the pinned requirements file $2, once per change of it.
@@ -56,7 +49,6 @@ start_emulator() {
     port=$(free_port)
     "$PY" "$ROOT/tests/emulator/moto_server.py" --port "$port" --parent-pid $$ >"$log_file" 2>&1 &
     EMULATOR_PID=$!
-    # shellcheck disable=SC2034 # read by the scripts that source this file
     EMULATOR_ENDPOINT="http://127.0.0.1:$port"
     wait_port "$port" || { cat "$log_file" >&2; return 1; }
 }
@@ -74,6 +66,17 @@ while time.time() < deadline:
         time.sleep(0.1)
 sys.exit("nothing listened on port %s within 60 s" % sys.argv[1])
 PY
+}
+
+# Starts the emulator, creates its admin user and turns IAM enforcement on;
+# exports EMULATOR_ENDPOINT and the admin keys that scenario.py seeds with.
+bootstrap_emulator() { # LOGFILE
+    local admin
+    start_emulator "$1"
+    admin=$("$PY" "$ROOT/tests/emulator/scenario.py" bootstrap --endpoint "$EMULATOR_ENDPOINT")
+    IRSA_TEST_ADMIN_KEY=$(json_get key <<<"$admin")
+    IRSA_TEST_ADMIN_SECRET=$(json_get secret <<<"$admin")
+    export EMULATOR_ENDPOINT IRSA_TEST_ADMIN_KEY IRSA_TEST_ADMIN_SECRET
 }
 
 stop_emulator() {

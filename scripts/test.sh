@@ -25,10 +25,14 @@ rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup ta
 export IRSA_VERIFY_PYTHON="$PY"
 tools="$ROOT/.venv-tools/bin"
 
+# Every runner's output is kept, to total the tests at the end.
+results="$ROOT/target/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
 log "1/4 cargo fmt --check, clippy, cargo test"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked
+cargo test --locked 2>&1 | tee "$results/cargo.txt"
 
 log "2/4 static checks"
 shellcheck -x scripts/*.sh .ci/run tests/smoke/kubectl tests/smoke/record-fixtures.sh
@@ -55,14 +59,11 @@ done
 
 log "3/4 scripts/smoke-test.sh (bats, stand-in kubectl, logs recorded from real runs)"
 trap stop_emulator EXIT
-start_emulator "$ROOT/target/moto-bats.log"
-admin=$("$PY" tests/emulator/scenario.py bootstrap --endpoint "$EMULATOR_ENDPOINT")
-IRSA_TEST_ADMIN_KEY=$(json_get key <<<"$admin")
-IRSA_TEST_ADMIN_SECRET=$(json_get secret <<<"$admin")
-export EMULATOR_ENDPOINT IRSA_TEST_ADMIN_KEY IRSA_TEST_ADMIN_SECRET PY
+bootstrap_emulator "$ROOT/target/moto-bats.log"
+export PY
 export SMOKE_FIXTURES="$ROOT/target/smoke-fixtures" TOOLS_VENV="$ROOT/.venv-tools"
 tests/smoke/record-fixtures.sh "$SMOKE_FIXTURES"
-bats tests/smoke-test.bats
+bats tests/smoke-test.bats | tee "$results/bats-smoke.txt"
 
 log "4/4 the container (buildah build of the Dockerfile, podman run as the pod)"
 cargo build --release --locked --target x86_64-unknown-linux-musl
@@ -74,5 +75,10 @@ export PODMAN_STORAGE=vfs BUILDAH_ISOLATION=chroot
 buildah --storage-driver vfs bud --quiet --format docker --build-arg BINARY_FROM=prebuilt \
     -f Dockerfile -t localhost/irsa-verify:test "$context" >/dev/null
 export IMAGE=localhost/irsa-verify:test BINARY="$ROOT/target/debug/irsa-verify"
-bats tests/container.bats
+bats tests/container.bats | tee "$results/bats-container.txt"
 log "all checks passed"
+# One closing line for the whole run (pipefail has already stopped on any failure).
+passed=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$results/cargo.txt")
+passed=$((passed + $(cat "$results"/bats-*.txt | grep -c '^ok ')))
+failed=$(cat "$results"/bats-*.txt | grep -c '^not ok ' || true)
+echo "tests: $passed passed, $failed failed"

@@ -5,30 +5,10 @@ mod common;
 
 use common::{Agent, Recorder, Scenario};
 
-fn reference_args(s: &Scenario) -> Vec<String> {
-    [
-        "--bucket",
-        &s.bucket,
-        "--table",
-        &s.table,
-        "--object",
-        "demo-test-file",
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-fn status(run: &common::Run, action: &str) -> String {
-    run.result(action)["status"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[test]
 fn reference_procedure_passes_and_changes_nothing() {
     let s = Scenario::seed("reference");
-    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    let run = s.run_unchanged(s.pod().args(s.reference_args()));
     run.assert_code(0);
     assert_eq!(
         run.statuses(),
@@ -120,7 +100,7 @@ fn reference_procedure_passes_and_changes_nothing() {
 #[test]
 fn overpermissive_role_fails_the_deny_probes_without_touching_data() {
     let s = Scenario::seed("overpermissive");
-    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    let run = s.run_unchanged(s.pod().args(s.reference_args()));
     run.assert_code(1);
     let delete = run.result("s3:DeleteObject");
     assert_eq!(
@@ -136,7 +116,7 @@ fn overpermissive_role_fails_the_deny_probes_without_touching_data() {
         (drop["status"].as_str(), drop["answer"]["code"].as_str()),
         (Some("fail"), Some("ValidationException"))
     );
-    assert_eq!(status(&run, "s3:ListBucket"), "pass");
+    assert_eq!(run.status("s3:ListBucket"), "pass");
     let doc = run.junit_doc();
     assert_eq!(
         doc.descendants()
@@ -154,7 +134,7 @@ fn overpermissive_role_fails_the_deny_probes_without_touching_data() {
 #[test]
 fn too_strict_role_fails_the_allow_checks() {
     let s = Scenario::seed("toostrict");
-    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    let run = s.run_unchanged(s.pod().args(s.reference_args()));
     run.assert_code(1);
     let describe = run.result("dynamodb:DescribeTable");
     assert_eq!(
@@ -170,14 +150,14 @@ fn too_strict_role_fails_the_allow_checks() {
             .contains("could not learn whether"),
         "{drop}"
     );
-    assert_eq!(status(&run, "s3:ListBucket"), "pass");
-    assert_eq!(status(&run, "s3:DeleteObject"), "pass");
+    assert_eq!(run.status("s3:ListBucket"), "pass");
+    assert_eq!(run.status("s3:DeleteObject"), "pass");
 }
 
 #[test]
 fn unprotected_table_is_never_sent_a_delete() {
     let s = Scenario::seed("unprotected");
-    let run = s.run_unchanged(s.pod().args(reference_args(&s)));
+    let run = s.run_unchanged(s.pod().args(s.reference_args()));
     run.assert_code(0);
     let drop = run.result("dynamodb:DeleteTable");
     assert_eq!(drop["status"], "skip");
@@ -202,7 +182,7 @@ fn unprotected_table_is_never_sent_a_delete() {
 fn no_credentials_is_could_not_verify_and_says_why() {
     let s = Scenario::seed("reference");
     let run =
-        s.run_unchanged(Agent::new(&common::emulator().endpoint, &s.dir).args(reference_args(&s)));
+        s.run_unchanged(Agent::new(&common::emulator().endpoint, &s.dir).args(s.reference_args()));
     run.assert_code(3);
     let id = run.result("sts:GetCallerIdentity");
     assert_eq!(id["status"], "error");
@@ -238,7 +218,7 @@ fn unreadable_token_file_is_named() {
     let run = s
         .pod()
         .env("AWS_WEB_IDENTITY_TOKEN_FILE", missing.to_str().unwrap())
-        .args(reference_args(&s))
+        .args(s.reference_args())
         .run();
     run.assert_code(3);
     let notes = run.result("sts:GetCallerIdentity")["notes"].to_string();
@@ -256,7 +236,7 @@ fn pod_running_as_another_role_is_an_identity_failure() {
     let run = other
         .pod()
         .args(["--expect-role", &expected.role_arn])
-        .args(reference_args(&other))
+        .args(other.reference_args())
         .run();
     run.assert_code(1);
     let id = run.result("sts:GetCallerIdentity");
@@ -293,7 +273,7 @@ fn endpoint_down_is_could_not_verify() {
         .pod()
         .env("AWS_ENDPOINT_URL", &closed)
         .args(["--timeout", "8"])
-        .args(reference_args(&s))
+        .args(s.reference_args())
         .run();
     run.assert_code(3);
     assert_eq!(run.result("sts:GetCallerIdentity")["status"], "error");
@@ -324,7 +304,7 @@ fn junit_on_stdout_moves_the_human_report_to_stderr() {
         .pod()
         .no_report_files()
         .args(["--junit", "-"])
-        .args(reference_args(&s))
+        .args(s.reference_args())
         .run();
     run.assert_code(0);
     common::assert_well_formed(&run.stdout);
@@ -493,7 +473,7 @@ fn termination_message_and_framed_junit_for_kubectl() {
             "--termination-log",
             message.to_str().unwrap(),
         ])
-        .args(reference_args(&s))
+        .args(s.reference_args())
         .run();
     run.assert_code(1);
     let line = std::fs::read_to_string(&message).unwrap();

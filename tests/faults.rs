@@ -29,14 +29,7 @@ fn run_with(service: &str, mut rules: Vec<Value>, extra: &[&str]) -> (Scenario, 
     let agent = s
         .pod()
         .env(var, &proxy.endpoint)
-        .args([
-            "--bucket",
-            &s.bucket,
-            "--table",
-            &s.table,
-            "--object",
-            "demo-test-file",
-        ])
+        .args(s.reference_args())
         .args(if extra.contains(&"--timeout") {
             &[][..]
         } else {
@@ -47,14 +40,10 @@ fn run_with(service: &str, mut rules: Vec<Value>, extra: &[&str]) -> (Scenario, 
     (s, run)
 }
 
-fn status(run: &Run, action: &str) -> String {
-    run.result(action)["status"].as_str().unwrap().to_owned()
-}
-
 fn assert_s3_errors_others_pass(run: &Run, s3_actions: &[&str]) {
     run.assert_code(3);
     for a in s3_actions {
-        assert_eq!(status(run, a), "error", "{a}\n{}", run.stdout);
+        assert_eq!(run.status(a), "error", "{a}\n{}", run.stdout);
     }
     for a in [
         "sts:GetCallerIdentity",
@@ -62,7 +51,7 @@ fn assert_s3_errors_others_pass(run: &Run, s3_actions: &[&str]) {
         "dynamodb:DeleteTable",
     ] {
         assert_eq!(
-            status(run, a),
+            run.status(a),
             "pass",
             "{a} should be unaffected\n{}",
             run.stdout
@@ -133,7 +122,7 @@ fn truncated_and_garbled_bodies() {
         let (_, run) = run_with("s3", rules, &[]);
         assert_s3_errors_others_pass(&run, &["s3:ListBucket", "s3:DeleteObject"]);
         assert_eq!(
-            status(&run, "s3:GetObject"),
+            run.status("s3:GetObject"),
             "pass",
             "{fault}: GetObject is not affected"
         );
@@ -164,14 +153,14 @@ fn throttled_dynamodb_is_unknown_and_delete_table_is_not_sent() {
         "body": json!({"__type": "com.amazon.coral.availability#ThrottlingException", "message": "Rate of requests exceeds the allowed throughput."}).to_string()});
     let (_, run) = run_with("dynamodb", vec![throttled], &[]);
     run.assert_code(3);
-    assert_eq!(status(&run, "dynamodb:DescribeTable"), "error");
+    assert_eq!(run.status("dynamodb:DescribeTable"), "error");
     assert_eq!(
-        status(&run, "dynamodb:DeleteTable"),
+        run.status("dynamodb:DeleteTable"),
         "skip",
         "no protection known: not sent"
     );
     for a in ALL_S3 {
-        assert_eq!(status(&run, a), "pass", "{a}");
+        assert_eq!(run.status(a), "pass", "{a}");
     }
 }
 
@@ -195,7 +184,7 @@ fn sts_unreachable_while_s3_is_reachable() {
         "10",
     ]));
     run.assert_code(3);
-    assert_eq!(status(&run, "sts:GetCallerIdentity"), "error");
+    assert_eq!(run.status("sts:GetCallerIdentity"), "error");
     assert!(run.results()[1..].iter().all(|r| r["status"] == "skip"));
 }
 

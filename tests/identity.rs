@@ -8,6 +8,9 @@ mod common;
 use common::{Agent, Scenario, StandIn};
 use serde_json::json;
 
+/// STS's answer to GetCallerIdentity for the emulator's admin user.
+const CALLER_IDENTITY_OK: &str = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/irsa-verify-test-admin</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+
 /// The fake signature scenario.py puts in every token, base64url.
 const TOKEN_SIGNATURE: &str = "bm90LWEtcmVhbC1zaWduYXR1cmU";
 
@@ -30,6 +33,50 @@ fn with_sts_replay(s: &Scenario, rule: serde_json::Value) -> (Agent, StandIn) {
         .env("AWS_ENDPOINT_URL_STS", &replay.endpoint)
         .args(["--bucket", &s.bucket]);
     (agent, replay)
+}
+
+/// A pod on EKS Pod Identity: the agent stand-in serving the scenario's role,
+/// and the pod's token (audience pods.eks.amazonaws.com).
+struct PodIdentity {
+    agent: StandIn,
+    token: std::path::PathBuf,
+    issued: std::path::PathBuf,
+}
+
+fn pod_identity(s: &Scenario, error: Option<(u16, &str)>) -> PodIdentity {
+    let token = s.dir.join("eks-pod-identity-token");
+    common::write_token(&token, "irsa-verify", "pods.eks.amazonaws.com", 86400);
+    let issued = s.dir.join("issued.jsonl");
+    let agent = StandIn::pod_identity_agent(&s.role_arn, &token, &issued, error);
+    PodIdentity {
+        agent,
+        token,
+        issued,
+    }
+}
+
+impl PodIdentity {
+    /// The agent with the environment the Pod Identity webhook injects.
+    fn pod(&self, s: &Scenario) -> Agent {
+        Agent::new(&common::emulator().endpoint, &s.dir)
+            .env(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                &format!("{}/v1/credentials", self.agent.endpoint),
+            )
+            .env(
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                self.token.to_str().unwrap(),
+            )
+    }
+}
+
+/// The agent with the emulator's admin keys, STS answered at `sts`.
+fn static_keys(s: &Scenario, sts: &str) -> Agent {
+    let (key, secret) = common::admin_keys();
+    Agent::new(&common::emulator().endpoint, &s.dir)
+        .env("AWS_ENDPOINT_URL_STS", sts)
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
 }
 
 #[test]
@@ -107,15 +154,10 @@ fn node_role_fallback_is_an_identity_failure_with_the_fix() {
         .run();
     run.assert_code(1);
     assert_eq!(run.json()["identity"]["source"], "instance-metadata");
-    let notes = run.identity_notes();
-    assert!(
-        notes.contains("wrong credential source") && notes.contains("node's instance role"),
-        "{notes}"
-    );
-    assert!(
-        notes.contains("rollout restart") && notes.contains("hop limit of 1"),
-        "{notes}"
-    );
+    run.assert_identity_note("wrong credential source");
+    run.assert_identity_note("node's instance role");
+    run.assert_identity_note("rollout restart");
+    run.assert_identity_note("hop limit of 1");
 }
 
 #[test]
@@ -129,47 +171,29 @@ fn static_keys_shadowing_irsa_are_named_and_never_printed() {
         .run();
     run.assert_code(1);
     assert_eq!(run.json()["identity"]["source"], "environment");
-    assert!(
-        run.identity_notes().contains("static AWS_ACCESS_KEY_ID"),
-        "{}",
-        run.identity_notes()
-    );
+    run.assert_identity_note("static AWS_ACCESS_KEY_ID");
     assert!(!run.all_output().contains(secret), "the secret key leaked");
 }
 
 #[test]
 fn pod_identity_verifies_end_to_end_without_leaking_credentials() {
     let s = Scenario::seed("reference");
-    let token = s.dir.join("eks-pod-identity-token");
-    common::write_token(&token, "irsa-verify", "pods.eks.amazonaws.com", 86400);
-    let issued = s.dir.join("issued.jsonl");
-    let agent = StandIn::pod_identity_agent(&s.role_arn, &token, &issued, None);
-    let run = s.run_unchanged(
-        Agent::new(&common::emulator().endpoint, &s.dir)
-            .env(
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                &format!("{}/v1/credentials", agent.endpoint),
-            )
-            .env(
-                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                token.to_str().unwrap(),
-            )
-            .args([
-                "--expect-source",
-                "pod-identity",
-                "--expect-role",
-                &s.role_arn,
-                "--bucket",
-                &s.bucket,
-                "--table",
-                &s.table,
-            ]),
-    );
+    let pi = pod_identity(&s, None);
+    let run = s.run_unchanged(pi.pod(&s).args([
+        "--expect-source",
+        "pod-identity",
+        "--expect-role",
+        &s.role_arn,
+        "--bucket",
+        &s.bucket,
+        "--table",
+        &s.table,
+    ]));
     run.assert_code(0);
     let id = &run.json()["identity"];
     assert_eq!(id["source"], "pod-identity");
     assert_eq!(id["token"]["aud"], json!(["pods.eks.amazonaws.com"]));
-    let issued = std::fs::read_to_string(&issued).unwrap();
+    let issued = std::fs::read_to_string(&pi.issued).unwrap();
     let creds: serde_json::Value = serde_json::from_str(issued.lines().next().unwrap()).unwrap();
     let out = run.all_output();
     for secret in [
@@ -180,56 +204,25 @@ fn pod_identity_verifies_end_to_end_without_leaking_credentials() {
         assert!(!out.contains(secret), "a secret leaked: {secret}");
     }
     // The same pod expecting IRSA is told it is on Pod Identity instead.
-    let run = Agent::new(&common::emulator().endpoint, &s.dir)
-        .env(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            &format!("{}/v1/credentials", agent.endpoint),
-        )
-        .env(
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-            token.to_str().unwrap(),
-        )
-        .args(["--expect-source", "web-identity"])
-        .run();
+    let run = pi.pod(&s).args(["--expect-source", "web-identity"]).run();
     run.assert_code(1);
-    assert!(
-        run.identity_notes().contains("eks.amazonaws.com/role-arn"),
-        "{}",
-        run.identity_notes()
-    );
+    run.assert_identity_note("eks.amazonaws.com/role-arn");
 }
 
 #[test]
 fn pod_identity_trust_policy_error_names_the_fix() {
     let s = Scenario::seed("reference");
-    let token = s.dir.join("eks-pod-identity-token");
-    common::write_token(&token, "irsa-verify", "pods.eks.amazonaws.com", 86400);
-    let agent = StandIn::pod_identity_agent(
-        &s.role_arn,
-        &token,
-        &s.dir.join("issued"),
+    let pi = pod_identity(
+        &s,
         Some((
             400,
             "EKS does not have permissions to assume the associated role.",
         )),
     );
-    let run = Agent::new(&common::emulator().endpoint, &s.dir)
-        .env(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            &format!("{}/v1/credentials", agent.endpoint),
-        )
-        .env(
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-            token.to_str().unwrap(),
-        )
-        .args(["--expect-source", "pod-identity"])
-        .run();
+    let run = pi.pod(&s).args(["--expect-source", "pod-identity"]).run();
     run.assert_code(3);
-    let notes = run.identity_notes();
-    assert!(
-        notes.contains("pods.eks.amazonaws.com") && notes.contains("sts:TagSession"),
-        "{notes}"
-    );
+    run.assert_identity_note("pods.eks.amazonaws.com");
+    run.assert_identity_note("sts:TagSession");
 }
 
 #[test]
@@ -238,12 +231,8 @@ fn missing_oidc_provider() {
     let (agent, _replay) = with_sts_replay(&s, sts_error(400, "InvalidIdentityToken", "No OpenIDConnect provider found in your account for https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"));
     let run = agent.run();
     run.assert_code(3);
-    let notes = run.identity_notes();
-    assert!(
-        notes.contains("cause: this AWS account has no IAM OIDC provider"),
-        "{notes}"
-    );
-    assert!(notes.contains("create-open-id-connect-provider --url https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"), "{notes}");
+    run.assert_identity_note("cause: this AWS account has no IAM OIDC provider");
+    run.assert_identity_note("create-open-id-connect-provider --url https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE");
     assert!(run.results()[1..].iter().all(|r| r["status"] == "skip"));
 }
 
@@ -260,12 +249,9 @@ fn trust_policy_refusal_prints_what_the_conditions_must_say() {
     );
     let run = agent.run();
     run.assert_code(3);
-    let notes = run.identity_notes();
-    assert!(notes.contains(r#"oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub\": \"system:serviceaccount:demo:irsa-verify"#), "{notes}");
-    assert!(
-        notes.contains("aud sts.amazonaws.com") && notes.contains("StringLike"),
-        "{notes}"
-    );
+    run.assert_identity_note(r#"oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub\": \"system:serviceaccount:demo:irsa-verify"#);
+    run.assert_identity_note("aud sts.amazonaws.com");
+    run.assert_identity_note("StringLike");
 }
 
 #[test]
@@ -283,12 +269,8 @@ fn incorrect_token_audience() {
     );
     let run = agent.run();
     run.assert_code(3);
-    let notes = run.identity_notes();
-    assert!(
-        notes.contains("aud is https://kubernetes.default.svc")
-            && notes.contains("eks.amazonaws.com/audience"),
-        "{notes}"
-    );
+    run.assert_identity_note("aud is https://kubernetes.default.svc");
+    run.assert_identity_note("eks.amazonaws.com/audience");
 }
 
 #[test]
@@ -298,40 +280,27 @@ fn expired_token() {
     let (agent, _replay) = with_sts_replay(&s, sts_error(400, "ExpiredTokenException", "Token expired: current date/time 1795924000 must be before the expiration date/time1795923400"));
     let run = agent.run();
     run.assert_code(3);
-    let notes = run.identity_notes();
-    assert!(
-        notes.contains("re-read") && notes.contains("the token expired"),
-        "{notes}"
-    );
+    run.assert_identity_note("re-read");
+    run.assert_identity_note("the token expired");
 }
 
 #[test]
 fn region_scoped_signature_error() {
     let s = Scenario::seed("reference");
-    let (key, secret) = common::admin_keys();
     let replay = StandIn::replay(&json!([sts_error(
         403,
         "SignatureDoesNotMatch",
         "Credential should be scoped to a valid region. "
     )]));
-    let run = Agent::new(&common::emulator().endpoint, &s.dir)
-        .env("AWS_ENDPOINT_URL_STS", &replay.endpoint)
-        .env("AWS_ACCESS_KEY_ID", key)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .run();
+    let run = static_keys(&s, &replay.endpoint).run();
     run.assert_code(3);
-    assert!(
-        run.identity_notes().contains("AWS_REGION"),
-        "{}",
-        run.identity_notes()
-    );
+    run.assert_identity_note("AWS_REGION");
 }
 
 #[test]
 fn clock_skew_is_measured_from_the_sts_date() {
     let s = Scenario::seed("reference");
-    let (key, secret) = common::admin_keys();
-    let ok = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/irsa-verify-test-admin</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+    let ok = CALLER_IDENTITY_OK;
     let an_hour_ago = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -343,11 +312,7 @@ fn clock_skew_is_measured_from_the_sts_date() {
     let replay = StandIn::replay(
         &json!([{"match": "*", "status": 200, "headers": {"Content-Type": "text/xml", "Date": date}, "body": ok}]),
     );
-    let run = Agent::new(&common::emulator().endpoint, &s.dir)
-        .env("AWS_ENDPOINT_URL_STS", &replay.endpoint)
-        .env("AWS_ACCESS_KEY_ID", key)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .run();
+    let run = static_keys(&s, &replay.endpoint).run();
     let skew = run.json()["identity"]["clock_skew_seconds"]
         .as_i64()
         .unwrap();
@@ -519,20 +484,13 @@ fn https_endpoints_are_verified_against_the_trusted_roots() {
     // stack: a certificate from a CA the agent trusts (SSL_CERT_FILE) works, and
     // the same endpoint without that trust is refused, as could-not-tell.
     let s = Scenario::seed("reference");
-    let (key, secret) = common::admin_keys();
-    let ok = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/irsa-verify-test-admin</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+    let ok = CALLER_IDENTITY_OK;
     let tls = s.dir.join("tls");
     let replay = StandIn::replay_tls(
         &json!([{"match": "*", "status": 200, "headers": {"Content-Type": "text/xml"}, "body": ok}]),
         &tls,
     );
-    let agent = || {
-        Agent::new(&common::emulator().endpoint, &s.dir)
-            .env("AWS_ENDPOINT_URL_STS", &replay.endpoint)
-            .env("AWS_ACCESS_KEY_ID", key)
-            .env("AWS_SECRET_ACCESS_KEY", secret)
-            .args(["--timeout", "10"])
-    };
+    let agent = || static_keys(&s, &replay.endpoint).args(["--timeout", "10"]);
     let trusted = agent()
         .env("SSL_CERT_FILE", tls.join("ca.pem").to_str().unwrap())
         .run();

@@ -179,73 +179,58 @@ pub async fn get_item(ctx: &Ctx, check: &Check) -> Probed {
     Probed::new(answer, &[], format!("GetItem {table} with {which}"))
 }
 
-/// A condition no item meets: the attribute name is made up for this call.
-fn never_holds() -> (String, String, String) {
-    let attr = format!("irsa_verify_never_{}", random_token());
-    (
-        "attribute_exists(#never)".to_owned(),
-        "#never".to_owned(),
-        attr,
-    )
+#[derive(Clone, Copy)]
+enum ItemWrite {
+    Put,
+    Delete,
 }
 
 pub async fn put_item(ctx: &Ctx, check: &Check) -> Probed {
-    let table = table(check);
-    let (key, which) = match item_key(ctx, check).await {
-        Ok(k) => k,
-        Err(p) => return p,
-    };
-    let (cond, placeholder, attr) = never_holds();
-    let result = ctx
-        .dynamodb
-        .put_item()
-        .table_name(table)
-        .set_item(Some(key))
-        .condition_expression(&cond)
-        .expression_attribute_names(&placeholder, &attr)
-        .send()
-        .await;
-    conditional_item_write(
-        "PutItem",
-        table,
-        &which,
-        &attr,
-        result.map(|_| ()).map_err(|e| Answer::from_sdk(&e)),
-    )
+    conditional_item_write(ctx, check, ItemWrite::Put).await
 }
 
 pub async fn delete_item(ctx: &Ctx, check: &Check) -> Probed {
+    conditional_item_write(ctx, check, ItemWrite::Delete).await
+}
+
+/// The write, with a condition no item meets: the attribute name is made up
+/// for this call, so an allowed write fails the condition and writes nothing.
+async fn conditional_item_write(ctx: &Ctx, check: &Check, op: ItemWrite) -> Probed {
     let table = table(check);
     let (key, which) = match item_key(ctx, check).await {
         Ok(k) => k,
         Err(p) => return p,
     };
-    let (cond, placeholder, attr) = never_holds();
-    let result = ctx
-        .dynamodb
-        .delete_item()
-        .table_name(table)
-        .set_key(Some(key))
-        .condition_expression(&cond)
-        .expression_attribute_names(&placeholder, &attr)
-        .send()
-        .await;
-    conditional_item_write(
-        "DeleteItem",
-        table,
-        &which,
-        &attr,
-        result.map(|_| ()).map_err(|e| Answer::from_sdk(&e)),
-    )
-}
-
-fn conditional_item_write(
-    verb: &str,
-    table: &str,
-    which: &str,
-    attr: &str,
-    result: Result<(), Answer>,
-) -> Probed {
+    let attr = format!("irsa_verify_never_{}", random_token());
+    let (cond, placeholder) = ("attribute_exists(#never)", "#never");
+    let (verb, result) = match op {
+        ItemWrite::Put => (
+            "PutItem",
+            ctx.dynamodb
+                .put_item()
+                .table_name(table)
+                .set_item(Some(key))
+                .condition_expression(cond)
+                .expression_attribute_names(placeholder, &attr)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| Answer::from_sdk(&e)),
+        ),
+        ItemWrite::Delete => (
+            "DeleteItem",
+            ctx.dynamodb
+                .delete_item()
+                .table_name(table)
+                .set_key(Some(key))
+                .condition_expression(cond)
+                .expression_attribute_names(placeholder, &attr)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| Answer::from_sdk(&e)),
+        ),
+    };
     let form = format!(
         "{verb} {table} with {which} and ConditionExpression attribute_exists({attr}): no item has that attribute, so an allowed call fails the condition and writes nothing"
     );

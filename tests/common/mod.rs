@@ -40,6 +40,37 @@ pub fn scratch(label: &str) -> PathBuf {
     dir
 }
 
+/// Starts one of tests/emulator's servers on `port`; it exits with this process.
+fn spawn_helper(script: &str, args: &[&str], port: u16, stderr: Stdio) -> Child {
+    let child = Command::new(python())
+        .arg(root().join("tests/emulator").join(script))
+        .args(args)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--parent-pid",
+            &std::process::id().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {script}: {e}"));
+    wait_for_port(port, script);
+    child
+}
+
+/// Waits up to 60 s for a helper to listen on a loopback port.
+fn wait_for_port(port: u16, what: &str) {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{what} did not listen within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -61,26 +92,7 @@ pub fn emulator() -> &'static Emulator {
     EMU.get_or_init(|| {
         let port = free_port();
         let log = std::fs::File::create(scratch("moto").join("moto.log")).expect("moto log");
-        let child = Command::new(python())
-            .arg(root().join("tests/emulator/moto_server.py"))
-            .args([
-                "--port",
-                &port.to_string(),
-                "--parent-pid",
-                &std::process::id().to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start moto");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "moto did not listen within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let child = spawn_helper("moto_server.py", &[], port, Stdio::from(log));
         let endpoint = format!("http://127.0.0.1:{port}");
         let boot = helper(&endpoint, None, &["bootstrap"]);
         Emulator {
@@ -183,6 +195,20 @@ impl Scenario {
                 "AWS_WEB_IDENTITY_TOKEN_FILE",
                 self.token_file.to_str().expect("utf-8 path"),
             )
+    }
+
+    /// The reference procedure's checks, as flags.
+    pub fn reference_args(&self) -> Vec<String> {
+        [
+            "--bucket",
+            &self.bucket,
+            "--table",
+            &self.table,
+            "--object",
+            "demo-test-file",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     /// Runs the agent and asserts the emulator's data did not change.
@@ -336,6 +362,14 @@ impl Run {
         self.json()["results"].as_array().expect("results array")
     }
 
+    /// The verdict of the first check of `action`.
+    pub fn status(&self, action: &str) -> String {
+        self.result(action)["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn statuses(&self) -> Vec<(String, String)> {
         self.results()
             .iter()
@@ -405,26 +439,7 @@ impl Drop for StandIn {
 impl StandIn {
     fn start(args: &[&str]) -> StandIn {
         let port = free_port();
-        let child = Command::new(python())
-            .arg(root().join("tests/emulator/stand_ins.py"))
-            .args(args)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--parent-pid",
-                &std::process::id().to_string(),
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start stand-in");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "stand-in did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let child = spawn_helper("stand_ins.py", args, port, Stdio::inherit());
         StandIn {
             endpoint: format!("http://127.0.0.1:{port}"),
             child,
@@ -506,6 +521,14 @@ impl Run {
                 .map(|j| j.to_string())
                 .unwrap_or_default()
         )
+    }
+
+    pub fn assert_identity_note(&self, text: &str) {
+        let notes = self.identity_notes();
+        assert!(
+            notes.contains(text),
+            "the identity notes should say `{text}`: {notes}"
+        );
     }
 
     pub fn identity_notes(&self) -> String {

@@ -22,13 +22,13 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 
 # Enforcement starts off so the harness can seed; it turns it on with
 # POST /moto-api/reset-auth (body "0").
 os.environ.setdefault("INITIAL_NO_AUTH_ACTION_COUNT", "inf")
 
+from lifetime import exit_with_parent  # noqa: E402
 from moto.core import authorization  # noqa: E402
 from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.dynamodb.responses import DynamoHandler  # noqa: E402
@@ -115,14 +115,6 @@ DynamoHandler._determine_resource = _dynamo_resource
 DynamoHandler._authenticate_and_authorize_normal_action = _dynamo_authorize
 
 
-def _watch_parent(pid):
-    while True:
-        time.sleep(0.5)
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            os._exit(0)
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -131,7 +123,7 @@ def main():
     parser.add_argument("--parent-pid", type=int)
     args = parser.parse_args()
     if args.parent_pid:
-        threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
+        exit_with_parent(args.parent_pid)
 
     from moto.server import ThreadedMotoServer
 

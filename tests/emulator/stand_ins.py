@@ -38,6 +38,8 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from lifetime import exit_with_parent
+
 
 class Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 drops bursts of connections, which
@@ -46,16 +48,6 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-def watch_parent(pid):
-    def loop():
-        while True:
-            time.sleep(0.5)
-            try:
-                os.kill(pid, 0)
-            except OSError:
-                os._exit(0)
-
-    threading.Thread(target=loop, daemon=True).start()
 
 
 class Replay(BaseHTTPRequestHandler):
@@ -337,7 +329,7 @@ def main():
     p.add_argument("--tls-dir", help="serve HTTPS with a throwaway CA written here (ca.pem)")
     a = p.parse_args()
     if a.parent_pid:
-        watch_parent(a.parent_pid)
+        exit_with_parent(a.parent_pid)
     if a.kind == "replay":
         with open(a.rules) as f:
             Replay.rules = json.load(f)

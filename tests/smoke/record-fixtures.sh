@@ -12,11 +12,7 @@ ensure_venv
 # Reuse a running emulator (scripts/test.sh), or start one.
 if [ -z "${EMULATOR_ENDPOINT:-}" ]; then
     trap stop_emulator EXIT
-    start_emulator "$out/moto.log"
-    admin=$("$PY" "$ROOT/tests/emulator/scenario.py" bootstrap --endpoint "$EMULATOR_ENDPOINT")
-    IRSA_TEST_ADMIN_KEY=$(json_get key <<<"$admin")
-    IRSA_TEST_ADMIN_SECRET=$(json_get secret <<<"$admin")
-    export IRSA_TEST_ADMIN_KEY IRSA_TEST_ADMIN_SECRET
+    bootstrap_emulator "$out/moto.log"
 fi
 
 record() { # KIND OUTFILE [with-irsa]
