@@ -64,7 +64,7 @@ pub async fn run(plan: &Plan) -> RunReport {
     let sdk = crate::aws::load(plan.timeout).await;
     let run_secs = plan.timeout.as_secs() as i64 + 1;
     let establish = identity::establish(&sdk, &plan.expect, env.clone(), run_secs);
-    let est = match timeout_at(deadline, establish).await {
+    let mut est = match timeout_at(deadline, establish).await {
         Ok(est) => est,
         Err(_) => Established {
             identity: plan.expect.blank_identity(env),
@@ -73,7 +73,6 @@ pub async fn run(plan: &Plan) -> RunReport {
             credentials: None,
         },
     };
-    let mut est = est;
     if let Some(problem) = crate::aws::tls_roots_problem() {
         est.probed.notes.push(problem.to_owned());
     }

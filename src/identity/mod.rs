@@ -428,7 +428,6 @@ pub async fn establish(
                     && audience == token::STS_AUDIENCE
                 {
                     let mut probed = Probed::unknown(format!("{e}"), "not sent");
-                    probed.observed = Observed::Unknown;
                     probed.notes.push(format!(
                         "the file at AWS_WEB_IDENTITY_TOKEN_FILE must be the projected ServiceAccount token the EKS webhook mounts \
                          (volume aws-iam-token, path {path}); {e}"
