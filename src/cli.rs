@@ -5,19 +5,20 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::identity::{validate_service_account, ExpectSource, Expectations, ExpectedRole};
-use crate::output::{Outputs, Sink};
+use crate::arn::{RoleRef, ServiceAccount};
+use crate::check::{Action, Check, Expect, Target};
+use crate::identity::{ExpectSource, Expectations, RoleOrigin};
 use crate::run::Plan;
+use crate::sink::{Outputs, Sink};
 use crate::spec;
+use crate::verdict::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "irsa-verify",
     version,
     about = "Prove, from inside a pod, that its AWS identity can do exactly what it should and nothing more",
-    after_help = "Exit codes: 0 every check passed (skips allowed); 1 a check failed; 2 invalid input (nothing was sent); \
-3 could not verify (no failure, but at least one check could not be decided).\n\
-Standard AWS settings apply: AWS_REGION, AWS_ENDPOINT_URL, AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, ..."
+    after_help = format!("{}\nStandard AWS settings apply: AWS_REGION, AWS_ENDPOINT_URL, AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, ...", ExitCode::help())
 )]
 pub struct Cli {
     /// S3 bucket: checks s3:ListBucket (allow) and s3:DeleteObject on a fresh random key (deny)
@@ -73,7 +74,7 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_TERMINATION_LOG", value_name = "FILE")]
     pub termination_log: Option<PathBuf>,
 
-    /// Name of the JUnit testsuite (default: "irsa-verify CALLER-ARN")
+    /// Name of the JUnit testsuite (default: "irsa-verify" and the expected role)
     #[arg(long, env = "IRSA_VERIFY_SUITE_NAME", value_name = "NAME")]
     pub suite_name: Option<String>,
 
@@ -105,8 +106,16 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// What the command line asks for.
+pub struct Invocation {
+    pub plan: Plan,
+    pub outputs: Outputs,
+    /// Stop after planning: nothing is sent.
+    pub validate_only: bool,
+}
+
 /// Turns flags into a plan, reading the spec file; any error is invalid input.
-pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
+pub fn plan(cli: Cli) -> Result<Invocation, String> {
     let spec = match &cli.spec {
         Some(path) => spec::load(path).map_err(|e| e.to_string())?,
         None => spec::Spec {
@@ -130,43 +139,29 @@ pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
         });
     let service_account = match cli.expect_service_account {
         Some(sa) => {
-            validate_service_account(&sa).map_err(|m| format!("--expect-service-account: {m}"))?;
-            Some(sa)
+            Some(ServiceAccount::parse(&sa).map_err(|m| format!("--expect-service-account: {m}"))?)
         }
-        None => spec.expect_service_account.clone(),
+        None => spec.expect_service_account,
     };
     let mut checks = spec.checks;
-    if cli.expect_no_imds
-        && !checks
-            .iter()
-            .any(|c| c.action.target == crate::probe::Target::Node)
-    {
-        checks.push(spec::Check::new(
-            "imds:Unreachable",
-            crate::verdict::Expect::Deny,
-        ));
+    if cli.expect_no_imds && !checks.iter().any(|c| c.action() == Action::ImdsUnreachable) {
+        checks.push(
+            Check::new(Action::ImdsUnreachable, Expect::Deny, Target::Node, None)
+                .map_err(|m| format!("--expect-no-imds: {m}"))?,
+        );
     }
-    let expected_role = match (cli.expect_role, spec.expect_role, aws_role_arn) {
+    let role = match (cli.expect_role, spec.expect_role, aws_role_arn) {
         (Some(r), _, _) => Some((
-            ExpectedRole::parse(&r).map_err(|m| format!("--expect-role: {m}"))?,
-            "--expect-role",
+            RoleRef::parse(&r).map_err(|m| format!("--expect-role: {m}"))?,
+            RoleOrigin::Flag,
         )),
-        (None, Some(r), _) => Some((
-            ExpectedRole::parse(&r).map_err(|m| format!("expect_role: {m}"))?,
-            "the spec's expect_role",
-        )),
+        (None, Some(r), _) => Some((r, RoleOrigin::Spec)),
         (None, None, Some(r)) => Some((
-            ExpectedRole::parse(&r).map_err(|m| format!("AWS_ROLE_ARN: {m}"))?,
-            "AWS_ROLE_ARN",
+            RoleRef::parse(&r).map_err(|m| format!("AWS_ROLE_ARN: {m}"))?,
+            RoleOrigin::Env,
         )),
         _ => None,
     };
-    // sts:GetCallerIdentity in a spec is the identity check, which always runs.
-    let identity_name = checks
-        .iter()
-        .find(|c| c.action == crate::probe::identity_action())
-        .and_then(|c| c.name.clone());
-    checks.retain(|c| c.action != crate::probe::identity_action());
 
     let sink = |flag, p: Option<PathBuf>| p.map(|p| Sink::parse(flag, &p)).transpose();
     let mut outputs = Outputs::new(sink("--junit", cli.junit)?, sink("--json", cli.json)?)?;
@@ -191,15 +186,18 @@ pub fn plan(cli: Cli) -> Result<(Plan, Outputs), String> {
     let plan = Plan {
         checks,
         expect: Expectations {
-            role: expected_role,
+            role,
             source,
             service_account,
         },
-        identity_name,
+        identity_name: spec.identity_name,
         timeout: cli.timeout,
         allow_destructive: cli.allow_destructive,
         concurrency: usize::from(cli.concurrency),
-        validate_only: cli.validate_only,
     };
-    Ok((plan, outputs))
+    Ok(Invocation {
+        plan,
+        outputs,
+        validate_only: cli.validate_only,
+    })
 }

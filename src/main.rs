@@ -1,35 +1,35 @@
 //! irsa-verify: parse, run, report, exit.
 
+mod answer;
+mod arn;
 mod aws;
+mod check;
 mod cli;
+mod findings;
 mod identity;
-mod outcome;
-mod output;
 mod probe;
 mod report;
-mod results;
 mod run;
+mod sink;
 mod spec;
 mod verdict;
 
-use std::process::ExitCode;
-
 use clap::Parser;
 
-use verdict::exit;
+use verdict::ExitCode;
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     // clap exits 2 itself on a bad flag.
-    let (plan, outputs) = match cli::plan(cli::Cli::parse()) {
-        Ok(p) => p,
+    let invocation = match cli::plan(cli::Cli::parse()) {
+        Ok(i) => i,
         Err(e) => {
             eprintln!("irsa-verify: invalid input: {e}");
-            return ExitCode::from(exit::INVALID_INPUT);
+            return ExitCode::InvalidInput.into();
         }
     };
-    if plan.validate_only {
-        print!("{}", plan.describe());
-        return ExitCode::from(exit::OK);
+    if invocation.validate_only {
+        print!("{}", invocation.plan.describe());
+        return ExitCode::Ok.into();
     }
     // One thread: the work is a handful of concurrent requests.
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -39,17 +39,18 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("irsa-verify: cannot start the async runtime: {e}");
-            return ExitCode::from(exit::UNVERIFIED);
+            return ExitCode::Unverified.into();
         }
     };
-    let report = runtime.block_on(run::run(&plan));
-    let problems = output::emit(&report, &outputs);
+    let findings = runtime.block_on(run::run(&invocation.plan));
+    let problems = sink::emit(&findings, &invocation.outputs);
     for p in &problems {
         eprintln!("irsa-verify: {p}");
     }
-    let code = match report.exit_code {
-        exit::OK if !problems.is_empty() => exit::UNVERIFIED,
+    // A report that could not be written leaves the run unverified.
+    match findings.exit_code {
+        ExitCode::Ok if !problems.is_empty() => ExitCode::Unverified,
         code => code,
-    };
-    ExitCode::from(code)
+    }
+    .into()
 }

@@ -1,4 +1,4 @@
-//! The flow: identity first, then every check concurrently, then results.
+//! The flow: identity first, then every check concurrently, then findings.
 
 use std::time::{Duration, Instant};
 
@@ -7,12 +7,13 @@ use futures_util::stream::{self, StreamExt};
 use time::OffsetDateTime;
 use tokio::time::timeout_at;
 
-use crate::identity::{self, Arn, Established, Expectations, PodEnv};
-use crate::outcome::{denied_principal, Answer, Observed};
-use crate::probe::{self, Ctx, Probed};
-use crate::results::{CheckResult, RunReport};
-use crate::spec::Check;
-use crate::verdict::{judge, Expect, Status};
+use crate::answer::{reconsider_denial, Answer, Observation, Observed};
+use crate::arn::Arn;
+use crate::check::{Check, Expect, Place};
+use crate::findings::{Finding, RunFindings, Subject};
+use crate::identity::{self, Assessment, Expectations, Identity, PodEnv};
+use crate::probe::{self, Ctx};
+use crate::verdict::{judge, Status};
 
 /// Everything the run needs, decided before anything is sent.
 #[derive(Debug, Clone)]
@@ -24,8 +25,6 @@ pub struct Plan {
     pub timeout: Duration,
     pub allow_destructive: bool,
     pub concurrency: usize,
-    /// Stop after planning: nothing is sent.
-    pub validate_only: bool,
 }
 
 impl Plan {
@@ -37,25 +36,28 @@ impl Plan {
             self.expect.source.as_str()
         );
         if let Some((role, from)) = &self.expect.role {
-            out.push_str(&format!("  expect role {} (from {from})\n", role.raw));
+            out.push_str(&format!(
+                "  expect role {} (from {})\n",
+                role.raw,
+                from.label()
+            ));
         }
         for c in &self.checks {
-            let target = [c.bucket.as_deref(), c.object_key(), c.table.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
             out.push_str(&format!(
-                "  {} {target} expect {}\n",
-                c.action.name,
-                c.expect.as_str()
+                "  {} {} expect {}\n",
+                c.action(),
+                c.target().label(),
+                c.expect().as_str()
             ));
+            for note in c.target().notes() {
+                out.push_str(&format!("    note: {note}\n"));
+            }
         }
         out
     }
 }
 
-pub async fn run(plan: &Plan) -> RunReport {
+pub async fn run(plan: &Plan) -> RunFindings {
     let started_at = OffsetDateTime::now_utc();
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + plan.timeout;
@@ -63,96 +65,107 @@ pub async fn run(plan: &Plan) -> RunReport {
 
     let sdk = crate::aws::load(plan.timeout).await;
     let run_secs = plan.timeout.as_secs() as i64 + 1;
-    let establish = identity::establish(&sdk, &plan.expect, env.clone(), run_secs);
-    let mut est = match timeout_at(deadline, establish).await {
-        Ok(est) => est,
-        Err(_) => Established {
-            identity: plan.expect.blank_identity(env),
-            probed: timed_out(plan.timeout, "establishing the identity"),
-            status: Status::Error,
-            credentials: None,
-        },
-    };
+    let (assessment, credentials) =
+        match timeout_at(deadline, identity::gather(&sdk, env.clone())).await {
+            Ok(gathered) => (
+                identity::assess(&gathered.facts, &plan.expect, run_secs),
+                gathered.credentials,
+            ),
+            Err(_) => (
+                Assessment {
+                    status: Status::Error,
+                    observation: timed_out(plan.timeout, "establishing the identity"),
+                    identity: Identity::blank(&plan.expect, env),
+                },
+                None,
+            ),
+        };
+    let Assessment {
+        status: identity_status,
+        mut observation,
+        identity,
+    } = assessment;
     if let Some(problem) = crate::aws::tls_roots_problem() {
-        est.probed.notes.push(problem.to_owned());
+        observation.notes.push(problem.to_owned());
     }
-    let identity_result = CheckResult::new(
-        probe::identity_action(),
-        est.identity
-            .caller_arn
-            .clone()
-            .unwrap_or_else(|| "caller".to_owned()),
-        Expect::Allow,
-        plan.identity_name.clone(),
-        est.status,
-        est.probed,
+    let identity_finding = Finding::new(
+        Subject {
+            action: identity::ACTION,
+            service: "sts",
+            label: identity.label(),
+            resource: identity
+                .caller_arn
+                .clone()
+                .unwrap_or_else(|| "the caller".to_owned()),
+            expect: Expect::Allow,
+            display_name: plan.identity_name.clone(),
+        },
+        identity_status,
+        observation,
         started.elapsed(),
     );
 
-    let mut results = vec![identity_result];
-    match est.credentials {
+    let place = Place {
+        partition: identity
+            .caller_arn
+            .as_deref()
+            .and_then(Arn::parse)
+            .map_or("aws", |a| a.partition)
+            .to_owned(),
+        region: sdk
+            .region()
+            .map_or_else(|| "REGION".to_owned(), |r| r.to_string()),
+        account: identity
+            .account
+            .clone()
+            .unwrap_or_else(|| "ACCOUNT".to_owned()),
+    };
+    let mut findings = vec![identity_finding];
+    match credentials {
         Some(credentials) => {
-            let caller = est.identity.caller_arn.clone().unwrap_or_default();
-            let partition = Arn::parse(&caller)
-                .map(|a| a.partition.to_owned())
-                .unwrap_or_else(|| "aws".to_owned());
             let sdk = sdk
                 .to_builder()
                 .credentials_provider(SharedCredentialsProvider::new(credentials))
                 .build();
-            let ctx = Ctx::new(
-                &sdk,
-                est.identity.account.clone().unwrap_or_default(),
-                partition,
-                // Never destroy anything on behalf of the wrong identity.
-                plan.allow_destructive && est.status == Status::Pass,
-                &plan.checks,
-            );
+            // Never destroy anything on behalf of the wrong identity.
+            let destructive = plan.allow_destructive && identity_status == Status::Pass;
+            let ctx = Ctx::new(&sdk, destructive, &plan.checks);
+            let caller = identity.caller_arn.clone().unwrap_or_default();
             // Unordered, so a slow check never holds a slot another could use;
             // the report keeps the order given.
-            let (ctx, caller) = (&ctx, caller.as_str());
-            let mut checked: Vec<(usize, CheckResult)> =
-                stream::iter(plan.checks.iter().enumerate())
-                    .map(|(i, check)| async move {
-                        (
-                            i,
-                            run_check(ctx, check, caller, deadline, plan.timeout).await,
-                        )
-                    })
-                    .buffer_unordered(plan.concurrency.max(1))
-                    .collect()
-                    .await;
+            let (ctx, caller, place) = (&ctx, caller.as_str(), &place);
+            let mut checked: Vec<(usize, Finding)> = stream::iter(plan.checks.iter().enumerate())
+                .map(|(i, check)| async move {
+                    let started = Instant::now();
+                    let observation = match timeout_at(deadline, probe::send(ctx, check)).await {
+                        Ok(o) => o,
+                        Err(_) => timed_out(plan.timeout, "before AWS answered"),
+                    };
+                    (
+                        i,
+                        conclude(check, observation, caller, place, started.elapsed()),
+                    )
+                })
+                .buffer_unordered(plan.concurrency.max(1))
+                .collect()
+                .await;
             checked.sort_by_key(|(i, _)| *i);
-            results.extend(checked.into_iter().map(|(_, r)| r));
+            findings.extend(checked.into_iter().map(|(_, f)| f));
         }
         None => {
             let reason = "not attempted: the identity could not be established (see the sts:GetCallerIdentity check)";
-            results.extend(plan.checks.iter().map(|c| {
-                let resource = probe::resource(c, "aws", &sdk_region(&sdk), "ACCOUNT");
-                let probed = Probed::skipped(reason);
-                CheckResult::new(
-                    c.action,
-                    resource,
-                    c.expect,
-                    c.name.clone(),
-                    Status::Skip,
-                    probed,
-                    Duration::ZERO,
-                )
-            }));
+            findings.extend(
+                plan.checks
+                    .iter()
+                    .map(|c| conclude(c, Observation::skipped(reason), "", &place, Duration::ZERO)),
+            );
         }
     }
-    RunReport::new(started_at, started.elapsed(), est.identity, results)
+    RunFindings::new(started_at, started.elapsed(), identity, findings)
 }
 
-fn sdk_region(sdk: &aws_config::SdkConfig) -> String {
-    sdk.region()
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| "REGION".to_owned())
-}
-
-fn timed_out(timeout: Duration, what: &str) -> Probed {
-    Probed {
+fn timed_out(timeout: Duration, what: &str) -> Observation {
+    Observation {
         observed: Observed::Unknown,
         answer: Answer::Transport {
             detail: format!(
@@ -165,109 +178,113 @@ fn timed_out(timeout: Duration, what: &str) -> Probed {
     }
 }
 
-async fn run_check(
-    ctx: &Ctx,
+/// From an observation to the check's finding: reconsider the denial, judge,
+/// say what a mismatch means. Pure.
+fn conclude(
     check: &Check,
+    observation: Observation,
     caller: &str,
-    deadline: tokio::time::Instant,
-    timeout: Duration,
-) -> CheckResult {
-    let started = Instant::now();
-    let resource = probe::resource(check, &ctx.partition, &ctx.region, &ctx.account);
-    let probed = match check.action.probe {
-        Some(probe) => match timeout_at(deadline, probe(ctx, check)).await {
-            Ok(p) => p,
-            Err(_) => timed_out(timeout, "before AWS answered"),
+    place: &Place,
+    duration: Duration,
+) -> Finding {
+    let action = check.action();
+    let resource = check.target().arn(action.service(), place);
+    let mut observation = reconsider_denial(observation, action.name(), caller);
+    let status = judge(check.expect(), observation.observed);
+    if status == Status::Fail {
+        observation = with_fix(observation, check, &resource);
+    }
+    observation.notes.extend(check.target().notes());
+    Finding::new(
+        Subject {
+            action: action.name(),
+            service: action.service().as_str(),
+            label: check.target().label(),
+            resource,
+            expect: check.expect(),
+            display_name: check.name().map(str::to_owned),
         },
-        None => Probed::skipped("internal: this action has no probe"),
-    };
-    let probed = other_principal(probed, caller);
-    let status = judge(check.expect, probed.observed);
-    let probed = if status == Status::Fail {
-        with_fix(probed, check, &resource)
-    } else {
-        probed
-    };
-    CheckResult::new(
-        check.action,
-        resource,
-        check.expect,
-        check.name.clone(),
         status,
-        probed,
-        started.elapsed(),
+        observation,
+        duration,
     )
 }
 
 /// What a mismatch means and where to fix it.
-fn with_fix(probed: Probed, check: &Check, resource: &str) -> Probed {
-    let action = check.action.name;
-    match check.expect {
-        Expect::Deny => probed.note(format!(
+fn with_fix(observation: Observation, check: &Check, resource: &str) -> Observation {
+    let action = check.action();
+    match check.expect() {
+        Expect::Deny => observation.note(format!(
             "the role may {action} on {resource}: a policy attached to it grants this (look for wildcards such as {}:* or Resource \"*\"); \
              remove the grant or add an explicit Deny",
-            check.action.service.as_str()
+            action.service().as_str()
         )),
-        Expect::Allow => probed.note(format!(
+        Expect::Allow => observation.note(format!(
             "the role may not {action} on {resource}: grant it in the role's policy (and check the resource ARN in the statement); \
              the \"denied by\" line says which kind of policy refused when AWS tells"
         )),
     }
 }
 
-/// A denial that names someone other than the caller says nothing about the
-/// caller's permissions: could not tell, and say so loudly.
-fn other_principal(probed: Probed, caller: &str) -> Probed {
-    if probed.observed != Observed::Denied || caller.is_empty() {
-        return probed;
-    }
-    match probed.answer.message().and_then(denied_principal) {
-        Some(principal) if principal != caller => {
-            let note = format!(
-                "WARNING: AWS denied {principal}, not the caller {caller}: this request did not run as the identity checked above"
-            );
-            Probed {
-                observed: Observed::Unknown,
-                ..probed
-            }
-            .note(note)
-        }
-        _ => probed,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::{Action, BucketName, Target};
+
+    fn place() -> Place {
+        Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "1".into(),
+        }
+    }
+
+    fn check(expect: Expect) -> Check {
+        let bucket = BucketName::parse("b-1").unwrap();
+        Check::new(Action::ListBucket, expect, Target::Bucket(bucket), None).unwrap()
+    }
+
+    fn denied(message: &str) -> Observation {
+        Observation::new(
+            Answer::ServiceError {
+                status: Some(403),
+                code: Some("AccessDenied".into()),
+                message: Some(message.into()),
+            },
+            &[],
+            "f",
+        )
+    }
 
     #[test]
-    fn a_denial_of_someone_else_is_not_a_denial_of_the_caller() {
-        let denied = |msg: &str| {
-            Probed::new(
-                Answer::ServiceError {
-                    status: Some(400),
-                    code: Some("AccessDeniedException".into()),
-                    message: Some(msg.into()),
-                },
-                &[],
-                "f",
-            )
-        };
+    fn a_deny_check_passes_only_on_a_denial_of_this_action_for_this_caller() {
         let me = "arn:aws:sts::1:assumed-role/app/s";
-        let p = other_principal(
-            denied("User: arn:aws:sts::1:assumed-role/node/i-1 is not authorized to perform: x"),
+        let f = conclude(
+            &check(Expect::Deny),
+            denied("Access Denied"),
             me,
+            &place(),
+            Duration::ZERO,
         );
-        assert_eq!(p.observed, Observed::Unknown);
-        assert!(p.notes[0].starts_with("WARNING"));
-        let p = other_principal(
-            denied(&format!("User: {me} is not authorized to perform: x")),
+        assert_eq!(f.status, Status::Pass);
+        let kms = format!("User: {me} is not authorized to perform: kms:Decrypt on resource: k");
+        let f = conclude(
+            &check(Expect::Deny),
+            denied(&kms),
             me,
+            &place(),
+            Duration::ZERO,
         );
-        assert_eq!(p.observed, Observed::Denied);
-        assert_eq!(
-            other_principal(denied("Access Denied"), me).observed,
-            Observed::Denied
-        );
+        assert_eq!(f.status, Status::Error, "{:?}", f.notes);
+    }
+
+    #[test]
+    fn a_mismatch_says_where_to_fix_it_and_names_are_stable() {
+        let allowed = Observation::new(Answer::success(200, ""), &[], "f");
+        let f = conclude(&check(Expect::Deny), allowed, "", &place(), Duration::ZERO);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.notes[0].contains("remove the grant or add an explicit Deny"));
+        assert_eq!(f.name, "s3:ListBucket bucket b-1 expect deny");
+        assert_eq!(f.resource, "arn:aws:s3:::b-1");
     }
 }

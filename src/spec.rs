@@ -3,77 +3,34 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
-use crate::identity::ExpectSource;
-use crate::probe::{self, ActionDef, Target};
-use crate::verdict::Expect;
+use crate::arn::{RoleRef, ServiceAccount};
+use crate::check::{
+    Action, BucketName, Check, Expect, ItemKey, KeyValue, ObjectKey, TableName, Target, TargetKind,
+};
+use crate::identity::{ExpectSource, ACTION as IDENTITY_ACTION};
 
 /// A spec larger than this is not a list of expectations.
 const MAX_SPEC_BYTES: u64 = 1024 * 1024;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Check {
-    pub action: &'static ActionDef,
-    pub expect: Expect,
-    pub bucket: Option<String>,
-    pub key: Option<Key>,
-    pub table: Option<String>,
-    /// Optional display name from the spec.
-    pub name: Option<String>,
-}
-
-impl Check {
-    pub fn new(action: &str, expect: Expect) -> Self {
-        Check {
-            action: probe::lookup(action)
-                .unwrap_or_else(|| panic!("{action} is not in the catalogue")),
-            expect,
-            bucket: None,
-            key: None,
-            table: None,
-            name: None,
-        }
-    }
-
-    pub fn object_key(&self) -> Option<&str> {
-        match &self.key {
-            Some(Key::Object(k)) => Some(k),
-            _ => None,
-        }
-    }
-
-    pub fn item_key(&self) -> Option<&BTreeMap<String, KeyValue>> {
-        match &self.key {
-            Some(Key::Item(k)) => Some(k),
-            _ => None,
-        }
-    }
+/// A spec file, parsed: every name in it is typed and valid.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Spec {
+    pub expect_role: Option<RoleRef>,
+    pub expect_source: Option<ExpectSource>,
+    pub expect_service_account: Option<ServiceAccount>,
+    /// Display name of the identity check (`action: sts:GetCallerIdentity`).
+    pub identity_name: Option<String>,
+    pub checks: Vec<Check>,
 }
 
 /// `key:` is an object key for S3 and an item's primary key for DynamoDB.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
-pub enum Key {
+enum RawKey {
     Object(String),
     Item(BTreeMap<String, KeyValue>),
-}
-
-/// A DynamoDB key attribute: a string (S) or a number (N).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(untagged)]
-pub enum KeyValue {
-    Int(i64),
-    Float(f64),
-    Str(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Spec {
-    pub expect_role: Option<String>,
-    pub expect_source: Option<ExpectSource>,
-    pub expect_service_account: Option<String>,
-    pub checks: Vec<Check>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,29 +67,36 @@ struct RawSpec {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCheck {
-    action: ActionName,
+    action: SpecAction,
     /// Required, except for imds:Unreachable where only `deny` makes sense.
     #[serde(default)]
     expect: Option<Expect>,
     #[serde(default)]
     bucket: Option<String>,
     #[serde(default)]
-    key: Option<Key>,
+    key: Option<RawKey>,
     #[serde(default)]
     table: Option<String>,
     #[serde(default)]
     name: Option<String>,
 }
 
-struct ActionName(&'static ActionDef);
+/// A spec names the identity check, or an action the agent probes.
+enum SpecAction {
+    Identity,
+    Probe(Action),
+}
 
-impl<'de> Deserialize<'de> for ActionName {
+impl<'de> Deserialize<'de> for SpecAction {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        probe::lookup(&name).map(ActionName).ok_or_else(|| {
+        if name.eq_ignore_ascii_case(IDENTITY_ACTION) {
+            return Ok(SpecAction::Identity);
+        }
+        Action::parse(&name).map(SpecAction::Probe).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "action `{name}` is unknown; known actions: {}",
-                probe::known_names()
+                "action `{name}` is unknown; known actions: {IDENTITY_ACTION}, {}",
+                Action::known_names()
             ))
         })
     }
@@ -179,32 +143,40 @@ pub fn parse(text: &str, path: &Path) -> Result<Spec, SpecError> {
     }
     let lines = check_lines(text);
     let mut checks = Vec::with_capacity(raw.checks.len());
+    let mut identity_name = None;
+    let mut names: Vec<(usize, String)> = Vec::new();
     for (i, rc) in raw.checks.into_iter().enumerate() {
         let location = lines.get(i).map(|&l| (l, 1));
-        let check = validate(rc)
-            .map_err(|(field, msg)| invalid(location, format!("checks[{i}].{field}: {msg}")))?;
-        if let Some(name) = &check.name {
-            if let Some(j) = checks
-                .iter()
-                .position(|c: &Check| c.name.as_ref() == Some(name))
-            {
+        let field_error =
+            |(field, msg): FieldError| invalid(location, format!("checks[{i}].{field}: {msg}"));
+        if let Some(name) = &rc.name {
+            if let Some((j, _)) = names.iter().find(|(_, n)| n == name) {
                 return Err(invalid(location, format!("checks[{i}].name: `{name}` is already the name of checks[{j}]; names must be unique")));
             }
+            names.push((i, name.clone()));
         }
-        checks.push(check);
+        match validate(rc).map_err(field_error)? {
+            Parsed::Identity(name) => identity_name = name.or(identity_name),
+            Parsed::Check(check) => checks.push(check),
+        }
     }
-    if let Some(role) = &raw.expect_role {
-        crate::identity::ExpectedRole::parse(role)
-            .map_err(|m| invalid(None, format!("expect_role: {m}")))?;
-    }
-    if let Some(sa) = &raw.expect_service_account {
-        crate::identity::validate_service_account(sa)
-            .map_err(|m| invalid(None, format!("expect_service_account: {m}")))?;
-    }
+    let expect_role = raw
+        .expect_role
+        .as_deref()
+        .map(RoleRef::parse)
+        .transpose()
+        .map_err(|m| invalid(None, format!("expect_role: {m}")))?;
+    let expect_service_account = raw
+        .expect_service_account
+        .as_deref()
+        .map(ServiceAccount::parse)
+        .transpose()
+        .map_err(|m| invalid(None, format!("expect_service_account: {m}")))?;
     Ok(Spec {
-        expect_role: raw.expect_role,
+        expect_role,
         expect_source: raw.expect_source,
-        expect_service_account: raw.expect_service_account,
+        expect_service_account,
+        identity_name,
         checks,
     })
 }
@@ -236,151 +208,132 @@ fn check_lines(text: &str) -> Vec<usize> {
 
 type FieldError = (&'static str, String);
 
-fn validate(rc: RawCheck) -> Result<Check, FieldError> {
-    let action = rc.action.0;
-    let name = action.name;
+enum Parsed {
+    /// The identity check, with its display name.
+    Identity(Option<String>),
+    Check(Check),
+}
+
+fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
+    let action = match rc.action {
+        SpecAction::Probe(a) => a,
+        SpecAction::Identity => {
+            for (field, present) in [
+                ("bucket", rc.bucket.is_some()),
+                ("table", rc.table.is_some()),
+                ("key", rc.key.is_some()),
+            ] {
+                if present {
+                    return Err((field, format!("{IDENTITY_ACTION} takes no `{field}`")));
+                }
+            }
+            return match rc.expect {
+                Some(Expect::Allow) => Ok(Parsed::Identity(rc.name)),
+                Some(Expect::Deny) => Err((
+                    "expect",
+                    format!("{IDENTITY_ACTION} is never denied by IAM; use `expect: allow`"),
+                )),
+                None => Err((
+                    "expect",
+                    format!("{IDENTITY_ACTION} needs `expect`: allow or deny"),
+                )),
+            };
+        }
+    };
     let forbid = |field: &'static str, present: bool| -> Result<(), FieldError> {
         if present {
-            Err((field, format!("{name} takes no `{field}`")))
+            Err((field, format!("{action} takes no `{field}`")))
         } else {
             Ok(())
         }
     };
-    let need = |field: &'static str, value: &Option<String>| -> Result<(), FieldError> {
-        match value {
-            Some(_) => Ok(()),
-            None => Err((field, format!("{name} needs `{field}`"))),
-        }
+    let need = |field: &'static str, value: Option<String>| -> Result<String, FieldError> {
+        value.ok_or_else(|| (field, format!("{action} needs `{field}`")))
     };
-    let expect = match (action.target, rc.expect) {
-        (Target::Node, None | Some(Expect::Deny)) => Expect::Deny,
-        (Target::Node, Some(Expect::Allow)) => {
-            return Err(("expect", format!("{name} checks that the node's credentials are out of reach: use `expect: deny` or leave it out")))
+    let kind = action.target_kind();
+    let expect = match (kind, rc.expect) {
+        (TargetKind::Node, None | Some(Expect::Deny)) => Expect::Deny,
+        (TargetKind::Node, Some(Expect::Allow)) => {
+            return Err(("expect", format!("{action} checks that the node's credentials are out of reach: use `expect: deny` or leave it out")))
         }
         (_, Some(e)) => e,
-        (_, None) => return Err(("expect", format!("{name} needs `expect`: allow or deny"))),
+        (_, None) => return Err(("expect", format!("{action} needs `expect`: allow or deny"))),
     };
-    match action.target {
-        Target::Node => {
+    let bucket = |b: String| BucketName::parse(&b).map_err(|m| ("bucket", m));
+    let table = |t: String| TableName::parse(&t).map_err(|m| ("table", m));
+    let target = match kind {
+        TargetKind::Account | TargetKind::Node => {
             forbid("bucket", rc.bucket.is_some())?;
             forbid("table", rc.table.is_some())?;
             forbid("key", rc.key.is_some())?;
-        }
-        Target::Caller | Target::Account => {
-            forbid("bucket", rc.bucket.is_some())?;
-            forbid("table", rc.table.is_some())?;
-            forbid("key", rc.key.is_some())?;
-            if action.target == Target::Caller && expect == Expect::Deny {
-                return Err((
-                    "expect",
-                    format!("{name} is never denied by IAM; use `expect: allow`"),
-                ));
+            if kind == TargetKind::Node {
+                Target::Node
+            } else {
+                Target::Account
             }
         }
-        Target::Bucket => {
-            need("bucket", &rc.bucket)?;
+        TargetKind::Bucket => {
+            let b = need("bucket", rc.bucket)?;
             forbid("table", rc.table.is_some())?;
             forbid("key", rc.key.is_some())?;
+            Target::Bucket(bucket(b)?)
         }
-        Target::Object { key_required } => {
-            need("bucket", &rc.bucket)?;
+        TargetKind::Object { key_required } => {
+            let b = need("bucket", rc.bucket)?;
             forbid("table", rc.table.is_some())?;
-            match &rc.key {
-                Some(Key::Object(k)) => validate_object_key(k).map_err(|m| ("key", m))?,
-                Some(Key::Item(_)) => {
-                    return Err(("key", format!("{name} takes an object key (a string)")))
+            let key = match rc.key {
+                Some(RawKey::Object(k)) => Some(ObjectKey::parse(&k).map_err(|m| ("key", m))?),
+                Some(RawKey::Item(_)) => {
+                    return Err(("key", format!("{action} takes an object key (a string)")))
                 }
                 None if key_required => {
-                    return Err(("key", format!("{name} needs `key`: an object that exists")))
+                    return Err((
+                        "key",
+                        format!("{action} needs `key`: an object that exists"),
+                    ))
                 }
-                None => {}
+                None => None,
+            };
+            Target::Object {
+                bucket: bucket(b)?,
+                key,
             }
         }
-        Target::Table => {
-            need("table", &rc.table)?;
+        TargetKind::Table => {
+            let t = need("table", rc.table)?;
             forbid("bucket", rc.bucket.is_some())?;
             forbid("key", rc.key.is_some())?;
+            Target::Table(table(t)?)
         }
-        Target::Item => {
-            need("table", &rc.table)?;
+        TargetKind::Item => {
+            let t = need("table", rc.table)?;
             forbid("bucket", rc.bucket.is_some())?;
-            match &rc.key {
-                Some(Key::Object(_)) => {
+            let key = match rc.key {
+                Some(RawKey::Object(_)) => {
                     return Err((
                         "key",
-                        format!("{name} takes an item key: a map such as `{{id: \"42\"}}`"),
+                        format!("{action} takes an item key: a map such as `{{id: \"42\"}}`"),
                     ))
                 }
-                Some(Key::Item(m)) if m.is_empty() || m.len() > 2 => {
-                    return Err((
-                        "key",
-                        "an item key has one (partition) or two (partition, sort) attributes"
-                            .to_owned(),
-                    ))
-                }
-                _ => {}
+                Some(RawKey::Item(m)) => Some(ItemKey::parse(m).map_err(|m| ("key", m))?),
+                None => None,
+            };
+            Target::Item {
+                table: table(t)?,
+                key,
             }
         }
-    }
-    if let Some(b) = &rc.bucket {
-        validate_bucket(b).map_err(|m| ("bucket", m))?;
-    }
-    if let Some(t) = &rc.table {
-        validate_table(t).map_err(|m| ("table", m))?;
-    }
-    if let Some(n) = &rc.name {
-        if n.trim().is_empty() || n.len() > 200 {
-            return Err(("name", "a name has 1 to 200 characters".to_owned()));
+    };
+    let name_error = |m: String| {
+        if m.starts_with("a name") {
+            ("name", m)
+        } else {
+            ("action", m)
         }
-    }
-    Ok(Check {
-        action,
-        expect,
-        bucket: rc.bucket,
-        key: rc.key,
-        table: rc.table,
-        name: rc.name,
-    })
-}
-
-/// S3's naming rules for general purpose buckets.
-pub fn validate_bucket(b: &str) -> Result<(), String> {
-    let ok_chars = b
-        .bytes()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
-    let ends_ok = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !(3..=63).contains(&b.len())
-        || !ok_chars
-        || !ends_ok(b.bytes().next())
-        || !ends_ok(b.bytes().last())
-        || b.contains("..")
-    {
-        return Err(format!(
-            "`{b}` is not a valid S3 bucket name (3-63 characters: lowercase letters, digits, '.', '-'; starting and ending with a letter or digit)"
-        ));
-    }
-    Ok(())
-}
-
-/// DynamoDB's naming rules for tables.
-pub fn validate_table(t: &str) -> Result<(), String> {
-    let ok_chars = t
-        .bytes()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
-    if !(3..=255).contains(&t.len()) || !ok_chars {
-        return Err(format!("`{t}` is not a valid DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.')"));
-    }
-    Ok(())
-}
-
-pub fn validate_object_key(k: &str) -> Result<(), String> {
-    if k.is_empty() || k.len() > 1024 {
-        return Err("an S3 object key has 1 to 1024 bytes".to_owned());
-    }
-    if k.chars().any(char::is_control) {
-        return Err("an object key with control characters cannot be probed reliably".to_owned());
-    }
-    Ok(())
+    };
+    Check::new(action, expect, target, rc.name)
+        .map(Parsed::Check)
+        .map_err(name_error)
 }
 
 /// The default checks of the reference procedure, from flags.
@@ -390,33 +343,48 @@ pub fn from_flags(
     object: Option<&str>,
 ) -> Result<Vec<Check>, SpecError> {
     let flag = |flag, message| SpecError::Flag { flag, message };
+    // Flag combinations are fixed here, so Check::new cannot refuse them.
+    let check = |action, expect, target| {
+        Check::new(action, expect, target, None).map_err(|m| flag("--bucket/--table/--object", m))
+    };
     let mut checks = Vec::new();
     if let Some(b) = bucket {
-        validate_bucket(b).map_err(|m| flag("--bucket", m))?;
-        let with_bucket = |action, expect| Check {
-            bucket: Some(b.to_owned()),
-            ..Check::new(action, expect)
-        };
-        checks.push(with_bucket("s3:ListBucket", Expect::Allow));
-        checks.push(with_bucket("s3:DeleteObject", Expect::Deny));
+        let b = BucketName::parse(b).map_err(|m| flag("--bucket", m))?;
+        checks.push(check(
+            Action::ListBucket,
+            Expect::Allow,
+            Target::Bucket(b.clone()),
+        )?);
+        checks.push(check(
+            Action::DeleteObject,
+            Expect::Deny,
+            Target::Object {
+                bucket: b.clone(),
+                key: None,
+            },
+        )?);
         if let Some(k) = object {
-            validate_object_key(k).map_err(|m| flag("--object", m))?;
-            checks.push(Check {
-                key: Some(Key::Object(k.to_owned())),
-                ..with_bucket("s3:GetObject", Expect::Allow)
-            });
+            let key = ObjectKey::parse(k).map_err(|m| flag("--object", m))?;
+            checks.push(check(
+                Action::GetObject,
+                Expect::Allow,
+                Target::Object {
+                    bucket: b,
+                    key: Some(key),
+                },
+            )?);
         }
     } else if object.is_some() {
         return Err(flag("--object", "needs --bucket".to_owned()));
     }
     if let Some(t) = table {
-        validate_table(t).map_err(|m| flag("--table", m))?;
-        let with_table = |action, expect| Check {
-            table: Some(t.to_owned()),
-            ..Check::new(action, expect)
-        };
-        checks.push(with_table("dynamodb:DescribeTable", Expect::Allow));
-        checks.push(with_table("dynamodb:DeleteTable", Expect::Deny));
+        let t = TableName::parse(t).map_err(|m| flag("--table", m))?;
+        checks.push(check(
+            Action::DescribeTable,
+            Expect::Allow,
+            Target::Table(t.clone()),
+        )?);
+        checks.push(check(Action::DeleteTable, Expect::Deny, Target::Table(t))?);
     }
     Ok(checks)
 }
@@ -453,24 +421,25 @@ checks:
     fn parses_the_documented_example() {
         let spec = parse_str(EXAMPLE).unwrap();
         assert_eq!(
-            spec.expect_role.as_deref(),
+            spec.expect_role.map(|r| r.raw).as_deref(),
             Some("arn:aws:iam::111122223333:role/my-app")
         );
         assert_eq!(spec.checks.len(), 3);
-        assert_eq!(spec.checks[1].object_key(), Some("reports/latest.csv"));
-        assert_eq!(spec.checks[2].expect, Expect::Deny);
-        assert_eq!(
-            spec.checks[2].name.as_deref(),
-            Some("never drop the orders table")
+        assert!(
+            matches!(spec.checks[1].target(), Target::Object { key: Some(k), .. } if k.as_str() == "reports/latest.csv")
         );
+        assert_eq!(spec.checks[2].expect(), Expect::Deny);
+        assert_eq!(spec.checks[2].name(), Some("never drop the orders table"));
     }
 
     #[test]
     fn json_is_accepted() {
         let spec = parse_str(r#"{"checks": [{"action": "dynamodb:GetItem", "table": "orders", "key": {"id": 42, "sk": "a"}, "expect": "deny"}]}"#).unwrap();
-        let key = spec.checks[0].item_key().unwrap();
-        assert_eq!(key["id"], KeyValue::Int(42));
-        assert_eq!(key["sk"], KeyValue::Str("a".into()));
+        let Target::Item { key: Some(key), .. } = spec.checks[0].target() else {
+            panic!("an item target with a key")
+        };
+        assert_eq!(key.attributes()["id"], KeyValue::Int(42));
+        assert_eq!(key.attributes()["sk"], KeyValue::Str("a".into()));
     }
 
     #[test]
@@ -522,9 +491,13 @@ checks:
         )
         .contains("takes no `table`"));
         assert!(
-            err("checks:\n  - {action: s3:ListBucket, bucket: B_ad, expect: allow}\n")
-                .contains("not a valid S3 bucket name")
+            err("checks:\n  - {action: s3:ListBucket, bucket: B ad, expect: allow}\n")
+                .contains("not an S3 bucket name")
         );
+        assert!(err(
+            "checks:\n  - {action: s3:ListBucket, bucket: b-1, expect: allow, name: ' '}\n"
+        )
+        .contains("checks[0].name: a name has 1 to 200 characters"));
         assert!(err(
             "checks:\n  - {action: dynamodb:GetItem, table: t-1, key: abc, expect: allow}\n"
         )
@@ -543,7 +516,10 @@ checks:
     #[test]
     fn flags_give_the_reference_checks_in_order() {
         let checks = from_flags(Some("b-1"), Some("t-1"), Some("demo-test-file")).unwrap();
-        let names: Vec<_> = checks.iter().map(|c| (c.action.name, c.expect)).collect();
+        let names: Vec<_> = checks
+            .iter()
+            .map(|c| (c.action().name(), c.expect()))
+            .collect();
         assert_eq!(
             names,
             [
@@ -555,14 +531,16 @@ checks:
             ]
         );
         assert!(
-            checks[1].key.is_none(),
+            matches!(checks[1].target(), Target::Object { key: None, .. }),
             "the delete probe must use a fresh random key"
         );
         assert!(from_flags(None, None, Some("k")).is_err());
-        assert!(from_flags(Some("Bad"), None, None)
+        assert!(from_flags(Some("Bad bucket"), None, None)
             .unwrap_err()
             .to_string()
             .starts_with("--bucket:"));
+        let legacy = from_flags(Some("Old_Bucket"), None, None).unwrap();
+        assert!(legacy[0].target().notes()[0].contains("legacy"));
         assert!(from_flags(None, None, None).unwrap().is_empty());
     }
 
@@ -659,7 +637,8 @@ checks:
 
         fn assert_total(input: &str) {
             match parse(input, Path::new("f.yaml")) {
-                Ok(spec) => assert!(!spec.checks.is_empty()),
+                // A spec may list only the identity check, which runs anyway.
+                Ok(spec) => assert!(spec.checks.len() <= input.matches("action").count()),
                 Err(e) => assert!(e.to_string().starts_with("f.yaml"), "{e}"),
             }
         }

@@ -1,24 +1,9 @@
 //! Expectation + observation -> verdict, and the run's exit code.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::outcome::Observed;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Expect {
-    Allow,
-    Deny,
-}
-
-impl Expect {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Expect::Allow => "allow",
-            Expect::Deny => "deny",
-        }
-    }
-}
+use crate::answer::Observed;
+use crate::check::Expect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,23 +57,70 @@ impl Summary {
         s
     }
 
-    /// 1: something is wrong; 3: nothing wrong found, but something unverified.
-    pub fn exit_code(&self) -> u8 {
+    /// A failure outweighs an error: something is wrong, whatever else is unverified.
+    pub fn exit_code(&self) -> ExitCode {
         if self.fail > 0 {
-            exit::FAILED
+            ExitCode::Failed
         } else if self.error > 0 {
-            exit::UNVERIFIED
+            ExitCode::Unverified
         } else {
-            exit::OK
+            ExitCode::Ok
         }
     }
 }
 
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILED: u8 = 1;
-    pub const INVALID_INPUT: u8 = 2;
-    pub const UNVERIFIED: u8 = 3;
+/// The process's exit codes; each meaning is written here once and read by
+/// `--help`, the human report and (checked by a test) the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "u8")]
+pub enum ExitCode {
+    Ok = 0,
+    Failed = 1,
+    InvalidInput = 2,
+    Unverified = 3,
+}
+
+impl ExitCode {
+    pub const ALL: [ExitCode; 4] = [
+        ExitCode::Ok,
+        ExitCode::Failed,
+        ExitCode::InvalidInput,
+        ExitCode::Unverified,
+    ];
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Ok => "every check passed (skips allowed)",
+            ExitCode::Failed => "at least one check failed, including a wrong identity",
+            ExitCode::InvalidInput => "invalid input (a bad flag, a missing or invalid spec); nothing was sent to AWS",
+            ExitCode::Unverified => "could not verify: no check failed, but at least one could not be decided (no credentials, endpoint unreachable, throttled)",
+        }
+    }
+
+    /// The exit code section of `--help`.
+    pub fn help() -> String {
+        let mut s = "Exit codes:\n".to_owned();
+        for c in Self::ALL {
+            s.push_str(&format!("  {}  {}\n", c.code(), c.meaning()));
+        }
+        s
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(c: ExitCode) -> Self {
+        std::process::ExitCode::from(c.code())
+    }
+}
+
+impl From<ExitCode> for u8 {
+    fn from(c: ExitCode) -> u8 {
+        c.code()
+    }
 }
 
 #[cfg(test)]
@@ -114,9 +146,23 @@ mod tests {
     #[test]
     fn exit_codes() {
         use Status::*;
-        assert_eq!(Summary::of([Pass, Skip]).exit_code(), 0);
-        assert_eq!(Summary::of([Pass, Error]).exit_code(), 3);
-        assert_eq!(Summary::of([Fail, Error]).exit_code(), 1);
-        assert_eq!(Summary::of([]).exit_code(), 0);
+        assert_eq!(Summary::of([Pass, Skip]).exit_code(), ExitCode::Ok);
+        assert_eq!(Summary::of([Pass, Error]).exit_code(), ExitCode::Unverified);
+        assert_eq!(Summary::of([Fail, Error]).exit_code(), ExitCode::Failed);
+        assert_eq!(Summary::of([]).exit_code(), ExitCode::Ok);
+        assert_eq!(
+            ExitCode::ALL.map(ExitCode::code),
+            [0, 1, 2, 3],
+            "the codes are an interface"
+        );
+    }
+
+    #[test]
+    fn the_readme_states_each_exit_code_as_the_code_does() {
+        let readme = include_str!("../README.md");
+        for c in ExitCode::ALL {
+            let line = format!("| {} | {} |", c.code(), c.meaning());
+            assert!(readme.contains(&line), "README.md lacks the line `{line}`");
+        }
     }
 }

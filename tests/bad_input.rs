@@ -69,8 +69,8 @@ fn assert_invalid(c: Case) {
 fn bad_flags() {
     assert_invalid(case(&["--buckt", "b-1"], "--buckt"));
     assert_invalid(case(
-        &["--bucket", "Bad_Name"],
-        "--bucket: `Bad_Name` is not a valid S3 bucket name",
+        &["--bucket", "Bad Name"],
+        "--bucket: `Bad Name` is not an S3 bucket name",
     ));
     assert_invalid(case(
         &["--table", "t"],
@@ -101,8 +101,8 @@ fn bad_flags() {
 
 #[test]
 fn bad_environment() {
-    let mut c = case(&[], "--bucket: `UPPER` is not a valid S3 bucket name");
-    c.env.push(("IRSA_VERIFY_BUCKET", "UPPER".into()));
+    let mut c = case(&[], "--bucket: `no/slash` is not an S3 bucket name");
+    c.env.push(("IRSA_VERIFY_BUCKET", "no/slash".into()));
     assert_invalid(c);
     let mut c = case(
         &[],

@@ -221,3 +221,39 @@ fn concurrency_is_bounded_and_hundreds_of_checks_complete() {
         "at most --concurrency requests at once, and more than one: {max}"
     );
 }
+
+#[test]
+fn a_denial_naming_another_action_is_could_not_tell() {
+    // As S3 answers when the bucket's KMS key refuses the caller.
+    let kms = "User: is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:111122223333:key/k because no identity-based policy allows the kms:GenerateDataKey action";
+    let mut rule = s3_error(403, "AccessDenied", kms);
+    rule["action"] = json!("DeleteObject");
+    let (_, run) = run_with("s3", vec![rule], &[]);
+    run.assert_code(3);
+    let r = run.result("s3:DeleteObject");
+    assert_eq!(r["status"], "error", "{}", run.stdout);
+    assert!(
+        r["notes"]
+            .to_string()
+            .contains("AWS denied kms:GenerateDataKey, not s3:DeleteObject"),
+        "{r}"
+    );
+    assert_eq!(run.status("s3:ListBucket"), "pass");
+}
+
+#[test]
+fn a_conditional_delete_answered_204_names_the_key_it_may_have_marked() {
+    // Some S3-compatible stores ignore If-Match and delete anyway.
+    let rule = json!({"action": "DeleteObject", "fault": "status", "status": 204});
+    let (s, run) = run_with("s3", vec![rule], &[]);
+    run.assert_code(1);
+    let r = run.result("s3:DeleteObject");
+    assert_eq!(r["status"], "fail", "{}", run.stdout);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("ignored If-Match")
+            && notes.contains("delete marker")
+            && notes.contains(&format!("{}/irsa-verify-probe/", s.bucket)),
+        "{notes}"
+    );
+}

@@ -14,7 +14,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_credential_types::Credentials;
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::error_chain;
+use crate::answer::error_chain;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -74,7 +74,7 @@ impl ExpectSource {
 }
 
 /// One provider's answer, for the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attempt {
     pub source: Source,
     pub outcome: String,

@@ -4,10 +4,13 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::arn::ServiceAccount;
+
 /// A projected token is a few KiB; anything larger is not one.
 const MAX_TOKEN_BYTES: u64 = 64 * 1024;
 
 pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+pub const POD_IDENTITY_AUDIENCE: &str = "pods.eks.amazonaws.com";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Claims {
@@ -21,10 +24,14 @@ pub struct Claims {
     pub service_account: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum TokenError {
     #[error("the token file {path} cannot be read: {reason}")]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        path: String,
+        reason: String,
+        permission_denied: bool,
+    },
     #[error("the token file {path} is {size} bytes, too large for a projected token")]
     TooLarge { path: String, size: u64 },
     #[error("the token file {path} is not a JWT: {reason}")]
@@ -35,6 +42,7 @@ pub fn read(path: &str) -> Result<Claims, TokenError> {
     let unreadable = |e: std::io::Error| TokenError::Unreadable {
         path: path.to_owned(),
         reason: e.to_string(),
+        permission_denied: e.kind() == std::io::ErrorKind::PermissionDenied,
     };
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     if size > MAX_TOKEN_BYTES {
@@ -100,35 +108,26 @@ pub fn decode(token: &[u8]) -> Result<Claims, String> {
     })
 }
 
+/// JWT segments are unpadded base64url; padding is tolerated.
 fn base64url(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode};
+    use base64::Engine;
+    const JWT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    JWT.decode(s).ok()
 }
 
 /// What is wrong with the claims: (failures, warnings).
 pub fn assess(
     c: &Claims,
+    audience: &str,
     now: i64,
     run_secs: i64,
-    expected_sa: Option<&str>,
+    expected_sa: Option<&ServiceAccount>,
 ) -> (Vec<String>, Vec<String>) {
     let (mut fails, mut warns) = (Vec::new(), Vec::new());
     if let Some(exp) = c.exp {
@@ -144,14 +143,18 @@ pub fn assess(
             ));
         }
     }
-    if !c.aud.iter().any(|a| a == STS_AUDIENCE) {
-        warns.push(format!(
-            "the token's aud is {:?}, not \"{STS_AUDIENCE}\": STS refuses it (Incorrect token audience); fix the eks.amazonaws.com/audience annotation or the projected volume's audience",
-            c.aud
-        ));
+    if !c.aud.iter().any(|a| a == audience) {
+        warns.push(if audience == STS_AUDIENCE {
+            format!(
+                "the token's aud is {:?}, not \"{STS_AUDIENCE}\": STS refuses it (Incorrect token audience); fix the eks.amazonaws.com/audience annotation or the projected volume's audience",
+                c.aud
+            )
+        } else {
+            format!("the Pod Identity token's aud is {:?}, not \"{audience}\"", c.aud)
+        });
     }
     if let Some(expected) = expected_sa {
-        let want = format!("system:serviceaccount:{expected}");
+        let want = expected.subject();
         if c.sub.as_deref() != Some(want.as_str()) {
             fails.push(format!(
                 "the token's sub is {}, not the expected {want}: the pod runs under another ServiceAccount (check spec.serviceAccountName)",
@@ -206,6 +209,18 @@ mod tests {
     }
 
     #[test]
+    fn padded_and_unpadded_payloads_decode_alike() {
+        let unpadded = token(r#"{"sub":"ab"}"#);
+        let payload = unpadded.split('.').nth(1).unwrap();
+        let padded = format!("a.{payload}{}.c", "=".repeat((4 - payload.len() % 4) % 4));
+        assert_eq!(decode(unpadded.as_bytes()), decode(padded.as_bytes()));
+        assert_eq!(
+            decode(padded.as_bytes()).unwrap().sub.as_deref(),
+            Some("ab")
+        );
+    }
+
+    #[test]
     fn refuses_what_is_not_a_jwt() {
         assert!(decode(b"").unwrap_err().contains("empty"));
         assert!(decode(b"abc").unwrap_err().contains("3"));
@@ -222,21 +237,32 @@ mod tests {
     #[test]
     fn assessment_flags_expiry_audience_and_service_account() {
         let c = decode(token(EKS).as_bytes()).unwrap();
-        assert_eq!(assess(&c, 1500, 30, Some("demo:app")), (vec![], vec![]));
-        let (_, w) = assess(&c, 2100, 30, None);
+        let sa = |s: &str| ServiceAccount::parse(s).unwrap();
+        assert_eq!(
+            assess(&c, STS_AUDIENCE, 1500, 30, Some(&sa("demo:app"))),
+            (vec![], vec![])
+        );
+        let (_, w) = assess(&c, STS_AUDIENCE, 2100, 30, None);
         assert!(w[0].contains("expired 100s ago"), "{w:?}");
-        let (_, w) = assess(&c, 1990, 30, None);
+        let (_, w) = assess(&c, STS_AUDIENCE, 1990, 30, None);
         assert!(w[0].contains("within this run"), "{w:?}");
-        let (f, _) = assess(&c, 1500, 30, Some("demo:other"));
+        let (f, _) = assess(&c, STS_AUDIENCE, 1500, 30, Some(&sa("demo:other")));
         assert!(
             f[0].contains("not the expected system:serviceaccount:demo:other"),
             "{f:?}"
         );
         let wrong_aud = Claims {
             aud: vec!["https://kubernetes.default.svc".into()],
-            ..c
+            ..c.clone()
         };
-        let (_, w) = assess(&wrong_aud, 1500, 30, None);
+        let (_, w) = assess(&wrong_aud, STS_AUDIENCE, 1500, 30, None);
         assert!(w[0].contains("Incorrect token audience"), "{w:?}");
+        let (_, w) = assess(&c, POD_IDENTITY_AUDIENCE, 1500, 30, None);
+        assert_eq!(
+            w.len(),
+            1,
+            "one audience warning, for the audience this token needs: {w:?}"
+        );
+        assert!(w[0].contains("Pod Identity token's aud"), "{w:?}");
     }
 }

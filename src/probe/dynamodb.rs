@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
 
-use super::{random_token, Ctx, Probed, PROBE_PREFIX};
-use crate::outcome::{Answer, AuthorizedError, Observed};
-use crate::spec::{Check, KeyValue};
+use super::{random_token, Ctx};
+use crate::answer::{Answer, AuthorizedError, Observation, Observed};
+use crate::check::{ItemKey, KeyValue, TableName, PROBE_PREFIX};
 
 const CONDITION_FAILED: &[AuthorizedError] =
     &[AuthorizedError::code("ConditionalCheckFailedException")];
@@ -30,21 +30,18 @@ pub struct TableInfo {
     pub key: Vec<(String, ScalarAttributeType)>,
 }
 
-fn table(check: &Check) -> &str {
-    check.table.as_deref().unwrap_or_default()
-}
-
 /// DescribeTable, once per table per run.
-async fn table_info<'a>(ctx: &'a Ctx, table: &str) -> &'a Result<TableInfo, Answer> {
+async fn table_info<'a>(ctx: &'a Ctx, table: &TableName) -> &'a Result<TableInfo, Answer> {
+    // Every table of the run's checks is registered by Ctx::new.
     static MISSING: std::sync::OnceLock<Result<TableInfo, Answer>> = std::sync::OnceLock::new();
-    let Some(cell) = ctx.tables.get(table) else {
+    let Some(cell) = ctx.tables.get(table.as_str()) else {
         return MISSING.get_or_init(|| Err(Answer::not_sent("internal: table not registered")));
     };
     cell.get_or_init(|| async {
         let out = ctx
             .dynamodb
             .describe_table()
-            .table_name(table)
+            .table_name(table.as_str())
             .send()
             .await
             .map_err(|e| Answer::from_sdk(&e))?;
@@ -79,8 +76,7 @@ async fn table_info<'a>(ctx: &'a Ctx, table: &str) -> &'a Result<TableInfo, Answ
     .await
 }
 
-pub async fn describe_table(ctx: &Ctx, check: &Check) -> Probed {
-    let table = table(check);
+pub async fn describe_table(ctx: &Ctx, table: &TableName) -> Observation {
     let answer = match table_info(ctx, table).await {
         Ok(info) => Answer::success(
             200,
@@ -96,23 +92,28 @@ pub async fn describe_table(ctx: &Ctx, check: &Check) -> Probed {
         ),
         Err(a) => a.clone(),
     };
-    Probed::new(answer, &[], format!("DescribeTable {table}"))
+    Observation::new(answer, &[], format!("DescribeTable {table}"))
 }
 
-pub async fn list_tables(ctx: &Ctx, _check: &Check) -> Probed {
+pub async fn list_tables(ctx: &Ctx) -> Observation {
     let answer = match ctx.dynamodb.list_tables().limit(1).send().await {
         Ok(_) => Answer::success(200, ""),
         Err(e) => Answer::from_sdk(&e),
     };
-    Probed::new(answer, &[], "ListTables, limit 1")
+    Observation::new(answer, &[], "ListTables, limit 1")
 }
 
 type Item = HashMap<String, AttributeValue>;
 
 /// The key to use: the spec's, or a random one shaped by the key schema.
-async fn item_key(ctx: &Ctx, check: &Check) -> Result<(Item, String), Probed> {
-    if let Some(key) = check.item_key() {
+async fn item_key(
+    ctx: &Ctx,
+    table: &TableName,
+    key: Option<&ItemKey>,
+) -> Result<(Item, String), Observation> {
+    if let Some(key) = key {
         let item = key
+            .attributes()
             .iter()
             .map(|(k, v)| {
                 let v = match v {
@@ -123,9 +124,9 @@ async fn item_key(ctx: &Ctx, check: &Check) -> Result<(Item, String), Probed> {
                 (k.clone(), v)
             })
             .collect();
-        return Ok((item, "the spec's key".to_owned()));
+        return Ok((item, format!("the key {key}")));
     }
-    match table_info(ctx, table(check)).await {
+    match table_info(ctx, table).await {
         Ok(info) => {
             let token = random_token();
             let item = info
@@ -142,7 +143,7 @@ async fn item_key(ctx: &Ctx, check: &Check) -> Result<(Item, String), Probed> {
                 .collect();
             Ok((item, format!("a random key ({PROBE_PREFIX}{token})")))
         }
-        Err(answer) => Err(Probed::unknown(
+        Err(answer) => Err(Observation::unknown(
             format!(
                 "could not build a key: DescribeTable answered {}; add `key:` with the table's primary key to the check",
                 answer.summary()
@@ -152,16 +153,15 @@ async fn item_key(ctx: &Ctx, check: &Check) -> Result<(Item, String), Probed> {
     }
 }
 
-pub async fn get_item(ctx: &Ctx, check: &Check) -> Probed {
-    let table = table(check);
-    let (key, which) = match item_key(ctx, check).await {
+pub async fn get_item(ctx: &Ctx, table: &TableName, key: Option<&ItemKey>) -> Observation {
+    let (key, which) = match item_key(ctx, table, key).await {
         Ok(k) => k,
         Err(p) => return p,
     };
     let answer = match ctx
         .dynamodb
         .get_item()
-        .table_name(table)
+        .table_name(table.as_str())
         .set_key(Some(key))
         .send()
         .await
@@ -176,7 +176,7 @@ pub async fn get_item(ctx: &Ctx, check: &Check) -> Probed {
         ),
         Err(e) => Answer::from_sdk(&e),
     };
-    Probed::new(answer, &[], format!("GetItem {table} with {which}"))
+    Observation::new(answer, &[], format!("GetItem {table} with {which}"))
 }
 
 #[derive(Clone, Copy)]
@@ -185,19 +185,23 @@ enum ItemWrite {
     Delete,
 }
 
-pub async fn put_item(ctx: &Ctx, check: &Check) -> Probed {
-    conditional_item_write(ctx, check, ItemWrite::Put).await
+pub async fn put_item(ctx: &Ctx, table: &TableName, key: Option<&ItemKey>) -> Observation {
+    conditional_item_write(ctx, table, key, ItemWrite::Put).await
 }
 
-pub async fn delete_item(ctx: &Ctx, check: &Check) -> Probed {
-    conditional_item_write(ctx, check, ItemWrite::Delete).await
+pub async fn delete_item(ctx: &Ctx, table: &TableName, key: Option<&ItemKey>) -> Observation {
+    conditional_item_write(ctx, table, key, ItemWrite::Delete).await
 }
 
 /// The write, with a condition no item meets: the attribute name is made up
 /// for this call, so an allowed write fails the condition and writes nothing.
-async fn conditional_item_write(ctx: &Ctx, check: &Check, op: ItemWrite) -> Probed {
-    let table = table(check);
-    let (key, which) = match item_key(ctx, check).await {
+async fn conditional_item_write(
+    ctx: &Ctx,
+    table: &TableName,
+    key: Option<&ItemKey>,
+    op: ItemWrite,
+) -> Observation {
+    let (key, which) = match item_key(ctx, table, key).await {
         Ok(k) => k,
         Err(p) => return p,
     };
@@ -208,7 +212,7 @@ async fn conditional_item_write(ctx: &Ctx, check: &Check, op: ItemWrite) -> Prob
             "PutItem",
             ctx.dynamodb
                 .put_item()
-                .table_name(table)
+                .table_name(table.as_str())
                 .set_item(Some(key))
                 .condition_expression(cond)
                 .expression_attribute_names(placeholder, &attr)
@@ -221,7 +225,7 @@ async fn conditional_item_write(ctx: &Ctx, check: &Check, op: ItemWrite) -> Prob
             "DeleteItem",
             ctx.dynamodb
                 .delete_item()
-                .table_name(table)
+                .table_name(table.as_str())
                 .set_key(Some(key))
                 .condition_expression(cond)
                 .expression_attribute_names(placeholder, &attr)
@@ -235,22 +239,27 @@ async fn conditional_item_write(ctx: &Ctx, check: &Check, op: ItemWrite) -> Prob
         "{verb} {table} with {which} and ConditionExpression attribute_exists({attr}): no item has that attribute, so an allowed call fails the condition and writes nothing"
     );
     match result {
-        Ok(()) => Probed::new(Answer::success(200, "the conditional write was carried out"), &[], form)
+        Ok(()) => Observation::new(Answer::success(200, "the conditional write was carried out"), &[], form)
             .note(format!("UNEXPECTED: the endpoint ignored the condition and carried out the {verb}; please report this")),
-        Err(answer) => Probed::new(answer, CONDITION_FAILED, form),
+        Err(answer) => Observation::new(answer, CONDITION_FAILED, form),
     }
 }
 
-pub async fn delete_table(ctx: &Ctx, check: &Check) -> Probed {
-    let table = table(check);
+pub async fn delete_table(ctx: &Ctx, table: &TableName) -> Observation {
     let send = || async {
-        match ctx.dynamodb.delete_table().table_name(table).send().await {
+        match ctx
+            .dynamodb
+            .delete_table()
+            .table_name(table.as_str())
+            .send()
+            .await
+        {
             Ok(_) => Answer::success(200, "the table is being deleted"),
             Err(e) => Answer::from_sdk(&e),
         }
     };
     if ctx.allow_destructive {
-        let probed = Probed::new(
+        let probed = Observation::new(
             send().await,
             DELETION_PROTECTED,
             format!("DeleteTable {table}, unprotected (--allow-destructive)"),
@@ -263,10 +272,11 @@ pub async fn delete_table(ctx: &Ctx, check: &Check) -> Probed {
     }
     match table_info(ctx, table).await {
         Ok(info) if info.deletion_protection => {
-            let probed = Probed::new(
+            let probed = Observation::new(
                 send().await,
                 DELETION_PROTECTED,
-                format!("DeleteTable {table}, which has deletion protection: an allowed call is refused with ValidationException and the table stays"),
+                format!("DeleteTable {table}, which has deletion protection: an allowed call is refused with ValidationException and the table stays \
+                         (this assumes DynamoDB authorizes the call before it checks deletion protection)"),
             );
             if probed.observed == Observed::Allowed && matches!(probed.answer, Answer::Success { .. }) {
                 probed.note(format!("UNEXPECTED: {table} was protected but the endpoint started deleting it"))
@@ -274,16 +284,93 @@ pub async fn delete_table(ctx: &Ctx, check: &Check) -> Probed {
                 probed
             }
         }
-        Ok(_) => Probed::skipped(format!(
+        Ok(_) => Observation::skipped(format!(
             "not attempted: {table} has no deletion protection, so an allowed DeleteTable would drop it. \
              Enable deletion protection (aws dynamodb update-table --table-name {table} --deletion-protection-enabled) \
              to make this probe harmless, or pass --allow-destructive to attempt the real delete"
         )),
-        Err(answer) => Probed::skipped(format!(
+        Err(answer) => Observation::skipped(format!(
             "not attempted: could not learn whether {table} has deletion protection (DescribeTable answered {}), \
              and without it an allowed DeleteTable would drop the table. Allow dynamodb:DescribeTable on the table, \
              or pass --allow-destructive to attempt the real delete",
             answer.summary()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(code: &str, message: &str) -> Answer {
+        Answer::ServiceError {
+            status: Some(400),
+            code: Some(code.to_owned()),
+            message: Some(message.to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_failed_condition_proves_the_write_was_authorized_nothing_else_does() {
+        let write = |a| Observation::new(a, CONDITION_FAILED, "f").observed;
+        assert_eq!(
+            write(err(
+                "ConditionalCheckFailedException",
+                "The conditional request failed"
+            )),
+            Observed::Allowed
+        );
+        assert_eq!(
+            write(err("AccessDeniedException", "User: x is not authorized")),
+            Observed::Denied
+        );
+        // A missing table says nothing about the caller's permissions.
+        assert_eq!(
+            write(err(
+                "ResourceNotFoundException",
+                "Requested resource not found"
+            )),
+            Observed::Unknown
+        );
+        assert_eq!(
+            write(err(
+                "ValidationException",
+                "The provided key element does not match the schema"
+            )),
+            Observed::Unknown
+        );
+    }
+
+    #[test]
+    fn only_the_deletion_protection_refusal_proves_delete_table_was_authorized() {
+        let delete = |a| Observation::new(a, DELETION_PROTECTED, "f").observed;
+        let aws = "Resource cannot be deleted as it is currently protected against manual deletion. Disable deletion protection first.";
+        assert_eq!(delete(err("ValidationException", aws)), Observed::Allowed);
+        assert_eq!(
+            delete(err(
+                "ValidationException",
+                "Table is being deleted: DeletionProtectionEnabled"
+            )),
+            Observed::Allowed
+        );
+        assert_eq!(
+            delete(err(
+                "ValidationException",
+                "1 validation error detected: Value null at 'tableName'"
+            )),
+            Observed::Unknown
+        );
+        assert_eq!(
+            delete(err(
+                "ResourceNotFoundException",
+                "Requested resource not found"
+            )),
+            Observed::Unknown
+        );
+        assert_eq!(
+            delete(err("ResourceInUseException", "deletion protection")),
+            Observed::Unknown
+        );
+        assert_eq!(delete(err("AccessDeniedException", "x")), Observed::Denied);
     }
 }

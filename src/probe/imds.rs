@@ -6,9 +6,7 @@ use std::time::Duration;
 use aws_config::imds::client::error::ImdsError;
 use aws_config::provider_config::ProviderConfig;
 
-use super::{Ctx, Probed};
-use crate::outcome::{error_chain, Answer, Observed};
-use crate::spec::Check;
+use crate::answer::{error_chain, Answer, Observation, Observed};
 
 const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 
@@ -17,12 +15,12 @@ pub fn endpoint() -> String {
         .unwrap_or_else(|_| "http://169.254.169.254".to_owned())
 }
 
-fn result(observed: Observed, answer: Answer, note: impl Into<String>) -> Probed {
+fn result(observed: Observed, answer: Answer, note: impl Into<String>) -> Observation {
     let form = format!(
         "IMDSv2 token, then GET {CREDENTIALS_PATH} at {} (1 s timeouts, one attempt)",
         endpoint()
     );
-    Probed {
+    Observation {
         observed,
         answer,
         form,
@@ -30,7 +28,7 @@ fn result(observed: Observed, answer: Answer, note: impl Into<String>) -> Probed
     }
 }
 
-pub async fn unreachable(_ctx: &Ctx, _check: &Check) -> Probed {
+pub async fn unreachable() -> Observation {
     let client = aws_config::imds::Client::builder()
         .configure(&ProviderConfig::without_region().with_http_client(crate::aws::http_client()))
         .connect_timeout(Duration::from_secs(1))
@@ -96,7 +94,7 @@ pub async fn unreachable(_ctx: &Ctx, _check: &Check) -> Probed {
     }
 }
 
-fn unknown(e: &ImdsError) -> Probed {
+fn unknown(e: &ImdsError) -> Observation {
     result(
         Observed::Unknown,
         Answer::Transport { detail: error_chain(e) },

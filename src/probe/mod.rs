@@ -1,7 +1,5 @@
-//! The catalogue of actions and how each is probed.
-//!
-//! Adding an action = one probe function in the service's module plus one
-//! entry in `CATALOGUE`.
+//! How each action is probed: `send` picks the probe for a check, and each
+//! service's module holds its harmless request forms.
 
 pub mod dynamodb;
 pub mod imds;
@@ -11,166 +9,66 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::future::LocalBoxFuture;
-use serde::Serialize;
+use crate::answer::{Answer, Observation};
+use crate::check::{Action, BucketKind, Check, Target};
 
-use crate::outcome::{Answer, AuthorizedError, Observed};
-use crate::spec::Check;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    Sts,
-    S3,
-    DynamoDb,
-    Imds,
-}
-
-impl Service {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::Sts => "sts",
-            Service::S3 => "s3",
-            Service::DynamoDb => "dynamodb",
-            Service::Imds => "imds",
+/// Sends the probe of one check. `Check::new` only builds the pairs listed;
+/// any other is reported as could-not-tell, never as a pass.
+pub async fn send(ctx: &Ctx, check: &Check) -> Observation {
+    if let Some(reason) = unsupported(check.target()) {
+        return Observation::skipped(reason);
+    }
+    match (check.action(), check.target()) {
+        (Action::ListBucket, Target::Bucket(b)) => s3::list_bucket(ctx, b).await,
+        (
+            Action::GetObject,
+            Target::Object {
+                bucket,
+                key: Some(k),
+            },
+        ) => s3::get_object(ctx, bucket, k).await,
+        (Action::PutObject, Target::Object { bucket, key }) => {
+            s3::put_object(ctx, bucket, key.as_ref()).await
         }
-    }
-}
-
-/// What a check of this action must (or may) name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// The caller itself: no target.
-    Caller,
-    /// Account-wide (e.g. ListTables): no target.
-    Account,
-    Bucket,
-    /// An object; `key_required` false means a fresh random key is used.
-    Object {
-        key_required: bool,
-    },
-    Table,
-    /// An item; without `key` a random key is built from the key schema.
-    Item,
-    /// The node the pod runs on (instance metadata).
-    Node,
-}
-
-pub type ProbeFn = for<'a> fn(&'a Ctx, &'a Check) -> LocalBoxFuture<'a, Probed>;
-
-pub struct ActionDef {
-    pub name: &'static str,
-    pub service: Service,
-    pub target: Target,
-    /// None for sts:GetCallerIdentity, which the identity step answers.
-    pub probe: Option<ProbeFn>,
-}
-
-impl std::fmt::Debug for ActionDef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name)
-    }
-}
-
-impl PartialEq for ActionDef {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-macro_rules! probe {
-    ($f:path) => {
-        Some(|ctx, check| Box::pin($f(ctx, check)))
-    };
-}
-
-#[rustfmt::skip]
-pub static CATALOGUE: &[ActionDef] = &[
-    ActionDef { name: "sts:GetCallerIdentity",  service: Service::Sts,      target: Target::Caller, probe: None },
-    ActionDef { name: "s3:ListBucket",          service: Service::S3,       target: Target::Bucket, probe: probe!(s3::list_bucket) },
-    ActionDef { name: "s3:GetObject",           service: Service::S3,       target: Target::Object { key_required: true }, probe: probe!(s3::get_object) },
-    ActionDef { name: "s3:PutObject",           service: Service::S3,       target: Target::Object { key_required: false }, probe: probe!(s3::put_object) },
-    ActionDef { name: "s3:DeleteObject",        service: Service::S3,       target: Target::Object { key_required: false }, probe: probe!(s3::delete_object) },
-    ActionDef { name: "dynamodb:DescribeTable", service: Service::DynamoDb, target: Target::Table,  probe: probe!(dynamodb::describe_table) },
-    ActionDef { name: "dynamodb:ListTables",    service: Service::DynamoDb, target: Target::Account, probe: probe!(dynamodb::list_tables) },
-    ActionDef { name: "dynamodb:GetItem",       service: Service::DynamoDb, target: Target::Item,   probe: probe!(dynamodb::get_item) },
-    ActionDef { name: "dynamodb:PutItem",       service: Service::DynamoDb, target: Target::Item,   probe: probe!(dynamodb::put_item) },
-    ActionDef { name: "dynamodb:DeleteItem",    service: Service::DynamoDb, target: Target::Item,   probe: probe!(dynamodb::delete_item) },
-    ActionDef { name: "dynamodb:DeleteTable",   service: Service::DynamoDb, target: Target::Table,  probe: probe!(dynamodb::delete_table) },
-    ActionDef { name: "imds:Unreachable",       service: Service::Imds,     target: Target::Node,   probe: probe!(imds::unreachable) },
-];
-
-pub fn lookup(name: &str) -> Option<&'static ActionDef> {
-    CATALOGUE.iter().find(|a| a.name.eq_ignore_ascii_case(name))
-}
-
-pub fn identity_action() -> &'static ActionDef {
-    &CATALOGUE[0]
-}
-
-pub fn known_names() -> String {
-    CATALOGUE
-        .iter()
-        .map(|a| a.name)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Prefix of every key a probe invents, so they are easy to recognise.
-pub const PROBE_PREFIX: &str = "irsa-verify-probe/";
-
-/// What one probe found, before it meets the expectation.
-#[derive(Debug, Clone)]
-pub struct Probed {
-    pub observed: Observed,
-    pub answer: Answer,
-    /// The exact request form used, so a reader can judge the verdict.
-    pub form: String,
-    pub notes: Vec<String>,
-}
-
-impl Probed {
-    pub fn new(answer: Answer, authorized: &[AuthorizedError], form: impl Into<String>) -> Self {
-        Probed {
-            observed: crate::outcome::classify(&answer, authorized),
-            answer,
-            form: form.into(),
-            notes: Vec::new(),
+        (Action::DeleteObject, Target::Object { bucket, key }) => {
+            s3::delete_object(ctx, bucket, key.as_ref()).await
         }
-    }
-
-    pub fn skipped(reason: impl Into<String>) -> Self {
-        Probed {
-            observed: Observed::NotAttempted,
-            answer: Answer::not_sent(reason),
-            form: "not sent".to_owned(),
-            notes: Vec::new(),
+        (Action::DescribeTable, Target::Table(t)) => dynamodb::describe_table(ctx, t).await,
+        (Action::ListTables, Target::Account) => dynamodb::list_tables(ctx).await,
+        (Action::GetItem, Target::Item { table, key }) => {
+            dynamodb::get_item(ctx, table, key.as_ref()).await
         }
-    }
-
-    /// Could not tell without sending anything (e.g. no key to use).
-    pub fn unknown(reason: impl Into<String>, form: impl Into<String>) -> Self {
-        Probed {
-            observed: Observed::Unknown,
-            answer: Answer::not_sent(reason),
-            form: form.into(),
-            notes: Vec::new(),
+        (Action::PutItem, Target::Item { table, key }) => {
+            dynamodb::put_item(ctx, table, key.as_ref()).await
         }
+        (Action::DeleteItem, Target::Item { table, key }) => {
+            dynamodb::delete_item(ctx, table, key.as_ref()).await
+        }
+        (Action::DeleteTable, Target::Table(t)) => dynamodb::delete_table(ctx, t).await,
+        (Action::ImdsUnreachable, Target::Node) => imds::unreachable().await,
+        (action, target) => Observation::unknown(
+            format!("internal: {action} has no probe for {}", target.label()),
+            "not sent",
+        ),
     }
+}
 
-    pub fn note(mut self, note: impl Into<String>) -> Self {
-        self.notes.push(note.into());
-        self
-    }
+/// Targets whose probes would not mean what they claim, and why.
+pub fn unsupported(target: &Target) -> Option<String> {
+    let bucket = target
+        .bucket()
+        .filter(|b| b.kind() == BucketKind::Directory)?;
+    Some(format!(
+        "not attempted: {bucket} is an S3 directory bucket (S3 Express One Zone). Its requests are authorized through \
+         s3express:CreateSession, and a conditional delete of a missing key there answers 204, so these probes would not show \
+         what they claim; irsa-verify does not support directory buckets yet"
+    ))
 }
 
 /// Everything a probe needs: clients holding the caller's credentials.
 pub struct Ctx {
     pub s3: aws_sdk_s3::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
-    pub region: String,
-    pub account: String,
-    pub partition: String,
     /// Destructive forms run only when the user opted in *and* the identity
     /// is the expected one.
     pub allow_destructive: bool,
@@ -178,56 +76,18 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(
-        sdk: &aws_config::SdkConfig,
-        account: String,
-        partition: String,
-        allow_destructive: bool,
-        checks: &[Check],
-    ) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, allow_destructive: bool, checks: &[Check]) -> Self {
         let tables = checks
             .iter()
-            .filter_map(|c| c.table.clone())
-            .map(|t| (t, tokio::sync::OnceCell::new()))
+            .filter_map(|c| c.target().table())
+            .map(|t| (t.as_str().to_owned(), tokio::sync::OnceCell::new()))
             .collect();
         Ctx {
             s3: aws_sdk_s3::Client::new(sdk),
             dynamodb: aws_sdk_dynamodb::Client::new(sdk),
-            region: sdk.region().map(|r| r.to_string()).unwrap_or_default(),
-            account,
-            partition,
             allow_destructive,
             tables,
         }
-    }
-}
-
-/// The resource a check is about, as an ARN (stable across runs: random probe
-/// keys show as `irsa-verify-probe/*`).
-pub fn resource(check: &Check, partition: &str, region: &str, account: &str) -> String {
-    let table_arn = |t: &str| format!("arn:{partition}:dynamodb:{region}:{account}:table/{t}");
-    match check.action.target {
-        Target::Caller => "caller".to_owned(),
-        Target::Account => format!(
-            "arn:{partition}:{}:{region}:{account}:*",
-            check.action.service.as_str()
-        ),
-        Target::Bucket => format!(
-            "arn:{partition}:s3:::{}",
-            check.bucket.as_deref().unwrap_or("?")
-        ),
-        Target::Object { .. } => {
-            let key = check
-                .object_key()
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("{PROBE_PREFIX}*"));
-            format!(
-                "arn:{partition}:s3:::{}/{key}",
-                check.bucket.as_deref().unwrap_or("?")
-            )
-        }
-        Target::Table | Target::Item => table_arn(check.table.as_deref().unwrap_or("?")),
-        Target::Node => imds::endpoint(),
     }
 }
 
@@ -252,21 +112,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalogue_names_are_unique_and_probed() {
-        for (i, a) in CATALOGUE.iter().enumerate() {
-            assert!(
-                CATALOGUE[i + 1..].iter().all(|b| b.name != a.name),
-                "{} twice",
-                a.name
-            );
-            assert_eq!(a.probe.is_none(), a.target == Target::Caller, "{}", a.name);
-            assert!(a.name.starts_with(a.service.as_str()), "{}", a.name);
-        }
-        assert_eq!(
-            lookup("S3:listbucket").map(|a| a.name),
-            Some("s3:ListBucket")
-        );
-        assert!(lookup("s3:ListBuckets").is_none());
+    fn directory_buckets_are_not_probed() {
+        use crate::check::BucketName;
+        let dir = Target::Bucket(BucketName::parse("data--usw2-az1--x-s3").unwrap());
+        assert!(unsupported(&dir)
+            .unwrap()
+            .contains("s3express:CreateSession"));
+        let obj = Target::Object {
+            bucket: BucketName::parse("data--usw2-az1--x-s3").unwrap(),
+            key: None,
+        };
+        assert!(unsupported(&obj).is_some());
+        assert!(unsupported(&Target::Bucket(BucketName::parse("data").unwrap())).is_none());
+        assert!(unsupported(&Target::Account).is_none());
     }
 
     #[test]

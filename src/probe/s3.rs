@@ -3,9 +3,9 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::{random_token, Ctx, Probed, PROBE_PREFIX};
-use crate::outcome::{Answer, AuthorizedError, Observed};
-use crate::spec::Check;
+use super::{random_token, Ctx};
+use crate::answer::{classify, Answer, AuthorizedError, Observation, Observed};
+use crate::check::{BucketName, ObjectKey, PROBE_PREFIX};
 
 /// Answers S3 gives a read only after authorizing it.
 const READ_AUTHORIZED: &[AuthorizedError] = &[
@@ -18,16 +18,11 @@ const CONDITIONAL_AUTHORIZED: &[AuthorizedError] = &[
     AuthorizedError::code("PreconditionFailed"),
 ];
 
-fn bucket(check: &Check) -> &str {
-    check.bucket.as_deref().unwrap_or_default()
-}
-
-pub async fn list_bucket(ctx: &Ctx, check: &Check) -> Probed {
-    let bucket = bucket(check);
+pub async fn list_bucket(ctx: &Ctx, bucket: &BucketName) -> Observation {
     let answer = match ctx
         .s3
         .list_objects_v2()
-        .bucket(bucket)
+        .bucket(bucket.as_str())
         .max_keys(1)
         .send()
         .await
@@ -38,18 +33,18 @@ pub async fn list_bucket(ctx: &Ctx, check: &Check) -> Probed {
         ),
         Err(e) => Answer::from_sdk(&e),
     };
-    Probed::new(
+    Observation::new(
         answer,
         &[],
         format!("ListObjectsV2 on {bucket}, max-keys 1"),
     )
 }
 
-async fn read_one_byte(ctx: &Ctx, bucket: &str, key: &str) -> Answer {
+async fn read_one_byte(ctx: &Ctx, bucket: &BucketName, key: &str) -> Answer {
     match ctx
         .s3
         .get_object()
-        .bucket(bucket)
+        .bucket(bucket.as_str())
         .key(key)
         .range("bytes=0-0")
         .send()
@@ -67,26 +62,29 @@ async fn read_one_byte(ctx: &Ctx, bucket: &str, key: &str) -> Answer {
     }
 }
 
-pub async fn get_object(ctx: &Ctx, check: &Check) -> Probed {
-    let (bucket, key) = (bucket(check), check.object_key().unwrap_or_default());
-    let answer = read_one_byte(ctx, bucket, key).await;
-    let probed = Probed::new(
+pub async fn get_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKey) -> Observation {
+    let answer = read_one_byte(ctx, bucket, key.as_str()).await;
+    read_observation(
         answer,
-        READ_AUTHORIZED,
         format!("GetObject {bucket}/{key} with Range bytes=0-0"),
-    );
-    match (probed.observed, probed.answer.code()) {
+    )
+}
+
+/// What a one-byte read shows.
+fn read_observation(answer: Answer, form: String) -> Observation {
+    let o = Observation::new(answer, READ_AUTHORIZED, form);
+    match (o.observed, o.answer.code()) {
         (Observed::Allowed, Some("NoSuchKey")) => {
-            probed.note("the key does not exist; S3 says NoSuchKey only to a caller allowed to read it")
+            o.note("the key does not exist; S3 says NoSuchKey only to a caller allowed to read it")
         }
-        (Observed::Denied, _) => probed.note(
+        (Observed::Denied, _) => o.note(
             "S3 also answers AccessDenied for a missing key when the caller lacks s3:ListBucket: `key` must name an existing object for this denial to mean what it says",
         ),
-        _ => probed,
+        _ => o,
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Write {
     Put,
     Delete,
@@ -99,115 +97,253 @@ impl Write {
             Write::Delete => "s3:DeleteObject",
         }
     }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Write::Put => "PutObject",
+            Write::Delete => "DeleteObject",
+        }
+    }
 }
 
 /// A write with `If-Match` on an ETag no object has: authorized, it fails with
 /// 412 (key exists) or 404 (key missing) and writes nothing.
-async fn conditional_write(ctx: &Ctx, check: &Check, key: &str, op: Write) -> Probed {
-    let bucket = bucket(check);
+async fn conditional_write(ctx: &Ctx, bucket: &BucketName, key: &str, op: Write) -> Observation {
     let etag = format!("\"{}\"", random_token());
-    let (verb, result) = match op {
-        Write::Put => (
-            "PutObject",
-            ctx.s3
-                .put_object()
-                .bucket(bucket)
-                .key(key)
-                .if_match(&etag)
-                .body(ByteStream::from_static(b""))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| Answer::from_sdk(&e)),
-        ),
-        Write::Delete => (
-            "DeleteObject",
-            ctx.s3
-                .delete_object()
-                .bucket(bucket)
-                .key(key)
-                .if_match(&etag)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| Answer::from_sdk(&e)),
-        ),
+    let result = match op {
+        Write::Put => ctx
+            .s3
+            .put_object()
+            .bucket(bucket.as_str())
+            .key(key)
+            .if_match(&etag)
+            .body(ByteStream::from_static(b""))
+            .send()
+            .await
+            .map(|_| 200)
+            .map_err(|e| Answer::from_sdk(&e)),
+        Write::Delete => ctx
+            .s3
+            .delete_object()
+            .bucket(bucket.as_str())
+            .key(key)
+            .if_match(&etag)
+            .send()
+            .await
+            .map(|_| 204)
+            .map_err(|e| Answer::from_sdk(&e)),
     };
     let form = format!(
-        "{verb} {bucket}/{key} with If-Match {etag}: no object has that ETag, so an allowed call is refused with 404 or 412 and writes nothing"
+        "{} {bucket}/{key} with If-Match {etag}: no object has that ETag, so an allowed call is refused with 404 or 412 and writes nothing",
+        op.verb()
     );
     let answer = match result {
-        Ok(()) => Answer::success(200, "the conditional write was carried out"),
+        Ok(status) => Answer::success(status, "the conditional write was carried out"),
         Err(a) => a,
     };
-    let probed = Probed::new(answer, CONDITIONAL_AUTHORIZED, form);
-    match probed.observed {
-        Observed::Allowed if matches!(probed.answer, Answer::Success { .. }) => probed.note(format!(
-            "UNEXPECTED: the endpoint ignored If-Match and carried out the {verb} on {key}; please report this"
-        )),
-        Observed::Denied => confirm_denial(ctx, bucket, key, op, probed).await,
-        _ => probed,
+    let written = Observation::new(answer, CONDITIONAL_AUTHORIZED, form);
+    match written.observed {
+        Observed::Allowed if matches!(written.answer, Answer::Success { .. }) => {
+            condition_ignored(written, bucket, key, op)
+        }
+        Observed::Denied => {
+            let read = read_one_byte(ctx, bucket, key).await;
+            settle_write_denial(written, &read, bucket, op)
+        }
+        _ => written,
     }
 }
 
-/// AWS requires s3:GetObject too for an ETag-conditional write, so a 403 may be
-/// GetObject's. A read of the same key settles it: an authorized answer (the
-/// byte, or NoSuchKey, which S3 gives only to a caller allowed GetObject and
-/// ListBucket) proves the denial is the write's own.
-async fn confirm_denial(ctx: &Ctx, bucket: &str, key: &str, op: Write, probed: Probed) -> Probed {
-    let read = read_one_byte(ctx, bucket, key).await;
-    if crate::outcome::classify(&read, READ_AUTHORIZED) == Observed::Allowed {
-        return probed.note(format!(
+/// The store carried out a write whose condition cannot hold: it ignored
+/// `If-Match`. Still "allowed", and the reader must learn what it may have left.
+fn condition_ignored(
+    written: Observation,
+    bucket: &BucketName,
+    key: &str,
+    op: Write,
+) -> Observation {
+    let note = match op {
+        Write::Put => format!(
+            "UNEXPECTED: the endpoint ignored If-Match and carried out the PutObject: an empty object may now be at {bucket}/{key}; \
+             some S3-compatible stores ignore conditional writes. Remove it (aws s3api delete-object --bucket {bucket} --key {key})"
+        ),
+        Write::Delete => format!(
+            "UNEXPECTED: the endpoint ignored If-Match and answered the DeleteObject with success: some S3-compatible stores ignore \
+             conditional deletes. Nothing was stored at the fresh key {bucket}/{key}, but in a versioned bucket this leaves a delete \
+             marker on it: list it with aws s3api list-object-versions --bucket {bucket} --prefix {key} and delete the marker by its version id"
+        ),
+    };
+    written.note(note)
+}
+
+/// AWS requires s3:GetObject too for an ETag-conditional write, so a 403 may
+/// be GetObject's. A read of the same key settles it: an authorized answer
+/// (the byte, or NoSuchKey, which S3 gives only to a caller allowed GetObject
+/// and ListBucket) proves the denial is the write's own; anything else leaves
+/// the check undecided.
+fn settle_write_denial(
+    written: Observation,
+    read: &Answer,
+    bucket: &BucketName,
+    op: Write,
+) -> Observation {
+    if classify(read, READ_AUTHORIZED) == Observed::Allowed {
+        let note = format!(
             "GetObject on the same key was authorized ({}), so the denial is {}'s own",
             read.summary(),
             op.action()
-        ));
+        );
+        return written.note(note);
     }
-    Probed { observed: Observed::Unknown, ..probed }.note(format!(
+    let note = format!(
         "could not tell: an ETag-conditional write also needs s3:GetObject, and GetObject on the same key answered {} \
          (a caller allowed s3:GetObject and s3:ListBucket gets the object or 404 NoSuchKey), so the AccessDenied may be GetObject's rather than {}'s. \
-         Allow s3:GetObject and s3:ListBucket on {}/{PROBE_PREFIX}* to make this probe conclusive",
+         Allow s3:GetObject and s3:ListBucket on {bucket}/{PROBE_PREFIX}* to make this probe conclusive",
         read.summary(),
         op.action(),
-        bucket
-    ))
+    );
+    written.inconclusive().note(note)
 }
 
-pub async fn put_object(ctx: &Ctx, check: &Check) -> Probed {
+fn fresh_key() -> String {
+    format!("{PROBE_PREFIX}{}", random_token())
+}
+
+pub async fn put_object(ctx: &Ctx, bucket: &BucketName, key: Option<&ObjectKey>) -> Observation {
     // Harmless even on a real key: the ETag condition cannot hold.
-    let key = check
-        .object_key()
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("{PROBE_PREFIX}{}", random_token()));
-    conditional_write(ctx, check, &key, Write::Put).await
+    let key = key.map_or_else(fresh_key, |k| k.as_str().to_owned());
+    conditional_write(ctx, bucket, &key, Write::Put).await
 }
 
-pub async fn delete_object(ctx: &Ctx, check: &Check) -> Probed {
-    let Some(key) = check.object_key() else {
-        let key = format!("{PROBE_PREFIX}{}", random_token());
-        return conditional_write(ctx, check, &key, Write::Delete).await;
+pub async fn delete_object(ctx: &Ctx, bucket: &BucketName, key: Option<&ObjectKey>) -> Observation {
+    let Some(key) = key else {
+        return conditional_write(ctx, bucket, &fresh_key(), Write::Delete).await;
     };
-    let bucket = bucket(check);
     if !ctx.allow_destructive {
-        return Probed::skipped(format!(
+        return Observation::skipped(format!(
             "not attempted: `key` names {bucket}/{key}, which an allowed DeleteObject would really delete. \
              Omit `key` to probe a fresh random key harmlessly, or pass --allow-destructive to attempt the real delete"
         ));
     }
-    let answer = match ctx.s3.delete_object().bucket(bucket).key(key).send().await {
+    let answer = match ctx
+        .s3
+        .delete_object()
+        .bucket(bucket.as_str())
+        .key(key.as_str())
+        .send()
+        .await
+    {
         Ok(_) => Answer::success(204, "deleted"),
         Err(e) => Answer::from_sdk(&e),
     };
-    let probed = Probed::new(
+    let o = Observation::new(
         answer,
         &[],
         format!("DeleteObject {bucket}/{key}, unconditional (--allow-destructive)"),
     );
-    if probed.observed == Observed::Allowed {
-        probed.note(format!(
+    if o.observed == Observed::Allowed {
+        o.note(format!(
             "{bucket}/{key} was deleted (or, in a versioned bucket, hidden behind a delete marker)"
         ))
     } else {
-        probed
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(status: u16, code: &str) -> Answer {
+        Answer::ServiceError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            message: Some("m".to_owned()),
+        }
+    }
+
+    fn bucket() -> BucketName {
+        BucketName::parse("b-1").unwrap()
+    }
+
+    #[test]
+    fn reads_are_allowed_only_on_answers_given_after_authorization() {
+        let read = |a| Observation::new(a, READ_AUTHORIZED, "f").observed;
+        assert_eq!(read(err(404, "NoSuchKey")), Observed::Allowed);
+        assert_eq!(read(err(416, "InvalidRange")), Observed::Allowed);
+        assert_eq!(read(err(403, "AccessDenied")), Observed::Denied);
+        // A missing bucket proves nothing about the caller's permissions.
+        assert_eq!(read(err(404, "NoSuchBucket")), Observed::Unknown);
+        assert_eq!(read(err(412, "PreconditionFailed")), Observed::Unknown);
+    }
+
+    #[test]
+    fn conditional_writes_are_allowed_on_404_and_412_only() {
+        let write = |a| Observation::new(a, CONDITIONAL_AUTHORIZED, "f").observed;
+        assert_eq!(write(err(404, "NoSuchKey")), Observed::Allowed);
+        assert_eq!(write(err(412, "PreconditionFailed")), Observed::Allowed);
+        assert_eq!(write(err(404, "NoSuchBucket")), Observed::Unknown);
+        assert_eq!(write(err(416, "InvalidRange")), Observed::Unknown);
+        assert_eq!(write(err(403, "AccessDenied")), Observed::Denied);
+    }
+
+    #[test]
+    fn a_write_denial_stands_only_when_the_read_was_authorized() {
+        let denied = || Observation::new(err(403, "AccessDenied"), CONDITIONAL_AUTHORIZED, "f");
+        let settled = settle_write_denial(denied(), &err(404, "NoSuchKey"), &bucket(), Write::Put);
+        assert_eq!(settled.observed, Observed::Denied);
+        assert!(settled.notes[0].contains("the denial is s3:PutObject's own"));
+        let settled = settle_write_denial(
+            denied(),
+            &Answer::success(206, ""),
+            &bucket(),
+            Write::Delete,
+        );
+        assert_eq!(settled.observed, Observed::Denied);
+        // The read was refused too: the 403 may be GetObject's.
+        for read in [
+            err(403, "AccessDenied"),
+            err(404, "NoSuchBucket"),
+            Answer::Transport {
+                detail: "reset".into(),
+            },
+        ] {
+            let settled = settle_write_denial(denied(), &read, &bucket(), Write::Delete);
+            assert_eq!(settled.observed, Observed::Unknown, "{read:?}");
+            assert!(settled.notes[0].starts_with("could not tell"));
+        }
+    }
+
+    #[test]
+    fn an_ignored_condition_names_what_may_be_left_behind() {
+        let done = Observation::new(Answer::success(204, "x"), CONDITIONAL_AUTHORIZED, "f");
+        let o = condition_ignored(
+            done.clone(),
+            &bucket(),
+            "irsa-verify-probe/abc",
+            Write::Delete,
+        );
+        assert_eq!(o.observed, Observed::Allowed);
+        assert!(
+            o.notes[0].contains("delete marker")
+                && o.notes[0].contains("b-1/irsa-verify-probe/abc"),
+            "{:?}",
+            o.notes
+        );
+        let o = condition_ignored(done, &bucket(), "k", Write::Put);
+        assert!(
+            o.notes[0].contains("empty object may now be at b-1/k"),
+            "{:?}",
+            o.notes
+        );
+    }
+
+    #[test]
+    fn a_denied_read_warns_that_a_missing_key_looks_the_same() {
+        let o = read_observation(err(403, "AccessDenied"), "f".into());
+        assert_eq!(o.observed, Observed::Denied);
+        assert!(o.notes[0].contains("missing key"));
+        let o = read_observation(err(404, "NoSuchKey"), "f".into());
+        assert_eq!(o.observed, Observed::Allowed);
     }
 }

@@ -3,10 +3,10 @@
 use std::fmt::Write;
 
 use super::observed_label;
-use crate::results::{CheckResult, RunReport};
+use crate::findings::{Finding, RunFindings};
 use crate::verdict::Status;
 
-pub fn render(report: &RunReport) -> String {
+pub fn render(report: &RunFindings) -> String {
     let mut out = String::new();
     let id = &report.identity;
     let _ = writeln!(
@@ -26,7 +26,7 @@ pub fn render(report: &RunReport) -> String {
     );
     match (&id.expected_role, id.expected_from) {
         (Some(r), Some(from)) => {
-            let _ = writeln!(out, "  expected  {} (from {from})", r.raw);
+            let _ = writeln!(out, "  expected  {} (from {})", r.raw, from.label());
         }
         _ => {
             let _ = writeln!(out, "  expected  (no expected role given)");
@@ -62,11 +62,7 @@ pub fn render(report: &RunReport) -> String {
         line(&mut out, r);
     }
     let s = &report.summary;
-    let meaning = match report.exit_code {
-        0 => "every check passed",
-        1 => "at least one check failed",
-        _ => "could not verify everything",
-    };
+    let meaning = report.exit_code.meaning();
     let _ = writeln!(
         out,
         "\nresult: {} pass, {} fail, {} error, {} skip -> exit {} ({meaning}) in {} ms",
@@ -74,7 +70,7 @@ pub fn render(report: &RunReport) -> String {
         s.fail,
         s.error,
         s.skip,
-        report.exit_code,
+        report.exit_code.code(),
         report.duration.as_millis()
     );
     out
@@ -100,7 +96,7 @@ pub fn rfc3339(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-fn line(out: &mut String, r: &CheckResult) {
+fn line(out: &mut String, r: &Finding) {
     let outcome = match r.status {
         Status::Skip => r.answer.summary(),
         _ => format!("{}: {}", observed_label(r.observed), r.answer.summary()),

@@ -1,8 +1,8 @@
 //! The same data as JSON, for scripts.
 
-use crate::results::RunReport;
+use crate::findings::RunFindings;
 
-pub fn render(report: &RunReport) -> Vec<u8> {
+pub fn render(report: &RunFindings) -> Vec<u8> {
     // Serializing plain data with string keys cannot fail.
     let mut out = serde_json::to_vec_pretty(report)
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());

@@ -1,18 +1,32 @@
-//! JUnit XML through junit-report, with its gaps closed: it writes CDATA
-//! without splitting `]]>`, and passes through characters XML 1.0 forbids.
+//! JUnit XML through junit-report, with its gaps closed so the document
+//! validates against the Surefire/xunit schema (tests/schema/junit-10.xsd):
+//! CDATA split at `]]>`, characters XML 1.0 forbids replaced, times in whole
+//! milliseconds, no `package`, the pod's hostname, and the run's identity as
+//! testsuite `<properties>` (junit-report writes none of these).
+
+use std::time::Duration;
 
 use junit_report::{ReportBuilder, TestCase, TestSuite};
+use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 use super::observed_label;
-use crate::results::{CheckResult, RunReport};
+use crate::findings::{Finding, RunFindings};
 use crate::verdict::Status;
 
-pub fn render(report: &RunReport, suite_name: Option<&str>) -> Vec<u8> {
+pub fn render(report: &RunFindings, suite_name: Option<&str>) -> Vec<u8> {
     let name = suite_name
         .map(str::to_owned)
         .unwrap_or_else(|| default_suite_name(report));
     let mut suite = TestSuite::new(&xml_text(&name));
     suite.set_timestamp(report.started_at);
+    suite.hostname = xml_text(
+        report
+            .identity
+            .env
+            .hostname
+            .as_deref()
+            .unwrap_or("localhost"),
+    );
     for (i, r) in report.results.iter().enumerate() {
         let mut tc = testcase(r);
         let mut out = details(r);
@@ -24,31 +38,153 @@ pub fn render(report: &RunReport, suite_name: Option<&str>) -> Vec<u8> {
     }
     let mut buf = Vec::new();
     // Writing to a Vec only fails on a bug in the writer.
-    if let Err(e) = ReportBuilder::new()
+    let built = ReportBuilder::new()
         .add_testsuite(suite)
         .build()
-        .write_xml(&mut buf)
+        .write_xml(&mut buf);
+    match built
+        .map_err(|e| e.to_string())
+        .and_then(|()| finish(&buf, report))
     {
-        return format!(
+        Ok(mut doc) => {
+            doc.push(b'\n');
+            doc
+        }
+        Err(e) => format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<testsuites><!-- {} --></testsuites>\n",
-            xml_text(&e.to_string()).replace("--", "- -")
+            xml_text(&e).replace("--", "- -")
         )
-        .into_bytes();
+        .into_bytes(),
     }
-    buf.push(b'\n');
-    buf
 }
 
-fn default_suite_name(report: &RunReport) -> String {
-    match report.identity.caller_arn.as_deref() {
-        Some(arn) => format!("irsa-verify {arn}"),
+/// Stable for the same spec against the same role: no session name in it.
+fn default_suite_name(report: &RunFindings) -> String {
+    match &report.identity.expected_role {
+        Some(role) => format!("irsa-verify {}", role.raw),
         None => "irsa-verify".to_owned(),
     }
 }
 
-fn testcase(r: &CheckResult) -> TestCase {
+/// Seconds with at most three decimals, as the schema's SUREFIRE_TIME wants.
+pub fn seconds(d: Duration) -> String {
+    let ms = d.as_millis();
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// The run's identity, where JUnit viewers show it.
+fn properties(report: &RunFindings) -> Vec<(&'static str, String)> {
+    let id = &report.identity;
+    let token = id.token.as_ref();
+    [
+        ("irsa-verify.caller-arn", id.caller_arn.clone()),
+        ("irsa-verify.account", id.account.clone()),
+        (
+            "irsa-verify.expected-role",
+            id.expected_role.as_ref().map(|r| r.raw.clone()),
+        ),
+        (
+            "irsa-verify.credential-source",
+            id.source.map(|s| s.label().to_owned()),
+        ),
+        (
+            "irsa-verify.expected-source",
+            Some(id.expected_source.as_str().to_owned()),
+        ),
+        ("irsa-verify.token-sub", token.and_then(|c| c.sub.clone())),
+        ("irsa-verify.token-aud", token.map(|c| c.aud.join(","))),
+        (
+            "irsa-verify.expected-serviceaccount",
+            id.expected_service_account.as_ref().map(|s| s.to_string()),
+        ),
+        ("irsa-verify.version", Some(report.version.to_owned())),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, xml_text(&v))))
+    .collect()
+}
+
+/// Rewrites junit-report's document: the testsuite gets exact times, a
+/// `skipped` count and properties, and loses `package`; testcases get exact times.
+fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, String> {
+    let text = std::str::from_utf8(doc).map_err(|e| e.to_string())?;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut w = quick_xml::Writer::new(Vec::with_capacity(doc.len() + 1024));
+    let mut case_times = report.results.iter().map(|r| seconds(r.duration));
+    let whole_ms: Duration = report
+        .results
+        .iter()
+        .map(|r| Duration::from_millis(r.duration.as_millis() as u64))
+        .sum();
+    let suite_time = seconds(whole_ms);
+    let skipped = report.summary.skip.to_string();
+    let io = |e: std::io::Error| e.to_string();
+    loop {
+        match reader.read_event().map_err(|e| e.to_string())? {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"testsuite" => {
+                let was_empty = e.is_empty();
+                let start = rewrite(
+                    &e,
+                    &[("time", &suite_time), ("skipped", &skipped)],
+                    &["package"],
+                )?;
+                w.write_event(Event::Start(start.borrow())).map_err(io)?;
+                w.write_event(Event::Start(BytesStart::new("properties")))
+                    .map_err(io)?;
+                for (name, value) in properties(report) {
+                    let prop = BytesStart::new("property")
+                        .with_attributes([("name", name), ("value", value.as_str())]);
+                    w.write_event(Event::Empty(prop)).map_err(io)?;
+                }
+                w.write_event(Event::End(BytesEnd::new("properties")))
+                    .map_err(io)?;
+                if was_empty {
+                    w.write_event(Event::End(BytesEnd::new("testsuite")))
+                        .map_err(io)?;
+                }
+            }
+            Event::Start(e) if e.name().as_ref() == b"testcase" => {
+                let t = case_times.next().unwrap_or_default();
+                w.write_event(Event::Start(rewrite(&e, &[("time", &t)], &[])?))
+                    .map_err(io)?;
+            }
+            Event::Empty(e) if e.name().as_ref() == b"testcase" => {
+                let t = case_times.next().unwrap_or_default();
+                w.write_event(Event::Empty(rewrite(&e, &[("time", &t)], &[])?))
+                    .map_err(io)?;
+            }
+            other => w.write_event(other).map_err(io)?,
+        }
+    }
+    Ok(w.into_inner())
+}
+
+/// The same element with `set` attributes replaced (or added) and `drop` removed.
+fn rewrite(
+    e: &BytesStart<'_>,
+    set: &[(&str, &str)],
+    drop: &[&str],
+) -> Result<BytesStart<'static>, String> {
+    let mut out = BytesStart::new(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+    for a in e.attributes() {
+        let a = a.map_err(|e| e.to_string())?;
+        let key = a.key.as_ref();
+        let replaced = set.iter().any(|(k, _)| k.as_bytes() == key);
+        if !replaced && !drop.iter().any(|d| d.as_bytes() == key) {
+            out.push_attribute(a);
+        }
+    }
+    for attr in set {
+        out.push_attribute(*attr);
+    }
+    Ok(out)
+}
+
+fn testcase(r: &Finding) -> TestCase {
     let name = xml_text(&r.name);
-    let time = time::Duration::try_from(r.duration).unwrap_or(time::Duration::ZERO);
+    // The exact value is written by `finish`.
+    let time = time::Duration::ZERO;
     let message = xml_text(&format!(
         "expected {}, {}: {}",
         r.expect.as_str(),
@@ -67,7 +203,7 @@ fn testcase(r: &CheckResult) -> TestCase {
     tc
 }
 
-fn details(r: &CheckResult) -> String {
+fn details(r: &Finding) -> String {
     let mut s = format!(
         "action: {}\nresource: {}\nexpect: {}\nobserved: {}\nanswer: {}\nform: {}\n",
         r.action,
@@ -86,7 +222,7 @@ fn details(r: &CheckResult) -> String {
     s
 }
 
-fn identity_details(report: &RunReport) -> String {
+fn identity_details(report: &RunFindings) -> String {
     let id = &report.identity;
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_owned());
     let mut s = format!(
@@ -98,7 +234,7 @@ fn identity_details(report: &RunReport) -> String {
             .as_ref()
             .map(|r| r.raw.clone())
             .unwrap_or_else(|| "(none)".to_owned()),
-        id.expected_from.unwrap_or("(none)"),
+        id.expected_from.map_or("(none)", |o| o.label()),
     );
     s.push_str(&format!(
         "credential source: {}\nexpected source: {}\n",
@@ -125,6 +261,9 @@ fn identity_details(report: &RunReport) -> String {
     }
     if let Some(sa) = &id.expected_service_account {
         s.push_str(&format!("expected serviceaccount: {sa}\n"));
+    }
+    if let Some(host) = &id.env.hostname {
+        s.push_str(&format!("hostname: {host}\n"));
     }
     if let Some(skew) = id.clock_skew_seconds {
         s.push_str(&format!("clock skew: {skew}s\n"));
@@ -173,48 +312,55 @@ mod tests {
         assert_eq!(cdata("x]]>y"), "x]]]]><![CDATA[>y");
     }
 
-    fn hostile_report(text: &str) -> RunReport {
-        use crate::identity::PodEnv;
-        use crate::outcome::Answer;
-        use crate::probe::{lookup, Probed};
-        use crate::results::CheckResult;
-        use crate::verdict::Expect;
+    fn hostile_report(text: &str) -> RunFindings {
+        use crate::answer::{Answer, Observation};
+        use crate::check::Expect;
+        use crate::findings::Subject;
+        use crate::identity::{ExpectSource, Expectations, Identity, PodEnv};
         let answer = Answer::ServiceError {
             status: Some(403),
             code: Some("AccessDenied".into()),
             message: Some(text.into()),
         };
-        let probed = Probed::new(answer, &[], text).note(text);
-        let result = |status| {
-            CheckResult::new(
-                lookup("s3:ListBucket").unwrap(),
-                format!("arn:aws:s3:::{text}"),
-                Expect::Allow,
-                Some(text.into()),
+        let probed = Observation::new(answer, &[], text).note(text);
+        let result = |status, ms| {
+            Finding::new(
+                Subject {
+                    action: "s3:ListBucket",
+                    service: "s3",
+                    label: format!("bucket {text}"),
+                    resource: format!("arn:aws:s3:::{text}"),
+                    expect: Expect::Allow,
+                    display_name: Some(text.into()),
+                },
                 status,
                 probed.clone(),
-                std::time::Duration::from_millis(3),
+                Duration::from_nanos(ms),
             )
         };
-        let expect = crate::identity::Expectations {
+        let expect = Expectations {
             role: None,
-            source: crate::identity::ExpectSource::Any,
+            source: ExpectSource::Any,
             service_account: None,
         };
-        let mut identity = expect.blank_identity(PodEnv {
-            aws_role_arn: Some(text.into()),
-            ..PodEnv::default()
-        });
+        let mut identity = Identity::blank(
+            &expect,
+            PodEnv {
+                aws_role_arn: Some(text.into()),
+                hostname: Some(format!("pod-{text}")),
+                ..PodEnv::default()
+            },
+        );
         identity.caller_arn = Some(text.into());
-        RunReport::new(
+        RunFindings::new(
             time::OffsetDateTime::UNIX_EPOCH,
-            std::time::Duration::from_millis(9),
+            Duration::from_millis(9),
             identity,
             vec![
-                result(Status::Fail),
-                result(Status::Error),
-                result(Status::Skip),
-                result(Status::Pass),
+                result(Status::Fail, 194_239_424),
+                result(Status::Error, 100_000_001),
+                result(Status::Skip, 0),
+                result(Status::Pass, 1_500_999_999),
             ],
         )
     }
@@ -252,6 +398,64 @@ mod tests {
             .collect();
         assert!(out.contains(&format!("caller: {expected}")), "{out}");
         assert!(out.contains(&format!("note: {expected}")), "{out}");
+        let caller = doc
+            .descendants()
+            .find(|n| n.attribute("name") == Some("irsa-verify.caller-arn"))
+            .expect("the caller is a property");
+        assert_eq!(caller.attribute("value"), Some(expected.as_str()));
+    }
+
+    #[test]
+    fn times_are_milliseconds_and_the_suite_is_stable_and_local() {
+        let xml = String::from_utf8(render(&hostile_report("x"), None)).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(suite.attribute("time"), Some("1.794"), "{xml}");
+        assert_eq!(suite.attribute("package"), None);
+        assert_eq!(suite.attribute("hostname"), Some("pod-x"));
+        assert_eq!(suite.attribute("skipped"), Some("1"));
+        assert_eq!(suite.attribute("name"), Some("irsa-verify"));
+        let times: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("time").unwrap())
+            .collect();
+        assert_eq!(times, ["0.194", "0.100", "0.000", "1.500"]);
+        let first = suite.first_element_child().unwrap();
+        assert!(first.has_tag_name("properties"), "properties come first");
+    }
+
+    #[test]
+    fn every_document_validates_against_the_strict_schema() {
+        for text in ["plain", "a]]>b <&\"'> \u{0}\u{1b}[31mred ]]]]> \u{FFFF}"] {
+            let xml = render(&hostile_report(text), Some(text));
+            validate(&xml);
+        }
+    }
+
+    /// Validates with xmllint (libxml2) against tests/schema/junit-10.xsd.
+    pub fn validate(xml: &[u8]) {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema/junit-10.xsd");
+        let mut child = Command::new("xmllint")
+            .args(["--noout", "--schema", xsd, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("xmllint (Debian package libxml2-utils; scripts/test.sh installs it)");
+        child.stdin.take().unwrap().write_all(xml).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "the JUnit document does not validate: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(xml)
+        );
     }
 
     #[test]

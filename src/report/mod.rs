@@ -1,22 +1,26 @@
-//! Reporters: pure functions from a `RunReport` to bytes.
+//! Reporters: pure functions from a `RunFindings` to bytes.
 
 pub mod human;
 pub mod json;
 pub mod junit;
 
-use crate::outcome::Observed;
-use crate::results::RunReport;
+use crate::answer::Observed;
+use crate::findings::RunFindings;
 use crate::verdict::Status;
 
 /// Kubernetes keeps at most 4096 bytes of a termination message.
 const TERMINATION_MESSAGE_MAX: usize = 4096;
 
 /// One line for the pod's termination message (`kubectl get pod`/`describe`).
-pub fn summary_line(report: &RunReport) -> String {
+pub fn summary_line(report: &RunFindings) -> String {
     let s = &report.summary;
     let mut line = format!(
         "irsa-verify exit {}: {} pass, {} fail, {} error, {} skip",
-        report.exit_code, s.pass, s.fail, s.error, s.skip
+        report.exit_code.code(),
+        s.pass,
+        s.fail,
+        s.error,
+        s.skip
     );
     for (label, status) in [("failed", Status::Fail), ("error", Status::Error)] {
         let names: Vec<&str> = report

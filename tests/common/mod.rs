@@ -326,10 +326,40 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
     }
 }
 
+/// Well-formed, and valid against the strict Surefire/xunit JUnit schema
+/// (tests/schema/junit-10.xsd), checked by xmllint (libxml2).
 pub fn assert_well_formed(xml: &str) {
     if let Err(e) = roxmltree::Document::parse(xml) {
         panic!("JUnit report is not well-formed XML: {e}\n{xml}");
     }
+    assert_schema_valid(xml);
+}
+
+pub fn assert_schema_valid(xml: &str) {
+    use std::io::Write;
+    let xsd = root().join("tests/schema/junit-10.xsd");
+    let mut child = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&xsd)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xmllint (Debian package libxml2-utils; scripts/test.sh installs it)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(xml.as_bytes())
+        .expect("write to xmllint");
+    let out = child.wait_with_output().expect("xmllint");
+    assert!(
+        out.status.success(),
+        "the JUnit report does not validate against {}: {}\n{xml}",
+        xsd.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub struct Run {

@@ -55,8 +55,15 @@ TOO_STRICT_POLICY = {
     "Statement": [s for s in REFERENCE_POLICY["Statement"] if s.get("Sid") != "ListAndDescribe"],
 }
 
+# The reference policy without s3:GetObject: a conditional write's 403 may be GetObject's.
+LIST_ONLY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [s for s in REFERENCE_POLICY["Statement"] if s.get("Sid") != "List"],
+}
+
 # kind -> (policy, deletion protection on the table)
 KINDS = {
+    "listonly": (LIST_ONLY_POLICY, True),
     "reference": (REFERENCE_POLICY, True),
     "overpermissive": (OVERPERMISSIVE_POLICY, True),
     "toostrict": (TOO_STRICT_POLICY, True),

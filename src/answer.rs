@@ -43,6 +43,61 @@ pub enum Answer {
     },
 }
 
+/// What one probe (or the identity step) found, before it meets the expectation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub observed: Observed,
+    pub answer: Answer,
+    /// The exact request form used, so a reader can judge the verdict.
+    pub form: String,
+    pub notes: Vec<String>,
+}
+
+impl Observation {
+    /// Classifies `answer` against the errors that prove authorization for this probe.
+    pub fn new(answer: Answer, authorized: &[AuthorizedError], form: impl Into<String>) -> Self {
+        Observation {
+            observed: classify(&answer, authorized),
+            answer,
+            form: form.into(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Deliberately not sent.
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Observation {
+            observed: Observed::NotAttempted,
+            answer: Answer::not_sent(reason),
+            form: "not sent".to_owned(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Could not tell without sending anything (e.g. no key to use).
+    pub fn unknown(reason: impl Into<String>, form: impl Into<String>) -> Self {
+        Observation {
+            observed: Observed::Unknown,
+            answer: Answer::not_sent(reason),
+            form: form.into(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The same answer, read as "could not tell".
+    pub fn inconclusive(self) -> Self {
+        Observation {
+            observed: Observed::Unknown,
+            ..self
+        }
+    }
+}
+
 /// An error and its sources as one line of Display text (no Debug noise).
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![e.to_string()];
@@ -245,6 +300,48 @@ pub fn denied_principal(message: &str) -> Option<&str> {
     arn.starts_with("arn:").then_some(arn)
 }
 
+/// The action a denial message names ("... is not authorized to perform: ACTION ...").
+pub fn denied_action(message: &str) -> Option<&str> {
+    let needle = "not authorized to perform: ";
+    let rest = &message[message.find(needle)? + needle.len()..];
+    let action = rest
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([',', '.', ';']);
+    action.contains(':').then_some(action)
+}
+
+/// A denial counts only as a denial of `action` for `caller`: when AWS's
+/// message names someone else, or another action (a KMS key behind the bucket,
+/// say), it says nothing certain about this check. Pure; the probes gather.
+pub fn reconsider_denial(observation: Observation, action: &str, caller: &str) -> Observation {
+    if observation.observed != Observed::Denied {
+        return observation;
+    }
+    let Some(message) = observation.answer.message().map(str::to_owned) else {
+        return observation;
+    };
+    if let Some(principal) =
+        denied_principal(&message).filter(|p| !caller.is_empty() && p != &caller)
+    {
+        let note = format!(
+            "WARNING: AWS denied {principal}, not the caller {caller}: this request did not run as the identity checked above"
+        );
+        return observation.inconclusive().note(note);
+    }
+    match denied_action(&message) {
+        Some(other) if !other.eq_ignore_ascii_case(action) => {
+            let note = format!(
+                "could not tell: AWS denied {other}, not {action}. The request also needs {other} (for example kms:GenerateDataKey or kms:Decrypt \
+                 on a bucket encrypted with a KMS key, or a policy that refuses this request's shape), so the denial says nothing about {action} itself. \
+                 Grant {other} too, or check the resource's policy, to make this check conclusive"
+            );
+            observation.inconclusive().note(note)
+        }
+        _ => observation,
+    }
+}
+
 /// Which policy type refused, as AWS's message says it (short label).
 pub fn denied_by(message: &str) -> Option<&'static str> {
     const PATTERNS: &[(&str, &str)] = &[
@@ -443,5 +540,164 @@ mod tests {
             "403 AccessDenied: Access Denied"
         );
         assert_eq!(Answer::success(200, "").summary(), "200 OK");
+    }
+
+    fn denial(message: &str) -> Observation {
+        Observation::new(err(403, Some("AccessDenied"), message), &[], "f")
+    }
+
+    #[test]
+    fn a_denial_of_another_action_is_not_a_denial_of_this_one() {
+        let me = "arn:aws:sts::1:assumed-role/app/s";
+        let kms = format!("User: {me} is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:1:key/k because no identity-based policy allows the kms:GenerateDataKey action");
+        let o = reconsider_denial(denial(&kms), "s3:PutObject", me);
+        assert_eq!(o.observed, Observed::Unknown);
+        assert!(
+            o.notes[0].contains("AWS denied kms:GenerateDataKey, not s3:PutObject"),
+            "{:?}",
+            o.notes
+        );
+        let own = format!("User: {me} is not authorized to perform: s3:PutObject on resource: x");
+        assert_eq!(
+            reconsider_denial(denial(&own), "s3:PutObject", me).observed,
+            Observed::Denied
+        );
+        assert_eq!(
+            reconsider_denial(denial(&own), "S3:PUTOBJECT", me).observed,
+            Observed::Denied,
+            "action names are case-insensitive"
+        );
+        assert_eq!(
+            reconsider_denial(denial("Access Denied"), "s3:PutObject", me).observed,
+            Observed::Denied
+        );
+        assert_eq!(
+            denied_action(
+                "User: x is not authorized to perform: dynamodb:DeleteTable on resource: t"
+            ),
+            Some("dynamodb:DeleteTable")
+        );
+        assert_eq!(denied_action("not authorized to perform: this"), None);
+    }
+
+    #[test]
+    fn a_denial_of_someone_else_is_not_a_denial_of_the_caller() {
+        let me = "arn:aws:sts::1:assumed-role/app/s";
+        let other = "User: arn:aws:sts::1:assumed-role/node/i-1 is not authorized to perform: s3:ListBucket";
+        let o = reconsider_denial(denial(other), "s3:ListBucket", me);
+        assert_eq!(o.observed, Observed::Unknown);
+        assert!(o.notes[0].starts_with("WARNING"));
+        let mine = format!("User: {me} is not authorized to perform: s3:ListBucket");
+        assert_eq!(
+            reconsider_denial(denial(&mine), "s3:ListBucket", me).observed,
+            Observed::Denied
+        );
+        let allowed = Observation::new(Answer::success(200, ""), &[], "f");
+        assert_eq!(
+            reconsider_denial(allowed.clone(), "s3:ListBucket", me),
+            allowed
+        );
+    }
+
+    #[test]
+    fn forbidden_is_a_denial_only_with_status_403() {
+        assert_eq!(
+            classify(&err(403, Some("Forbidden"), "x"), &[]),
+            Observed::Denied
+        );
+        assert_eq!(
+            classify(&err(400, Some("Forbidden"), "x"), &[]),
+            Observed::Unknown
+        );
+        let headless = Answer::ServiceError {
+            status: Some(403),
+            code: Some("Forbidden".into()),
+            message: None,
+        };
+        assert_eq!(classify(&headless, &[]), Observed::Denied);
+    }
+
+    mod from_sdk {
+        use super::super::*;
+        use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_runtime_api::client::result::SdkError;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::error::ErrorMetadata;
+
+        fn service_error(
+            status: u16,
+            code: Option<&str>,
+            message: Option<&str>,
+            body: &str,
+        ) -> Answer {
+            let mut meta = ErrorMetadata::builder();
+            if let Some(c) = code {
+                meta = meta.code(c);
+            }
+            if let Some(m) = message {
+                meta = meta.message(m);
+            }
+            let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+            let err: SdkError<ListObjectsV2Error, HttpResponse> =
+                SdkError::service_error(ListObjectsV2Error::generic(meta.build()), raw);
+            Answer::from_sdk(&err)
+        }
+
+        #[test]
+        fn service_errors_keep_status_code_and_message() {
+            assert_eq!(
+                service_error(403, Some("AccessDenied"), Some("Access Denied"), "<Error/>"),
+                Answer::ServiceError {
+                    status: Some(403),
+                    code: Some("AccessDenied".into()),
+                    message: Some("Access Denied".into())
+                }
+            );
+        }
+
+        #[test]
+        fn a_bodyless_403_is_a_denial_an_unreadable_one_is_not() {
+            let empty = service_error(403, None, None, "");
+            assert_eq!(
+                empty,
+                Answer::ServiceError {
+                    status: Some(403),
+                    code: None,
+                    message: None
+                }
+            );
+            assert!(empty.is_denial());
+            let garbled = service_error(403, None, None, "<<<%%% not xml");
+            assert!(
+                garbled
+                    .message()
+                    .unwrap()
+                    .starts_with("unreadable error body (14 bytes): <<<%%%"),
+                "{garbled:?}"
+            );
+            assert!(!garbled.is_denial());
+        }
+
+        #[test]
+        fn timeouts_and_dispatch_failures_are_transport() {
+            let timeout: SdkError<ListObjectsV2Error, HttpResponse> =
+                SdkError::timeout_error("slow");
+            assert_eq!(
+                Answer::from_sdk(&timeout),
+                Answer::Transport {
+                    detail: "timed out waiting for AWS".into()
+                }
+            );
+            let construction: SdkError<ListObjectsV2Error, HttpResponse> =
+                SdkError::construction_failure("no region");
+            let a = Answer::from_sdk(&construction);
+            assert!(
+                matches!(&a, Answer::Transport { detail } if detail.contains("no region")),
+                "{a:?}"
+            );
+            assert_eq!(classify(&a, &[]), Observed::Unknown);
+        }
     }
 }

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::findings::RunFindings;
 use crate::report;
-use crate::results::RunReport;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sink {
@@ -69,7 +69,7 @@ impl Outputs {
 }
 
 /// Writes everything; returns what could not be written.
-pub fn emit(report: &RunReport, outputs: &Outputs) -> Vec<String> {
+pub fn emit(report: &RunFindings, outputs: &Outputs) -> Vec<String> {
     let human = report::human::render(report);
     // With a machine report on stdout, the human report moves to stderr.
     if outputs.uses_stdout() {

@@ -1,18 +1,32 @@
-//! The run's results: plain data that every reporter reads.
+//! What the run found: one `Finding` per check, and the run's `RunFindings`,
+//! plain data that every reporter reads.
 
 use std::time::Duration;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::answer::{denied_by, Answer, Observation, Observed};
+use crate::check::Expect;
 use crate::identity::Identity;
-use crate::outcome::{denied_by, Answer, Observed};
-use crate::probe::{ActionDef, Probed};
-use crate::verdict::{Expect, Status, Summary};
+use crate::verdict::{ExitCode, Status, Summary};
+
+/// What a finding is about, as the reports name it.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub action: &'static str,
+    pub service: &'static str,
+    /// Stable across runs (see `check::Target::label`).
+    pub label: String,
+    /// The resource ARN, which may hold per-run values such as the account.
+    pub resource: String,
+    pub expect: Expect,
+    pub display_name: Option<String>,
+}
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CheckResult {
-    /// Stable test name: "ACTION RESOURCE expect allow|deny[ (display name)]".
+pub struct Finding {
+    /// Stable test name: "ACTION LABEL expect allow|deny[ (display name)]".
     pub name: String,
     pub display_name: Option<String>,
     pub action: &'static str,
@@ -35,17 +49,17 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
 }
 
-impl CheckResult {
-    pub fn new(
-        action: &'static ActionDef,
-        resource: String,
-        expect: Expect,
-        display_name: Option<String>,
-        status: Status,
-        probed: Probed,
-        duration: Duration,
-    ) -> Self {
-        let mut name = format!("{} {resource} expect {}", action.name, expect.as_str());
+impl Finding {
+    pub fn new(subject: Subject, status: Status, probed: Observation, duration: Duration) -> Self {
+        let Subject {
+            action,
+            service,
+            label,
+            resource,
+            expect,
+            display_name,
+        } = subject;
+        let mut name = format!("{action} {label} expect {}", expect.as_str());
         if let Some(d) = &display_name {
             name.push_str(&format!(" ({d})"));
         }
@@ -53,11 +67,11 @@ impl CheckResult {
             Observed::Denied => probed.answer.message().and_then(denied_by),
             _ => None,
         };
-        CheckResult {
+        Finding {
             name,
             display_name,
-            action: action.name,
-            service: action.service.as_str(),
+            action,
+            service,
             resource,
             expect,
             status,
@@ -72,7 +86,7 @@ impl CheckResult {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
+pub struct RunFindings {
     pub tool: &'static str,
     pub version: &'static str,
     #[serde(serialize_with = "rfc3339")]
@@ -81,9 +95,9 @@ pub struct RunReport {
     pub duration: Duration,
     pub identity: Identity,
     /// The identity check first, then the checks in the order given.
-    pub results: Vec<CheckResult>,
+    pub results: Vec<Finding>,
     pub summary: Summary,
-    pub exit_code: u8,
+    pub exit_code: ExitCode,
 }
 
 fn rfc3339<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
@@ -91,15 +105,15 @@ fn rfc3339<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::E
     s.serialize_str(&t.format(&Rfc3339).map_err(serde::ser::Error::custom)?)
 }
 
-impl RunReport {
+impl RunFindings {
     pub fn new(
         started_at: OffsetDateTime,
         duration: Duration,
         identity: Identity,
-        results: Vec<CheckResult>,
+        results: Vec<Finding>,
     ) -> Self {
         let summary = Summary::of(results.iter().map(|r| r.status));
-        RunReport {
+        RunFindings {
             tool: env!("CARGO_PKG_NAME"),
             version: env!("CARGO_PKG_VERSION"),
             started_at,

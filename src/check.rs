@@ -1,0 +1,572 @@
+//! A check: an action, an expectation and a target, as plain typed data.
+//!
+//! Everything here is parsed once, at the edge (`spec`), into types that hold
+//! exactly the validated names; past that point nothing is re-checked.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a check expects AWS to do with the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    Allow,
+    Deny,
+}
+
+impl Expect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::Allow => "allow",
+            Expect::Deny => "deny",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    S3,
+    DynamoDb,
+    Imds,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::S3 => "s3",
+            Service::DynamoDb => "dynamodb",
+            Service::Imds => "imds",
+        }
+    }
+}
+
+/// What a check of an action must name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// Account-wide (ListTables): nothing.
+    Account,
+    Bucket,
+    /// An object; `key_required` false means a fresh random key may be used.
+    Object {
+        key_required: bool,
+    },
+    Table,
+    /// An item; without a key, a random one is built from the key schema.
+    Item,
+    /// The node the pod runs on (instance metadata).
+    Node,
+}
+
+/// Every action the agent can probe. Adding one: a variant, its row in
+/// `ACTIONS`, and its probe in `probe::send`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    ListBucket,
+    GetObject,
+    PutObject,
+    DeleteObject,
+    DescribeTable,
+    ListTables,
+    GetItem,
+    PutItem,
+    DeleteItem,
+    DeleteTable,
+    ImdsUnreachable,
+}
+
+struct ActionRow {
+    action: Action,
+    name: &'static str,
+    service: Service,
+    target: TargetKind,
+}
+
+#[rustfmt::skip]
+const ACTIONS: &[ActionRow] = &[
+    ActionRow { action: Action::ListBucket,      name: "s3:ListBucket",          service: Service::S3,       target: TargetKind::Bucket },
+    ActionRow { action: Action::GetObject,       name: "s3:GetObject",           service: Service::S3,       target: TargetKind::Object { key_required: true } },
+    ActionRow { action: Action::PutObject,       name: "s3:PutObject",           service: Service::S3,       target: TargetKind::Object { key_required: false } },
+    ActionRow { action: Action::DeleteObject,    name: "s3:DeleteObject",        service: Service::S3,       target: TargetKind::Object { key_required: false } },
+    ActionRow { action: Action::DescribeTable,   name: "dynamodb:DescribeTable", service: Service::DynamoDb, target: TargetKind::Table },
+    ActionRow { action: Action::ListTables,      name: "dynamodb:ListTables",    service: Service::DynamoDb, target: TargetKind::Account },
+    ActionRow { action: Action::GetItem,         name: "dynamodb:GetItem",       service: Service::DynamoDb, target: TargetKind::Item },
+    ActionRow { action: Action::PutItem,         name: "dynamodb:PutItem",       service: Service::DynamoDb, target: TargetKind::Item },
+    ActionRow { action: Action::DeleteItem,      name: "dynamodb:DeleteItem",    service: Service::DynamoDb, target: TargetKind::Item },
+    ActionRow { action: Action::DeleteTable,     name: "dynamodb:DeleteTable",   service: Service::DynamoDb, target: TargetKind::Table },
+    ActionRow { action: Action::ImdsUnreachable, name: "imds:Unreachable",       service: Service::Imds,     target: TargetKind::Node },
+];
+
+impl Action {
+    fn row(self) -> &'static ActionRow {
+        // ACTIONS is in declaration order (a unit test holds it there).
+        &ACTIONS[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.row().name
+    }
+
+    pub fn service(self) -> Service {
+        self.row().service
+    }
+
+    pub fn target_kind(self) -> TargetKind {
+        self.row().target
+    }
+
+    /// IAM action names are case-insensitive.
+    pub fn parse(name: &str) -> Option<Action> {
+        ACTIONS
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+            .map(|r| r.action)
+    }
+
+    pub fn known_names() -> String {
+        ACTIONS
+            .iter()
+            .map(|r| r.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which naming rules a bucket name follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketKind {
+    General,
+    /// Uppercase, underscores or over 63 characters: only buckets created in
+    /// us-east-1 before 2018-03-01 can have such names.
+    Legacy,
+    /// S3 Express One Zone (`NAME--ZONE--x-s3`): authorized through sessions.
+    Directory,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketName {
+    name: String,
+    kind: BucketKind,
+}
+
+impl BucketName {
+    pub fn parse(b: &str) -> Result<Self, String> {
+        let general_chars = |s: &str| {
+            s.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+        };
+        let alnum_ends = |s: &str| {
+            let ok = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            ok(s.bytes().next()) && ok(s.bytes().last())
+        };
+        let kind = if (3..=63).contains(&b.len())
+            && general_chars(b)
+            && alnum_ends(b)
+            && !b.contains("..")
+        {
+            if b.ends_with("--x-s3") {
+                BucketKind::Directory
+            } else {
+                BucketKind::General
+            }
+        } else if (3..=255).contains(&b.len())
+            && b.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+        {
+            BucketKind::Legacy
+        } else {
+            return Err(format!(
+                "`{b}` is not an S3 bucket name (3-63 characters: lowercase letters, digits, '.', '-', starting and ending with a letter or digit; \
+                 buckets created in us-east-1 before 2018-03-01 may also have uppercase letters and '_', up to 255 characters)"
+            ));
+        };
+        Ok(BucketName {
+            name: b.to_owned(),
+            kind,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    pub fn kind(&self) -> BucketKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for BucketName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectKey(String);
+
+impl ObjectKey {
+    pub fn parse(k: &str) -> Result<Self, String> {
+        if k.is_empty() || k.len() > 1024 {
+            return Err("an S3 object key has 1 to 1024 bytes".to_owned());
+        }
+        if k.chars().any(char::is_control) {
+            return Err(
+                "an object key with control characters cannot be probed reliably".to_owned(),
+            );
+        }
+        Ok(ObjectKey(k.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName(String);
+
+impl TableName {
+    pub fn parse(t: &str) -> Result<Self, String> {
+        let ok_chars = t
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+        if !(3..=255).contains(&t.len()) || !ok_chars {
+            return Err(format!("`{t}` is not a valid DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.')"));
+        }
+        Ok(TableName(t.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A DynamoDB key attribute: a string (S) or a number (N).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum KeyValue {
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+/// An item's primary key: the partition attribute, and the sort attribute if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemKey(BTreeMap<String, KeyValue>);
+
+impl ItemKey {
+    pub fn parse(attributes: BTreeMap<String, KeyValue>) -> Result<Self, String> {
+        if attributes.is_empty() || attributes.len() > 2 {
+            return Err(
+                "an item key has one (partition) or two (partition, sort) attributes".to_owned(),
+            );
+        }
+        Ok(ItemKey(attributes))
+    }
+
+    pub fn attributes(&self) -> &BTreeMap<String, KeyValue> {
+        &self.0
+    }
+}
+
+impl fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, v)| match v {
+                KeyValue::Int(n) => format!("{k}={n}"),
+                KeyValue::Float(x) => format!("{k}={x}"),
+                KeyValue::Str(s) => format!("{k}={s:?}"),
+            })
+            .collect();
+        write!(f, "{{{}}}", parts.join(", "))
+    }
+}
+
+/// Prefix of every key a probe invents, so they are easy to recognise.
+pub const PROBE_PREFIX: &str = "irsa-verify-probe/";
+
+/// What a check is about, holding exactly the names its action needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Account,
+    Bucket(BucketName),
+    /// No key: a fresh random key under `PROBE_PREFIX`.
+    Object {
+        bucket: BucketName,
+        key: Option<ObjectKey>,
+    },
+    Table(TableName),
+    /// No key: a random key shaped by the table's key schema.
+    Item {
+        table: TableName,
+        key: Option<ItemKey>,
+    },
+    Node,
+}
+
+impl Target {
+    pub fn kind_matches(&self, kind: TargetKind) -> bool {
+        matches!(
+            (self, kind),
+            (Target::Account, TargetKind::Account)
+                | (Target::Bucket(_), TargetKind::Bucket)
+                | (
+                    Target::Object { key: Some(_), .. },
+                    TargetKind::Object { .. }
+                )
+                | (
+                    Target::Object { key: None, .. },
+                    TargetKind::Object {
+                        key_required: false
+                    }
+                )
+                | (Target::Table(_), TargetKind::Table)
+                | (Target::Item { .. }, TargetKind::Item)
+                | (Target::Node, TargetKind::Node)
+        )
+    }
+
+    pub fn bucket(&self) -> Option<&BucketName> {
+        match self {
+            Target::Bucket(b) | Target::Object { bucket: b, .. } => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn table(&self) -> Option<&TableName> {
+        match self {
+            Target::Table(t) | Target::Item { table: t, .. } => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A short, stable label: the same target gives the same label on every
+    /// run (random probe keys show as `irsa-verify-probe/*`).
+    pub fn label(&self) -> String {
+        match self {
+            Target::Account => "account".to_owned(),
+            Target::Bucket(b) => format!("bucket {b}"),
+            Target::Object { bucket, key: None } => format!("object {bucket}/{PROBE_PREFIX}*"),
+            Target::Object {
+                bucket,
+                key: Some(k),
+            } => format!("object {bucket}/{k}"),
+            Target::Table(t) => format!("table {t}"),
+            Target::Item { table, key: None } => format!("item {table} (random key)"),
+            Target::Item {
+                table,
+                key: Some(k),
+            } => format!("item {table} {k}"),
+            Target::Node => "node instance metadata".to_owned(),
+        }
+    }
+
+    /// The resource as an ARN, in the caller's partition, region and account.
+    pub fn arn(&self, service: Service, at: &Place) -> String {
+        let Place {
+            partition,
+            region,
+            account,
+        } = at;
+        match self {
+            Target::Account => format!("arn:{partition}:{}:{region}:{account}:*", service.as_str()),
+            Target::Bucket(b) => format!("arn:{partition}:s3:::{b}"),
+            Target::Object { bucket, key: None } => {
+                format!("arn:{partition}:s3:::{bucket}/{PROBE_PREFIX}*")
+            }
+            Target::Object {
+                bucket,
+                key: Some(k),
+            } => format!("arn:{partition}:s3:::{bucket}/{k}"),
+            Target::Table(t) | Target::Item { table: t, .. } => {
+                format!("arn:{partition}:dynamodb:{region}:{account}:table/{t}")
+            }
+            Target::Node => "the node's instance metadata (IMDS)".to_owned(),
+        }
+    }
+
+    /// What a reader should know about the target itself.
+    pub fn notes(&self) -> Vec<String> {
+        match self.bucket().map(BucketName::kind) {
+            Some(BucketKind::Legacy) => vec![format!(
+                "`{}` follows the legacy naming rules (uppercase, '_' or over 63 characters): only a bucket created in us-east-1 \
+                 before 2018-03-01 can have this name, and it is reached path-style",
+                self.bucket().map(BucketName::as_str).unwrap_or_default()
+            )],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Where ARNs are: the caller's partition, the region, the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+/// One check: typed, and consistent by construction (`Check::new`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    action: Action,
+    expect: Expect,
+    target: Target,
+    /// Optional display name from the spec.
+    name: Option<String>,
+}
+
+impl Check {
+    /// Refuses a target the action cannot take, and expectations it cannot have.
+    pub fn new(
+        action: Action,
+        expect: Expect,
+        target: Target,
+        name: Option<String>,
+    ) -> Result<Self, String> {
+        if !target.kind_matches(action.target_kind()) {
+            return Err(format!(
+                "{action} cannot take the target {}",
+                target.label()
+            ));
+        }
+        if action.target_kind() == TargetKind::Node && expect == Expect::Allow {
+            return Err(format!("{action} checks that the node's credentials are out of reach: use `expect: deny` or leave it out"));
+        }
+        if let Some(n) = &name {
+            if n.trim().is_empty() || n.len() > 200 {
+                return Err("a name has 1 to 200 characters".to_owned());
+            }
+        }
+        Ok(Check {
+            action,
+            expect,
+            target,
+            name,
+        })
+    }
+
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    pub fn expect(&self) -> Expect {
+        self.expect
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_action_table_is_in_declaration_order_and_names_are_unique() {
+        for (i, row) in ACTIONS.iter().enumerate() {
+            assert_eq!(row.action as usize, i, "{}", row.name);
+            assert!(row.name.starts_with(row.service.as_str()), "{}", row.name);
+            assert!(ACTIONS[i + 1..].iter().all(|r| r.name != row.name));
+        }
+        assert_eq!(Action::parse("S3:listbucket"), Some(Action::ListBucket));
+        assert_eq!(Action::parse("s3:ListBuckets"), None);
+    }
+
+    #[test]
+    fn bucket_names_general_legacy_directory() {
+        let kind = |b: &str| BucketName::parse(b).map(|b| b.kind());
+        assert_eq!(kind("my-bucket.v2"), Ok(BucketKind::General));
+        assert_eq!(kind("My_Old_Bucket"), Ok(BucketKind::Legacy));
+        assert_eq!(kind(&"a".repeat(200)), Ok(BucketKind::Legacy));
+        assert_eq!(kind("data--usw2-az1--x-s3"), Ok(BucketKind::Directory));
+        for never in ["ab", "has space", "a/b", "", &"a".repeat(256), "caf\u{e9}"] {
+            assert!(BucketName::parse(never).is_err(), "{never}");
+        }
+    }
+
+    #[test]
+    fn legacy_buckets_carry_a_note_others_none() {
+        let t = |b: &str| Target::Bucket(BucketName::parse(b).unwrap());
+        assert!(t("Old_Bucket").notes()[0].contains("before 2018-03-01"));
+        assert!(t("new-bucket").notes().is_empty());
+    }
+
+    #[test]
+    fn checks_refuse_targets_their_action_cannot_take() {
+        let b = || BucketName::parse("b-1").unwrap();
+        assert!(Check::new(Action::ListBucket, Expect::Allow, Target::Bucket(b()), None).is_ok());
+        assert!(Check::new(Action::ListBucket, Expect::Allow, Target::Account, None).is_err());
+        let fresh = Target::Object {
+            bucket: b(),
+            key: None,
+        };
+        assert!(Check::new(Action::PutObject, Expect::Deny, fresh.clone(), None).is_ok());
+        assert!(
+            Check::new(Action::GetObject, Expect::Allow, fresh, None).is_err(),
+            "GetObject needs a key"
+        );
+        assert!(Check::new(Action::ImdsUnreachable, Expect::Allow, Target::Node, None).is_err());
+        assert!(Check::new(
+            Action::ListTables,
+            Expect::Allow,
+            Target::Account,
+            Some(" ".into())
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn labels_are_stable_and_arns_follow_the_place() {
+        let at = Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "1".into(),
+        };
+        let obj = Target::Object {
+            bucket: BucketName::parse("b-1").unwrap(),
+            key: None,
+        };
+        assert_eq!(obj.label(), "object b-1/irsa-verify-probe/*");
+        assert_eq!(
+            obj.arn(Service::S3, &at),
+            "arn:aws:s3:::b-1/irsa-verify-probe/*"
+        );
+        let table = Target::Table(TableName::parse("t-1").unwrap());
+        assert_eq!(
+            table.arn(Service::DynamoDb, &at),
+            "arn:aws:dynamodb:eu-west-1:1:table/t-1"
+        );
+        assert_eq!(
+            Target::Account.arn(Service::DynamoDb, &at),
+            "arn:aws:dynamodb:eu-west-1:1:*"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! The top-level modules of src/ import one another without a cycle.
+//! `cargo test --test module_graph -- --nocapture` prints the layers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Top-level module -> the top-level modules its files name as `crate::X`.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let rel = file.strip_prefix(&src).expect("under src");
+        let first = rel.components().next().expect("a component");
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
+        if module == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("read file");
+        let deps = graph.entry(module.clone()).or_default();
+        for (i, _) in text.match_indices("crate::") {
+            let rest = &text[i + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != module {
+                deps.insert(name);
+            }
+        }
+    }
+    graph
+}
+
+/// Modules in layers: each layer imports only layers below it.
+fn layers(graph: &BTreeMap<String, BTreeSet<String>>) -> Result<Vec<Vec<String>>, String> {
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut layers = Vec::new();
+    while placed.len() < graph.len() {
+        let layer: Vec<String> = graph
+            .iter()
+            .filter(|(m, deps)| !placed.contains(*m) && deps.iter().all(|d| placed.contains(d)))
+            .map(|(m, _)| m.clone())
+            .collect();
+        if layer.is_empty() {
+            let stuck: Vec<String> = graph
+                .iter()
+                .filter(|(m, _)| !placed.contains(*m))
+                .map(|(m, deps)| {
+                    let open: Vec<&String> = deps.iter().filter(|d| !placed.contains(*d)).collect();
+                    format!("{m} -> {open:?}")
+                })
+                .collect();
+            return Err(format!("import cycle among: {}", stuck.join("; ")));
+        }
+        placed.extend(layer.iter().cloned());
+        layers.push(layer);
+    }
+    Ok(layers)
+}
+
+#[test]
+fn no_import_cycle_between_top_level_modules() {
+    let graph = graph();
+    let layers = layers(&graph).unwrap_or_else(|e| panic!("{e}"));
+    for (i, layer) in layers.iter().enumerate() {
+        println!("layer {i}: {}", layer.join(", "));
+    }
+    // Plain data at the bottom, the flow and the command line on top.
+    let level = |m: &str| {
+        layers
+            .iter()
+            .position(|l| l.iter().any(|x| x == m))
+            .unwrap_or_else(|| panic!("no module {m}"))
+    };
+    assert_eq!(level("check"), 0);
+    assert_eq!(level("arn"), 0);
+    assert!(level("probe") > level("check"));
+    assert!(level("spec") > level("check").max(level("arn")));
+    assert!(level("cli") > level("spec") && level("cli") > level("run"));
+}
+
+#[test]
+fn the_checker_finds_a_cycle() {
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    g.insert("a".into(), ["b".to_owned()].into());
+    g.insert("b".into(), ["a".to_owned()].into());
+    g.insert("c".into(), BTreeSet::new());
+    let e = layers(&g).unwrap_err();
+    assert!(
+        e.contains("a -> [\"b\"]") && e.contains("b -> [\"a\"]"),
+        "{e}"
+    );
+}
