@@ -6,7 +6,7 @@
 #
 # Each platform's binary is built natively (buildx runs the arm64 stage under
 # emulation, or on an arm64 builder), so no cross C toolchain is needed for
-# aws-lc. Pin the base images by digest in your registry mirror if you can:
+# ring, the C and assembly behind rustls. Pin the base images by digest in your registry mirror if you can:
 # the tags below are exact versions, the digests are left to your tooling
 # (e.g. Renovate), since they differ per mirror.
 
@@ -17,7 +17,7 @@
 ARG BINARY_FROM=builder
 
 FROM docker.io/library/rust:1.95.0-alpine3.22 AS builder
-# musl-dev: headers for the static musl build (aws-lc is C).
+# musl-dev: headers for the static musl build (ring, under rustls, has C parts).
 RUN apk add --no-cache musl-dev=~1.2
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./

@@ -34,7 +34,8 @@ manifests="$here/../manifests/job"
 image="" namespace=default service_account="" targets="" spec="" bucket="" table="" object=""
 timeout=300 junit_out=irsa-verify-junit.xml keep=false
 
-usage() { sed -n '7,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+# Asked-for help goes to stdout and succeeds; wrong usage is exit 64 (die).
+help() { sed -n '7,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 die() { printf 'smoke-test: %s\n' "$*" >&2; exit 64; }
 log() { printf 'smoke-test: %s\n' "$*" >&2; }
 # Seconds since the epoch, with POSIX tools only: srand() returns the seed it replaces.
@@ -56,7 +57,7 @@ while [ $# -gt 0 ]; do
         -o | --junit-out) need "$@"; junit_out=$2; shift 2 ;;
         --keep) keep=true; shift ;;
         --manifests) need "$@"; manifests=$2; shift 2 ;;
-        -h | --help) usage ;;
+        -h | --help) help ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
 done

@@ -20,8 +20,20 @@ smoke() { # runs the script, bounded: it must never hang
     run timeout 120 "$ROOT/scripts/smoke-test.sh" --image registry.example/irsa-verify:0.1.0 -o "$JUNIT" "$@"
 }
 
-well_formed() {
-    python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$1"
+well_formed() { # and valid against the strict JUnit schema
+    xmllint --noout --schema "$ROOT/tests/schema/junit-10.xsd" "$1"
+}
+
+@test "--help: the usage on stdout, exit 0; a wrong flag: stderr, exit 64" {
+    bats_require_minimum_version 1.5.0
+    run --separate-stderr "$ROOT/scripts/smoke-test.sh" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"usage: scripts/smoke-test.sh --image IMAGE"* ]]
+    [ -z "$stderr" ]
+    run --separate-stderr "$ROOT/scripts/smoke-test.sh" --no-such-flag
+    [ "$status" -eq 64 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"unknown argument: --no-such-flag"* ]]
 }
 
 @test "a passing Job: exit 0, the JUnit file, the human report, cleanup" {
