@@ -658,6 +658,14 @@ mod tests {
         }
 
         #[test]
+        fn a_body_is_read_only_when_the_sdk_found_neither_code_nor_message() {
+            let coded = service_error(403, Some("AccessDenied"), None, "<Error>x</Error>");
+            assert_eq!(coded.message(), None, "{coded:?}");
+            let with_message = service_error(400, None, Some("m"), "{\"x\":1}");
+            assert_eq!(with_message.message(), Some("m"));
+        }
+
+        #[test]
         fn a_bodyless_403_is_a_denial_an_unreadable_one_is_not() {
             let empty = service_error(403, None, None, "");
             assert_eq!(

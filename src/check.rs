@@ -507,6 +507,9 @@ mod tests {
         assert_eq!(kind("My_Old_Bucket"), Ok(BucketKind::Legacy));
         assert_eq!(kind(&"a".repeat(200)), Ok(BucketKind::Legacy));
         assert_eq!(kind("data--usw2-az1--x-s3"), Ok(BucketKind::Directory));
+        // A general purpose name starts and ends with a letter or digit.
+        assert_eq!(kind("abc-"), Ok(BucketKind::Legacy));
+        assert_eq!(kind("-abc"), Ok(BucketKind::Legacy));
         for never in ["ab", "has space", "a/b", "", &"a".repeat(256), "caf\u{e9}"] {
             assert!(BucketName::parse(never).is_err(), "{never}");
         }

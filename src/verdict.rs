@@ -146,6 +146,15 @@ mod tests {
     #[test]
     fn exit_codes() {
         use Status::*;
+        assert_eq!(
+            Summary::of([Pass, Pass, Fail, Fail, Error, Error, Skip, Skip]),
+            Summary {
+                pass: 2,
+                fail: 2,
+                error: 2,
+                skip: 2
+            }
+        );
         assert_eq!(Summary::of([Pass, Skip]).exit_code(), ExitCode::Ok);
         assert_eq!(Summary::of([Pass, Error]).exit_code(), ExitCode::Unverified);
         assert_eq!(Summary::of([Fail, Error]).exit_code(), ExitCode::Failed);

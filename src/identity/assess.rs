@@ -469,6 +469,26 @@ mod tests {
     }
 
     #[test]
+    fn skew_up_to_sigv4s_five_minutes_is_no_warning() {
+        let skewed = |secs| {
+            let a = assess(
+                &Facts {
+                    clock_skew_seconds: Some(secs),
+                    ..healthy()
+                },
+                &expect(),
+                30,
+            );
+            a.observation
+                .notes
+                .iter()
+                .any(|n| n.contains("the local clock"))
+        };
+        assert!(!skewed(300) && !skewed(-300));
+        assert!(skewed(301) && skewed(-301));
+    }
+
+    #[test]
     fn a_pod_identity_token_gets_one_audience_warning() {
         let r = rows()
             .into_iter()

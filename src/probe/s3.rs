@@ -345,5 +345,10 @@ mod tests {
         assert!(o.notes[0].contains("missing key"));
         let o = read_observation(err(404, "NoSuchKey"), "f".into());
         assert_eq!(o.observed, Observed::Allowed);
+        assert!(
+            o.notes[0].contains("the key does not exist"),
+            "{:?}",
+            o.notes
+        );
     }
 }
