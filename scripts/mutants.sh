@@ -39,7 +39,10 @@ text = open(path).read()
 assert old in text, f"{path}: the mutated text is gone: {old!r}"
 open(path, "w").write(text.replace(old, new, 1))
 PY
-    if cargo test --quiet "$@" >/dev/null 2>&1; then
+    if ! cargo test --quiet --no-run "$@" >/dev/null 2>&1; then
+        log "UNVIABLE (does not build): $file: $old -> $new"
+        missed=$((missed + 1))
+    elif cargo test --quiet "$@" >/dev/null 2>&1; then
         log "MISSED: $file: $old -> $new"
         missed=$((missed + 1))
     else
