@@ -307,15 +307,55 @@ impl fmt::Display for ItemKey {
 /// Prefix of every key a probe invents, so they are easy to recognise.
 pub const PROBE_PREFIX: &str = "irsa-verify-probe/";
 
+/// Where in a bucket a fresh probe key goes: "" (the root) or a key prefix
+/// such as `uploads/`, so a grant on part of a bucket is probed inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyPrefix(String);
+
+impl KeyPrefix {
+    pub fn parse(p: &str) -> Result<Self, String> {
+        if p.len() > 900 || p.chars().any(char::is_control) || p.contains(['*', '?']) {
+            return Err(format!(
+                "`{p}` is not a key prefix (at most 900 bytes, no control characters, no wildcards)"
+            ));
+        }
+        Ok(KeyPrefix(p.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The pattern every fresh key under this prefix matches.
+    pub fn fresh_pattern(&self) -> String {
+        format!("{}{PROBE_PREFIX}*", self.0)
+    }
+}
+
+/// The object a probe names: an existing key, or a fresh random one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectKeyChoice {
+    Named(ObjectKey),
+    Fresh(KeyPrefix),
+}
+
+impl fmt::Display for ObjectKeyChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectKeyChoice::Named(k) => f.write_str(k.as_str()),
+            ObjectKeyChoice::Fresh(p) => f.write_str(&p.fresh_pattern()),
+        }
+    }
+}
+
 /// What a check is about, holding exactly the names its action needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     Account,
     Bucket(BucketName),
-    /// No key: a fresh random key under `PROBE_PREFIX`.
     Object {
         bucket: BucketName,
-        key: Option<ObjectKey>,
+        key: ObjectKeyChoice,
     },
     Table(TableName),
     /// No key: a random key shaped by the table's key schema.
@@ -333,11 +373,17 @@ impl Target {
             (Target::Account, TargetKind::Account)
                 | (Target::Bucket(_), TargetKind::Bucket)
                 | (
-                    Target::Object { key: Some(_), .. },
+                    Target::Object {
+                        key: ObjectKeyChoice::Named(_),
+                        ..
+                    },
                     TargetKind::Object { .. }
                 )
                 | (
-                    Target::Object { key: None, .. },
+                    Target::Object {
+                        key: ObjectKeyChoice::Fresh(_),
+                        ..
+                    },
                     TargetKind::Object {
                         key_required: false
                     }
@@ -368,11 +414,7 @@ impl Target {
         match self {
             Target::Account => "account".to_owned(),
             Target::Bucket(b) => format!("bucket {b}"),
-            Target::Object { bucket, key: None } => format!("object {bucket}/{PROBE_PREFIX}*"),
-            Target::Object {
-                bucket,
-                key: Some(k),
-            } => format!("object {bucket}/{k}"),
+            Target::Object { bucket, key } => format!("object {bucket}/{key}"),
             Target::Table(t) => format!("table {t}"),
             Target::Item { table, key: None } => format!("item {table} (random key)"),
             Target::Item {
@@ -393,13 +435,7 @@ impl Target {
         match self {
             Target::Account => format!("arn:{partition}:{}:{region}:{account}:*", service.as_str()),
             Target::Bucket(b) => format!("arn:{partition}:s3:::{b}"),
-            Target::Object { bucket, key: None } => {
-                format!("arn:{partition}:s3:::{bucket}/{PROBE_PREFIX}*")
-            }
-            Target::Object {
-                bucket,
-                key: Some(k),
-            } => format!("arn:{partition}:s3:::{bucket}/{k}"),
+            Target::Object { bucket, key } => format!("arn:{partition}:s3:::{bucket}/{key}"),
             Target::Table(t) | Target::Item { table: t, .. } => {
                 format!("arn:{partition}:dynamodb:{region}:{account}:table/{t}")
             }
@@ -436,6 +472,9 @@ pub struct Check {
     target: Target,
     /// Optional display name from the spec.
     name: Option<String>,
+    /// Condition keys of the policy statements behind the expectation, which
+    /// the agent cannot evaluate: the check runs and is reported as skipped.
+    conditions: Vec<String>,
 }
 
 impl Check {
@@ -465,6 +504,7 @@ impl Check {
             expect,
             target,
             name,
+            conditions: Vec::new(),
         })
     }
 
@@ -482,6 +522,21 @@ impl Check {
 
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
+    }
+
+    pub fn conditions(&self) -> &[String] {
+        &self.conditions
+    }
+
+    /// The same check, its expectation hanging on conditions not evaluated here.
+    pub fn conditional(mut self, keys: Vec<String>) -> Self {
+        self.conditions = keys;
+        self
+    }
+
+    /// The same action and target: a spec entry overrides a derived one.
+    pub fn same_subject(&self, other: &Check) -> bool {
+        self.action == other.action && self.target == other.target
     }
 }
 
@@ -529,7 +584,7 @@ mod tests {
         assert!(Check::new(Action::ListBucket, Expect::Allow, Target::Account, None).is_err());
         let fresh = Target::Object {
             bucket: b(),
-            key: None,
+            key: ObjectKeyChoice::Fresh(KeyPrefix::default()),
         };
         assert!(Check::new(Action::PutObject, Expect::Deny, fresh.clone(), None).is_ok());
         assert!(
@@ -555,9 +610,14 @@ mod tests {
         };
         let obj = Target::Object {
             bucket: BucketName::parse("b-1").unwrap(),
-            key: None,
+            key: ObjectKeyChoice::Fresh(KeyPrefix::default()),
         };
         assert_eq!(obj.label(), "object b-1/irsa-verify-probe/*");
+        let inside = Target::Object {
+            bucket: BucketName::parse("b-1").unwrap(),
+            key: ObjectKeyChoice::Fresh(KeyPrefix::parse("uploads/").unwrap()),
+        };
+        assert_eq!(inside.label(), "object b-1/uploads/irsa-verify-probe/*");
         assert_eq!(
             obj.arn(Service::S3, &at),
             "arn:aws:s3:::b-1/irsa-verify-probe/*"

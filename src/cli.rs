@@ -6,8 +6,12 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::arn::{RoleRef, ServiceAccount};
-use crate::check::{Action, Check, Expect, Target};
+use crate::check::{Action, BucketName, Check, Expect, ObjectKey, TableName, Target};
 use crate::identity::{ExpectSource, Expectations, RoleOrigin};
+use crate::policy::{
+    self,
+    derive::{derive, Derived, Extra, Where},
+};
 use crate::run::Plan;
 use crate::sink::{Outputs, Sink};
 use crate::spec;
@@ -54,9 +58,21 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_EXPECT_NO_IMDS")]
     pub expect_no_imds: bool,
 
-    /// Expectations as YAML or JSON, instead of --bucket/--table/--object
-    #[arg(long, env = "IRSA_VERIFY_SPEC", value_name = "FILE", conflicts_with_all = ["bucket", "table", "object"])]
+    /// Expectations as YAML or JSON, instead of --bucket/--table/--object; with --from-policy, its entries override derived ones
+    #[arg(long, env = "IRSA_VERIFY_SPEC", value_name = "FILE")]
     pub spec: Option<PathBuf>,
+
+    /// Derive the checks from the role's policies: a policy file (bare, or aws iam get-role-policy / get-policy-version output) or a directory of .json files; repeatable. --bucket/--table/--object then add targets
+    #[arg(long, env = "IRSA_VERIFY_FROM_POLICY", value_name = "PATH")]
+    pub from_policy: Vec<PathBuf>,
+
+    /// Print the derived checks as a spec (the format --spec reads) and exit 0: nothing is sent
+    #[arg(long, requires = "from_policy")]
+    pub print_spec: bool,
+
+    /// The role's trust policy (bare, or aws iam get-role output): checked offline against the pod's token and role
+    #[arg(long, env = "IRSA_VERIFY_TRUST_POLICY", value_name = "FILE")]
+    pub trust_policy: Option<PathBuf>,
 
     /// Write a JUnit XML report ("-" for stdout; the human report then goes to stderr)
     #[arg(long, env = "IRSA_VERIFY_JUNIT", value_name = "FILE")]
@@ -112,13 +128,20 @@ pub struct Invocation {
     pub outputs: Outputs,
     /// Stop after planning: nothing is sent.
     pub validate_only: bool,
+    /// --print-spec: the derived checks as a spec, to print instead of running.
+    pub print_spec: Option<String>,
 }
 
-/// Turns flags into a plan, reading the spec file; any error is invalid input.
+/// Turns flags into a plan, reading the spec and policy files; any error is
+/// invalid input.
 pub fn plan(cli: Cli) -> Result<Invocation, String> {
+    let targets_by_flag = cli.bucket.is_some() || cli.table.is_some() || cli.object.is_some();
+    if cli.spec.is_some() && targets_by_flag && cli.from_policy.is_empty() {
+        return Err("--spec cannot be used with --bucket/--table/--object (they add targets only to --from-policy)".to_owned());
+    }
     let spec = match &cli.spec {
         Some(path) => spec::load(path).map_err(|e| e.to_string())?,
-        None => spec::Spec {
+        None if cli.from_policy.is_empty() => spec::Spec {
             checks: spec::from_flags(
                 cli.bucket.as_deref(),
                 cli.table.as_deref(),
@@ -127,7 +150,28 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
             .map_err(|e| e.to_string())?,
             ..spec::Spec::default()
         },
+        None => spec::Spec::default(),
     };
+    let mut checks = spec.checks;
+    let mut unprobed = Vec::new();
+    let mut print_spec = None;
+    if !cli.from_policy.is_empty() {
+        let role = expected_role(cli.expect_role.as_deref(), spec.expect_role.as_ref())?;
+        let derived = derive_checks(&cli, role.as_ref())?;
+        // Spec entries override derived ones for the same action and target.
+        let mut merged = derived.checks.clone();
+        for c in checks {
+            match merged.iter().position(|d| d.same_subject(&c)) {
+                Some(i) => merged[i] = c,
+                None => merged.push(c),
+            }
+        }
+        if cli.print_spec {
+            print_spec = Some(spec::render(&merged, &derived, role.as_ref()));
+        }
+        checks = merged;
+        unprobed = derived.unprobed;
+    }
     let aws_role_arn = std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty());
     let source = cli
         .expect_source
@@ -143,7 +187,6 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
         }
         None => spec.expect_service_account,
     };
-    let mut checks = spec.checks;
     if cli.expect_no_imds && !checks.iter().any(|c| c.action() == Action::ImdsUnreachable) {
         checks.push(
             Check::new(Action::ImdsUnreachable, Expect::Deny, Target::Node, None)
@@ -183,8 +226,23 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
             .filter(|p| p.exists())
             .map(|p| (p, false)),
     };
+    let trust_policy = match &cli.trust_policy {
+        Some(path) => {
+            let mut docs = policy::load(path).map_err(|e| format!("--trust-policy: {e}"))?;
+            if docs.len() != 1 || path.is_dir() {
+                return Err(format!(
+                    "--trust-policy: {}: give one file, the role's trust policy",
+                    path.display()
+                ));
+            }
+            docs.pop()
+        }
+        None => None,
+    };
     let plan = Plan {
         checks,
+        unprobed,
+        trust_policy,
         expect: Expectations {
             role,
             source,
@@ -199,5 +257,61 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
         plan,
         outputs,
         validate_only: cli.validate_only,
+        print_spec,
     })
+}
+
+/// The role the spec or the environment expects, for deriving ARNs.
+fn expected_role(flag: Option<&str>, spec: Option<&RoleRef>) -> Result<Option<RoleRef>, String> {
+    if let Some(r) = flag {
+        return RoleRef::parse(r)
+            .map(Some)
+            .map_err(|m| format!("--expect-role: {m}"));
+    }
+    if let Some(r) = spec {
+        return Ok(Some(r.clone()));
+    }
+    match std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty()) {
+        Some(r) => RoleRef::parse(&r)
+            .map(Some)
+            .map_err(|m| format!("AWS_ROLE_ARN: {m}")),
+        None => Ok(None),
+    }
+}
+
+fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, String> {
+    let mut policies = Vec::new();
+    for path in &cli.from_policy {
+        policies.extend(policy::load(path).map_err(|e| format!("--from-policy: {e}"))?);
+    }
+    let extra = Extra {
+        buckets: cli
+            .bucket
+            .iter()
+            .map(|b| BucketName::parse(b).map_err(|m| format!("--bucket: {m}")))
+            .collect::<Result<_, _>>()?,
+        tables: cli
+            .table
+            .iter()
+            .map(|t| TableName::parse(t).map_err(|m| format!("--table: {m}")))
+            .collect::<Result<_, _>>()?,
+        object: cli
+            .object
+            .as_deref()
+            .map(|k| ObjectKey::parse(k).map_err(|m| format!("--object: {m}")))
+            .transpose()?,
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let at = Where {
+        partition: role
+            .and_then(|r| r.partition.clone())
+            .unwrap_or_else(|| "aws".to_owned()),
+        region: env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        account: role
+            .and_then(|r| r.account.clone())
+            .unwrap_or_else(|| "*".to_owned()),
+    };
+    derive(&policies, &extra, &at).map_err(|e| format!("--from-policy: {e}"))
 }

@@ -14,13 +14,14 @@ use crate::verdict::{ExitCode, Status, Summary};
 /// What a finding is about, as the reports name it.
 #[derive(Debug, Clone)]
 pub struct Subject {
-    pub action: &'static str,
-    pub service: &'static str,
+    pub action: String,
+    pub service: String,
     /// Stable across runs (see `check::Target::label`).
     pub label: String,
     /// The resource ARN, which may hold per-run values such as the account.
     pub resource: String,
-    pub expect: Expect,
+    /// None for an action that is reported but not probed.
+    pub expect: Option<Expect>,
     pub display_name: Option<String>,
 }
 
@@ -29,11 +30,14 @@ pub struct Finding {
     /// Stable test name: "ACTION LABEL expect allow|deny[ (display name)]".
     pub name: String,
     pub display_name: Option<String>,
-    pub action: &'static str,
-    pub service: &'static str,
+    pub action: String,
+    pub service: String,
     pub resource: String,
-    pub expect: Expect,
+    pub expect: Option<Expect>,
     pub status: Status,
+    /// Why a check that was sent is still skipped (its expectation hangs on
+    /// conditions the agent cannot evaluate).
+    pub skip_reason: Option<String>,
     pub observed: Observed,
     pub answer: Answer,
     /// Which kind of policy refused, when AWS's message says so.
@@ -50,6 +54,18 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
 }
 
 impl Finding {
+    pub fn with_skip_reason(mut self, reason: String) -> Self {
+        self.skip_reason = Some(reason);
+        self
+    }
+
+    /// What a skip says: its reason, or why nothing was sent.
+    pub fn skip_message(&self) -> String {
+        self.skip_reason
+            .clone()
+            .unwrap_or_else(|| self.answer.summary())
+    }
+
     pub fn new(subject: Subject, status: Status, probed: Observation, duration: Duration) -> Self {
         let Subject {
             action,
@@ -59,7 +75,10 @@ impl Finding {
             expect,
             display_name,
         } = subject;
-        let mut name = format!("{action} {label} expect {}", expect.as_str());
+        let mut name = match expect {
+            Some(e) => format!("{action} {label} expect {}", e.as_str()),
+            None => format!("{action} {label}"),
+        };
         if let Some(d) = &display_name {
             name.push_str(&format!(" ({d})"));
         }
@@ -75,6 +94,7 @@ impl Finding {
             resource,
             expect,
             status,
+            skip_reason: None,
             observed: probed.observed,
             answer: probed.answer,
             denied_by,

@@ -7,11 +7,13 @@ mod check;
 mod cli;
 mod findings;
 mod identity;
+mod policy;
 mod probe;
 mod report;
 mod run;
 mod sink;
 mod spec;
+mod trust;
 mod verdict;
 
 use clap::Parser;
@@ -27,6 +29,10 @@ fn main() -> std::process::ExitCode {
             return ExitCode::InvalidInput.into();
         }
     };
+    if let Some(spec) = &invocation.print_spec {
+        print!("{spec}");
+        return ExitCode::Ok.into();
+    }
     if invocation.validate_only {
         print!("{}", invocation.plan.describe());
         return ExitCode::Ok.into();

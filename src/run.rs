@@ -11,8 +11,12 @@ use crate::answer::{reconsider_denial, Answer, Observation, Observed};
 use crate::arn::Arn;
 use crate::check::{Check, Expect, Place};
 use crate::findings::{Finding, RunFindings, Subject};
-use crate::identity::{self, Assessment, Expectations, Identity, PodEnv};
+use crate::identity::gather::{Facts, TokenFacts, TokenKind};
+use crate::identity::{self, Assessment, ExpectSource, Expectations, Identity, PodEnv};
+use crate::policy::derive::Unprobed;
+use crate::policy::Policy;
 use crate::probe::{self, Ctx};
+use crate::trust;
 use crate::verdict::{judge, Status};
 
 /// Everything the run needs, decided before anything is sent.
@@ -25,6 +29,10 @@ pub struct Plan {
     pub timeout: Duration,
     pub allow_destructive: bool,
     pub concurrency: usize,
+    /// Actions the policies name that the agent cannot probe.
+    pub unprobed: Vec<Unprobed>,
+    /// The role's trust policy, checked offline against the pod's token.
+    pub trust_policy: Option<Policy>,
 }
 
 impl Plan {
@@ -49,9 +57,15 @@ impl Plan {
                 c.target().label(),
                 c.expect().as_str()
             ));
+            if !c.conditions().is_empty() {
+                out.push_str(&format!("    conditions: {}\n", c.conditions().join(", ")));
+            }
             for note in c.target().notes() {
                 out.push_str(&format!("    note: {note}\n"));
             }
+        }
+        for u in &self.unprobed {
+            out.push_str(&format!("  {} not probed\n", u.action));
         }
         out
     }
@@ -65,11 +79,12 @@ pub async fn run(plan: &Plan) -> RunFindings {
 
     let sdk = crate::aws::load(plan.timeout).await;
     let run_secs = plan.timeout.as_secs() as i64 + 1;
-    let (assessment, credentials) =
+    let (assessment, credentials, facts) =
         match timeout_at(deadline, identity::gather(&sdk, env.clone())).await {
             Ok(gathered) => (
                 identity::assess(&gathered.facts, &plan.expect, run_secs),
                 gathered.credentials,
+                Some(gathered.facts),
             ),
             Err(_) => (
                 Assessment {
@@ -77,6 +92,7 @@ pub async fn run(plan: &Plan) -> RunFindings {
                     observation: timed_out(plan.timeout, "establishing the identity"),
                     identity: Identity::blank(&plan.expect, env),
                 },
+                None,
                 None,
             ),
         };
@@ -88,16 +104,28 @@ pub async fn run(plan: &Plan) -> RunFindings {
     if let Some(problem) = crate::aws::tls_roots_problem() {
         observation.notes.push(problem.to_owned());
     }
+    let trust_finding = plan
+        .trust_policy
+        .as_ref()
+        .map(|policy| trust_finding(policy, plan, facts.as_ref(), &identity));
+    if let (Some(t), Some(facts)) = (&trust_finding, &facts) {
+        let causes = match (&facts.chain, &facts.sts) {
+            (Some((_, Err(failure))), _) => failure.causes.as_slice(),
+            (_, Some(Err(failure))) => failure.causes.as_slice(),
+            _ => &[],
+        };
+        observation.notes.extend(trust::elsewhere(t.status, causes));
+    }
     let identity_finding = Finding::new(
         Subject {
-            action: identity::ACTION,
-            service: "sts",
+            action: identity::ACTION.to_owned(),
+            service: "sts".to_owned(),
             label: identity.label(),
             resource: identity
                 .caller_arn
                 .clone()
                 .unwrap_or_else(|| "the caller".to_owned()),
-            expect: Expect::Allow,
+            expect: Some(Expect::Allow),
             display_name: plan.identity_name.clone(),
         },
         identity_status,
@@ -121,6 +149,7 @@ pub async fn run(plan: &Plan) -> RunFindings {
             .unwrap_or_else(|| "ACCOUNT".to_owned()),
     };
     let mut findings = vec![identity_finding];
+    findings.extend(trust_finding);
     match credentials {
         Some(credentials) => {
             let sdk = sdk
@@ -161,6 +190,7 @@ pub async fn run(plan: &Plan) -> RunFindings {
             );
         }
     }
+    findings.extend(plan.unprobed.iter().map(unprobed));
     RunFindings::new(started_at, started.elapsed(), identity, findings)
 }
 
@@ -190,23 +220,99 @@ fn conclude(
     let action = check.action();
     let resource = check.target().arn(action.service(), place);
     let mut observation = reconsider_denial(observation, action.name(), caller);
-    let status = judge(check.expect(), observation.observed);
-    if status == Status::Fail {
+    let mut status = judge(check.expect(), observation.observed);
+    // An expectation that hangs on unevaluated conditions is never a pass or
+    // a failure: the check ran, and its observation is shown.
+    let conditional = (!check.conditions().is_empty() && matches!(status, Status::Pass | Status::Fail))
+        .then(|| {
+            format!(
+                "condition: the policy's {} on this depends on condition keys the agent cannot evaluate ({}); observed {}: {}",
+                check.expect().as_str(),
+                check.conditions().join(", "),
+                crate::report::observed_label(observation.observed),
+                observation.answer.summary()
+            )
+        });
+    if conditional.is_some() {
+        status = Status::Skip;
+    } else if status == Status::Fail {
         observation = with_fix(observation, check, &resource);
     }
     observation.notes.extend(check.target().notes());
-    Finding::new(
+    let finding = Finding::new(
         Subject {
-            action: action.name(),
-            service: action.service().as_str(),
+            action: action.name().to_owned(),
+            service: action.service().as_str().to_owned(),
             label: check.target().label(),
             resource,
-            expect: check.expect(),
+            expect: Some(check.expect()),
             display_name: check.name().map(str::to_owned),
         },
         status,
         observation,
         duration,
+    );
+    match conditional {
+        Some(reason) => finding.with_skip_reason(reason),
+        None => finding,
+    }
+}
+
+/// The trust policy against the pod's token, as its own finding.
+fn trust_finding(
+    policy: &Policy,
+    plan: &Plan,
+    facts: Option<&Facts>,
+    identity: &Identity,
+) -> Finding {
+    let token = facts.map(|f| &f.token);
+    let mode = match token {
+        Some(TokenFacts::Read {
+            kind: TokenKind::PodIdentity,
+            ..
+        }) => trust::Mode::PodIdentity,
+        _ if plan.expect.source == ExpectSource::PodIdentity => trust::Mode::PodIdentity,
+        _ => trust::Mode::Irsa,
+    };
+    let claims = match token {
+        Some(TokenFacts::Read { claims, .. }) => Some(claims),
+        _ => None,
+    };
+    let role = plan.expect.role.as_ref().map(|(r, _)| r);
+    let verdict = trust::check(policy, mode, claims, role);
+    Finding::new(
+        Subject {
+            action: mode.action().to_owned(),
+            service: "sts".to_owned(),
+            label: format!(
+                "trust policy of {}",
+                identity.label().trim_start_matches("as ")
+            ),
+            resource: role.map_or_else(|| "the role".to_owned(), |r| r.raw.clone()),
+            expect: Some(Expect::Allow),
+            display_name: None,
+        },
+        verdict.status,
+        verdict.observation,
+        Duration::ZERO,
+    )
+}
+
+/// A policy action the agent cannot probe, as a skipped finding.
+fn unprobed(u: &Unprobed) -> Finding {
+    let service = u.action.split(':').next().unwrap_or("policy").to_owned();
+    Finding::new(
+        Subject {
+            action: u.action.clone(),
+            service,
+            label: "not probed".to_owned(),
+            resource: "-".to_owned(),
+            expect: None,
+            display_name: None,
+        },
+        Status::Skip,
+        Observation::skipped(format!("not probed: {}", u.reason)),
+        Duration::ZERO,
     )
 }
 

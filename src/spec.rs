@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::arn::{RoleRef, ServiceAccount};
 use crate::check::{
-    Action, BucketName, Check, Expect, ItemKey, KeyValue, ObjectKey, TableName, Target, TargetKind,
+    Action, BucketName, Check, Expect, ItemKey, KeyPrefix, KeyValue, ObjectKey, ObjectKeyChoice,
+    TableName, Target, TargetKind,
 };
 use crate::identity::{ExpectSource, ACTION as IDENTITY_ACTION};
+use crate::policy::derive::Derived;
 
 /// A spec larger than this is not a list of expectations.
 const MAX_SPEC_BYTES: u64 = 1024 * 1024;
@@ -75,6 +77,13 @@ struct RawCheck {
     bucket: Option<String>,
     #[serde(default)]
     key: Option<RawKey>,
+    /// Where fresh probe keys go, for object actions without `key`.
+    #[serde(default)]
+    prefix: Option<String>,
+    /// Condition keys the agent cannot evaluate: the check runs, and is
+    /// reported as skipped with what it observed.
+    #[serde(default)]
+    conditions: Option<Vec<String>>,
     #[serde(default)]
     table: Option<String>,
     #[serde(default)]
@@ -222,6 +231,8 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                 ("bucket", rc.bucket.is_some()),
                 ("table", rc.table.is_some()),
                 ("key", rc.key.is_some()),
+                ("prefix", rc.prefix.is_some()),
+                ("conditions", rc.conditions.is_some()),
             ] {
                 if present {
                     return Err((field, format!("{IDENTITY_ACTION} takes no `{field}`")));
@@ -259,6 +270,9 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
         (_, Some(e)) => e,
         (_, None) => return Err(("expect", format!("{action} needs `expect`: allow or deny"))),
     };
+    if !matches!(kind, TargetKind::Object { .. }) {
+        forbid("prefix", rc.prefix.is_some())?;
+    }
     let bucket = |b: String| BucketName::parse(&b).map_err(|m| ("bucket", m));
     let table = |t: String| TableName::parse(&t).map_err(|m| ("table", m));
     let target = match kind {
@@ -281,18 +295,28 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
         TargetKind::Object { key_required } => {
             let b = need("bucket", rc.bucket)?;
             forbid("table", rc.table.is_some())?;
-            let key = match rc.key {
-                Some(RawKey::Object(k)) => Some(ObjectKey::parse(&k).map_err(|m| ("key", m))?),
-                Some(RawKey::Item(_)) => {
+            let key = match (rc.key, rc.prefix) {
+                (Some(RawKey::Object(_)), Some(_)) => {
+                    return Err((
+                        "prefix",
+                        format!("{action} takes `key` or `prefix`, not both"),
+                    ))
+                }
+                (Some(RawKey::Object(k)), None) => {
+                    ObjectKeyChoice::Named(ObjectKey::parse(&k).map_err(|m| ("key", m))?)
+                }
+                (Some(RawKey::Item(_)), _) => {
                     return Err(("key", format!("{action} takes an object key (a string)")))
                 }
-                None if key_required => {
+                (None, _) if key_required => {
                     return Err((
                         "key",
                         format!("{action} needs `key`: an object that exists"),
                     ))
                 }
-                None => None,
+                (None, prefix) => ObjectKeyChoice::Fresh(
+                    KeyPrefix::parse(prefix.as_deref().unwrap_or("")).map_err(|m| ("prefix", m))?,
+                ),
             };
             Target::Object {
                 bucket: bucket(b)?,
@@ -331,8 +355,12 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
             ("action", m)
         }
     };
+    let conditions = rc.conditions.unwrap_or_default();
+    if conditions.iter().any(|c| c.trim().is_empty()) {
+        return Err(("conditions", "a condition key cannot be empty".to_owned()));
+    }
     Check::new(action, expect, target, rc.name)
-        .map(Parsed::Check)
+        .map(|c| Parsed::Check(c.conditional(conditions)))
         .map_err(name_error)
 }
 
@@ -360,7 +388,7 @@ pub fn from_flags(
             Expect::Deny,
             Target::Object {
                 bucket: b.clone(),
-                key: None,
+                key: ObjectKeyChoice::Fresh(KeyPrefix::default()),
             },
         )?);
         if let Some(k) = object {
@@ -370,7 +398,7 @@ pub fn from_flags(
                 Expect::Allow,
                 Target::Object {
                     bucket: b,
-                    key: Some(key),
+                    key: ObjectKeyChoice::Named(key),
                 },
             )?);
         }
@@ -387,6 +415,87 @@ pub fn from_flags(
         checks.push(check(Action::DeleteTable, Expect::Deny, Target::Table(t))?);
     }
     Ok(checks)
+}
+
+/// One check as the spec format writes it.
+#[derive(Serialize)]
+struct OutCheck {
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bucket: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<OutKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<String>,
+    expect: Expect,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OutKey {
+    Object(String),
+    Item(BTreeMap<String, KeyValue>),
+}
+
+fn out_check(c: &Check) -> OutCheck {
+    let mut out = OutCheck {
+        action: c.action().name(),
+        bucket: c.target().bucket().map(|b| b.as_str().to_owned()),
+        key: None,
+        prefix: None,
+        table: c.target().table().map(|t| t.as_str().to_owned()),
+        expect: c.expect(),
+        conditions: c.conditions().to_vec(),
+        name: c.name().map(str::to_owned),
+    };
+    match c.target() {
+        Target::Object {
+            key: ObjectKeyChoice::Named(k),
+            ..
+        } => out.key = Some(OutKey::Object(k.as_str().to_owned())),
+        Target::Object {
+            key: ObjectKeyChoice::Fresh(p),
+            ..
+        } if !p.as_str().is_empty() => out.prefix = Some(p.as_str().to_owned()),
+        Target::Item { key: Some(k), .. } => out.key = Some(OutKey::Item(k.attributes().clone())),
+        _ => {}
+    }
+    out
+}
+
+/// The checks as a spec file `--spec` reads back to the same checks, with
+/// why each was derived as comments.
+pub fn render(checks: &[Check], derived: &Derived, role: Option<&RoleRef>) -> String {
+    let mut out = String::from(
+        "# Derived by irsa-verify --print-spec from the role's policies. Edit and pass it with --spec.\n",
+    );
+    for u in &derived.unprobed {
+        out.push_str(&format!("# not probed: {}: {}\n", u.action, u.reason));
+    }
+    if let Some(r) = role {
+        out.push_str(&format!("expect_role: {}\n", r.raw));
+    }
+    out.push_str("checks:\n");
+    for c in checks {
+        let why = derived
+            .checks
+            .iter()
+            .position(|d| d == c)
+            .and_then(|i| derived.basis.get(i))
+            .map_or("from the spec", String::as_str);
+        out.push_str(&format!("  # {why}\n"));
+        let yaml = serde_yaml_ng::to_string(&[out_check(c)]).unwrap_or_default();
+        for line in yaml.lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -426,7 +535,7 @@ checks:
         );
         assert_eq!(spec.checks.len(), 3);
         assert!(
-            matches!(spec.checks[1].target(), Target::Object { key: Some(k), .. } if k.as_str() == "reports/latest.csv")
+            matches!(spec.checks[1].target(), Target::Object { key: ObjectKeyChoice::Named(k), .. } if k.as_str() == "reports/latest.csv")
         );
         assert_eq!(spec.checks[2].expect(), Expect::Deny);
         assert_eq!(spec.checks[2].name(), Some("never drop the orders table"));
@@ -531,7 +640,7 @@ checks:
             ]
         );
         assert!(
-            matches!(checks[1].target(), Target::Object { key: None, .. }),
+            matches!(checks[1].target(), Target::Object { key: ObjectKeyChoice::Fresh(p), .. } if p.as_str().is_empty()),
             "the delete probe must use a fresh random key"
         );
         assert!(from_flags(None, None, Some("k")).is_err());

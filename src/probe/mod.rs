@@ -10,7 +10,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::answer::{Answer, Observation};
-use crate::check::{Action, BucketKind, Check, Target};
+use crate::check::{Action, BucketKind, Check, ObjectKeyChoice, Target};
 
 /// Sends the probe of one check. `Check::new` only builds the pairs listed;
 /// any other is reported as could-not-tell, never as a pass.
@@ -24,14 +24,14 @@ pub async fn send(ctx: &Ctx, check: &Check) -> Observation {
             Action::GetObject,
             Target::Object {
                 bucket,
-                key: Some(k),
+                key: ObjectKeyChoice::Named(k),
             },
         ) => s3::get_object(ctx, bucket, k).await,
         (Action::PutObject, Target::Object { bucket, key }) => {
-            s3::put_object(ctx, bucket, key.as_ref()).await
+            s3::put_object(ctx, bucket, key).await
         }
         (Action::DeleteObject, Target::Object { bucket, key }) => {
-            s3::delete_object(ctx, bucket, key.as_ref()).await
+            s3::delete_object(ctx, bucket, key).await
         }
         (Action::DescribeTable, Target::Table(t)) => dynamodb::describe_table(ctx, t).await,
         (Action::ListTables, Target::Account) => dynamodb::list_tables(ctx).await,
@@ -120,7 +120,7 @@ mod tests {
             .contains("s3express:CreateSession"));
         let obj = Target::Object {
             bucket: BucketName::parse("data--usw2-az1--x-s3").unwrap(),
-            key: None,
+            key: ObjectKeyChoice::Fresh(crate::check::KeyPrefix::default()),
         };
         assert!(unsupported(&obj).is_some());
         assert!(unsupported(&Target::Bucket(BucketName::parse("data").unwrap())).is_none());

@@ -5,7 +5,7 @@ use aws_sdk_s3::primitives::ByteStream;
 
 use super::{random_token, Ctx};
 use crate::answer::{classify, Answer, AuthorizedError, Observation, Observed};
-use crate::check::{BucketName, ObjectKey, PROBE_PREFIX};
+use crate::check::{BucketName, KeyPrefix, ObjectKey, ObjectKeyChoice, PROBE_PREFIX};
 
 /// Answers S3 gives a read only after authorizing it.
 const READ_AUTHORIZED: &[AuthorizedError] = &[
@@ -198,26 +198,32 @@ fn settle_write_denial(
     let note = format!(
         "could not tell: an ETag-conditional write also needs s3:GetObject, and GetObject on the same key answered {} \
          (a caller allowed s3:GetObject and s3:ListBucket gets the object or 404 NoSuchKey), so the AccessDenied may be GetObject's rather than {}'s. \
-         Allow s3:GetObject and s3:ListBucket on {bucket}/{PROBE_PREFIX}* to make this probe conclusive",
+         Allow s3:GetObject and s3:ListBucket on {bucket} and the probe's key to make this probe conclusive",
         read.summary(),
         op.action(),
     );
     written.inconclusive().note(note)
 }
 
-fn fresh_key() -> String {
-    format!("{PROBE_PREFIX}{}", random_token())
+fn fresh_key(prefix: &KeyPrefix) -> String {
+    format!("{}{PROBE_PREFIX}{}", prefix.as_str(), random_token())
 }
 
-pub async fn put_object(ctx: &Ctx, bucket: &BucketName, key: Option<&ObjectKey>) -> Observation {
+pub async fn put_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKeyChoice) -> Observation {
     // Harmless even on a real key: the ETag condition cannot hold.
-    let key = key.map_or_else(fresh_key, |k| k.as_str().to_owned());
+    let key = match key {
+        ObjectKeyChoice::Named(k) => k.as_str().to_owned(),
+        ObjectKeyChoice::Fresh(prefix) => fresh_key(prefix),
+    };
     conditional_write(ctx, bucket, &key, Write::Put).await
 }
 
-pub async fn delete_object(ctx: &Ctx, bucket: &BucketName, key: Option<&ObjectKey>) -> Observation {
-    let Some(key) = key else {
-        return conditional_write(ctx, bucket, &fresh_key(), Write::Delete).await;
+pub async fn delete_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKeyChoice) -> Observation {
+    let key = match key {
+        ObjectKeyChoice::Named(k) => k,
+        ObjectKeyChoice::Fresh(prefix) => {
+            return conditional_write(ctx, bucket, &fresh_key(prefix), Write::Delete).await
+        }
     };
     if !ctx.allow_destructive {
         return Observation::skipped(format!(

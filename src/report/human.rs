@@ -98,7 +98,7 @@ pub fn rfc3339(unix: i64) -> String {
 
 fn line(out: &mut String, r: &Finding) {
     let outcome = match r.status {
-        Status::Skip => r.answer.summary(),
+        Status::Skip => r.skip_message(),
         _ => format!("{}: {}", observed_label(r.observed), r.answer.summary()),
     };
     let name = r
@@ -108,18 +108,28 @@ fn line(out: &mut String, r: &Finding) {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{:<5} {}{name} {} expect {} -> {outcome} [{} ms]",
+        "{:<5} {}{name} {}{} -> {outcome} [{} ms]",
         r.status.label(),
         r.action,
         r.resource,
-        r.expect.as_str(),
+        r.expect
+            .map(|e| format!(" expect {}", e.as_str()))
+            .unwrap_or_default(),
         r.duration.as_millis()
     );
     if let Some(by) = r.denied_by {
         let _ = writeln!(out, "      denied by: {by}");
     }
-    if r.status != Status::Skip {
+    if r.status != Status::Skip || r.skip_reason.is_some() {
         let _ = writeln!(out, "      via {}", r.form);
+    }
+    if r.skip_reason.is_some() {
+        let _ = writeln!(
+            out,
+            "      observed: {}: {}",
+            observed_label(r.observed),
+            r.answer.summary()
+        );
     }
     for note in &r.notes {
         let _ = writeln!(out, "      note: {note}");

@@ -187,7 +187,7 @@ fn testcase(r: &Finding) -> TestCase {
     let time = time::Duration::ZERO;
     let message = xml_text(&format!(
         "expected {}, {}: {}",
-        r.expect.as_str(),
+        r.expect.map_or("nothing", |e| e.as_str()),
         observed_label(r.observed),
         r.answer.summary()
     ));
@@ -196,7 +196,12 @@ fn testcase(r: &Finding) -> TestCase {
         Status::Fail => TestCase::failure(&name, time, "mismatch", &message),
         Status::Error => TestCase::error(&name, time, "could-not-tell", &message),
         Status::Skip => {
-            TestCase::skipped_with_cause(&name, "not-attempted", &xml_text(&r.answer.summary()))
+            let kind = if r.skip_reason.is_some() {
+                "condition"
+            } else {
+                "not-attempted"
+            };
+            TestCase::skipped_with_cause(&name, kind, &xml_text(&r.skip_message()))
         }
     };
     tc.set_classname(&format!("irsa-verify.{}", r.service));
@@ -208,7 +213,7 @@ fn details(r: &Finding) -> String {
         "action: {}\nresource: {}\nexpect: {}\nobserved: {}\nanswer: {}\nform: {}\n",
         r.action,
         r.resource,
-        r.expect.as_str(),
+        r.expect.map_or("(not probed)", |e| e.as_str()),
         observed_label(r.observed),
         r.answer.summary(),
         r.form
@@ -326,11 +331,11 @@ mod tests {
         let result = |status, ms| {
             Finding::new(
                 Subject {
-                    action: "s3:ListBucket",
-                    service: "s3",
+                    action: "s3:ListBucket".to_owned(),
+                    service: "s3".to_owned(),
                     label: format!("bucket {text}"),
                     resource: format!("arn:aws:s3:::{text}"),
-                    expect: Expect::Allow,
+                    expect: Some(Expect::Allow),
                     display_name: Some(text.into()),
                 },
                 status,

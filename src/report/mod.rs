@@ -27,7 +27,7 @@ pub fn summary_line(report: &RunFindings) -> String {
             .results
             .iter()
             .filter(|r| r.status == status)
-            .map(|r| r.action)
+            .map(|r| r.action.as_str())
             .collect();
         if !names.is_empty() {
             line.push_str(&format!("; {label}: {}", names.join(", ")));
