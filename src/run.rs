@@ -306,7 +306,7 @@ fn unprobed(u: &Unprobed) -> Finding {
             action: u.action.clone(),
             service,
             label: "not probed".to_owned(),
-            resource: "-".to_owned(),
+            resource: "(not probed)".to_owned(),
             expect: None,
             display_name: None,
         },

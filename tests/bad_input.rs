@@ -248,3 +248,63 @@ fn more_bad_spec_shapes() {
     ));
     assert_invalid(case(&["--expect-source", "node"], "--expect-source"));
 }
+
+fn policy_case(name: &str, content: &[u8], says: &'static str) -> Case {
+    let dir = common::scratch("policy");
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    Case {
+        args: vec!["--from-policy".into(), path.to_string_lossy().into_owned()],
+        env: Vec::new(),
+        says,
+    }
+}
+
+#[test]
+fn bad_policy_files() {
+    assert_invalid(policy_case(
+        "a.json",
+        b"not json at all",
+        "a.json: not JSON",
+    ));
+    assert_invalid(policy_case(
+        "b.json",
+        br#"{"checks": []}"#,
+        "b.json: not a policy: no `Statement`",
+    ));
+    assert_invalid(policy_case(
+        "c.json",
+        br#"{"Version": "2012-10-17", "Statement": []}"#,
+        "c.json: the policy has no statements",
+    ));
+    assert_invalid(policy_case(
+        "d.json",
+        br#"{"Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}"#,
+        "d.json: d.json statement 1: unknown Effect `Maybe`",
+    ));
+    let mut huge =
+        br#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": ""#.to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+    huge.extend(br#""}]}"#);
+    assert_invalid(policy_case("e.json", &huge, "e.json: the file is 10485"));
+    let empty = common::scratch("policy-dir");
+    std::fs::write(empty.join("notes.txt"), "not a policy").unwrap();
+    assert_invalid(case(
+        &["--from-policy", empty.to_str().unwrap()],
+        "no .json files in this directory",
+    ));
+    assert_invalid(policy_case(
+        "wild.json",
+        br#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#,
+        "give the targets with --bucket and/or --table",
+    ));
+    assert_invalid(case(
+        &[
+            "--trust-policy",
+            "/nonexistent/trust.json",
+            "--bucket",
+            "b-1",
+        ],
+        "--trust-policy: cannot read policy file /nonexistent/trust.json",
+    ));
+}

@@ -256,13 +256,7 @@ mod tests {
                 Deny,
                 "explicitly denied",
             ),
-            (
-                explicit,
-                "dynamodb:ListTables",
-                "*",
-                Deny,
-                "implicit deny",
-            ),
+            (explicit, "dynamodb:ListTables", "*", Deny, "implicit deny"),
             (
                 conditional,
                 "s3:ListBucket",

@@ -136,8 +136,13 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// kind: reference | overpermissive | toostrict | unprotected
+    /// kind: reference | overpermissive | toostrict | unprotected | listonly
     pub fn seed(kind: &str) -> Scenario {
+        Scenario::seed_with(kind, None)
+    }
+
+    /// A scenario whose role has `policy` (YOUR_BUCKET, YOUR_TABLE replaced).
+    pub fn seed_with(kind: &str, policy: Option<&str>) -> Scenario {
         static N: AtomicUsize = AtomicUsize::new(0);
         let emu = emulator();
         let suffix = format!(
@@ -158,7 +163,10 @@ impl Scenario {
                 &suffix,
                 "--token-file",
                 token_file.to_str().expect("utf-8 path"),
-            ],
+            ]
+            .into_iter()
+            .chain(policy.map(|p| ["--policy", p]).into_iter().flatten())
+            .collect::<Vec<_>>(),
         );
         let s = |k: &str| {
             v[k].as_str()
@@ -175,6 +183,42 @@ impl Scenario {
             dir,
             token_file,
         }
+    }
+
+    /// The role's policies as the aws CLI prints them: (policy files' directory, trust policy file).
+    pub fn export_policies(&self) -> (PathBuf, PathBuf) {
+        let emu = emulator();
+        let dir = self.dir.join("policies");
+        let v = helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &[
+                "export",
+                "--role-name",
+                &self.role_name,
+                "--dir",
+                dir.to_str().expect("utf-8 path"),
+            ],
+        );
+        (dir, PathBuf::from(v["trust"].as_str().expect("trust file")))
+    }
+
+    /// Attaches one more managed policy to the role, in the emulator.
+    pub fn attach_policy(&self, name: &str, policy: &str) {
+        let emu = emulator();
+        helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &[
+                "attach",
+                "--role-name",
+                &self.role_name,
+                "--name",
+                name,
+                "--policy",
+                policy,
+            ],
+        );
     }
 
     /// Objects (with ETags), versions, delete markers, the table and its items.

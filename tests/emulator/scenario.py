@@ -139,8 +139,10 @@ def bootstrap(endpoint):
     return {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"], "account": account}
 
 
-def seed(endpoint, kind, suffix, token_file=None, namespace="demo", service_account="irsa-verify"):
+def seed(endpoint, kind, suffix, token_file=None, namespace="demo", service_account="irsa-verify", policy_json=None):
     policy, protected = KINDS[kind]
+    if policy_json:
+        policy = json.loads(policy_json)
     bucket = f"irsa-{suffix}-bucket"
     table = f"irsa-{suffix}-table"
     role = f"irsa-{suffix}-role"
@@ -173,6 +175,43 @@ def seed(endpoint, kind, suffix, token_file=None, namespace="demo", service_acco
     return {"account": account, "role_arn": role_arn, "role_name": role, "bucket": bucket, "table": table, "region": REGION}
 
 
+def export(endpoint, role, directory):
+    """The role's policies as the aws CLI prints them, one file each, as
+    scripts/smoke-test.sh --from-role fetches them: inline policies
+    (get-role-policy), attached ones at their default version
+    (get-policy-version), and the trust policy (get-role)."""
+    iam = client("iam", endpoint)
+    os.makedirs(directory, exist_ok=True)
+    files = []
+
+    def write(name, obj):
+        path = os.path.join(directory, name)
+        with open(path, "w") as f:
+            json.dump(obj, f, indent=2, default=str)
+        files.append(path)
+
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        write(f"inline-{name}.json", iam.get_role_policy(RoleName=role, PolicyName=name))
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        out = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
+        write(f"attached-{attached['PolicyName']}.json", {"PolicyVersion": out["PolicyVersion"]})
+    trust_dir = os.path.join(directory, "..", os.path.basename(directory.rstrip("/")) + "-trust")
+    os.makedirs(trust_dir, exist_ok=True)
+    trust = os.path.join(trust_dir, "trust.json")
+    with open(trust, "w") as f:
+        json.dump({"Role": iam.get_role(RoleName=role)["Role"]}, f, indent=2, default=str)
+    return {"policies": files, "trust": os.path.abspath(trust)}
+
+
+def attach(endpoint, role, name, policy_json):
+    """Attaches one more managed policy to the role."""
+    iam = client("iam", endpoint)
+    arn = iam.create_policy(PolicyName=name, PolicyDocument=policy_json)["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+    return {"policy_arn": arn}
+
+
 def snapshot(endpoint, bucket, table):
     s3, ddb = client("s3", endpoint), client("dynamodb", endpoint)
     out = {}
@@ -202,7 +241,11 @@ def snapshot(endpoint, bucket, table):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["bootstrap", "seed", "snapshot", "token"])
+    p.add_argument("command", choices=["bootstrap", "seed", "snapshot", "token", "export", "attach"])
+    p.add_argument("--role-name")
+    p.add_argument("--dir")
+    p.add_argument("--name")
+    p.add_argument("--policy", help="a policy document (JSON); YOUR_BUCKET and YOUR_TABLE are replaced on seed")
     p.add_argument("--endpoint")
     p.add_argument("--kind", choices=sorted(KINDS), default="reference")
     p.add_argument("--suffix", default="demo")
@@ -217,7 +260,11 @@ def main():
     if a.command == "bootstrap":
         result = bootstrap(a.endpoint)
     elif a.command == "seed":
-        result = seed(a.endpoint, a.kind, a.suffix, a.token_file, a.namespace, a.service_account)
+        result = seed(a.endpoint, a.kind, a.suffix, a.token_file, a.namespace, a.service_account, a.policy)
+    elif a.command == "export":
+        result = export(a.endpoint, a.role_name, a.dir)
+    elif a.command == "attach":
+        result = attach(a.endpoint, a.role_name, a.name, a.policy)
     elif a.command == "token":
         write_token(a.token_file, a.namespace, a.service_account, a.lifetime, a.audience)
         result = {"token_file": a.token_file}

@@ -1,0 +1,332 @@
+//! Checks derived from the role's own policies (--from-policy), proven live
+//! against the emulator with IAM enforcement; the trust policy (--trust-policy)
+//! checked against the pod's token. Every run also proves no data changed.
+
+mod common;
+
+use common::{Run, Scenario};
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Every derived check passes; the only skips are the actions not probed.
+fn assert_all_derived_pass(run: &Run) {
+    run.assert_code(0);
+    for r in run.results() {
+        let (action, status) = (r["action"].as_str().unwrap(), r["status"].as_str().unwrap());
+        if r["expect"].is_null() {
+            assert_eq!(status, "skip", "{action} is reported, not probed");
+        } else {
+            assert_eq!(status, "pass", "{action} {}\n{}", r["name"], run.stdout);
+        }
+    }
+}
+
+#[test]
+fn the_reference_role_passes_every_check_its_policy_implies() {
+    let s = Scenario::seed("reference");
+    let (policies, _) = s.export_policies();
+    let run = s.run_unchanged(s.pod().args([
+        "--from-policy",
+        path(&policies),
+        "--object",
+        "demo-test-file",
+    ]));
+    assert_all_derived_pass(&run);
+    let names: Vec<&str> = run
+        .results()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    let b = &s.bucket;
+    for expected in [
+        format!("s3:ListBucket bucket {b} expect allow"),
+        format!("s3:GetObject object {b}/demo-test-file expect allow"),
+        format!("s3:PutObject object {b}/irsa-verify-probe/* expect deny"),
+        format!("s3:DeleteObject object {b}/irsa-verify-probe/* expect deny"),
+        format!("dynamodb:DescribeTable table {} expect allow", s.table),
+        format!("dynamodb:DeleteTable table {} expect deny", s.table),
+        "dynamodb:ListTables account expect deny".to_owned(),
+        "s3:GetObjectVersion not probed".to_owned(),
+    ] {
+        assert!(
+            names.contains(&expected.as_str()),
+            "no `{expected}` in {names:?}"
+        );
+    }
+}
+
+#[test]
+fn an_extra_policy_attached_to_the_role_is_caught_though_the_file_did_not_change() {
+    let s = Scenario::seed("reference");
+    let (policies, _) = s.export_policies();
+    s.attach_policy(
+        "extra-delete",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::{}/*"}}]}}"#,
+            s.bucket
+        ),
+    );
+    let run = s.run_unchanged(s.pod().args(["--from-policy", path(&policies)]));
+    run.assert_code(1);
+    let failed: Vec<(String, String)> = run
+        .statuses()
+        .into_iter()
+        .filter(|(_, st)| st == "fail")
+        .collect();
+    assert_eq!(
+        failed,
+        [("s3:DeleteObject".to_owned(), "fail".to_owned())],
+        "{}",
+        run.stdout
+    );
+    let r = run.result("s3:DeleteObject");
+    assert!(
+        r["notes"]
+            .to_string()
+            .contains("a policy attached to it grants this"),
+        "{r}"
+    );
+}
+
+/// s3:Get*, NotAction, a prefix grant and an explicit Deny: what IAM's rules
+/// derive (unit-tested in src/policy) is what the live run observes.
+const MIXED: &str = r#"{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::YOUR_BUCKET/*"},
+  {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::YOUR_BUCKET"},
+  {"Effect":"Allow","NotAction":["s3:DeleteObject","s3:Get*","s3:ListBucket"],"Resource":"arn:aws:s3:::YOUR_BUCKET/uploads/*"},
+  {"Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3:::YOUR_BUCKET/uploads/private/*"},
+  {"Effect":"Allow","Action":"dynamodb:Describe*","Resource":"arn:aws:dynamodb:*:*:table/YOUR_TABLE"}]}"#;
+
+#[test]
+fn get_star_not_action_prefix_and_explicit_deny_agree_live() {
+    let s = Scenario::seed_with("reference", Some(MIXED));
+    let (policies, _) = s.export_policies();
+    let run = s.run_unchanged(s.pod().args([
+        "--from-policy",
+        path(&policies),
+        "--object",
+        "demo-test-file",
+    ]));
+    assert_all_derived_pass(&run);
+    let b = &s.bucket;
+    let expect = |name: &str| {
+        run.results()
+            .iter()
+            .find(|r| r["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no {name}\n{}", run.stdout))["status"]
+            .clone()
+    };
+    // The boundary of the prefix grant, from both sides, and the deny inside it.
+    for name in [
+        format!("s3:PutObject object {b}/uploads/irsa-verify-probe/* expect allow"),
+        format!("s3:PutObject object {b}/irsa-verify-probe/* expect deny"),
+        format!("s3:PutObject object {b}/uploads/private/irsa-verify-probe/* expect deny"),
+        format!("s3:DeleteObject object {b}/uploads/irsa-verify-probe/* expect deny"),
+        format!("s3:GetObject object {b}/demo-test-file expect allow"),
+    ] {
+        assert_eq!(expect(&name), "pass", "{name}");
+    }
+}
+
+#[test]
+fn print_spec_read_back_gives_the_same_checks() {
+    let s = Scenario::seed("reference");
+    let (policies, _) = s.export_policies();
+    let args = [
+        "--from-policy",
+        path(&policies),
+        "--object",
+        "demo-test-file",
+    ];
+    let printed = s
+        .pod()
+        .no_report_files()
+        .args(args)
+        .args(["--print-spec"])
+        .run();
+    printed.assert_code(0);
+    assert!(printed.stdout.contains("checks:"), "{}", printed.stdout);
+    let spec = s.dir.join("derived.yaml");
+    std::fs::write(&spec, &printed.stdout).unwrap();
+    let checks = |run: &Run| -> Vec<String> {
+        run.stdout
+            .lines()
+            .filter(|l| l.ends_with(" expect allow") || l.ends_with(" expect deny"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let derived = s
+        .pod()
+        .no_report_files()
+        .args(args)
+        .args(["--validate-only"])
+        .run();
+    let read_back = s
+        .pod()
+        .no_report_files()
+        .args(["--spec", path(&spec), "--validate-only"])
+        .run();
+    read_back.assert_code(0);
+    assert_eq!(checks(&derived), checks(&read_back));
+    assert!(checks(&derived).len() >= 10, "{}", derived.stdout);
+    // And it runs: the same verdicts as the derivation.
+    let live = s.run_unchanged(s.pod().args(["--spec", path(&spec)]));
+    live.assert_code(0);
+}
+
+#[test]
+fn a_spec_entry_overrides_the_derived_one() {
+    let s = Scenario::seed("reference");
+    let (policies, _) = s.export_policies();
+    let spec = s.dir.join("override.yaml");
+    std::fs::write(
+        &spec,
+        format!(
+            "checks:\n  - {{action: s3:ListBucket, bucket: {}, expect: deny, name: we expect no listing}}\n",
+            s.bucket
+        ),
+    )
+    .unwrap();
+    let run =
+        s.run_unchanged(
+            s.pod()
+                .args(["--from-policy", path(&policies), "--spec", path(&spec)]),
+        );
+    run.assert_code(1);
+    let list: Vec<_> = run
+        .results()
+        .iter()
+        .filter(|r| r["action"] == "s3:ListBucket")
+        .collect();
+    assert_eq!(list.len(), 1, "the spec entry replaces the derived one");
+    assert_eq!(list[0]["display_name"], "we expect no listing");
+    assert_eq!(list[0]["status"], "fail");
+}
+
+#[test]
+fn a_conditional_grant_is_run_and_reported_as_skipped() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::YOUR_BUCKET","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}},
+      {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::YOUR_BUCKET/*"}]}"#;
+    let s = Scenario::seed_with("reference", Some(policy));
+    let (policies, _) = s.export_policies();
+    let run = s.run_unchanged(s.pod().args(["--from-policy", path(&policies)]));
+    run.assert_code(0);
+    let r = run.result("s3:ListBucket");
+    assert_eq!(r["status"], "skip", "{}", run.stdout);
+    assert_ne!(r["observed"], "not_attempted", "the check ran");
+    let reason = r["skip_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("condition") && reason.contains("aws:SourceIp"),
+        "{reason}"
+    );
+    let junit = run.junit.as_deref().unwrap();
+    assert!(junit.contains("type=\"condition\""), "{junit}");
+}
+
+/// The pod's token (scenario.py): issuer oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE…,
+/// sub system:serviceaccount:demo:irsa-verify, aud sts.amazonaws.com.
+const HOST: &str = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+
+fn trust_doc(account: &str, provider_host: &str, op: &str, sub: &str, aud: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::{account}:oidc-provider/{provider_host}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"{op}":{{"{HOST}:sub":"{sub}","{HOST}:aud":"{aud}"}}}}}}]}}"#
+    )
+}
+
+fn trust_run(s: &Scenario, doc: &str, extra: &[&str]) -> Run {
+    let file = s.dir.join(format!("trust-{}.json", common::free_port()));
+    std::fs::write(&file, doc).unwrap();
+    s.run_unchanged(s.pod().args(["--trust-policy", path(&file)]).args(extra))
+}
+
+#[test]
+fn the_trust_policy_is_checked_against_the_token_and_each_failure_named() {
+    let s = Scenario::seed("reference");
+    let sub = "system:serviceaccount:demo:irsa-verify";
+    let aud = "sts.amazonaws.com";
+    let a = &s.account;
+    // The role's real trust policy, as aws iam get-role prints it.
+    let (_, trust) = s.export_policies();
+    let run = s.run_unchanged(s.pod().args(["--trust-policy", path(&trust)]));
+    run.assert_code(0);
+    let t = run.result("sts:AssumeRoleWithWebIdentity");
+    assert_eq!(t["status"], "pass", "{}", run.stdout);
+    assert!(
+        t["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("sts:AssumeRoleWithWebIdentity trust policy of "),
+        "{t}"
+    );
+
+    let cases = [
+        (
+            trust_doc(
+                a,
+                HOST,
+                "StringEquals",
+                "system:serviceaccount:demo:other",
+                aud,
+            ),
+            "the token's sub is `system:serviceaccount:demo:irsa-verify`",
+        ),
+        (
+            trust_doc(
+                a,
+                HOST,
+                "StringEquals",
+                sub,
+                "https://kubernetes.default.svc",
+            ),
+            "the token's aud is `sts.amazonaws.com`",
+        ),
+        (
+            trust_doc(a, HOST, "StringEquals", "system:serviceaccount:demo:*", aud),
+            "StringEquals compares literally",
+        ),
+        (
+            trust_doc(
+                a,
+                "oidc.eks.us-east-1.amazonaws.com/id/OTHER",
+                "StringEquals",
+                sub,
+                aud,
+            ),
+            "not the OIDC provider of the token's issuer",
+        ),
+    ];
+    for (doc, says) in cases {
+        let run = trust_run(&s, &doc, &[]);
+        run.assert_code(1);
+        let t = run.result("sts:AssumeRoleWithWebIdentity");
+        assert_eq!(t["status"], "fail", "{}", run.stdout);
+        assert!(
+            t["answer"]["reason"].as_str().unwrap().contains(says),
+            "{says}: {t}"
+        );
+        // The emulator does not check trust policies: STS itself still answers.
+        assert_eq!(run.status("sts:GetCallerIdentity"), "pass");
+    }
+    let good = trust_doc(a, HOST, "StringLike", "system:serviceaccount:demo:*", aud);
+    trust_run(&s, &good, &[]).assert_code(0);
+}
+
+#[test]
+fn pod_identity_trust_without_tag_session_is_named() {
+    let s = Scenario::seed("reference");
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let run = trust_run(&s, doc, &["--expect-source", "pod-identity"]);
+    run.assert_code(1);
+    let t = run.result("sts:AssumeRole");
+    assert_eq!(t["status"], "fail");
+    assert!(
+        t["answer"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("do not allow sts:TagSession"),
+        "{t}"
+    );
+}
