@@ -5,7 +5,7 @@
 # worst verdict. Needs only kubectl and POSIX tools on the CI runner.
 #
 # usage: scripts/smoke-test.sh --image IMAGE (--service-account SA [-n NS] | --target NS/SA ...)
-#                              (--spec FILE | --bucket B [--object KEY] --table T)
+#                              (--spec FILE | --bucket B [--object KEY] --table T | --from-role)
 #                              [--timeout SECS] [--junit-out FILE] [--keep]
 #
 #   -i, --image IMAGE          the irsa-verify image (registry/irsa-verify:tag or @digest)
@@ -16,6 +16,12 @@
 #   -b, --bucket B             instead of a spec: the reference checks on B ...
 #       --table T              ... and on T
 #       --object KEY           ... and s3:GetObject on B/KEY
+#   -r, --from-role            derive the checks from the role's own policies: reads each
+#                              ServiceAccount's eks.amazonaws.com/role-arn, fetches the role's
+#                              inline, attached (default version) and trust policies with the
+#                              aws CLI (needs iam:Get*/List* on the role), and runs the agent
+#                              with --from-policy and --trust-policy; --spec then overrides
+#                              derived checks and --bucket/--table/--object add targets
 #       --timeout SECS         bound on the whole smoke test (default 300)
 #   -o, --junit-out FILE       where the JUnit file goes (default irsa-verify-junit.xml)
 #       --keep                 leave the Jobs and ConfigMaps in the cluster
@@ -24,15 +30,17 @@
 # Exit codes: the agent's 0 pass, 1 a check failed, 2 invalid spec, 3 could
 # not verify; and this script's own 10 the Job never ran (image pull error,
 # unschedulable, admission refused), 11 the webhook did not inject the IRSA or
-# Pod Identity environment, 12 timed out, 13 no report in the logs, 64 usage.
-# With several targets, the worst wins: 2 > 1 > 10-13 > 3 > 0.
+# Pod Identity environment, 12 timed out, 13 no report in the logs, 14 the
+# role's policies could not be read (--from-role), 64 usage.
+# With several targets, the worst wins: 2 > 1 > 10-14 > 3 > 0.
 set -eu
 
 KUBECTL=${KUBECTL:-kubectl}
+AWS=${AWS:-aws}
 here=$(cd "$(dirname "$0")" && pwd)
 manifests="$here/../manifests/job"
 image="" namespace=default service_account="" targets="" spec="" bucket="" table="" object=""
-timeout=300 junit_out=irsa-verify-junit.xml keep=false
+timeout=300 junit_out=irsa-verify-junit.xml keep=false from_role=false
 
 # Asked-for help goes to stdout and succeeds; wrong usage is exit 64 (die).
 help() { sed -n '7,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
@@ -56,6 +64,7 @@ while [ $# -gt 0 ]; do
         --timeout) need "$@"; timeout=$2; shift 2 ;;
         -o | --junit-out) need "$@"; junit_out=$2; shift 2 ;;
         --keep) keep=true; shift ;;
+        -r | --from-role) from_role=true; shift ;;
         --manifests) need "$@"; manifests=$2; shift 2 ;;
         -h | --help) help ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -68,11 +77,14 @@ done
 case "$timeout" in '' | *[!0-9]*) die "--timeout takes whole seconds" ;; esac
 [ "$timeout" -gt 0 ] || die "--timeout must be positive"
 [ -f "$manifests/kustomization.yaml" ] || die "no kustomization in $manifests"
-if [ -n "$spec" ]; then
+if [ "$from_role" = true ]; then
+    [ -z "$spec" ] || [ -r "$spec" ] || die "cannot read the spec $spec"
+    command -v "$AWS" >/dev/null 2>&1 || die "--from-role needs the aws CLI ($AWS) on the PATH"
+elif [ -n "$spec" ]; then
     [ -z "$bucket$table$object" ] || die "--spec cannot be combined with --bucket/--table/--object"
     [ -r "$spec" ] || die "cannot read the spec $spec"
 elif [ -z "$bucket$table" ]; then
-    die "give --spec FILE, or --bucket and/or --table"
+    die "give --spec FILE, --bucket and/or --table, or --from-role"
 fi
 for t in $targets; do
     case "$t" in */*) ;; *) die "--target takes NAMESPACE/SERVICEACCOUNT, not $t" ;; esac
@@ -95,8 +107,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The spec every target checks.
-if [ -z "$spec" ]; then
+# The spec every target checks (with --from-role: only overrides, if given).
+if [ -z "$spec" ] && [ "$from_role" = false ]; then
     spec="$work/spec.yaml"
     {
         echo "checks:"
@@ -116,15 +128,87 @@ run_id=$(now)
 deadline=$(($(now) + timeout))
 worst=0
 # Severity: 2 > 1 > 10..13 > 3 > 0.
-rank() { case "$1" in 2) echo 5 ;; 1) echo 4 ;; 1[0-3]) echo 3 ;; 3) echo 2 ;; 0) echo 0 ;; *) echo 3 ;; esac; }
+rank() { case "$1" in 2) echo 5 ;; 1) echo 4 ;; 1[0-4]) echo 3 ;; 3) echo 2 ;; 0) echo 0 ;; *) echo 3 ;; esac; }
 record() { [ "$(rank "$1")" -gt "$(rank "$worst")" ] && worst=$1; return 0; }
+
+# The role's policies as the aws CLI prints them, for --from-role: inline ones
+# (get-role-policy), attached ones at their default version
+# (get-policy-version), and the trust policy (get-role).
+fetch_policies() { # NS SA DIR
+    role_arn=$(kc get serviceaccount "$2" -n "$1" -o jsonpath='{.metadata.annotations.eks\.amazonaws\.com/role-arn}' 2>/dev/null || true)
+    if [ -z "$role_arn" ]; then
+        log "$1/$2: the ServiceAccount has no eks.amazonaws.com/role-arn annotation: there is no role to read the policies of"
+        return 11
+    fi
+    role=${role_arn##*/}
+    mkdir -p "$3/policies" "$3/trust"
+    names=$("$AWS" iam list-role-policies --role-name "$role" --query 'PolicyNames[]' --output text) || return 14
+    for n in $names; do
+        [ "$n" != None ] || continue
+        "$AWS" iam get-role-policy --role-name "$role" --policy-name "$n" --output json >"$3/policies/inline-$n.json" || return 14
+    done
+    arns=$("$AWS" iam list-attached-role-policies --role-name "$role" --query 'AttachedPolicies[].PolicyArn' --output text) || return 14
+    for arn in $arns; do
+        [ "$arn" != None ] || continue
+        version=$("$AWS" iam get-policy --policy-arn "$arn" --query 'Policy.DefaultVersionId' --output text) || return 14
+        "$AWS" iam get-policy-version --policy-arn "$arn" --version-id "$version" --output json \
+            >"$3/policies/attached-${arn##*/}.json" || return 14
+    done
+    "$AWS" iam get-role --role-name "$role" --output json >"$3/trust/trust.json" || return 14
+    count=0
+    for f in "$3"/policies/*.json; do [ ! -e "$f" ] || count=$((count + 1)); done
+    if [ "$count" -eq 0 ]; then
+        log "$1/$2: the role $role has no inline or attached policies"
+        return 14
+    fi
+    log "$1/$2: read $count policies and the trust policy of $role"
+}
+
+# The configMapGenerator entries that carry the role's policies.
+from_role_configmaps() { # DIR
+    echo "  - name: irsa-verify-policies"
+    echo "    files:"
+    for f in "$1"/policies/*.json; do echo "      - policies/${f##*/}"; done
+    echo "  - name: irsa-verify-trust"
+    echo "    files:"
+    echo "      - trust/trust.json"
+}
+
+# The Job patch that mounts them and runs the agent on them.
+from_role_patch() {
+    args="--from-policy, /etc/irsa-verify/policies, --trust-policy, /etc/irsa-verify/trust/trust.json, --junit-log"
+    [ -z "$spec" ] || args="$args, --spec, /etc/irsa-verify/spec.yaml"
+    [ -z "$bucket" ] || args="$args, --bucket, \"$bucket\""
+    [ -z "$table" ] || args="$args, --table, \"$table\""
+    [ -z "$object" ] || args="$args, --object, \"$object\""
+    cat <<EOF
+      - op: replace
+        path: /spec/template/spec/containers/0/args
+        value: [$args]
+      - op: add
+        path: /spec/template/spec/volumes/-
+        value: {name: policies, configMap: {name: irsa-verify-policies}}
+      - op: add
+        path: /spec/template/spec/volumes/-
+        value: {name: trust, configMap: {name: irsa-verify-trust}}
+      - op: add
+        path: /spec/template/spec/containers/0/volumeMounts/-
+        value: {name: policies, mountPath: /etc/irsa-verify/policies, readOnly: true}
+      - op: add
+        path: /spec/template/spec/containers/0/volumeMounts/-
+        value: {name: trust, mountPath: /etc/irsa-verify/trust, readOnly: true}
+EOF
+}
 
 # Renders and applies the Job for one target; prints the Job's name.
 launch() { # NS SA INDEX
     dir="$work/t$3"
     mkdir -p "$dir/job"
     cp "$manifests"/* "$dir/job/"
-    cp "$spec" "$dir/spec.yaml"
+    if [ -n "$spec" ]; then cp "$spec" "$dir/spec.yaml"; else cp "$manifests/spec.yaml" "$dir/spec.yaml"; fi
+    if [ "$from_role" = true ]; then
+        fetch_policies "$1" "$2" "$dir" || return $?
+    fi
     name=$(printf '%s' "$2" | tr '.' '-' | cut -c1-30)
     cat >"$dir/kustomization.yaml" <<EOF
 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -138,6 +222,7 @@ configMapGenerator:
     behavior: replace
     files:
       - spec.yaml
+$([ "$from_role" = false ] || from_role_configmaps "$dir")
 patches:
   - target:
       kind: Job
@@ -154,6 +239,7 @@ patches:
       - op: add
         path: /spec/template/spec/containers/0/env/-
         value: {name: IRSA_VERIFY_SUITE_NAME, value: "$1/$2"}
+$([ "$from_role" = false ] || from_role_patch)
 EOF
     kc kustomize "$dir" >"$dir/rendered.yaml" || return 64
     rendered_all="$rendered_all $dir/rendered.yaml"

@@ -6,7 +6,7 @@
 #      built binary against the emulator (end-to-end, identity, faults, bad input)
 #   2. static checks: shellcheck, hadolint, yamllint, every kustomize overlay
 #      rendered and validated with kubernetes-validate --strict, checkov, the
-#      manifests' specs through the agent's own parser
+#      manifests' specs and policy files through the agent's own parser
 #   3. scripts/smoke-test.sh with bats, driven by a stand-in kubectl
 #   4. the container: built from the Dockerfile with buildah, run with podman
 #      as the pod would, against the emulator
@@ -56,6 +56,9 @@ done
 for spec in manifests/job/spec.yaml manifests/overlays/*/spec.yaml; do
     target/debug/irsa-verify --validate-only --spec "$spec" >/dev/null
 done
+overlay=manifests/overlays/from-policy
+target/debug/irsa-verify --validate-only --from-policy "$overlay/policies" \
+    --trust-policy "$overlay/trust.json" >/dev/null
 
 log "3/4 scripts/smoke-test.sh (bats, stand-in kubectl, logs recorded from real runs)"
 trap stop_emulator EXIT

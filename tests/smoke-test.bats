@@ -147,6 +147,40 @@ well_formed() { # and valid against the strict JUnit schema
     [ "$(ls "$KUBECTL_STANDIN_STATE"/applied-*.yaml | wc -l)" -eq 3 ]
 }
 
+@test "--from-role: the role's policies read with the aws CLI, mounted, and the agent run on them" {
+    [ -n "${EMULATOR_ENDPOINT:-}" ] && [ -n "${TOOLS_VENV:-}" ] || skip "needs the emulator and the aws CLI (scripts/test.sh)"
+    scenario=$("$PY" "$ROOT/tests/emulator/scenario.py" seed --endpoint "$EMULATOR_ENDPOINT" --kind reference --suffix "bats-$RANDOM")
+    role=$(printf '%s' "$scenario" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["role_arn"])')
+    bucket=$(printf '%s' "$scenario" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["bucket"])')
+    # The real aws CLI, against the emulator's IAM.
+    export AWS="$TOOLS_VENV/bin/aws" AWS_ENDPOINT_URL="$EMULATOR_ENDPOINT" AWS_DEFAULT_REGION=eu-west-1 \
+        AWS_ACCESS_KEY_ID="$IRSA_TEST_ADMIN_KEY" AWS_SECRET_ACCESS_KEY="$IRSA_TEST_ADMIN_SECRET"
+    export KUBECTL_STANDIN_SCENARIO=frompolicy KUBECTL_STANDIN_ROLE_ARN="$role"
+    smoke -n demo -s app --from-role --object demo-test-file
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"read 1 policies and the trust policy of ${role##*/}"* ]]
+    [[ "$output" == *"PASS  sts:AssumeRoleWithWebIdentity"* ]]
+    well_formed "$JUNIT"
+    applied=$(ls "$KUBECTL_STANDIN_STATE"/applied-*.yaml)
+    # The policies went into the Job's ConfigMaps as the CLI printed them ...
+    grep -q "name: irsa-verify-policies-" "$applied"
+    grep -q "arn:aws:s3:::$bucket" "$applied"
+    grep -q "name: irsa-verify-trust-" "$applied"
+    grep -q "AssumeRolePolicyDocument" "$applied"
+    # ... and the agent runs on them, with the added target.
+    grep -q -- "- --from-policy" "$applied"
+    grep -q -- "- /etc/irsa-verify/trust/trust.json" "$applied"
+    grep -q -- "- demo-test-file" "$applied"
+    [ -n "${TOOLS_VENV:-}" ] && "$TOOLS_VENV/bin/kubernetes-validate" --strict "$applied"
+}
+
+@test "--from-role on a ServiceAccount without a role annotation: 11, with the reason" {
+    export KUBECTL_STANDIN_SCENARIO=complete KUBECTL_STANDIN_ROLE_ARN="" AWS=true
+    smoke -s app --from-role
+    [ "$status" -eq 11 ]
+    [[ "$output" == *"no eks.amazonaws.com/role-arn annotation"* ]]
+}
+
 @test "usage errors exit 64 and send nothing" {
     smoke -s app
     [ "$status" -eq 64 ]

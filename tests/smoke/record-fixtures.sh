@@ -31,6 +31,16 @@ record() { # KIND OUTFILE [with-irsa]
         "${irsa[@]}" "$bin" --spec "$out/spec-$1.yaml" --junit-log >"$2" 2>&1 || true
 }
 record reference "$out/logs-pass.txt"
+# As smoke-test.sh --from-role runs it: the role's policies and trust policy.
+scenario=$("$PY" "$ROOT/tests/emulator/scenario.py" seed --endpoint "$EMULATOR_ENDPOINT" --kind reference \
+    --suffix "fx-policy-$RANDOM" --token-file "$out/token-policy")
+exported=$("$PY" "$ROOT/tests/emulator/scenario.py" export --endpoint "$EMULATOR_ENDPOINT" \
+    --role-name "$(json_get role_name <<<"$scenario")" --dir "$out/policies")
+env -i PATH="$PATH" HOME="$out" AWS_REGION=eu-west-1 AWS_ENDPOINT_URL="$EMULATOR_ENDPOINT" \
+    AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1 IRSA_VERIFY_SUITE_NAME="demo/app-policy" \
+    AWS_ROLE_ARN="$(json_get role_arn <<<"$scenario")" AWS_WEB_IDENTITY_TOKEN_FILE="$out/token-policy" \
+    "$bin" --from-policy "$out/policies" --trust-policy "$(json_get trust <<<"$exported")" --junit-log \
+    >"$out/logs-frompolicy.txt" 2>&1 || true
 record overpermissive "$out/logs-fail.txt"
 record reference "$out/logs-noinject.txt" without-irsa
 {
