@@ -21,7 +21,8 @@ log "1/2 cargo-mutants over the verdict rules (unit tests)"
 [ "${HAND_ONLY:-}" = 1 ] || cargo mutants --in-place --baseline skip --timeout 120 \
     -f src/answer.rs -f src/verdict.rs -f src/probe/s3.rs -f src/probe/dynamodb.rs -f src/probe/mod.rs \
     -f src/run.rs -f src/identity/assess.rs -f src/identity/token.rs -f src/check.rs \
-    --re 'classify|is_denial|AuthorizedError::matches|reconsider_denial|denied_action|denied_principal|from_sdk|inconclusive|judge|Summary::|settle_write_denial|read_observation|condition_ignored|conclude|with_fix|kind_matches|Check::new|assess|sends_nothing|malformed_irsa_token|source_mismatch|setup_hints|unsupported|BucketName::parse' \
+    -f src/policy/eval.rs -f src/policy/derive.rs -f src/trust.rs \
+    --re 'classify|is_denial|AuthorizedError::matches|reconsider_denial|denied_action|denied_principal|from_sdk|inconclusive|judge|Summary::|settle_write_denial|read_observation|condition_ignored|conclude|with_fix|kind_matches|Check::new|assess|sends_nothing|malformed_irsa_token|source_mismatch|setup_hints|unsupported|BucketName::parse|src/policy/eval.rs|src/policy/derive.rs|src/trust.rs' \
     -- --bins
 
 log "2/2 hand-made mutants"
