@@ -483,6 +483,89 @@ mod tests {
     }
 
     #[test]
+    fn verdicts_carry_the_action_and_the_observation() {
+        assert_eq!(Mode::Irsa.action(), "sts:AssumeRoleWithWebIdentity");
+        assert_eq!(Mode::PodIdentity.action(), "sts:AssumeRole");
+        let provider = format!("arn:aws:iam::111122223333:oidc-provider/{HOST}");
+        let pass = run(
+            &trust(
+                &provider,
+                "StringEquals",
+                "system:serviceaccount:demo:app",
+                "sts.amazonaws.com",
+            ),
+            Mode::Irsa,
+        );
+        assert_eq!(pass.observation.observed, Observed::Allowed);
+        let fail = run(
+            &trust(&provider, "StringEquals", "x", "sts.amazonaws.com"),
+            Mode::Irsa,
+        );
+        assert_eq!(fail.observation.observed, Observed::Denied);
+        // A StringLike that does not hold says nothing of literal comparison.
+        let like = run(
+            &trust(
+                &provider,
+                "StringLike",
+                "system:serviceaccount:other:*",
+                "sts.amazonaws.com",
+            ),
+            Mode::Irsa,
+        );
+        assert_eq!(like.status, Status::Fail);
+        assert!(
+            !text(&like).contains("compares literally"),
+            "{}",
+            text(&like)
+        );
+    }
+
+    #[test]
+    fn the_first_accepting_statement_is_named() {
+        let provider = format!("arn:aws:iam::111122223333:oidc-provider/{HOST}");
+        let doc = format!(
+            r#"{{"Statement":[{{"Sid":"First","Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity"}},{{"Sid":"Second","Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
+        );
+        assert!(text(&run(&doc, Mode::Irsa)).contains("Sid First"));
+    }
+
+    #[test]
+    fn pod_identity_principals_denials_and_conditions() {
+        let star = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"*"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#;
+        assert_eq!(run(star, Mode::PodIdentity).status, Status::Pass);
+        let other = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#;
+        assert!(text(&run(other, Mode::PodIdentity))
+            .contains("no Allow statement trusts Service pods.eks.amazonaws.com"));
+        let denied = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]},
+            {"Sid":"NoPods","Effect":"Deny","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":"sts:TagSession"}]}"#;
+        let v = run(denied, Mode::PodIdentity);
+        assert_eq!(v.status, Status::Fail);
+        assert!(
+            text(&v).contains("Sid NoPods") && text(&v).contains("denies EKS Pod Identity"),
+            "{}",
+            text(&v)
+        );
+        let deny_other = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]},
+            {"Effect":"Deny","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(run(deny_other, Mode::PodIdentity).status, Status::Pass);
+        let deny_star = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]},
+            {"Effect":"Deny","Principal":{"Service":"*"},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(run(deny_star, Mode::PodIdentity).status, Status::Fail);
+        let conditional = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}"#;
+        let v = run(conditional, Mode::PodIdentity);
+        assert_eq!(v.status, Status::Pass);
+        assert!(
+            text(&v).contains("conditions not evaluated (aws:SourceAccount)"),
+            "{}",
+            text(&v)
+        );
+        assert!(!text(&run(star, Mode::PodIdentity)).contains("conditions not evaluated"));
+    }
+
+    #[test]
     fn without_a_token_the_trust_policy_cannot_be_checked() {
         let p = parse(
             trust("x", "StringEquals", "a", "b").as_bytes(),

@@ -501,5 +501,21 @@ mod tests {
             .basis
             .iter()
             .any(|b| b.contains("arn:aws:dynamodb:eu-west-1:111122223333:table/t-2")));
+        // A wildcard region or account in the policy's ARN is no place: the pod's is used.
+        let wild = r#"{"Statement":[{"Effect":"Allow","Action":"dynamodb:DescribeTable","Resource":"arn:aws:dynamodb:*:*:table/t-3"}]}"#;
+        let d = derived(wild, &Extra::default()).unwrap();
+        assert!(
+            d.basis
+                .iter()
+                .any(|b| b.contains("arn:aws:dynamodb:eu-west-1:111122223333:table/t-3")),
+            "{:?}",
+            d.basis
+        );
+        assert!(has(
+            &d,
+            "dynamodb:DescribeTable",
+            "table t-3",
+            Expect::Allow
+        ));
     }
 }
