@@ -10,6 +10,17 @@ fn path(p: &std::path::Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// The scenario's role, checked as its exported policies imply.
+fn derived_run(s: &Scenario) -> Run {
+    let (policies, _) = s.export_policies();
+    s.run_unchanged(s.pod().args([
+        "--from-policy",
+        path(&policies),
+        "--object",
+        "demo-test-file",
+    ]))
+}
+
 /// Every derived check passes; the only skips are the actions not probed.
 fn assert_all_derived_pass(run: &Run) {
     run.assert_code(0);
@@ -26,13 +37,7 @@ fn assert_all_derived_pass(run: &Run) {
 #[test]
 fn the_reference_role_passes_every_check_its_policy_implies() {
     let s = Scenario::seed("reference");
-    let (policies, _) = s.export_policies();
-    let run = s.run_unchanged(s.pod().args([
-        "--from-policy",
-        path(&policies),
-        "--object",
-        "demo-test-file",
-    ]));
+    let run = derived_run(&s);
     assert_all_derived_pass(&run);
     let names: Vec<&str> = run
         .results()
@@ -102,13 +107,7 @@ const MIXED: &str = r#"{"Version":"2012-10-17","Statement":[
 #[test]
 fn get_star_not_action_prefix_and_explicit_deny_agree_live() {
     let s = Scenario::seed_with("reference", Some(MIXED));
-    let (policies, _) = s.export_policies();
-    let run = s.run_unchanged(s.pod().args([
-        "--from-policy",
-        path(&policies),
-        "--object",
-        "demo-test-file",
-    ]));
+    let run = derived_run(&s);
     assert_all_derived_pass(&run);
     let b = &s.bucket;
     let expect = |name: &str| {
