@@ -21,6 +21,18 @@ pub enum Observed {
     NotAttempted,
 }
 
+impl Observed {
+    /// As the reports say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Observed::Allowed => "allowed",
+            Observed::Denied => "denied",
+            Observed::Unknown => "could not tell",
+            Observed::NotAttempted => "not attempted",
+        }
+    }
+}
+
 /// What came back from AWS (or why nothing did).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -125,6 +125,10 @@ impl Action {
             .map(|r| r.action)
     }
 
+    pub fn all() -> impl Iterator<Item = Action> {
+        ACTIONS.iter().map(|r| r.action)
+    }
+
     pub fn known_names() -> String {
         ACTIONS
             .iter()

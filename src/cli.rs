@@ -152,12 +152,25 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
         },
         None => spec::Spec::default(),
     };
+    let aws_role_arn = std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty());
+    let role = match (&cli.expect_role, spec.expect_role, aws_role_arn.as_deref()) {
+        (Some(r), _, _) => Some((
+            RoleRef::parse(r).map_err(|m| format!("--expect-role: {m}"))?,
+            RoleOrigin::Flag,
+        )),
+        (None, Some(r), _) => Some((r, RoleOrigin::Spec)),
+        (None, None, Some(r)) => Some((
+            RoleRef::parse(r).map_err(|m| format!("AWS_ROLE_ARN: {m}"))?,
+            RoleOrigin::Env,
+        )),
+        _ => None,
+    };
     let mut checks = spec.checks;
     let mut unprobed = Vec::new();
     let mut print_spec = None;
     if !cli.from_policy.is_empty() {
-        let role = expected_role(cli.expect_role.as_deref(), spec.expect_role.as_ref())?;
-        let derived = derive_checks(&cli, role.as_ref())?;
+        let role = role.as_ref().map(|(r, _)| r);
+        let derived = derive_checks(&cli, role)?;
         // Spec entries override derived ones for the same action and target.
         let mut merged = derived.checks.clone();
         for c in checks {
@@ -167,12 +180,11 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
             }
         }
         if cli.print_spec {
-            print_spec = Some(spec::render(&merged, &derived, role.as_ref()));
+            print_spec = Some(spec::render(&merged, &derived, role));
         }
         checks = merged;
         unprobed = derived.unprobed;
     }
-    let aws_role_arn = std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty());
     let source = cli
         .expect_source
         .or(spec.expect_source)
@@ -193,19 +205,6 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
                 .map_err(|m| format!("--expect-no-imds: {m}"))?,
         );
     }
-    let role = match (cli.expect_role, spec.expect_role, aws_role_arn) {
-        (Some(r), _, _) => Some((
-            RoleRef::parse(&r).map_err(|m| format!("--expect-role: {m}"))?,
-            RoleOrigin::Flag,
-        )),
-        (None, Some(r), _) => Some((r, RoleOrigin::Spec)),
-        (None, None, Some(r)) => Some((
-            RoleRef::parse(&r).map_err(|m| format!("AWS_ROLE_ARN: {m}"))?,
-            RoleOrigin::Env,
-        )),
-        _ => None,
-    };
-
     let sink = |flag, p: Option<PathBuf>| p.map(|p| Sink::parse(flag, &p)).transpose();
     let mut outputs = Outputs::new(sink("--junit", cli.junit)?, sink("--json", cli.json)?)?;
     if cli.junit_log && outputs.junit == Some(Sink::Stdout) {
@@ -227,16 +226,13 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
             .map(|p| (p, false)),
     };
     let trust_policy = match &cli.trust_policy {
-        Some(path) => {
-            let mut docs = policy::load(path).map_err(|e| format!("--trust-policy: {e}"))?;
-            if docs.len() != 1 || path.is_dir() {
-                return Err(format!(
-                    "--trust-policy: {}: give one file, the role's trust policy",
-                    path.display()
-                ));
-            }
-            docs.pop()
+        Some(path) if path.is_dir() => {
+            return Err(format!(
+                "--trust-policy: {} is a directory: give one file, the role's trust policy",
+                path.display()
+            ))
         }
+        Some(path) => Some(policy::load_file(path).map_err(|e| format!("--trust-policy: {e}"))?),
         None => None,
     };
     let plan = Plan {
@@ -259,24 +255,6 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
         validate_only: cli.validate_only,
         print_spec,
     })
-}
-
-/// The role the spec or the environment expects, for deriving ARNs.
-fn expected_role(flag: Option<&str>, spec: Option<&RoleRef>) -> Result<Option<RoleRef>, String> {
-    if let Some(r) = flag {
-        return RoleRef::parse(r)
-            .map(Some)
-            .map_err(|m| format!("--expect-role: {m}"));
-    }
-    if let Some(r) = spec {
-        return Ok(Some(r.clone()));
-    }
-    match std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty()) {
-        Some(r) => RoleRef::parse(&r)
-            .map(Some)
-            .map_err(|m| format!("AWS_ROLE_ARN: {m}")),
-        None => Ok(None),
-    }
 }
 
 fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, String> {

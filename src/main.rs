@@ -5,6 +5,7 @@ mod arn;
 mod aws;
 mod check;
 mod cli;
+mod file;
 mod findings;
 mod identity;
 mod policy;

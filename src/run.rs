@@ -107,7 +107,7 @@ pub async fn run(plan: &Plan) -> RunFindings {
     let trust_finding = plan
         .trust_policy
         .as_ref()
-        .map(|policy| trust_finding(policy, plan, facts.as_ref(), &identity));
+        .map(|policy| trust_finding(policy, plan, facts.as_ref()));
     if let (Some(t), Some(facts)) = (&trust_finding, &facts) {
         let causes = match (&facts.chain, &facts.sts) {
             (Some((_, Err(failure))), _) => failure.causes.as_slice(),
@@ -229,7 +229,7 @@ fn conclude(
                 "condition: the policy's {} on this depends on condition keys the agent cannot evaluate ({}); observed {}: {}",
                 check.expect().as_str(),
                 check.conditions().join(", "),
-                crate::report::observed_label(observation.observed),
+                observation.observed.label(),
                 observation.answer.summary()
             )
         });
@@ -259,12 +259,7 @@ fn conclude(
 }
 
 /// The trust policy against the pod's token, as its own finding.
-fn trust_finding(
-    policy: &Policy,
-    plan: &Plan,
-    facts: Option<&Facts>,
-    identity: &Identity,
-) -> Finding {
+fn trust_finding(policy: &Policy, plan: &Plan, facts: Option<&Facts>) -> Finding {
     let token = facts.map(|f| &f.token);
     let mode = match token {
         Some(TokenFacts::Read {
@@ -286,7 +281,7 @@ fn trust_finding(
             service: "sts".to_owned(),
             label: format!(
                 "trust policy of {}",
-                identity.label().trim_start_matches("as ")
+                role.map_or("the role", |r| r.raw.as_str())
             ),
             resource: role.map_or_else(|| "the role".to_owned(), |r| r.raw.clone()),
             expect: Some(Expect::Allow),

@@ -10,6 +10,7 @@ use crate::check::{
     Action, BucketName, Check, Expect, ItemKey, KeyPrefix, KeyValue, ObjectKey, ObjectKeyChoice,
     TableName, Target, TargetKind,
 };
+use crate::file::{read_limited, LimitedError};
 use crate::identity::{ExpectSource, ACTION as IDENTITY_ACTION};
 use crate::policy::derive::Derived;
 
@@ -113,18 +114,23 @@ impl<'de> Deserialize<'de> for SpecAction {
 
 /// Parses a spec file (YAML; JSON is YAML too).
 pub fn load(path: &Path) -> Result<Spec, SpecError> {
-    let read_err = |source| SpecError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(read_err)?.len();
-    if size > MAX_SPEC_BYTES {
-        return Err(SpecError::TooLarge {
+    let bytes = read_limited(path, MAX_SPEC_BYTES).map_err(|e| match e {
+        LimitedError::Io(source) => SpecError::Read {
+            path: path.to_owned(),
+            source,
+        },
+        LimitedError::TooLarge(size) => SpecError::TooLarge {
             path: path.to_owned(),
             size,
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(read_err)?;
+        },
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| SpecError::Read {
+        path: path.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ),
+    })?;
     parse(&text, path)
 }
 

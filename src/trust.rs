@@ -181,16 +181,15 @@ fn irsa(policy: &Policy, claims: Option<&Claims>, role: Option<&RoleRef>, form: 
     };
     let issuer_host = iss.trim_start_matches("https://");
     let provider_suffix = format!(":oidc-provider/{issuer_host}");
-    let provider = match role.and_then(|r| Some((r.partition.as_deref()?, r.account.as_deref()?))) {
-        Some((partition, account)) => format!("arn:{partition}:iam::{account}{provider_suffix}"),
-        None => format!("arn:aws:iam::<the role's account>{provider_suffix}"),
-    };
-    // With the role's account known, the provider must be in it.
-    let suffix = if provider.contains('<') {
-        provider_suffix.clone()
-    } else {
-        provider.clone()
-    };
+    // With the role's account known, the provider must be in it; else only
+    // the issuer part can be compared.
+    let known = role
+        .and_then(|r| Some((r.partition.as_deref()?, r.account.as_deref()?)))
+        .map(|(partition, account)| format!("arn:{partition}:iam::{account}{provider_suffix}"));
+    let provider = known
+        .clone()
+        .unwrap_or_else(|| format!("arn:aws:iam::<the role's account>{provider_suffix}"));
+    let suffix = known.unwrap_or_else(|| provider_suffix.clone());
     let mut refusals = Vec::new();
     let mut accepted: Option<(String, Vec<String>, Vec<String>)> = None;
     let mut denied_by = None;

@@ -4,7 +4,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use std::path::Path;
+
 use crate::arn::ServiceAccount;
+use crate::file::{read_limited, LimitedError};
 
 /// A projected token is a few KiB; anything larger is not one.
 const MAX_TOKEN_BYTES: u64 = 64 * 1024;
@@ -44,14 +47,13 @@ pub fn read(path: &str) -> Result<Claims, TokenError> {
         reason: e.to_string(),
         permission_denied: e.kind() == std::io::ErrorKind::PermissionDenied,
     };
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > MAX_TOKEN_BYTES {
-        return Err(TokenError::TooLarge {
+    let bytes = read_limited(Path::new(path), MAX_TOKEN_BYTES).map_err(|e| match e {
+        LimitedError::Io(e) => unreadable(e),
+        LimitedError::TooLarge(size) => TokenError::TooLarge {
             path: path.to_owned(),
             size,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+        },
+    })?;
     decode(&bytes).map_err(|reason| TokenError::NotAJwt {
         path: path.to_owned(),
         reason,

@@ -262,9 +262,10 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived,
 
     for s in statements(policies).filter(|s| !s.actions.negated) {
         for pattern in &s.actions.patterns {
-            let probed = Action::known_names()
-                .split(", ")
-                .chain(["sts:GetCallerIdentity"])
+            // The identity check probes sts:GetCallerIdentity.
+            let probed = Action::all()
+                .map(Action::name)
+                .chain([crate::identity::ACTION])
                 .any(|name| wildcard(pattern, name, true));
             if !probed && !out.unprobed.iter().any(|u| u.action == *pattern) {
                 out.unprobed.push(Unprobed {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::file::{read_limited, LimitedError};
+
 /// A policy far larger than IAM's own limits (10,240 characters inline) is
 /// not a policy.
 const MAX_POLICY_BYTES: u64 = 1024 * 1024;
@@ -102,19 +104,18 @@ pub fn load(path: &Path) -> Result<Vec<Policy>, PolicyError> {
     files.iter().map(|f| load_file(f)).collect()
 }
 
-fn load_file(path: &Path) -> Result<Policy, PolicyError> {
-    let read_err = |source| PolicyError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(read_err)?.len();
-    if size > MAX_POLICY_BYTES {
-        return Err(PolicyError::TooLarge {
+/// One policy file (a trust policy, say).
+pub fn load_file(path: &Path) -> Result<Policy, PolicyError> {
+    let bytes = read_limited(path, MAX_POLICY_BYTES).map_err(|e| match e {
+        LimitedError::Io(source) => PolicyError::Read {
+            path: path.to_owned(),
+            source,
+        },
+        LimitedError::TooLarge(size) => PolicyError::TooLarge {
             path: path.to_owned(),
             size,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(read_err)?;
+        },
+    })?;
     parse(&bytes, path).map_err(|message| PolicyError::Invalid {
         path: path.to_owned(),
         message,

@@ -2,7 +2,6 @@
 
 use std::fmt::Write;
 
-use super::observed_label;
 use crate::findings::{Finding, RunFindings};
 use crate::verdict::Status;
 
@@ -99,7 +98,7 @@ pub fn rfc3339(unix: i64) -> String {
 fn line(out: &mut String, r: &Finding) {
     let outcome = match r.status {
         Status::Skip => r.skip_message(),
-        _ => format!("{}: {}", observed_label(r.observed), r.answer.summary()),
+        _ => format!("{}: {}", r.observed.label(), r.answer.summary()),
     };
     let name = r
         .display_name
@@ -127,7 +126,7 @@ fn line(out: &mut String, r: &Finding) {
         let _ = writeln!(
             out,
             "      observed: {}: {}",
-            observed_label(r.observed),
+            r.observed.label(),
             r.answer.summary()
         );
     }

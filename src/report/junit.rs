@@ -9,7 +9,6 @@ use std::time::Duration;
 use junit_report::{ReportBuilder, TestCase, TestSuite};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
-use super::observed_label;
 use crate::findings::{Finding, RunFindings};
 use crate::verdict::Status;
 
@@ -188,7 +187,7 @@ fn testcase(r: &Finding) -> TestCase {
     let message = xml_text(&format!(
         "expected {}, {}: {}",
         r.expect.map_or("nothing", |e| e.as_str()),
-        observed_label(r.observed),
+        r.observed.label(),
         r.answer.summary()
     ));
     let mut tc = match r.status {
@@ -214,7 +213,7 @@ fn details(r: &Finding) -> String {
         r.action,
         r.resource,
         r.expect.map_or("(not probed)", |e| e.as_str()),
-        observed_label(r.observed),
+        r.observed.label(),
         r.answer.summary(),
         r.form
     );

@@ -4,7 +4,6 @@ pub mod human;
 pub mod json;
 pub mod junit;
 
-use crate::answer::Observed;
 use crate::findings::RunFindings;
 use crate::verdict::Status;
 
@@ -61,15 +60,6 @@ pub fn framed(document: &[u8], nonce: &str) -> Vec<u8> {
         format!("===== irsa-verify junit end {nonce} bytes={len} =====\n").as_bytes(),
     );
     out
-}
-
-pub fn observed_label(o: Observed) -> &'static str {
-    match o {
-        Observed::Allowed => "allowed",
-        Observed::Denied => "denied",
-        Observed::Unknown => "could not tell",
-        Observed::NotAttempted => "not attempted",
-    }
 }
 
 #[cfg(test)]
