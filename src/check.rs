@@ -25,92 +25,25 @@ impl Expect {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    S3,
-    DynamoDb,
-    Imds,
-}
+pub use crate::catalogue::TargetKind;
+use crate::catalogue::{Kind, Row, Sdk, ROWS};
 
-impl Service {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::S3 => "s3",
-            Service::DynamoDb => "dynamodb",
-            Service::Imds => "imds",
-        }
-    }
-}
-
-/// What a check of an action must name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetKind {
-    /// Account-wide (ListTables): nothing.
-    Account,
-    Bucket,
-    /// An object; `key_required` false means a fresh random key may be used.
-    Object {
-        key_required: bool,
-    },
-    Table,
-    /// An item; without a key, a random one is built from the key schema.
-    Item,
-    /// The node the pod runs on (instance metadata).
-    Node,
-}
-
-/// Every action the agent can probe. Adding one: a variant, its row in
-/// `ACTIONS`, and its probe in `probe::send`.
+/// An action the agent can probe: a row of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    ListBucket,
-    GetObject,
-    PutObject,
-    DeleteObject,
-    DescribeTable,
-    ListTables,
-    GetItem,
-    PutItem,
-    DeleteItem,
-    DeleteTable,
-    ImdsUnreachable,
-}
-
-struct ActionRow {
-    action: Action,
-    name: &'static str,
-    service: Service,
-    target: TargetKind,
-}
-
-#[rustfmt::skip]
-const ACTIONS: &[ActionRow] = &[
-    ActionRow { action: Action::ListBucket,      name: "s3:ListBucket",          service: Service::S3,       target: TargetKind::Bucket },
-    ActionRow { action: Action::GetObject,       name: "s3:GetObject",           service: Service::S3,       target: TargetKind::Object { key_required: true } },
-    ActionRow { action: Action::PutObject,       name: "s3:PutObject",           service: Service::S3,       target: TargetKind::Object { key_required: false } },
-    ActionRow { action: Action::DeleteObject,    name: "s3:DeleteObject",        service: Service::S3,       target: TargetKind::Object { key_required: false } },
-    ActionRow { action: Action::DescribeTable,   name: "dynamodb:DescribeTable", service: Service::DynamoDb, target: TargetKind::Table },
-    ActionRow { action: Action::ListTables,      name: "dynamodb:ListTables",    service: Service::DynamoDb, target: TargetKind::Account },
-    ActionRow { action: Action::GetItem,         name: "dynamodb:GetItem",       service: Service::DynamoDb, target: TargetKind::Item },
-    ActionRow { action: Action::PutItem,         name: "dynamodb:PutItem",       service: Service::DynamoDb, target: TargetKind::Item },
-    ActionRow { action: Action::DeleteItem,      name: "dynamodb:DeleteItem",    service: Service::DynamoDb, target: TargetKind::Item },
-    ActionRow { action: Action::DeleteTable,     name: "dynamodb:DeleteTable",   service: Service::DynamoDb, target: TargetKind::Table },
-    ActionRow { action: Action::ImdsUnreachable, name: "imds:Unreachable",       service: Service::Imds,     target: TargetKind::Node },
-];
+pub struct Action(u16);
 
 impl Action {
-    fn row(self) -> &'static ActionRow {
-        // ACTIONS is in declaration order (a unit test holds it there).
-        &ACTIONS[self as usize]
+    pub fn row(self) -> &'static Row {
+        &ROWS[self.0 as usize]
     }
 
     pub fn name(self) -> &'static str {
-        self.row().name
+        self.row().action
     }
 
-    pub fn service(self) -> Service {
-        self.row().service
+    /// The IAM prefix: `s3`, `ec2`.
+    pub fn service(self) -> &'static str {
+        self.row().service()
     }
 
     pub fn target_kind(self) -> TargetKind {
@@ -119,22 +52,22 @@ impl Action {
 
     /// IAM action names are case-insensitive.
     pub fn parse(name: &str) -> Option<Action> {
-        ACTIONS
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(name))
-            .map(|r| r.action)
+        crate::catalogue::find(name).map(|i| Action(i as u16))
     }
 
     pub fn all() -> impl Iterator<Item = Action> {
-        ACTIONS.iter().map(|r| r.action)
+        (0..ROWS.len()).map(|i| Action(i as u16))
     }
 
     pub fn known_names() -> String {
-        ACTIONS
-            .iter()
-            .map(|r| r.name)
-            .collect::<Vec<_>>()
-            .join(", ")
+        ROWS.iter().map(|r| r.action).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The SDK rows lead the catalogue in `Sdk` order (a unit test holds it).
+impl From<Sdk> for Action {
+    fn from(s: Sdk) -> Self {
+        Action(s as u16)
     }
 }
 
@@ -368,6 +301,62 @@ pub enum Target {
         key: Option<ItemKey>,
     },
     Node,
+    /// A resource of another service, named by the policies or by flag.
+    Named(Named),
+    /// Whichever resource of this kind the role can list first (a hosted
+    /// zone behind a `hostedzone/*` grant).
+    Any(Kind),
+}
+
+/// A named resource of a service beyond S3 and DynamoDB. Region and account
+/// are the ARN's when it named them; otherwise the pod's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub kind: Kind,
+    name: String,
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+impl Named {
+    /// A name as the service's requests take it: no control characters,
+    /// no wildcards, 1 to 2048 bytes.
+    pub fn parse(kind: Kind, name: &str) -> Result<Self, String> {
+        if name.is_empty()
+            || name.len() > 2048
+            || name.chars().any(char::is_control)
+            || name.contains(['*', '?'])
+        {
+            return Err(format!(
+                "`{name}` is not a {} name (1-2048 characters, no wildcards)",
+                kind.as_str()
+            ));
+        }
+        Ok(Named {
+            kind,
+            name: name.to_owned(),
+            region: None,
+            account: None,
+        })
+    }
+
+    pub fn at(mut self, region: Option<String>, account: Option<String>) -> Self {
+        self.region = region;
+        self.account = account;
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The name as the resource ARN spells it (SSM ARNs drop the leading `/`).
+    pub fn arn_name(&self) -> &str {
+        match self.kind {
+            Kind::Parameter | Kind::ParameterPath => self.name.trim_start_matches('/'),
+            _ => &self.name,
+        }
+    }
 }
 
 impl Target {
@@ -395,7 +384,11 @@ impl Target {
                 | (Target::Table(_), TargetKind::Table)
                 | (Target::Item { .. }, TargetKind::Item)
                 | (Target::Node, TargetKind::Node)
-        )
+        ) || match (self, kind) {
+            (Target::Named(n), TargetKind::Named(k)) => n.kind == k,
+            (Target::Any(a), TargetKind::Named(k)) => *a == k && k.discoverable(),
+            _ => false,
+        }
     }
 
     pub fn bucket(&self) -> Option<&BucketName> {
@@ -426,25 +419,59 @@ impl Target {
                 key: Some(k),
             } => format!("item {table} {k}"),
             Target::Node => "node instance metadata".to_owned(),
+            Target::Named(n) => {
+                let mut label = format!("{} {}", n.kind.as_str(), n.name);
+                let elsewhere: Vec<&str> = [n.region.as_deref(), n.account.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !elsewhere.is_empty() {
+                    label.push_str(&format!(" ({})", elsewhere.join(", ")));
+                }
+                label
+            }
+            Target::Any(kind) => format!("the first {} listed", kind.as_str()),
         }
     }
 
-    /// The resource as an ARN, in the caller's partition, region and account.
-    pub fn arn(&self, service: Service, at: &Place) -> String {
-        let Place {
-            partition,
-            region,
-            account,
-        } = at;
+    /// What `{name}` stands for in the row's resource templates.
+    fn arn_name(&self) -> String {
         match self {
-            Target::Account => format!("arn:{partition}:{}:{region}:{account}:*", service.as_str()),
-            Target::Bucket(b) => format!("arn:{partition}:s3:::{b}"),
-            Target::Object { bucket, key } => format!("arn:{partition}:s3:::{bucket}/{key}"),
-            Target::Table(t) | Target::Item { table: t, .. } => {
-                format!("arn:{partition}:dynamodb:{region}:{account}:table/{t}")
-            }
-            Target::Node => "the node's instance metadata (IMDS)".to_owned(),
+            Target::Bucket(b) => b.to_string(),
+            Target::Object { bucket, key } => format!("{bucket}/{key}"),
+            Target::Table(t) | Target::Item { table: t, .. } => t.to_string(),
+            Target::Named(n) => n.arn_name().to_owned(),
+            Target::Any(_) => "*".to_owned(),
+            Target::Account | Target::Node => String::new(),
         }
+    }
+
+    /// The ARNs a request of `row` on this target is authorized against, in
+    /// the target's region and account, else the caller's. IDs found at run
+    /// time show as `*`, random parts as zeros, so the text is stable.
+    pub fn resources(&self, row: &crate::catalogue::Row, at: &Place) -> Vec<String> {
+        let (region, account) = match self {
+            Target::Named(n) => (
+                n.region.as_deref().unwrap_or(&at.region),
+                n.account.as_deref().unwrap_or(&at.account),
+            ),
+            _ => (at.region.as_str(), at.account.as_str()),
+        };
+        if self == &Target::Node {
+            return vec!["the node's instance metadata (IMDS)".to_owned()];
+        }
+        row.resources
+            .iter()
+            .map(|t| {
+                t.replace("{p}", &at.partition)
+                    .replace("{r}", region)
+                    .replace("{a}", account)
+                    .replace("{name}", &self.arn_name())
+                    .replace("{id}", "*")
+                    .replace("{random16}", &"0".repeat(16))
+                    .replace("{random}", &"0".repeat(32))
+            })
+            .collect()
     }
 
     /// What a reader should know about the target itself.
@@ -549,13 +576,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_action_table_is_in_declaration_order_and_names_are_unique() {
-        for (i, row) in ACTIONS.iter().enumerate() {
-            assert_eq!(row.action as usize, i, "{}", row.name);
-            assert!(row.name.starts_with(row.service.as_str()), "{}", row.name);
-            assert!(ACTIONS[i + 1..].iter().all(|r| r.name != row.name));
+    fn actions_are_catalogue_rows_found_by_name() {
+        for a in Action::all() {
+            assert_eq!(Action::parse(a.name()), Some(a));
         }
-        assert_eq!(Action::parse("S3:listbucket"), Some(Action::ListBucket));
+        assert_eq!(
+            Action::parse("S3:listbucket"),
+            Some(Action::from(Sdk::ListBucket))
+        );
         assert_eq!(Action::parse("s3:ListBuckets"), None);
     }
 
@@ -584,20 +612,44 @@ mod tests {
     #[test]
     fn checks_refuse_targets_their_action_cannot_take() {
         let b = || BucketName::parse("b-1").unwrap();
-        assert!(Check::new(Action::ListBucket, Expect::Allow, Target::Bucket(b()), None).is_ok());
-        assert!(Check::new(Action::ListBucket, Expect::Allow, Target::Account, None).is_err());
+        assert!(Check::new(
+            Action::from(Sdk::ListBucket),
+            Expect::Allow,
+            Target::Bucket(b()),
+            None
+        )
+        .is_ok());
+        assert!(Check::new(
+            Action::from(Sdk::ListBucket),
+            Expect::Allow,
+            Target::Account,
+            None
+        )
+        .is_err());
         let fresh = Target::Object {
             bucket: b(),
             key: ObjectKeyChoice::Fresh(KeyPrefix::default()),
         };
-        assert!(Check::new(Action::PutObject, Expect::Deny, fresh.clone(), None).is_ok());
+        assert!(Check::new(
+            Action::from(Sdk::PutObject),
+            Expect::Deny,
+            fresh.clone(),
+            None
+        )
+        .is_ok());
         assert!(
-            Check::new(Action::GetObject, Expect::Allow, fresh, None).is_err(),
+            Check::new(Action::from(Sdk::GetObject), Expect::Allow, fresh, None).is_err(),
             "GetObject needs a key"
         );
-        assert!(Check::new(Action::ImdsUnreachable, Expect::Allow, Target::Node, None).is_err());
         assert!(Check::new(
-            Action::ListTables,
+            Action::from(Sdk::ImdsUnreachable),
+            Expect::Allow,
+            Target::Node,
+            None
+        )
+        .is_err());
+        assert!(Check::new(
+            Action::from(Sdk::ListTables),
             Expect::Allow,
             Target::Account,
             Some(" ".into())
@@ -622,18 +674,16 @@ mod tests {
             key: ObjectKeyChoice::Fresh(KeyPrefix::parse("uploads/").unwrap()),
         };
         assert_eq!(inside.label(), "object b-1/uploads/irsa-verify-probe/*");
+        let row = |a: Sdk| Action::from(a).row();
         assert_eq!(
-            obj.arn(Service::S3, &at),
-            "arn:aws:s3:::b-1/irsa-verify-probe/*"
+            obj.resources(row(Sdk::PutObject), &at),
+            ["arn:aws:s3:::b-1/irsa-verify-probe/*"]
         );
         let table = Target::Table(TableName::parse("t-1").unwrap());
         assert_eq!(
-            table.arn(Service::DynamoDb, &at),
-            "arn:aws:dynamodb:eu-west-1:1:table/t-1"
+            table.resources(row(Sdk::DescribeTable), &at),
+            ["arn:aws:dynamodb:eu-west-1:1:table/t-1"]
         );
-        assert_eq!(
-            Target::Account.arn(Service::DynamoDb, &at),
-            "arn:aws:dynamodb:eu-west-1:1:*"
-        );
+        assert_eq!(Target::Account.resources(row(Sdk::ListTables), &at), ["*"]);
     }
 }

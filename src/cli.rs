@@ -6,11 +6,12 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::arn::{RoleRef, ServiceAccount};
+use crate::catalogue::Sdk;
 use crate::check::{Action, BucketName, Check, Expect, ObjectKey, TableName, Target};
 use crate::identity::{ExpectSource, Expectations, RoleOrigin};
 use crate::policy::{
     self,
-    derive::{derive, Derived, Extra, Where},
+    derive::{derive, Derived, Extra},
 };
 use crate::run::Plan;
 use crate::sink::{Outputs, Sink};
@@ -97,6 +98,10 @@ pub struct Cli {
     /// Check the flags and the spec, print the planned checks and exit (0 or 2): nothing is sent
     #[arg(long)]
     pub validate_only: bool,
+
+    /// Print the probe catalogue (every action, its harmless request and its basis) and exit 0: nothing is sent
+    #[arg(long)]
+    pub list_probes: bool,
 
     /// Bound on the whole run, in seconds
     #[arg(long, env = "IRSA_VERIFY_TIMEOUT", value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
@@ -199,10 +204,19 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
         }
         None => spec.expect_service_account,
     };
-    if cli.expect_no_imds && !checks.iter().any(|c| c.action() == Action::ImdsUnreachable) {
+    if cli.expect_no_imds
+        && !checks
+            .iter()
+            .any(|c| c.action() == Action::from(Sdk::ImdsUnreachable))
+    {
         checks.push(
-            Check::new(Action::ImdsUnreachable, Expect::Deny, Target::Node, None)
-                .map_err(|m| format!("--expect-no-imds: {m}"))?,
+            Check::new(
+                Action::from(Sdk::ImdsUnreachable),
+                Expect::Deny,
+                Target::Node,
+                None,
+            )
+            .map_err(|m| format!("--expect-no-imds: {m}"))?,
         );
     }
     let sink = |flag, p: Option<PathBuf>| p.map(|p| Sink::parse(flag, &p)).transpose();
@@ -280,7 +294,7 @@ fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, String> {
             .transpose()?,
     };
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let at = Where {
+    let at = crate::check::Place {
         partition: role
             .and_then(|r| r.partition.clone())
             .unwrap_or_else(|| "aws".to_owned()),

@@ -3,15 +3,18 @@
 mod answer;
 mod arn;
 mod aws;
+mod catalogue;
 mod check;
 mod cli;
 mod file;
 mod findings;
+mod glob;
 mod identity;
 mod policy;
 mod probe;
 mod report;
 mod run;
+mod signed;
 mod sink;
 mod spec;
 mod trust;
@@ -23,7 +26,12 @@ use verdict::ExitCode;
 
 fn main() -> std::process::ExitCode {
     // clap exits 2 itself on a bad flag.
-    let invocation = match cli::plan(cli::Cli::parse()) {
+    let cli = cli::Cli::parse();
+    if cli.list_probes {
+        print!("{}", catalogue::listing());
+        return ExitCode::Ok.into();
+    }
+    let invocation = match cli::plan(cli) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("irsa-verify: invalid input: {e}");

@@ -154,11 +154,11 @@ pub async fn run(plan: &Plan) -> RunFindings {
         Some(credentials) => {
             let sdk = sdk
                 .to_builder()
-                .credentials_provider(SharedCredentialsProvider::new(credentials))
+                .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
                 .build();
             // Never destroy anything on behalf of the wrong identity.
             let destructive = plan.allow_destructive && identity_status == Status::Pass;
-            let ctx = Ctx::new(&sdk, destructive, &plan.checks);
+            let ctx = Ctx::new(&sdk, credentials, place.clone(), destructive, &plan.checks);
             let caller = identity.caller_arn.clone().unwrap_or_default();
             // Unordered, so a slow check never holds a slot another could use;
             // the report keeps the order given.
@@ -218,7 +218,7 @@ fn conclude(
     duration: Duration,
 ) -> Finding {
     let action = check.action();
-    let resource = check.target().arn(action.service(), place);
+    let resource = check.target().resources(action.row(), place).join(" ");
     let mut observation = reconsider_denial(observation, action.name(), caller);
     let mut status = judge(check.expect(), observation.observed);
     // An expectation that hangs on unevaluated conditions is never a pass or
@@ -242,7 +242,7 @@ fn conclude(
     let finding = Finding::new(
         Subject {
             action: action.name().to_owned(),
-            service: action.service().as_str().to_owned(),
+            service: action.service().to_owned(),
             label: check.target().label(),
             resource,
             expect: Some(check.expect()),
@@ -318,7 +318,7 @@ fn with_fix(observation: Observation, check: &Check, resource: &str) -> Observat
         Expect::Deny => observation.note(format!(
             "the role may {action} on {resource}: a policy attached to it grants this (look for wildcards such as {}:* or Resource \"*\"); \
              remove the grant or add an explicit Deny",
-            action.service().as_str()
+            action.service()
         )),
         Expect::Allow => observation.note(format!(
             "the role may not {action} on {resource}: grant it in the role's policy (and check the resource ARN in the statement); \
@@ -330,6 +330,7 @@ fn with_fix(observation: Observation, check: &Check, resource: &str) -> Observat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::Sdk;
     use crate::check::{Action, BucketName, Target};
 
     fn place() -> Place {
@@ -342,7 +343,13 @@ mod tests {
 
     fn check(expect: Expect) -> Check {
         let bucket = BucketName::parse("b-1").unwrap();
-        Check::new(Action::ListBucket, expect, Target::Bucket(bucket), None).unwrap()
+        Check::new(
+            Action::from(Sdk::ListBucket),
+            expect,
+            Target::Bucket(bucket),
+            None,
+        )
+        .unwrap()
     }
 
     fn denied(message: &str) -> Observation {

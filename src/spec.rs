@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::arn::{RoleRef, ServiceAccount};
+use crate::catalogue::Sdk;
 use crate::check::{
-    Action, BucketName, Check, Expect, ItemKey, KeyPrefix, KeyValue, ObjectKey, ObjectKeyChoice,
-    TableName, Target, TargetKind,
+    Action, BucketName, Check, Expect, ItemKey, KeyPrefix, KeyValue, Named, ObjectKey,
+    ObjectKeyChoice, TableName, Target, TargetKind,
 };
 use crate::file::{read_limited, LimitedError};
 use crate::identity::{ExpectSource, ACTION as IDENTITY_ACTION};
@@ -87,6 +88,15 @@ struct RawCheck {
     conditions: Option<Vec<String>>,
     #[serde(default)]
     table: Option<String>,
+    /// The resource of another service's action: a secret, a parameter, a
+    /// key, a log group, a hosted zone (`*`: the first one listed).
+    #[serde(default)]
+    resource: Option<String>,
+    /// Where `resource` is, when not in the pod's region and account.
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
     #[serde(default)]
     name: Option<String>,
 }
@@ -281,7 +291,27 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
     }
     let bucket = |b: String| BucketName::parse(&b).map_err(|m| ("bucket", m));
     let table = |t: String| TableName::parse(&t).map_err(|m| ("table", m));
+    if !matches!(kind, TargetKind::Named(_)) {
+        forbid("resource", rc.resource.is_some())?;
+        forbid("region", rc.region.is_some())?;
+        forbid("account", rc.account.is_some())?;
+    }
     let target = match kind {
+        TargetKind::Named(k) => {
+            let r = need("resource", rc.resource)?;
+            forbid("bucket", rc.bucket.is_some())?;
+            forbid("table", rc.table.is_some())?;
+            forbid("key", rc.key.is_some())?;
+            if r == "*" && k.discoverable() {
+                Target::Any(k)
+            } else {
+                Target::Named(
+                    Named::parse(k, &r)
+                        .map_err(|m| ("resource", m))?
+                        .at(rc.region, rc.account),
+                )
+            }
+        }
         TargetKind::Account | TargetKind::Node => {
             forbid("bucket", rc.bucket.is_some())?;
             forbid("table", rc.table.is_some())?;
@@ -385,12 +415,12 @@ pub fn from_flags(
     if let Some(b) = bucket {
         let b = BucketName::parse(b).map_err(|m| flag("--bucket", m))?;
         checks.push(check(
-            Action::ListBucket,
+            Action::from(Sdk::ListBucket),
             Expect::Allow,
             Target::Bucket(b.clone()),
         )?);
         checks.push(check(
-            Action::DeleteObject,
+            Action::from(Sdk::DeleteObject),
             Expect::Deny,
             Target::Object {
                 bucket: b.clone(),
@@ -400,7 +430,7 @@ pub fn from_flags(
         if let Some(k) = object {
             let key = ObjectKey::parse(k).map_err(|m| flag("--object", m))?;
             checks.push(check(
-                Action::GetObject,
+                Action::from(Sdk::GetObject),
                 Expect::Allow,
                 Target::Object {
                     bucket: b,
@@ -414,11 +444,15 @@ pub fn from_flags(
     if let Some(t) = table {
         let t = TableName::parse(t).map_err(|m| flag("--table", m))?;
         checks.push(check(
-            Action::DescribeTable,
+            Action::from(Sdk::DescribeTable),
             Expect::Allow,
             Target::Table(t.clone()),
         )?);
-        checks.push(check(Action::DeleteTable, Expect::Deny, Target::Table(t))?);
+        checks.push(check(
+            Action::from(Sdk::DeleteTable),
+            Expect::Deny,
+            Target::Table(t),
+        )?);
     }
     Ok(checks)
 }
@@ -435,6 +469,12 @@ struct OutCheck {
     prefix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     table: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
     expect: Expect,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     conditions: Vec<String>,
@@ -456,6 +496,19 @@ fn out_check(c: &Check) -> OutCheck {
         key: None,
         prefix: None,
         table: c.target().table().map(|t| t.as_str().to_owned()),
+        resource: match c.target() {
+            Target::Named(n) => Some(n.name().to_owned()),
+            Target::Any(_) => Some("*".to_owned()),
+            _ => None,
+        },
+        region: match c.target() {
+            Target::Named(n) => n.region.clone(),
+            _ => None,
+        },
+        account: match c.target() {
+            Target::Named(n) => n.account.clone(),
+            _ => None,
+        },
         expect: c.expect(),
         conditions: c.conditions().to_vec(),
         name: c.name().map(str::to_owned),

@@ -296,7 +296,7 @@ fn bad_policy_files() {
     assert_invalid(policy_case(
         "wild.json",
         br#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#,
-        "give the targets with --bucket and/or --table",
+        "nothing in the policies can be probed",
     ));
     assert_invalid(case(
         &[

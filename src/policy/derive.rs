@@ -4,9 +4,10 @@
 
 use super::eval::{evaluate, wildcard, Decision};
 use super::{Patterns, Policy, Statement};
+use crate::catalogue::{Kind, Probe, Sdk, TargetKind, Tells};
 use crate::check::{
-    Action, BucketName, Check, KeyPrefix, ObjectKey, ObjectKeyChoice, TableName, Target,
-    PROBE_PREFIX,
+    Action, BucketName, Check, Expect, KeyPrefix, Named, ObjectKey, ObjectKeyChoice, Place,
+    TableName, Target, PROBE_PREFIX,
 };
 
 /// Targets given by flag, for policies whose resources are wildcards.
@@ -16,15 +17,6 @@ pub struct Extra {
     pub tables: Vec<TableName>,
     /// An existing object, read by the s3:GetObject checks of every bucket.
     pub object: Option<ObjectKey>,
-}
-
-/// Where resource ARNs are when the policy does not say: the pod's partition,
-/// region and account (from AWS_REGION and the expected role).
-#[derive(Debug, Clone)]
-pub struct Where {
-    pub partition: String,
-    pub region: String,
-    pub account: String,
 }
 
 /// A policy action the agent does not probe: a skipped testcase, named by it.
@@ -54,9 +46,17 @@ struct Targets {
     /// Buckets, each with the key prefixes the policies name (root first).
     buckets: Vec<(BucketName, Vec<KeyPrefix>)>,
     tables: Vec<TableTarget>,
+    /// Resources of the other services (secrets, parameters, keys, ...).
+    named: Vec<Target>,
 }
 
 impl Targets {
+    fn named(&mut self, t: Target) {
+        if !self.named.contains(&t) {
+            self.named.push(t);
+        }
+    }
+
     fn bucket(&mut self, bucket: BucketName, prefix: KeyPrefix) {
         match self.buckets.iter_mut().find(|(b, _)| *b == bucket) {
             Some((_, prefixes)) if !prefixes.contains(&prefix) => prefixes.push(prefix),
@@ -130,8 +130,142 @@ fn read_resource(pattern: &str, targets: &mut Targets) {
                 });
             }
         }
-        _ => {}
+        _ => read_named(service, region, account, rest, targets),
     }
+}
+
+/// A secret, parameter, key, log group or hosted zone an ARN names.
+fn read_named(service: &str, region: &str, account: &str, rest: &str, targets: &mut Targets) {
+    let named = |kind: Kind, name: &str| {
+        let concrete = |s: &str| (!s.is_empty() && !has_wildcard(s)).then(|| s.to_owned());
+        Named::parse(kind, name)
+            .ok()
+            .map(|n| Target::Named(n.at(concrete(region), concrete(account))))
+    };
+    let target = match service {
+        // `name-??????` and `name-*` stand for the secret `name` (Secrets
+        // Manager appends a random six-character suffix).
+        "secretsmanager" => rest.strip_prefix("secret:").and_then(|s| {
+            let name = s
+                .strip_suffix("-??????")
+                .or_else(|| s.strip_suffix("-*"))
+                .unwrap_or(s);
+            named(Kind::Secret, name)
+        }),
+        "ssm" => rest.strip_prefix("parameter/").and_then(|s| {
+            let slash = |p: &str| {
+                if p.contains('/') {
+                    format!("/{p}")
+                } else {
+                    p.to_owned()
+                }
+            };
+            match s.strip_suffix("/*") {
+                Some(path) => named(Kind::ParameterPath, &format!("/{path}")),
+                None => named(Kind::Parameter, &slash(s)),
+            }
+        }),
+        "kms" => rest.strip_prefix("key/").and_then(|k| named(Kind::Key, k)),
+        "logs" => rest
+            .strip_prefix("log-group:")
+            .and_then(|g| named(Kind::LogGroup, g.split(':').next().unwrap_or(g))),
+        "route53" => rest.strip_prefix("hostedzone/").and_then(|z| {
+            if z == "*" {
+                Some(Target::Any(Kind::HostedZone))
+            } else {
+                named(Kind::HostedZone, z)
+            }
+        }),
+        _ => None,
+    };
+    if let Some(t) = target {
+        targets.named(t);
+    }
+}
+
+/// Does an Allow statement name this action, whatever its resource?
+fn mentioned(policies: &[Policy], action: &str) -> bool {
+    statements(policies)
+        .filter(|s| s.effect == super::Effect::Allow)
+        .any(|s| super::eval::action_matches(s, action))
+}
+
+/// The checks of the catalogue's rows beyond S3, DynamoDB and IMDS: every
+/// row the policies grant, on every target it can take, and every
+/// destructive row of a service they touch as a deny check.
+fn catalogue_checks(
+    policies: &[Policy],
+    named: &[Target],
+    at: &Place,
+    out: &mut Derived,
+) -> Result<(), String> {
+    for action in Action::all() {
+        let row = action.row();
+        if !matches!(row.probe, Probe::Wire(_)) || !names_service(policies, row.service()) {
+            continue;
+        }
+        let granted = mentioned(policies, row.action);
+        if !granted && !row.destructive {
+            continue;
+        }
+        let targets: Vec<Target> = match row.target {
+            TargetKind::Named(kind) => named
+                .iter()
+                .filter(|t| {
+                    matches!(t, Target::Named(n) if n.kind == kind) || **t == Target::Any(kind)
+                })
+                .cloned()
+                .collect(),
+            _ => vec![Target::Account],
+        };
+        if targets.is_empty() {
+            if let (true, TargetKind::Named(kind)) = (granted, row.target) {
+                out.unprobed.push(Unprobed {
+                    action: row.action.to_owned(),
+                    reason: format!(
+                        "no concrete {} is named in the policies (the grant's resource is a wildcard); name one in a spec (`resource:`) to probe it",
+                        kind.as_str()
+                    ),
+                });
+            }
+            continue;
+        }
+        for target in targets {
+            let resources = target.resources(row, at);
+            let decisions: Vec<Decision> = resources
+                .iter()
+                .map(|r| evaluate(statements(policies), row.action, r))
+                .collect();
+            let expect = if decisions.iter().all(|d| d.expect == Expect::Allow) {
+                Expect::Allow
+            } else {
+                Expect::Deny
+            };
+            if expect == Expect::Allow && row.tells == Tells::DenialOnly {
+                out.unprobed.push(Unprobed {
+                    action: row.action.to_owned(),
+                    reason: format!("granted, but only a denial can be told: {}", row.basis),
+                });
+                continue;
+            }
+            let mut conditions: Vec<String> = decisions
+                .iter()
+                .flat_map(|d| d.conditions.clone())
+                .collect();
+            conditions.sort();
+            conditions.dedup();
+            let basis = decisions
+                .iter()
+                .zip(&resources)
+                .map(|(d, r)| format!("{} (on {r})", d.basis))
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.checks
+                .push(Check::new(action, expect, target, None)?.conditional(conditions));
+            out.basis.push(basis);
+        }
+    }
+    Ok(())
 }
 
 fn statements(policies: &[Policy]) -> impl Iterator<Item = &Statement> {
@@ -153,7 +287,7 @@ fn fresh_key(prefix: &KeyPrefix) -> String {
     format!("{}{PROBE_PREFIX}{}", prefix.as_str(), "0".repeat(32))
 }
 
-pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived, String> {
+pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived, String> {
     let mut targets = Targets::default();
     for s in statements(policies) {
         if let Some(Patterns {
@@ -176,13 +310,6 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived,
             account: None,
         });
     }
-    if targets.buckets.is_empty() && targets.tables.is_empty() {
-        return Err(
-            "the policies name no concrete bucket or table (their resources are wildcards or other services): \
-             give the targets with --bucket and/or --table"
-                .to_owned(),
-        );
-    }
 
     let p = &at.partition;
     let mut out = Derived {
@@ -203,7 +330,7 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived,
     };
     for (bucket, prefixes) in &targets.buckets {
         add(
-            Action::ListBucket,
+            Action::from(Sdk::ListBucket),
             Target::Bucket(bucket.clone()),
             format!("arn:{p}:s3:::{bucket}"),
         )?;
@@ -213,13 +340,16 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived,
                 key: ObjectKeyChoice::Named(key.clone()),
             };
             add(
-                Action::GetObject,
+                Action::from(Sdk::GetObject),
                 target,
                 format!("arn:{p}:s3:::{bucket}/{key}"),
             )?;
         }
         for prefix in prefixes {
-            for action in [Action::PutObject, Action::DeleteObject] {
+            for action in [
+                Action::from(Sdk::PutObject),
+                Action::from(Sdk::DeleteObject),
+            ] {
                 let target = Target::Object {
                     bucket: bucket.clone(),
                     key: ObjectKeyChoice::Fresh(prefix.clone()),
@@ -244,10 +374,17 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived,
         let region = t.region.as_deref().unwrap_or(&at.region);
         let account = t.account.as_deref().unwrap_or(&at.account);
         let arn = format!("arn:{p}:dynamodb:{region}:{account}:table/{}", t.table);
-        for action in [Action::DescribeTable, Action::DeleteTable] {
+        for action in [
+            Action::from(Sdk::DescribeTable),
+            Action::from(Sdk::DeleteTable),
+        ] {
             add(action, Target::Table(t.table.clone()), arn.clone())?;
         }
-        for action in [Action::GetItem, Action::PutItem, Action::DeleteItem] {
+        for action in [
+            Action::from(Sdk::GetItem),
+            Action::from(Sdk::PutItem),
+            Action::from(Sdk::DeleteItem),
+        ] {
             let target = Target::Item {
                 table: t.table.clone(),
                 key: None,
@@ -257,8 +394,13 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived,
     }
     if names_service(policies, "dynamodb") {
         // ListTables takes no resource: only a statement on "*" grants it.
-        add(Action::ListTables, Target::Account, "*".to_owned())?;
+        add(
+            Action::from(Sdk::ListTables),
+            Target::Account,
+            "*".to_owned(),
+        )?;
     }
+    catalogue_checks(policies, &targets.named, at, &mut out)?;
 
     for s in statements(policies).filter(|s| !s.actions.negated) {
         for pattern in &s.actions.patterns {
@@ -268,16 +410,21 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Where) -> Result<Derived,
                 .chain([crate::identity::ACTION])
                 .any(|name| wildcard(pattern, name, true));
             if !probed && !out.unprobed.iter().any(|u| u.action == *pattern) {
+                let why = crate::catalogue::never(pattern)
+                    .unwrap_or("the catalogue has no harmless probe for it");
                 out.unprobed.push(Unprobed {
                     action: pattern.clone(),
-                    reason: format!(
-                        "{} names it, and the agent has no probe for it (it probes: {})",
-                        s.label,
-                        Action::known_names()
-                    ),
+                    reason: format!("{why} (named by {})", s.label),
                 });
             }
         }
+    }
+    if out.checks.is_empty() && extra.buckets.is_empty() && extra.tables.is_empty() {
+        return Err(
+            "nothing in the policies can be probed: no action they grant has a harmless probe on a resource they name; \
+             give targets with --bucket and/or --table, or see --list-probes"
+                .to_owned(),
+        );
     }
     Ok(out)
 }
@@ -289,8 +436,8 @@ mod tests {
     use crate::policy::parse;
     use std::path::Path;
 
-    fn at() -> Where {
-        Where {
+    fn at() -> Place {
+        Place {
             partition: "aws".into(),
             region: "eu-west-1".into(),
             account: "111122223333".into(),
@@ -359,7 +506,10 @@ mod tests {
     #[test]
     fn without_an_object_get_object_is_reported_not_guessed() {
         let d = derived(REFERENCE, &Extra::default()).unwrap();
-        assert!(!d.checks.iter().any(|c| c.action() == Action::GetObject));
+        assert!(!d
+            .checks
+            .iter()
+            .any(|c| c.action() == Action::from(Sdk::GetObject)));
         assert!(d
             .unprobed
             .iter()
@@ -408,7 +558,9 @@ mod tests {
             );
         }
         assert!(
-            !d.checks.iter().any(|c| c.action() == Action::ListTables),
+            !d.checks
+                .iter()
+                .any(|c| c.action() == Action::from(Sdk::ListTables)),
             "no dynamodb named"
         );
     }
@@ -447,14 +599,14 @@ mod tests {
         let describe = d
             .checks
             .iter()
-            .find(|c| c.action() == Action::DescribeTable)
+            .find(|c| c.action() == Action::from(Sdk::DescribeTable))
             .unwrap();
         assert_eq!(describe.conditions(), ["aws:PrincipalTag/team"]);
         assert_eq!(describe.expect(), Allow);
         let delete = d
             .checks
             .iter()
-            .find(|c| c.action() == Action::DeleteTable)
+            .find(|c| c.action() == Action::from(Sdk::DeleteTable))
             .unwrap();
         assert!(delete.conditions().is_empty());
         // ListTables: "dynamodb" is named, and no statement is on "*".

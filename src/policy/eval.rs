@@ -5,39 +5,7 @@
 use super::{Effect, Patterns, Statement};
 use crate::check::Expect;
 
-/// `*` matches any run of characters, `?` any one (IAM's wildcards).
-pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
-    let fold = |s: &str| {
-        if ignore_case {
-            s.to_ascii_lowercase()
-        } else {
-            s.to_owned()
-        }
-    };
-    let (p, v): (Vec<char>, Vec<char>) = (
-        fold(pattern).chars().collect(),
-        fold(value).chars().collect(),
-    );
-    // Iterative matching with backtracking to the last `*`.
-    let (mut pi, mut vi) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
-            pi += 1;
-            vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, vi));
-            pi += 1;
-        } else if let Some((sp, sv)) = star {
-            pi = sp + 1;
-            vi = sv + 1;
-            star = Some((sp, sv + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
+pub use crate::glob::wildcard;
 
 fn element_matches(element: &Patterns, value: &str, ignore_case: bool) -> bool {
     let any = element
@@ -45,6 +13,11 @@ fn element_matches(element: &Patterns, value: &str, ignore_case: bool) -> bool {
         .iter()
         .any(|p| wildcard(p, value, ignore_case));
     any != element.negated
+}
+
+/// Whether a statement names the action, whatever its resource.
+pub fn action_matches(s: &Statement, action: &str) -> bool {
+    element_matches(&s.actions, action, true)
 }
 
 /// Action names are case-insensitive, resource ARNs are not.

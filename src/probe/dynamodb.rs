@@ -7,21 +7,13 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
 
 use super::{random_token, Ctx};
-use crate::answer::{Answer, AuthorizedError, Observation, Observed};
+use crate::answer::{Answer, Observation, Observed};
 use crate::check::{ItemKey, KeyValue, TableName, PROBE_PREFIX};
 
-const CONDITION_FAILED: &[AuthorizedError] =
-    &[AuthorizedError::code("ConditionalCheckFailedException")];
-/// What DynamoDB answers an authorized DeleteTable on a protected table. AWS
-/// and the emulator word it differently; both name deletion protection.
-const DELETION_PROTECTED: &[AuthorizedError] = &[AuthorizedError {
-    code: "ValidationException",
-    message_has: &[
-        "deletion protection",
-        "DeletionProtectionEnabled",
-        "protected against",
-    ],
-}];
+use crate::catalogue::rows_answers::{
+    DYNAMODB_CONDITION_FAILED as CONDITION_FAILED,
+    DYNAMODB_DELETION_PROTECTED as DELETION_PROTECTED,
+};
 
 #[derive(Debug, Clone)]
 pub struct TableInfo {

@@ -4,13 +4,15 @@
 pub mod dynamodb;
 pub mod imds;
 pub mod s3;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::answer::{Answer, Observation};
-use crate::check::{Action, BucketKind, Check, ObjectKeyChoice, Target};
+use crate::catalogue::{Ec2Id, Probe, Sdk};
+use crate::check::{BucketKind, Check, ObjectKeyChoice, Place, Target};
 
 /// Sends the probe of one check. `Check::new` only builds the pairs listed;
 /// any other is reported as could-not-tell, never as a pass.
@@ -18,36 +20,42 @@ pub async fn send(ctx: &Ctx, check: &Check) -> Observation {
     if let Some(reason) = unsupported(check.target()) {
         return Observation::skipped(reason);
     }
-    match (check.action(), check.target()) {
-        (Action::ListBucket, Target::Bucket(b)) => s3::list_bucket(ctx, b).await,
+    let probe = match &check.action().row().probe {
+        Probe::Sdk(s) => *s,
+        Probe::Wire(w) => return wire::send(ctx, check, w).await,
+    };
+    match (probe, check.target()) {
+        (Sdk::ListBucket, Target::Bucket(b)) => s3::list_bucket(ctx, b).await,
         (
-            Action::GetObject,
+            Sdk::GetObject,
             Target::Object {
                 bucket,
                 key: ObjectKeyChoice::Named(k),
             },
         ) => s3::get_object(ctx, bucket, k).await,
-        (Action::PutObject, Target::Object { bucket, key }) => {
-            s3::put_object(ctx, bucket, key).await
-        }
-        (Action::DeleteObject, Target::Object { bucket, key }) => {
+        (Sdk::PutObject, Target::Object { bucket, key }) => s3::put_object(ctx, bucket, key).await,
+        (Sdk::DeleteObject, Target::Object { bucket, key }) => {
             s3::delete_object(ctx, bucket, key).await
         }
-        (Action::DescribeTable, Target::Table(t)) => dynamodb::describe_table(ctx, t).await,
-        (Action::ListTables, Target::Account) => dynamodb::list_tables(ctx).await,
-        (Action::GetItem, Target::Item { table, key }) => {
+        (Sdk::DescribeTable, Target::Table(t)) => dynamodb::describe_table(ctx, t).await,
+        (Sdk::ListTables, Target::Account) => dynamodb::list_tables(ctx).await,
+        (Sdk::GetItem, Target::Item { table, key }) => {
             dynamodb::get_item(ctx, table, key.as_ref()).await
         }
-        (Action::PutItem, Target::Item { table, key }) => {
+        (Sdk::PutItem, Target::Item { table, key }) => {
             dynamodb::put_item(ctx, table, key.as_ref()).await
         }
-        (Action::DeleteItem, Target::Item { table, key }) => {
+        (Sdk::DeleteItem, Target::Item { table, key }) => {
             dynamodb::delete_item(ctx, table, key.as_ref()).await
         }
-        (Action::DeleteTable, Target::Table(t)) => dynamodb::delete_table(ctx, t).await,
-        (Action::ImdsUnreachable, Target::Node) => imds::unreachable().await,
-        (action, target) => Observation::unknown(
-            format!("internal: {action} has no probe for {}", target.label()),
+        (Sdk::DeleteTable, Target::Table(t)) => dynamodb::delete_table(ctx, t).await,
+        (Sdk::ImdsUnreachable, Target::Node) => imds::unreachable().await,
+        (_, target) => Observation::unknown(
+            format!(
+                "internal: {} has no probe for {}",
+                check.action(),
+                target.label()
+            ),
             "not sent",
         ),
     }
@@ -73,10 +81,36 @@ pub struct Ctx {
     /// is the expected one.
     pub allow_destructive: bool,
     pub tables: HashMap<String, tokio::sync::OnceCell<Result<dynamodb::TableInfo, Answer>>>,
+    /// The signed-request path, with the same credentials.
+    pub sender: crate::signed::Sender,
+    /// The caller's partition, region and account.
+    pub place: Place,
+    /// Real EC2 IDs, looked up once per run.
+    pub ec2_ids: HashMap<Ec2Id, tokio::sync::OnceCell<Result<String, String>>>,
+    pub zone: tokio::sync::OnceCell<Result<String, String>>,
 }
 
 impl Ctx {
-    pub fn new(sdk: &aws_config::SdkConfig, allow_destructive: bool, checks: &[Check]) -> Self {
+    /// Sends through the signed path, refusing an EC2 write without DryRun:
+    /// one gate, whatever a row says.
+    pub async fn send(
+        &self,
+        request: &crate::signed::Request,
+        region: Option<&str>,
+    ) -> Result<crate::signed::Reply, Answer> {
+        if let Some(reason) = unguarded(request) {
+            return Err(Answer::not_sent(reason));
+        }
+        self.sender.send(request, region).await
+    }
+
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        credentials: aws_credential_types::Credentials,
+        place: Place,
+        allow_destructive: bool,
+        checks: &[Check],
+    ) -> Self {
         let tables = checks
             .iter()
             .filter_map(|c| c.target().table())
@@ -87,8 +121,29 @@ impl Ctx {
             dynamodb: aws_sdk_dynamodb::Client::new(sdk),
             allow_destructive,
             tables,
+            sender: crate::signed::Sender::new(sdk, credentials),
+            place,
+            ec2_ids: Ec2Id::ALL
+                .iter()
+                .map(|k| (*k, tokio::sync::OnceCell::new()))
+                .collect(),
+            zone: tokio::sync::OnceCell::new(),
         }
     }
+}
+
+/// An EC2 request that is neither a read nor a DryRun: never sent.
+fn unguarded(request: &crate::signed::Request) -> Option<String> {
+    let read = ["Describe", "Get", "List"]
+        .iter()
+        .any(|p| request.operation.starts_with(p));
+    let dry = matches!(&request.body, crate::signed::Body::Form(p) if p.iter().any(|(k, v)| k == "DryRun" && v == "true"));
+    (request.service.iam_prefix == "ec2" && !read && !dry).then(|| {
+        format!(
+            "internal: refused to send ec2:{} without DryRun=true",
+            request.operation
+        )
+    })
 }
 
 /// A unique, unguessable-enough token for probe keys and never-present

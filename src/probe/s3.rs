@@ -4,19 +4,12 @@
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::{random_token, Ctx};
-use crate::answer::{classify, Answer, AuthorizedError, Observation, Observed};
+use crate::answer::{classify, Answer, Observation, Observed};
 use crate::check::{BucketName, KeyPrefix, ObjectKey, ObjectKeyChoice, PROBE_PREFIX};
 
-/// Answers S3 gives a read only after authorizing it.
-const READ_AUTHORIZED: &[AuthorizedError] = &[
-    AuthorizedError::code("NoSuchKey"),
-    AuthorizedError::code("InvalidRange"),
-];
-/// Answers S3 gives a conditional write only after authorizing it.
-const CONDITIONAL_AUTHORIZED: &[AuthorizedError] = &[
-    AuthorizedError::code("NoSuchKey"),
-    AuthorizedError::code("PreconditionFailed"),
-];
+use crate::catalogue::rows_answers::{
+    S3_CONDITIONAL_AUTHORIZED as CONDITIONAL_AUTHORIZED, S3_READ_AUTHORIZED as READ_AUTHORIZED,
+};
 
 pub async fn list_bucket(ctx: &Ctx, bucket: &BucketName) -> Observation {
     let answer = match ctx

@@ -660,3 +660,38 @@ impl StandIn {
         s
     }
 }
+
+impl Scenario {
+    /// Every service's data in the emulator, as `scenario.py snapshot-all`
+    /// reads it (values as digests): equal before and after means no probe
+    /// changed anything, in any service.
+    pub fn snapshot_all(&self) -> Value {
+        let emu = emulator();
+        helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &["snapshot-all"],
+        )
+    }
+
+    /// Runs Python with boto3 against the emulator as the admin (ENDPOINT,
+    /// REGION and `client(service)` are defined); its stdout is returned.
+    pub fn admin_python(&self, code: &str) -> String {
+        let emu = emulator();
+        let prelude = format!(
+            "import boto3, json\nENDPOINT = {:?}\nREGION = {REGION:?}\n\
+             def client(s):\n    return boto3.client(s, endpoint_url=ENDPOINT, region_name=REGION, aws_access_key_id={:?}, aws_secret_access_key={:?})\n",
+            emu.endpoint, emu.admin_key, emu.admin_secret
+        );
+        let out = Command::new(python())
+            .args(["-c", &format!("{prelude}{code}")])
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "admin python failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}

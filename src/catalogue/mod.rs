@@ -1,0 +1,317 @@
+//! Every action the agent can probe, one row each, in one list (`rows.rs`):
+//! the request in its harmless form, what it is authorized against, the
+//! answers that mean allowed (AWS's denials mean denied; anything else is
+//! could not tell), why it changes nothing, and the basis for all that.
+//! Help (`--list-probes`), derivation and coverage all read that list.
+
+mod rows;
+
+use crate::answer::AuthorizedError;
+use crate::signed::services::ServiceDef;
+
+pub use rows::ROWS;
+
+/// The answers that prove authorization for the SDK probes.
+pub mod rows_answers {
+    pub use super::rows::{
+        DYNAMODB_CONDITION_FAILED, DYNAMODB_DELETION_PROTECTED, S3_CONDITIONAL_AUTHORIZED,
+        S3_READ_AUTHORIZED,
+    };
+}
+
+/// What a check of an action must name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// Nothing: account-level reads, EC2 DryRun (IDs are found at run time).
+    Account,
+    Bucket,
+    /// An object; `key_required` false means a fresh random key may be used.
+    Object {
+        key_required: bool,
+    },
+    Table,
+    /// An item; without a key, a random one is built from the key schema.
+    Item,
+    /// The node the pod runs on (instance metadata).
+    Node,
+    /// A resource of another service, named by the policies or by flag.
+    Named(Kind),
+}
+
+/// Resources of the services beyond S3 and DynamoDB that a probe names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Secret,
+    Parameter,
+    /// The path a `parameter/PATH/*` grant covers.
+    ParameterPath,
+    Key,
+    LogGroup,
+    /// A hosted zone; `hostedzone/*` grants are probed on the first zone the
+    /// role can list.
+    HostedZone,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Secret => "secret",
+            Kind::Parameter => "parameter",
+            Kind::ParameterPath => "parameter path",
+            Kind::Key => "key",
+            Kind::LogGroup => "log group",
+            Kind::HostedZone => "hosted zone",
+        }
+    }
+
+    /// Kinds a probe can find for itself when the policy's ARN is a wildcard.
+    pub fn discoverable(self) -> bool {
+        self == Kind::HostedZone
+    }
+}
+
+/// EC2 resources a DryRun request names by ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ec2Id {
+    Instance,
+    Volume,
+    Snapshot,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+    Image,
+    LaunchTemplate,
+}
+
+impl Ec2Id {
+    pub const ALL: [Ec2Id; 8] = [
+        Ec2Id::Instance,
+        Ec2Id::Volume,
+        Ec2Id::Snapshot,
+        Ec2Id::SecurityGroup,
+        Ec2Id::Subnet,
+        Ec2Id::Vpc,
+        Ec2Id::Image,
+        Ec2Id::LaunchTemplate,
+    ];
+
+    /// (ID prefix, ARN resource type, the Describe call and its ID element).
+    pub fn parts(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Ec2Id::Instance => ("i", "instance", "DescribeInstances", "instanceId"),
+            Ec2Id::Volume => ("vol", "volume", "DescribeVolumes", "volumeId"),
+            Ec2Id::Snapshot => ("snap", "snapshot", "DescribeSnapshots", "snapshotId"),
+            Ec2Id::SecurityGroup => ("sg", "security-group", "DescribeSecurityGroups", "groupId"),
+            Ec2Id::Subnet => ("subnet", "subnet", "DescribeSubnets", "subnetId"),
+            Ec2Id::Vpc => ("vpc", "vpc", "DescribeVpcs", "vpcId"),
+            Ec2Id::Image => ("ami", "image", "DescribeImages", "imageId"),
+            Ec2Id::LaunchTemplate => (
+                "lt",
+                "launch-template",
+                "DescribeLaunchTemplates",
+                "launchTemplateId",
+            ),
+        }
+    }
+
+    /// A well-formed ID that names nothing: 17 hex digits, as EC2 makes them.
+    pub fn made_up(self, token: &str) -> String {
+        format!("{}-0{}", self.parts().0, &token[..16.min(token.len())])
+    }
+}
+
+/// A value in a request: fixed, or filled in when the probe is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V {
+    Lit(&'static str),
+    /// A JSON number.
+    Num(i64),
+    /// The target's name (secret, parameter, key, log group, zone, ...).
+    Name,
+    /// The target's name followed by a literal (`NAME:99999`).
+    NameThen(&'static str),
+    /// A fresh random token (32 hex digits).
+    Random,
+    /// A fresh random string in UUID form.
+    Uuid,
+    /// An EC2 ID: a real one when a Describe finds one, else a made-up one.
+    Id(Ec2Id),
+    /// An ARN that names nothing, from a template (`{p}`, `{r}`, `{a}`, `{random}`).
+    MadeUp(&'static str),
+    /// The region followed by a literal (an Availability Zone: `{r}a`).
+    RegionThen(&'static str),
+    /// A JSON value (lists, objects), with `{random}` filled in.
+    Raw(&'static str),
+}
+
+/// How a request goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// S3, DynamoDB and instance metadata: their own modules in `probe/`.
+    Sdk(Sdk),
+    /// The signed-request path: one operation, its parameters (query and
+    /// JSON protocols) or its path and body (REST).
+    Wire(Wire),
+}
+
+/// The probes written against an SDK client, in `ROWS` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Sdk {
+    ListBucket,
+    GetObject,
+    PutObject,
+    DeleteObject,
+    DescribeTable,
+    ListTables,
+    GetItem,
+    PutItem,
+    DeleteItem,
+    DeleteTable,
+    ImdsUnreachable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wire {
+    pub service: &'static ServiceDef,
+    pub op: &'static str,
+    /// `POST` for the query and JSON protocols.
+    pub method: &'static str,
+    /// REST: the path, with `{name}` and `{random}` filled in; "/" otherwise.
+    pub path: &'static str,
+    pub params: &'static [(&'static str, V)],
+    /// restXml: the body template, filled like the path.
+    pub xml: Option<&'static str>,
+    /// EC2: `DryRun=true` is added (the whole point of EC2 probes).
+    pub dry_run: bool,
+}
+
+/// Which answers a probe can give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tells {
+    /// Allowed and denied alike.
+    Both,
+    /// Only a denial: AWS does not document that it authorizes before it
+    /// looks the made-up resource up, so "not found" says nothing. Granted
+    /// actions are skipped with this reason; deny checks run.
+    DenialOnly,
+}
+
+/// One probeable action.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    /// `service:Action`, as IAM names it.
+    pub action: &'static str,
+    pub target: TargetKind,
+    pub probe: Probe,
+    /// The ARNs the request is authorized against (every one must be
+    /// allowed), from the Service Authorization Reference: `{p}`, `{r}`,
+    /// `{a}` for the partition, region and account, `{name}` for the
+    /// target, `{id}` for an EC2 ID of the type named before it.
+    pub resources: &'static [&'static str],
+    /// Errors AWS gives only after authorizing this request.
+    pub allowed: &'static [AuthorizedError],
+    pub tells: Tells,
+    /// Why the call changes nothing, even when it is wrongly allowed.
+    pub harmless: &'static str,
+    /// The AWS documentation or observed behaviour the row rests on.
+    pub basis: &'static str,
+    /// Destructive: a deny check wherever the policies touch the service
+    /// and do not grant it.
+    pub destructive: bool,
+}
+
+impl Row {
+    pub fn service(&self) -> &'static str {
+        self.action.split(':').next().unwrap_or(self.action)
+    }
+
+    /// The request as one line, for `--list-probes` and the report's "via".
+    pub fn form(&self) -> String {
+        match &self.probe {
+            Probe::Sdk(_) => self
+                .harmless
+                .split(':')
+                .next()
+                .unwrap_or(self.harmless)
+                .to_owned(),
+            Probe::Wire(w) => {
+                let mut parts: Vec<String> = Vec::new();
+                if w.dry_run {
+                    parts.push("DryRun=true".to_owned());
+                }
+                parts.extend(w.params.iter().map(|(k, v)| format!("{k}={}", describe(v))));
+                let head = if w.path == "/" {
+                    w.op.to_owned()
+                } else {
+                    format!("{} {} {}", w.op, w.method, w.path)
+                };
+                if parts.is_empty() {
+                    head
+                } else {
+                    format!("{head} {}", parts.join(" "))
+                }
+            }
+        }
+    }
+}
+
+fn describe(v: &V) -> String {
+    match v {
+        V::Lit(s) => (*s).to_owned(),
+        V::Num(n) => n.to_string(),
+        V::Name => "<name>".to_owned(),
+        V::NameThen(s) => format!("<name>{s}"),
+        V::Random => "<random>".to_owned(),
+        V::Uuid => "<random uuid>".to_owned(),
+        V::Id(k) => format!("<{} ID: a real one, else made up>", k.parts().1),
+        V::MadeUp(_) => "<made-up ARN>".to_owned(),
+        V::RegionThen(s) => format!("<region>{s}"),
+        V::Raw(s) => (*s).to_owned(),
+    }
+}
+
+/// The row of an action name (IAM names are case-insensitive).
+pub fn find(name: &str) -> Option<usize> {
+    ROWS.iter()
+        .position(|r| r.action.eq_ignore_ascii_case(name))
+}
+
+/// `--list-probes`: every row, its probe and its basis. Pure.
+pub fn listing() -> String {
+    let mut out = String::from(
+        "irsa-verify probe catalogue: action, tells, probe, why harmless, basis.\n\
+         Every row: a 2xx answer means allowed (\"After your request has been authenticated and authorized, AWS approves the actions or \
+         operations in your request\", IAM User Guide, How IAM works), and so do the errors a row names; AWS's denials (AccessDenied, \
+         AccessDeniedException, UnauthorizedOperation, AuthorizationError) mean denied; any other answer is could not tell.\n",
+    );
+    for r in ROWS {
+        let tells = match r.tells {
+            Tells::Both => "allow+deny",
+            Tells::DenialOnly => "deny only",
+        };
+        out.push_str(&format!(
+            "\n{}{}  [{tells}]\n  probe:    {}\n  harmless: {}\n  basis:    {}\n",
+            r.action,
+            if r.destructive { " (destructive)" } else { "" },
+            r.form(),
+            r.harmless,
+            r.basis
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} actions. Never probed, with the reason:\n",
+        ROWS.len()
+    ));
+    for (pattern, reason) in rows::NEVER {
+        out.push_str(&format!("  {pattern}: {reason}\n"));
+    }
+    out
+}
+
+/// Why an action is never probed, if it is one of those.
+pub fn never(action: &str) -> Option<&'static str> {
+    rows::NEVER
+        .iter()
+        .find(|(p, _)| crate::glob::wildcard(p, action, true))
+        .map(|(_, why)| *why)
+}

@@ -1,0 +1,583 @@
+//! The catalogue: one row per probeable action. Adding an action is adding a
+//! row here; the unit tests below hold every row to its invariants.
+
+use super::{Ec2Id, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
+use crate::answer::AuthorizedError;
+use crate::signed::services::*;
+
+// ---------------------------------------------------------------- S3, DynamoDB, IMDS
+
+/// A read S3 answers only to a caller allowed it: `NoSuchKey` needs
+/// s3:GetObject (and s3:ListBucket), an unsatisfiable range needs the read.
+pub const S3_READ_AUTHORIZED: &[AuthorizedError] = &[
+    AuthorizedError::code("NoSuchKey"),
+    AuthorizedError::code("InvalidRange"),
+];
+/// A conditional write S3 refuses after authorizing it.
+pub const S3_CONDITIONAL_AUTHORIZED: &[AuthorizedError] = &[
+    AuthorizedError::code("NoSuchKey"),
+    AuthorizedError::code("PreconditionFailed"),
+];
+/// A conditional DynamoDB write refused after authorization.
+pub const DYNAMODB_CONDITION_FAILED: &[AuthorizedError] =
+    &[AuthorizedError::code("ConditionalCheckFailedException")];
+/// DeleteTable on a protected table (the order is an assumption, stated in
+/// the README). AWS and the emulator word it differently; both name it.
+pub const DYNAMODB_DELETION_PROTECTED: &[AuthorizedError] = &[AuthorizedError {
+    code: "ValidationException",
+    message_has: &[
+        "deletion protection",
+        "DeletionProtectionEnabled",
+        "protected against",
+    ],
+}];
+
+// One row read as a table line: every field is positional on purpose.
+#[allow(clippy::too_many_arguments)]
+const fn sdk(
+    action: &'static str,
+    probe: Sdk,
+    target: TargetKind,
+    resources: &'static [&'static str],
+    allowed: &'static [AuthorizedError],
+    harmless: &'static str,
+    basis: &'static str,
+    destructive: bool,
+) -> Row {
+    Row {
+        action,
+        target,
+        probe: Probe::Sdk(probe),
+        resources,
+        allowed,
+        tells: Tells::Both,
+        harmless,
+        basis,
+        destructive,
+    }
+}
+
+const S3_COND: &str = "S3 User Guide, conditional requests: If-Match on a write or delete fails with 412 (or 404 for a missing key) and changes nothing; \
+                       conditional deletes on general purpose buckets since 2025-09-16 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html)";
+const DDB_COND: &str = "DynamoDB API reference, ConditionExpression: a condition that fails gives ConditionalCheckFailedException and writes nothing \
+                        (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html)";
+
+/// In `Sdk` order (a unit test holds it).
+#[rustfmt::skip]
+pub const SDK_ROWS: [Row; 11] = [
+    sdk("s3:ListBucket", Sdk::ListBucket, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "ListObjectsV2 with max-keys 1: a read", "S3 API reference, ListObjectsV2 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)", false),
+    sdk("s3:GetObject", Sdk::GetObject, TargetKind::Object { key_required: true }, &["arn:{p}:s3:::{name}"], S3_READ_AUTHORIZED,
+        "GetObject with Range bytes=0-0: reads at most one byte, never printed",
+        "S3 API reference, GetObject: NoSuchKey needs s3:ListBucket, else 403 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)", false),
+    sdk("s3:PutObject", Sdk::PutObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
+        "PutObject with If-Match on a random ETag, on a fresh key: 404 or 412, nothing written", S3_COND, false),
+    sdk("s3:DeleteObject", Sdk::DeleteObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
+        "DeleteObject with If-Match on a random ETag, on a fresh key: 404, nothing deleted, no delete marker", S3_COND, true),
+    sdk("dynamodb:DescribeTable", Sdk::DescribeTable, TargetKind::Table, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], &[],
+        "DescribeTable: a read", "DynamoDB API reference, DescribeTable", false),
+    sdk("dynamodb:ListTables", Sdk::ListTables, TargetKind::Account, &["*"], &[],
+        "ListTables with limit 1: a read", "DynamoDB API reference, ListTables; the Service Authorization Reference lists no resource for it", false),
+    sdk("dynamodb:GetItem", Sdk::GetItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], &[],
+        "GetItem of a random key shaped by the key schema: a read, the item never printed", "DynamoDB API reference, GetItem", false),
+    sdk("dynamodb:PutItem", Sdk::PutItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_CONDITION_FAILED,
+        "PutItem with attribute_exists on a made-up attribute: ConditionalCheckFailedException, nothing written", DDB_COND, false),
+    sdk("dynamodb:DeleteItem", Sdk::DeleteItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_CONDITION_FAILED,
+        "DeleteItem with attribute_exists on a made-up attribute: ConditionalCheckFailedException, nothing deleted", DDB_COND, true),
+    sdk("dynamodb:DeleteTable", Sdk::DeleteTable, TargetKind::Table, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_DELETION_PROTECTED,
+        "DeleteTable only on a table with deletion protection (ValidationException, the table stays), or with --allow-destructive",
+        "DynamoDB Developer Guide, deletion protection; that it authorizes first is an assumption stated in the README", true),
+    sdk("imds:Unreachable", Sdk::ImdsUnreachable, TargetKind::Node, &[], &[],
+        "a PUT for an IMDSv2 token and a GET of the role name, 1-second timeouts: reads the node's metadata, never its credentials",
+        "EC2 User Guide, instance metadata; EKS best practices: restrict IMDS to pods (hop limit 1)", false),
+];
+
+// ---------------------------------------------------------------- EC2 (DryRun)
+
+const EC2_BASIS: &str = "EC2 API reference, common parameters: DryRun \"checks whether you have the required permissions for the action, without actually \
+                         making the request... If you have the required permissions, the error response is DryRunOperation. Otherwise, it is \
+                         UnauthorizedOperation.\" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html)";
+const EC2_HARMLESS: &str =
+    "DryRun=true: EC2 checks the permission and does not carry the request out";
+const DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperation")];
+
+const fn ec2(
+    action: &'static str,
+    op: &'static str,
+    params: &'static [(&'static str, V)],
+    resources: &'static [&'static str],
+    destructive: bool,
+) -> Row {
+    Row {
+        action,
+        target: TargetKind::Account,
+        probe: Probe::Wire(Wire {
+            service: &EC2,
+            op,
+            method: "POST",
+            path: "/",
+            params,
+            xml: None,
+            dry_run: true,
+        }),
+        resources,
+        allowed: DRY_RUN,
+        tells: Tells::Both,
+        harmless: EC2_HARMLESS,
+        basis: EC2_BASIS,
+        destructive,
+    }
+}
+
+const ANY: &[&str] = &["*"];
+const SG_RULE: &[(&str, V)] = &[
+    ("GroupId", V::Id(Ec2Id::SecurityGroup)),
+    ("IpPermissions.1.IpProtocol", V::Lit("tcp")),
+    ("IpPermissions.1.FromPort", V::Lit("1")),
+    ("IpPermissions.1.ToPort", V::Lit("1")),
+    // TEST-NET-1 (RFC 5737): no real host.
+    ("IpPermissions.1.IpRanges.1.CidrIp", V::Lit("192.0.2.1/32")),
+];
+
+// ---------------------------------------------------------------- reads and documented writes of the other services
+
+/// A plain read: a 2xx answer is the proof.
+const fn read(
+    action: &'static str,
+    service: &'static ServiceDef,
+    op: &'static str,
+    target: TargetKind,
+    params: &'static [(&'static str, V)],
+    resources: &'static [&'static str],
+    basis: &'static str,
+) -> Row {
+    Row {
+        action,
+        target,
+        probe: Probe::Wire(Wire {
+            service,
+            op,
+            method: "POST",
+            path: "/",
+            params,
+            xml: None,
+            dry_run: false,
+        }),
+        resources,
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "a read: it changes nothing, and the answer's body is never printed",
+        basis,
+        destructive: false,
+    }
+}
+
+/// A REST read (GET).
+const fn get(
+    action: &'static str,
+    service: &'static ServiceDef,
+    op: &'static str,
+    target: TargetKind,
+    path: &'static str,
+    resources: &'static [&'static str],
+    basis: &'static str,
+) -> Row {
+    Row {
+        action,
+        target,
+        probe: Probe::Wire(Wire {
+            service,
+            op,
+            method: "GET",
+            path,
+            params: &[],
+            xml: None,
+            dry_run: false,
+        }),
+        resources,
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "a read: it changes nothing, and the answer's body is never printed",
+        basis,
+        destructive: false,
+    }
+}
+
+const ELBV2_READS: &str = "Elastic Load Balancing API reference (2015-12-01); the Service Authorization Reference lists no resource types for ELBv2 Describe* actions";
+const ASG_READS: &str = "Amazon EC2 Auto Scaling API reference; Describe* actions take no resource-level permissions (Service Authorization Reference)";
+const SM_API: &str = "Secrets Manager API reference";
+/// Secrets Manager appends six random characters to every secret's ARN.
+const SM_SECRET: &str = "arn:{p}:secretsmanager:{r}:{a}:secret:{name}-??????";
+const SSM_PARAM: &str = "arn:{p}:ssm:{r}:{a}:parameter/{name}";
+const KMS_KEY: &str = "arn:{p}:kms:{r}:{a}:key/{name}";
+const KMS_DRY: &str = "KMS Developer Guide, \"Testing your permissions\": with DryRun, KMS answers DryRunOperationException when the request would succeed, \
+                       and does not perform the operation (https://docs.aws.amazon.com/kms/latest/developerguide/testing-permissions.html)";
+const KMS_DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperationException")];
+const ZONE: &str = "arn:{p}:route53:::hostedzone/{name}";
+const R53_API: &str = "Route 53 API reference (2013-04-01)";
+
+const fn kms_dry(
+    action: &'static str,
+    op: &'static str,
+    params: &'static [(&'static str, V)],
+) -> Row {
+    Row {
+        action,
+        target: TargetKind::Named(Kind::Key),
+        probe: Probe::Wire(Wire {
+            service: &KMS,
+            op,
+            method: "POST",
+            path: "/",
+            params,
+            xml: None,
+            dry_run: true,
+        }),
+        resources: &[KMS_KEY],
+        allowed: KMS_DRY_RUN,
+        tells: Tells::Both,
+        harmless: "DryRun=true: KMS checks the permission and performs nothing",
+        basis: KMS_DRY,
+        destructive: false,
+    }
+}
+
+/// A write on a made-up resource whose "not found" AWS does not document as
+/// coming after authorization: only a denial tells.
+const fn deny_only(
+    action: &'static str,
+    service: &'static ServiceDef,
+    op: &'static str,
+    params: &'static [(&'static str, V)],
+    resources: &'static [&'static str],
+    harmless: &'static str,
+    destructive: bool,
+) -> Row {
+    Row {
+        action,
+        target: TargetKind::Account,
+        probe: Probe::Wire(Wire { service, op, method: "POST", path: "/", params, xml: None, dry_run: false }),
+        resources,
+        allowed: &[],
+        tells: Tells::DenialOnly,
+        harmless,
+        basis: "the resource is made up, so the call finds nothing to change; AWS does not document whether it authorizes before it looks the resource up, so a \"not found\" is could not tell",
+        destructive,
+    }
+}
+
+const MADE_UP_LB: V =
+    V::MadeUp("arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/irsa-verify-probe/{random16}");
+const MADE_UP_TG: V =
+    V::MadeUp("arn:{p}:elasticloadbalancing:{r}:{a}:targetgroup/irsa-verify-probe/{random16}");
+const MADE_UP_LISTENER: V = V::MadeUp(
+    "arn:{p}:elasticloadbalancing:{r}:{a}:listener/app/irsa-verify-probe/{random16}/{random16}",
+);
+
+#[rustfmt::skip]
+pub const ROWS: &[Row] = &[
+    SDK_ROWS[0], SDK_ROWS[1], SDK_ROWS[2], SDK_ROWS[3], SDK_ROWS[4], SDK_ROWS[5], SDK_ROWS[6], SDK_ROWS[7], SDK_ROWS[8], SDK_ROWS[9], SDK_ROWS[10],
+
+    // EC2 reads (DryRun; the Service Authorization Reference lists no resource for Describe*).
+    ec2("ec2:DescribeAccountAttributes", "DescribeAccountAttributes", &[], ANY, false),
+    ec2("ec2:DescribeAddresses", "DescribeAddresses", &[], ANY, false),
+    ec2("ec2:DescribeAvailabilityZones", "DescribeAvailabilityZones", &[], ANY, false),
+    ec2("ec2:DescribeCoipPools", "DescribeCoipPools", &[], ANY, false),
+    ec2("ec2:DescribeImages", "DescribeImages", &[("Owner.1", V::Lit("self"))], ANY, false),
+    ec2("ec2:DescribeInstanceTypes", "DescribeInstanceTypes", &[], ANY, false),
+    ec2("ec2:DescribeInstances", "DescribeInstances", &[], ANY, false),
+    ec2("ec2:DescribeInternetGateways", "DescribeInternetGateways", &[], ANY, false),
+    ec2("ec2:DescribeIpamPools", "DescribeIpamPools", &[], ANY, false),
+    ec2("ec2:DescribeLaunchTemplates", "DescribeLaunchTemplates", &[], ANY, false),
+    ec2("ec2:DescribeLaunchTemplateVersions", "DescribeLaunchTemplateVersions", &[("LaunchTemplateId", V::Id(Ec2Id::LaunchTemplate))], ANY, false),
+    ec2("ec2:DescribeNetworkInterfaces", "DescribeNetworkInterfaces", &[], ANY, false),
+    ec2("ec2:DescribeRouteTables", "DescribeRouteTables", &[], ANY, false),
+    ec2("ec2:DescribeSecurityGroups", "DescribeSecurityGroups", &[], ANY, false),
+    ec2("ec2:DescribeSnapshots", "DescribeSnapshots", &[("Owner.1", V::Lit("self"))], ANY, false),
+    ec2("ec2:DescribeSubnets", "DescribeSubnets", &[], ANY, false),
+    ec2("ec2:DescribeTags", "DescribeTags", &[], ANY, false),
+    ec2("ec2:DescribeVolumeStatus", "DescribeVolumeStatus", &[], ANY, false),
+    ec2("ec2:DescribeVolumes", "DescribeVolumes", &[], ANY, false),
+    ec2("ec2:DescribeVolumesModifications", "DescribeVolumesModifications", &[], ANY, false),
+    ec2("ec2:DescribeVpcPeeringConnections", "DescribeVpcPeeringConnections", &[], ANY, false),
+    ec2("ec2:DescribeVpcs", "DescribeVpcs", &[], ANY, false),
+    ec2("ec2:GetSecurityGroupsForVpc", "GetSecurityGroupsForVpc", &[("VpcId", V::Id(Ec2Id::Vpc))], &["arn:{p}:ec2:{r}:{a}:vpc/{id}"], false),
+    ec2("ec2:GetInstanceTypesFromInstanceRequirements", "GetInstanceTypesFromInstanceRequirements",
+        &[("ArchitectureType.1", V::Lit("x86_64")), ("VirtualizationType.1", V::Lit("hvm")),
+          ("InstanceRequirements.VCpuCount.Min", V::Lit("1")), ("InstanceRequirements.MemoryMiB.Min", V::Lit("1024"))], ANY, false),
+
+    // EC2 writes (DryRun): every resource the request names is authorized.
+    ec2("ec2:AttachVolume", "AttachVolume", &[("VolumeId", V::Id(Ec2Id::Volume)), ("InstanceId", V::Id(Ec2Id::Instance)), ("Device", V::Lit("/dev/sdz"))],
+        &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
+    ec2("ec2:DetachVolume", "DetachVolume", &[("VolumeId", V::Id(Ec2Id::Volume)), ("InstanceId", V::Id(Ec2Id::Instance))],
+        &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
+    ec2("ec2:ModifyVolume", "ModifyVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
+    ec2("ec2:CreateVolume", "CreateVolume", &[("AvailabilityZone", V::RegionThen("a")), ("Size", V::Lit("1"))], &["arn:{p}:ec2:{r}:{a}:volume/*"], false),
+    ec2("ec2:DeleteVolume", "DeleteVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
+    ec2("ec2:CreateSnapshot", "CreateSnapshot", &[("VolumeId", V::Id(Ec2Id::Volume))],
+        &["arn:{p}:ec2:{r}:{a}:snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
+    ec2("ec2:DeleteSnapshot", "DeleteSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot))], &["arn:{p}:ec2:{r}::snapshot/{id}"], true),
+    ec2("ec2:EnableFastSnapshotRestores", "EnableFastSnapshotRestores", &[("AvailabilityZone.1", V::RegionThen("a")), ("SourceSnapshotId.1", V::Id(Ec2Id::Snapshot))],
+        &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
+    ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
+        &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
+    ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
+    ec2("ec2:CreateSecurityGroup", "CreateSecurityGroup", &[("GroupName", V::Random), ("GroupDescription", V::Lit("irsa-verify dry run")), ("VpcId", V::Id(Ec2Id::Vpc))],
+        &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], false),
+    ec2("ec2:DeleteSecurityGroup", "DeleteSecurityGroup", &[("GroupId", V::Id(Ec2Id::SecurityGroup))], &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
+    ec2("ec2:AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupIngress", SG_RULE, &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false),
+    ec2("ec2:RevokeSecurityGroupIngress", "RevokeSecurityGroupIngress", SG_RULE, &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
+    ec2("ec2:TerminateInstances", "TerminateInstances", &[("InstanceId.1", V::Id(Ec2Id::Instance))], &["arn:{p}:ec2:{r}:{a}:instance/{id}"], true),
+    ec2("ec2:DeleteLaunchTemplate", "DeleteLaunchTemplate", &[("LaunchTemplateId", V::Id(Ec2Id::LaunchTemplate))], &["arn:{p}:ec2:{r}:{a}:launch-template/{id}"], true),
+
+    // Elastic Load Balancing v2.
+    read("elasticloadbalancing:DescribeLoadBalancers", &ELBV2, "DescribeLoadBalancers", TargetKind::Account, &[("PageSize", V::Lit("1"))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeTargetGroups", &ELBV2, "DescribeTargetGroups", TargetKind::Account, &[("PageSize", V::Lit("1"))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeSSLPolicies", &ELBV2, "DescribeSSLPolicies", TargetKind::Account, &[("Names.member.1", V::Lit("ELBSecurityPolicy-2016-08"))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeAccountLimits", &ELBV2, "DescribeAccountLimits", TargetKind::Account, &[], ANY, ELBV2_READS),
+    Row {
+        action: "elasticloadbalancing:DeleteLoadBalancer",
+        target: TargetKind::Account,
+        probe: Probe::Wire(Wire { service: &ELBV2, op: "DeleteLoadBalancer", method: "POST", path: "/", params: &[("LoadBalancerArn", MADE_UP_LB)], xml: None, dry_run: false }),
+        resources: &["arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/irsa-verify-probe/{random16}"],
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "on a made-up load balancer ARN: there is nothing to delete",
+        basis: "Elastic Load Balancing API reference, DeleteLoadBalancer: \"If the load balancer does not exist or has already been deleted, the call \
+                succeeds.\" (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteLoadBalancer.html)",
+        destructive: true,
+    },
+    deny_only("elasticloadbalancing:DeleteTargetGroup", &ELBV2, "DeleteTargetGroup", &[("TargetGroupArn", MADE_UP_TG)],
+        &["arn:{p}:elasticloadbalancing:{r}:{a}:targetgroup/irsa-verify-probe/{random16}"], "on a made-up target group ARN: there is nothing to delete", true),
+    deny_only("elasticloadbalancing:DeleteListener", &ELBV2, "DeleteListener", &[("ListenerArn", MADE_UP_LISTENER)],
+        &["arn:{p}:elasticloadbalancing:{r}:{a}:listener/app/irsa-verify-probe/{random16}/{random16}"], "on a made-up listener ARN: there is nothing to delete", true),
+
+    // EC2 Auto Scaling.
+    read("autoscaling:DescribeAutoScalingGroups", &AUTOSCALING, "DescribeAutoScalingGroups", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
+    read("autoscaling:DescribeAutoScalingInstances", &AUTOSCALING, "DescribeAutoScalingInstances", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
+    read("autoscaling:DescribeLaunchConfigurations", &AUTOSCALING, "DescribeLaunchConfigurations", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
+    read("autoscaling:DescribeScalingActivities", &AUTOSCALING, "DescribeScalingActivities", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
+    read("autoscaling:DescribeTags", &AUTOSCALING, "DescribeTags", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
+
+    // Secrets Manager: never a value.
+    read("secretsmanager:ListSecrets", &SECRETSMANAGER, "ListSecrets", TargetKind::Account, &[("MaxResults", V::Num(1))], ANY,
+         "Secrets Manager API reference, ListSecrets: metadata only, never a value"),
+    read("secretsmanager:DescribeSecret", &SECRETSMANAGER, "DescribeSecret", TargetKind::Named(Kind::Secret), &[("SecretId", V::Name)], &[SM_SECRET],
+         "Secrets Manager API reference, DescribeSecret: metadata only, never a value"),
+    read("secretsmanager:ListSecretVersionIds", &SECRETSMANAGER, "ListSecretVersionIds", TargetKind::Named(Kind::Secret), &[("SecretId", V::Name), ("MaxResults", V::Num(1))], &[SM_SECRET],
+         "Secrets Manager API reference, ListSecretVersionIds: version IDs and stages, never a value"),
+    read("secretsmanager:GetResourcePolicy", &SECRETSMANAGER, "GetResourcePolicy", TargetKind::Named(Kind::Secret), &[("SecretId", V::Name)], &[SM_SECRET], SM_API),
+    Row {
+        action: "secretsmanager:GetSecretValue",
+        target: TargetKind::Named(Kind::Secret),
+        probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "GetSecretValue", method: "POST", path: "/", params: &[("SecretId", V::Name), ("VersionId", V::Uuid)], xml: None, dry_run: false }),
+        resources: &[SM_SECRET],
+        allowed: &[],
+        tells: Tells::DenialOnly,
+        harmless: "asks for a random version ID of the real secret: no such version exists, so no value is returned (and any answer body is dropped unread)",
+        basis: "Secrets Manager API reference, GetSecretValue: a missing version gives ResourceNotFoundException, and AWS does not document that it \
+                authorizes first, so only a denial tells (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html)",
+        destructive: false,
+    },
+    Row {
+        action: "secretsmanager:BatchGetSecretValue",
+        target: TargetKind::Account,
+        probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "BatchGetSecretValue", method: "POST", path: "/",
+            params: &[("Filters", V::Raw(r#"[{"Key":"name","Values":["irsa-verify-probe-{random}"]}]"#))], xml: None, dry_run: false }),
+        resources: ANY,
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "filters on a random name that no secret has: the answer lists no secret, so no value",
+        basis: "Secrets Manager API reference, BatchGetSecretValue: with Filters it returns the secrets that match (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html)",
+        destructive: false,
+    },
+
+    // Systems Manager Parameter Store: never a value.
+    read("ssm:DescribeParameters", &SSM, "DescribeParameters", TargetKind::Account, &[("MaxResults", V::Num(1))], ANY, "Systems Manager API reference, DescribeParameters: metadata only"),
+    Row {
+        action: "ssm:GetParametersByPath",
+        target: TargetKind::Named(Kind::ParameterPath),
+        probe: Probe::Wire(Wire { service: &SSM, op: "GetParametersByPath", method: "POST", path: "/", params: &[("Path", V::NameThen("/irsa-verify-probe-{random}"))], xml: None, dry_run: false }),
+        resources: &["arn:{p}:ssm:{r}:{a}:parameter/{name}/irsa-verify-probe-{random}"],
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "a random sub-path of the granted path, where no parameter lives: the answer is an empty list",
+        basis: "Systems Manager API reference, GetParametersByPath: ParameterNotFound is not among its errors, an empty path gives an empty list \
+                (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html)",
+        destructive: false,
+    },
+    Row {
+        action: "ssm:GetParameters",
+        target: TargetKind::Named(Kind::Parameter),
+        probe: Probe::Wire(Wire { service: &SSM, op: "GetParameters", method: "POST", path: "/", params: &[("Names", V::Raw(r#"["{name}:999999"]"#))], xml: None, dry_run: false }),
+        resources: &[SSM_PARAM],
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "the real parameter at a version that does not exist: it comes back in InvalidParameters, with no value",
+        basis: "Systems Manager API reference, GetParameters: names it cannot return are listed in InvalidParameters of a 200 answer \
+                (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html)",
+        destructive: false,
+    },
+    Row {
+        action: "ssm:GetParameter",
+        target: TargetKind::Named(Kind::Parameter),
+        probe: Probe::Wire(Wire { service: &SSM, op: "GetParameter", method: "POST", path: "/", params: &[("Name", V::NameThen(":999999"))], xml: None, dry_run: false }),
+        resources: &[SSM_PARAM],
+        allowed: &[],
+        tells: Tells::DenialOnly,
+        harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value",
+        basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial tells",
+        destructive: false,
+    },
+
+    // KMS.
+    read("kms:DescribeKey", &KMS, "DescribeKey", TargetKind::Named(Kind::Key), &[("KeyId", V::Name)], &[KMS_KEY], "KMS API reference, DescribeKey: key metadata"),
+    kms_dry("kms:Encrypt", "Encrypt", &[("KeyId", V::Name), ("Plaintext", V::Lit("AA=="))]),
+    kms_dry("kms:GenerateDataKey", "GenerateDataKey", &[("KeyId", V::Name), ("KeySpec", V::Lit("AES_256"))]),
+    kms_dry("kms:GenerateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", &[("KeyId", V::Name), ("KeySpec", V::Lit("AES_256"))]),
+
+    // CloudWatch Logs.
+    read("logs:DescribeLogGroups", &LOGS, "DescribeLogGroups", TargetKind::Account, &[("limit", V::Num(1))], &["arn:{p}:logs:{r}:{a}:log-group:*"],
+         "CloudWatch Logs API reference, DescribeLogGroups"),
+    read("logs:DescribeLogStreams", &LOGS, "DescribeLogStreams", TargetKind::Named(Kind::LogGroup), &[("logGroupName", V::Name), ("limit", V::Num(1))],
+         &["arn:{p}:logs:{r}:{a}:log-group:{name}"], "CloudWatch Logs API reference, DescribeLogStreams"),
+
+    // ECR: the authorization token is a credential, dropped unread.
+    Row {
+        action: "ecr:GetAuthorizationToken",
+        target: TargetKind::Account,
+        probe: Probe::Wire(Wire { service: &ECR, op: "GetAuthorizationToken", method: "POST", path: "/", params: &[], xml: None, dry_run: false }),
+        resources: ANY,
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "issues a registry token, which is a credential: it is dropped unread, never printed",
+        basis: "ECR API reference, GetAuthorizationToken; the Service Authorization Reference: Resource \"*\" only",
+        destructive: false,
+    },
+    read("ecr:DescribeRepositories", &ECR, "DescribeRepositories", TargetKind::Account, &[("maxResults", V::Num(1))], &["arn:{p}:ecr:{r}:{a}:repository/*"], "ECR API reference, DescribeRepositories"),
+
+    // Route 53.
+    get("route53:ListHostedZones", &ROUTE53, "ListHostedZones", TargetKind::Account, "/2013-04-01/hostedzone?maxitems=1", ANY, R53_API),
+    get("route53:ListHostedZonesByName", &ROUTE53, "ListHostedZonesByName", TargetKind::Account, "/2013-04-01/hostedzonesbyname?maxitems=1", ANY, R53_API),
+    get("route53:GetHostedZone", &ROUTE53, "GetHostedZone", TargetKind::Named(Kind::HostedZone), "/2013-04-01/hostedzone/{name}", &[ZONE], R53_API),
+    get("route53:ListResourceRecordSets", &ROUTE53, "ListResourceRecordSets", TargetKind::Named(Kind::HostedZone), "/2013-04-01/hostedzone/{name}/rrset?maxitems=1", &[ZONE], R53_API),
+
+    // Load balancer controller reads elsewhere.
+    read("acm:ListCertificates", &ACM, "ListCertificates", TargetKind::Account, &[("MaxItems", V::Num(1))], ANY, "ACM API reference, ListCertificates"),
+    read("iam:ListServerCertificates", &IAM, "ListServerCertificates", TargetKind::Account, &[("MaxItems", V::Lit("1"))], ANY, "IAM API reference, ListServerCertificates"),
+];
+
+/// Actions with no harmless form, never probed: (pattern, reason).
+pub const NEVER: &[(&str, &str)] = &[
+    ("sqs:ReceiveMessage", "a received message that is not deleted counts as a failed receive and can move to the dead-letter queue"),
+    ("sns:Publish", "no harmless form known: a publish reaches the subscribers"),
+    ("autoscaling:TerminateInstanceInAutoScalingGroup", "no harmless form known: it terminates a node"),
+    ("autoscaling:SetDesiredCapacity", "no harmless form known: it resizes the group"),
+    ("cloudwatch:PutMetricData", "no harmless form known: it writes a data point"),
+    ("kms:Decrypt", "only DryRun could tell, and junk ciphertext is refused with AccessDenied whatever the permissions"),
+    ("iam:Create*", "IAM writes have no harmless form"),
+    ("iam:Put*", "IAM writes have no harmless form"),
+    ("iam:Attach*", "IAM writes have no harmless form"),
+    ("iam:PassRole", "checked only inside another call (RunInstances, CreateFunction...)"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_rows_lead_the_list_in_sdk_order() {
+        for (i, row) in SDK_ROWS.iter().enumerate() {
+            assert_eq!(ROWS[i].action, row.action);
+            assert!(
+                matches!(row.probe, Probe::Sdk(s) if s as usize == i),
+                "{}",
+                row.action
+            );
+        }
+    }
+
+    #[test]
+    fn every_row_is_complete_and_unique() {
+        for (i, r) in ROWS.iter().enumerate() {
+            let (service, op) = r.action.split_once(':').expect("service:Action");
+            assert!(!op.is_empty() && !service.is_empty(), "{}", r.action);
+            assert!(
+                ROWS[i + 1..]
+                    .iter()
+                    .all(|o| !o.action.eq_ignore_ascii_case(r.action)),
+                "duplicate {}",
+                r.action
+            );
+            assert!(
+                !r.harmless.is_empty() && !r.basis.is_empty(),
+                "{} needs its harmless form and basis",
+                r.action
+            );
+            assert!(
+                r.target == TargetKind::Node || !r.resources.is_empty(),
+                "{} names what it is authorized against",
+                r.action
+            );
+            if let Probe::Wire(w) = &r.probe {
+                assert_eq!(w.service.iam_prefix, service, "{}", r.action);
+                assert_eq!(w.op, op, "{}: the operation is the action", r.action);
+                // A named target is named in the request, and in what is authorized.
+                if let TargetKind::Named(_) = r.target {
+                    let named = w
+                        .params
+                        .iter()
+                        .any(|(_, v)| matches!(v, V::Name | V::NameThen(_)))
+                        || w.params
+                            .iter()
+                            .any(|(_, v)| matches!(v, V::Raw(s) if s.contains("{name}")))
+                        || w.path.contains("{name}");
+                    assert!(named, "{} names its target", r.action);
+                    assert!(
+                        r.resources.iter().all(|a| a.contains("{name}")),
+                        "{}",
+                        r.action
+                    );
+                }
+                // An ID in a write is authorized as a resource too (reads
+                // take no resource-level permission).
+                for (_, v) in w.params.iter().filter(|_| !w.op.starts_with("Describe")) {
+                    if let V::Id(kind) = v {
+                        let ty = kind.parts().1;
+                        assert!(
+                            r.resources
+                                .iter()
+                                .any(|a| a.contains(&format!(":{ty}/{{id}}"))),
+                            "{} authorizes its {ty}",
+                            r.action
+                        );
+                    }
+                }
+                assert_eq!(
+                    w.dry_run,
+                    !r.allowed.is_empty() && r.allowed.iter().any(|a| a.code.starts_with("DryRun")),
+                    "{}",
+                    r.action
+                );
+            }
+            assert!(
+                super::super::never(r.action).is_none(),
+                "{} is both probed and never probed",
+                r.action
+            );
+        }
+    }
+
+    #[test]
+    fn denial_only_rows_claim_no_allowed_answer() {
+        for r in ROWS.iter().filter(|r| r.tells == Tells::DenialOnly) {
+            assert!(r.allowed.is_empty(), "{}", r.action);
+            assert!(
+                r.basis.contains("only a denial") || r.basis.contains("could not tell"),
+                "{}",
+                r.action
+            );
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Probes through the signed-request path: the catalogue row's request,
+//! filled in for one check, sent once, classified by the row's answers.
+
+use std::collections::HashMap;
+
+use super::{random_token, Ctx};
+use crate::answer::{Answer, Observation};
+use crate::catalogue::{Ec2Id, Kind, Wire, V};
+use crate::check::{Check, Place, Target};
+use crate::signed::services::{Protocol, EC2, ROUTE53};
+use crate::signed::{Body, Request};
+
+/// What a row's values are filled with for one request.
+struct Fill<'a> {
+    place: &'a Place,
+    name: String,
+    token: String,
+    ids: HashMap<Ec2Id, String>,
+}
+
+impl Fill<'_> {
+    fn template(&self, t: &str) -> String {
+        t.replace("{p}", &self.place.partition)
+            .replace("{r}", &self.place.region)
+            .replace("{a}", &self.place.account)
+            .replace("{name}", &self.name)
+            .replace("{random16}", &self.token[..16])
+            .replace("{random}", &self.token)
+    }
+
+    fn text(&self, v: &V) -> String {
+        match v {
+            V::Lit(s) => (*s).to_owned(),
+            V::Num(n) => n.to_string(),
+            V::Name => self.name.clone(),
+            V::NameThen(s) => format!("{}{}", self.name, self.template(s)),
+            V::Random => format!("irsa-verify-probe-{}", self.token),
+            V::Uuid => uuid(&self.token),
+            V::Id(kind) => self
+                .ids
+                .get(kind)
+                .cloned()
+                .unwrap_or_else(|| kind.made_up(&self.token)),
+            V::MadeUp(t) => self.template(t),
+            V::RegionThen(s) => format!("{}{s}", self.place.region),
+            V::Raw(t) => self.template(t),
+        }
+    }
+
+    fn json(&self, v: &V) -> serde_json::Value {
+        match v {
+            V::Num(n) => serde_json::Value::from(*n),
+            V::Raw(t) => serde_json::from_str(&self.template(t)).unwrap_or(serde_json::Value::Null),
+            other => serde_json::Value::String(self.text(other)),
+        }
+    }
+}
+
+/// A random token in UUID form (Secrets Manager version IDs are UUIDs).
+fn uuid(token: &str) -> String {
+    let t = format!("{token:0<32}");
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &t[..8],
+        &t[8..12],
+        &t[13..16],
+        &t[17..20],
+        &t[20..32]
+    )
+}
+
+/// The request a row describes, filled in. Pure.
+fn build(w: &Wire, fill: &Fill) -> Request {
+    let body = match w.service.protocol {
+        Protocol::Ec2Query | Protocol::Query => {
+            let mut params: Vec<(String, String)> = w
+                .params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), fill.text(v)))
+                .collect();
+            if w.dry_run {
+                params.insert(0, ("DryRun".to_owned(), "true".to_owned()));
+            }
+            Body::Form(params)
+        }
+        Protocol::Json11 => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in w.params {
+                map.insert((*k).to_owned(), fill.json(v));
+            }
+            if w.dry_run {
+                map.insert("DryRun".to_owned(), serde_json::Value::Bool(true));
+            }
+            Body::Json(serde_json::Value::Object(map))
+        }
+        Protocol::RestXml => match w.xml {
+            Some(x) => Body::Xml(fill.template(x)),
+            None => Body::Empty,
+        },
+    };
+    Request {
+        service: w.service,
+        operation: w.op,
+        method: w.method,
+        path: fill.template(w.path),
+        body,
+    }
+}
+
+/// The request as the report shows it: the operation and its parameters
+/// (names, IDs and random tokens only: a probe never sends a secret).
+fn describe(request: &Request) -> String {
+    let params = match &request.body {
+        Body::Form(p) => p
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Body::Json(v) => v.to_string(),
+        Body::Xml(_) => "with a change batch".to_owned(),
+        Body::Empty => String::new(),
+    };
+    let head = if request.path == "/" {
+        request.operation.to_owned()
+    } else {
+        format!("{} {} {}", request.operation, request.method, request.path)
+    };
+    if params.is_empty() {
+        head
+    } else {
+        format!("{head} {params}")
+    }
+}
+
+/// The first `<element>VALUE</element>` of an XML answer.
+fn first_element(xml: &str, element: &str) -> Option<String> {
+    let open = format!("<{element}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find('<')? + start;
+    Some(xml[start..end].trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A real EC2 ID of this type, once per run: the first a Describe lists.
+async fn ec2_id(ctx: &Ctx, kind: Ec2Id) -> Result<String, String> {
+    let cell = ctx.ec2_ids.get(&kind).expect("every Ec2Id has a cell");
+    cell.get_or_init(|| async move {
+        let (_, _, op, element) = kind.parts();
+        let mut params = Vec::new();
+        if matches!(kind, Ec2Id::Image | Ec2Id::Snapshot) {
+            params.push(("Owner.1".to_owned(), "self".to_owned()));
+        }
+        let request = Request {
+            service: &EC2,
+            operation: op,
+            method: "POST",
+            path: "/".to_owned(),
+            body: Body::Form(params),
+        };
+        match ctx.send(&request, None).await {
+            Ok(reply) => {
+                first_element(reply.text(), element).ok_or_else(|| format!("{op} listed none"))
+            }
+            Err(answer) => Err(format!("{op}: {}", answer.summary())),
+        }
+    })
+    .await
+    .clone()
+}
+
+/// The first hosted zone the role can list.
+async fn any_zone(ctx: &Ctx) -> Result<String, String> {
+    ctx.zone
+        .get_or_init(|| async {
+            let request = Request {
+                service: &ROUTE53,
+                operation: "ListHostedZones",
+                method: "GET",
+                path: "/2013-04-01/hostedzone?maxitems=1".to_owned(),
+                body: Body::Empty,
+            };
+            match ctx.send(&request, None).await {
+                Ok(reply) => first_element(reply.text(), "Id")
+                    .map(|id| id.trim_start_matches("/hostedzone/").to_owned())
+                    .ok_or_else(|| "ListHostedZones listed none".to_owned()),
+                Err(answer) => Err(format!("ListHostedZones: {}", answer.summary())),
+            }
+        })
+        .await
+        .clone()
+}
+
+pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
+    let row = check.action().row();
+    let mut notes = Vec::new();
+    let mut region = None;
+    let name = match check.target() {
+        Target::Named(n) => {
+            if n.account.as_deref().is_some_and(|a| a != ctx.place.account) {
+                return Observation::skipped(format!(
+                    "not attempted: the policy names this {} in account {}, not the caller's ({}); cross-account probes of {} are not supported",
+                    n.kind.as_str(),
+                    n.account.as_deref().unwrap_or_default(),
+                    ctx.place.account,
+                    row.service()
+                ));
+            }
+            region = n.region.clone();
+            n.name().to_owned()
+        }
+        Target::Any(Kind::HostedZone) => match any_zone(ctx).await {
+            Ok(zone) => zone,
+            Err(why) => {
+                return Observation::unknown(
+                    format!(
+                        "no hosted zone to probe: {why}; name one with --resource route53:ZONE_ID"
+                    ),
+                    "not sent",
+                )
+            }
+        },
+        _ => String::new(),
+    };
+    let mut ids = HashMap::new();
+    for (_, v) in w.params {
+        if let V::Id(kind) = v {
+            match ec2_id(ctx, *kind).await {
+                Ok(id) => {
+                    ids.insert(*kind, id);
+                }
+                Err(why) => notes.push(format!(
+                    "no real {} to name ({why}): the request names a made-up ID, so a \"not found\" answer cannot tell",
+                    kind.parts().1
+                )),
+            }
+        }
+    }
+    let place = Place {
+        region: region.clone().unwrap_or_else(|| ctx.place.region.clone()),
+        ..ctx.place.clone()
+    };
+    let fill = Fill {
+        place: &place,
+        name,
+        token: random_token(),
+        ids,
+    };
+    let request = build(w, &fill);
+    let form = describe(&request);
+    let answer = match ctx.send(&request, region.as_deref()).await {
+        // The body is dropped unread: it may hold a value or a credential.
+        Ok(reply) => Answer::success(reply.status, ""),
+        Err(answer) => answer,
+    };
+    let mut observation = Observation::new(answer, row.allowed, form);
+    observation.notes.extend(notes);
+    observation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::ROWS;
+
+    fn place() -> Place {
+        Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "111122223333".into(),
+        }
+    }
+
+    fn wire(action: &str) -> &'static Wire {
+        match &ROWS[crate::catalogue::find(action).unwrap()].probe {
+            crate::catalogue::Probe::Wire(w) => w,
+            _ => panic!("{action} is an SDK probe"),
+        }
+    }
+
+    fn fill<'a>(place: &'a Place, name: &str) -> Fill<'a> {
+        Fill {
+            place,
+            name: name.into(),
+            token: "0123456789abcdef0123456789abcdef".into(),
+            ids: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn ec2_requests_carry_dry_run_and_every_id() {
+        let p = place();
+        let mut f = fill(&p, "");
+        f.ids.insert(Ec2Id::Volume, "vol-0aaaaaaaaaaaaaaaa".into());
+        let r = build(wire("ec2:AttachVolume"), &f);
+        let Body::Form(params) = &r.body else {
+            panic!("form")
+        };
+        assert_eq!(params[0], ("DryRun".into(), "true".into()));
+        assert!(params.contains(&("VolumeId".into(), "vol-0aaaaaaaaaaaaaaaa".into())));
+        // No instance found: a well-formed made-up one.
+        assert!(params.contains(&("InstanceId".into(), "i-00123456789abcdef".into())));
+        assert_eq!(r.operation, "AttachVolume");
+    }
+
+    #[test]
+    fn json_requests_fill_names_numbers_and_raw_values() {
+        let p = place();
+        let r = build(wire("secretsmanager:GetSecretValue"), &fill(&p, "dev-db"));
+        let Body::Json(v) = &r.body else {
+            panic!("json")
+        };
+        assert_eq!(v["SecretId"], "dev-db");
+        let version = v["VersionId"].as_str().unwrap();
+        assert_eq!(version.len(), 36, "{version}");
+        let r = build(wire("ssm:GetParameters"), &fill(&p, "/app/db"));
+        let Body::Json(v) = &r.body else {
+            panic!("json")
+        };
+        assert_eq!(v["Names"][0], "/app/db:999999");
+        let r = build(wire("kms:Encrypt"), &fill(&p, "k-1"));
+        let Body::Json(v) = &r.body else {
+            panic!("json")
+        };
+        assert_eq!(v["DryRun"], true);
+        let r = build(wire("ssm:GetParametersByPath"), &fill(&p, "/app"));
+        let Body::Json(v) = &r.body else {
+            panic!("json")
+        };
+        assert_eq!(
+            v["Path"],
+            "/app/irsa-verify-probe-0123456789abcdef0123456789abcdef"
+        );
+    }
+
+    #[test]
+    fn rest_paths_and_made_up_arns() {
+        let p = place();
+        let r = build(wire("route53:ListResourceRecordSets"), &fill(&p, "Z1"));
+        assert_eq!(
+            (r.method, r.path.as_str()),
+            ("GET", "/2013-04-01/hostedzone/Z1/rrset?maxitems=1")
+        );
+        let r = build(
+            wire("elasticloadbalancing:DeleteLoadBalancer"),
+            &fill(&p, ""),
+        );
+        let Body::Form(params) = &r.body else {
+            panic!("form")
+        };
+        assert_eq!(params[0].1, "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/irsa-verify-probe/0123456789abcdef");
+    }
+
+    #[test]
+    fn ids_are_read_from_describe_answers() {
+        let xml = "<DescribeVolumesResponse><volumeSet><item><volumeId>vol-1</volumeId></item></volumeSet></DescribeVolumesResponse>";
+        assert_eq!(first_element(xml, "volumeId").as_deref(), Some("vol-1"));
+        assert_eq!(first_element("<x><volumeSet/></x>", "volumeId"), None);
+    }
+}
