@@ -1,15 +1,17 @@
 """Start moto's server on loopback with IAM enforcement patched for IRSA tests.
 
-moto 5.2.5 (pinned in requirements.txt) has two gaps that break IRSA tests:
+moto 5.2.5 (pinned in requirements.txt) has gaps that break IRSA tests:
 
 1. With enforcement on, the *unsigned* sts:AssumeRoleWithWebIdentity request
    (the SDK sends it unsigned, as AWS expects) crashes with HTTP 500
    (KeyError 'Authorization'). AWS authenticates that call by the token, not a
    signature, so we let it through unauthenticated.
-2. DynamoDB authorizes every action against Resource "*", so a table-scoped
-   Allow never matches, and denials come back as XML 403 instead of the JSON
-   400 AccessDeniedException that DynamoDB sends. We authorize against the
-   table ARN and answer in DynamoDB's shape.
+2. Most services authorize every action against Resource "*", so a
+   resource-scoped Allow never matches, and every denial comes back as an XML
+   403 instead of the service's own error. fidelity.py (imported below)
+   authorizes against the request's real resource ARNs - DynamoDB's table
+   among them, denied as DynamoDB's JSON 400 AccessDeniedException - and
+   fixes the other differences its docstring lists.
 3. The IMDSv2 token answer lacks the X-aws-ec2-metadata-token-ttl-seconds
    header that real instance metadata sends and the Rust SDK requires. We add
    it, so the emulator can play a node's instance metadata.
@@ -19,7 +21,6 @@ so a test run that is killed leaves no emulator behind.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -28,10 +29,9 @@ import time
 # POST /moto-api/reset-auth (body "0").
 os.environ.setdefault("INITIAL_NO_AUTH_ACTION_COUNT", "inf")
 
+import fidelity  # noqa: E402,F401 - applies its patches on import
 from lifetime import exit_with_parent  # noqa: E402
 from moto.core import authorization  # noqa: E402
-from moto.core.exceptions import JsonRESTError  # noqa: E402
-from moto.dynamodb.responses import DynamoHandler  # noqa: E402
 from moto.instance_metadata import urls as _metadata_urls  # noqa: E402
 from moto.instance_metadata.responses import InstanceMetadataResponse  # noqa: E402
 
@@ -54,47 +54,6 @@ def _authorize(self, iam_request_cls, resource="*"):
 authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize
 
 
-class DynamoAccessDenied(JsonRESTError):
-    code = 400
-
-    def __init__(self, message):
-        super().__init__("com.amazonaws.dynamodb.v20120810#AccessDeniedException", message)
-
-
-def _dynamo_resource(self):
-    body = getattr(self, "body", None) or {}
-    table = body.get("TableName") if isinstance(body, dict) else None
-    if not table:
-        return "*"
-    if table.startswith("arn:"):
-        return table
-    return f"arn:{self.partition}:dynamodb:{self.region}:{self.current_account}:table/{table}"
-
-
-def _dynamo_authorize(self, resource="*"):
-    from moto.core.exceptions import AccessDeniedError
-
-    try:
-        authorization.ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(
-            self, resource
-        )
-    except AccessDeniedError as err:
-        # moto's message: "User: ARN is not authorized to perform: dynamodb:X".
-        # DynamoDB adds the resource and the reason, as AWS does.
-        message = json.loads(err.description)["message"] if err.description.startswith("{") else None
-        if message is None:
-            import re
-
-            m = re.search(r"<Message>(.*?)</Message>", err.description, re.S)
-            message = m.group(1) if m else "Access denied"
-        action = message.rsplit(" ", 1)[-1]
-        message = (
-            f"{message} on resource: {resource} because no identity-based policy "
-            f"allows the {action} action"
-        )
-        raise DynamoAccessDenied(message) from None
-
-
 _original_metadata = InstanceMetadataResponse.metadata_response
 
 
@@ -111,9 +70,6 @@ InstanceMetadataResponse.metadata_response = staticmethod(_metadata_response)
 for _pattern, _view in list(_metadata_urls.url_paths.items()):
     if _view is _original_metadata:
         _metadata_urls.url_paths[_pattern] = _metadata_response
-DynamoHandler._determine_resource = _dynamo_resource
-DynamoHandler._authenticate_and_authorize_normal_action = _dynamo_authorize
-
 
 
 def main():

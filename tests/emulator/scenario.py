@@ -3,12 +3,14 @@
   scenario.py bootstrap --endpoint URL        -> admin keys (JSON); turns IAM enforcement on
   scenario.py seed --endpoint URL --kind K --suffix S [--token-file F]   -> scenario (JSON)
   scenario.py snapshot --endpoint URL --bucket B --table T                -> data (JSON)
+  scenario.py snapshot-all --endpoint URL [--no-live]                       -> all data (JSON)
 
-seed and snapshot use the admin keys from IRSA_TEST_ADMIN_KEY / IRSA_TEST_ADMIN_SECRET.
+seed, snapshot and snapshot-all use the admin keys from IRSA_TEST_ADMIN_KEY / IRSA_TEST_ADMIN_SECRET.
 """
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import sys
@@ -85,11 +87,11 @@ TRUST_POLICY_TEMPLATE = {
 ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 
 
-def client(service, endpoint, key=None, secret=None):
+def client(service, endpoint, key=None, secret=None, region=REGION):
     return boto3.client(
         service,
         endpoint_url=endpoint,
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id=key or os.environ.get("IRSA_TEST_ADMIN_KEY", "testing"),
         aws_secret_access_key=secret or os.environ.get("IRSA_TEST_ADMIN_SECRET", "testing"),
         config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
@@ -239,9 +241,251 @@ def snapshot(endpoint, bucket, table):
     return out
 
 
+# snapshot-all: what must not change when irsa-verify probes.
+#
+# moto's /moto-api/data.json lists every model instance ever created, so it
+# shows additions and changed attributes but not deletions (a deleted secret
+# or volume stays listed). The "live" part lists what the services hold now,
+# read with the admin keys, and catches deletions.
+
+# Services whose bookkeeping changes on every request or run: STS keeps each
+# AssumeRole*, IAM each access key's last use and the test's own users.
+SNAPSHOT_SKIP_SERVICES = {"sts", "iam"}
+# Attributes that change without a write (timers, counters, derived clocks).
+SNAPSHOT_VOLATILE = {"last_used", "last_used_date", "last_accessed", "last_activity", "approximate_number_of_messages_not_visible"}
+# Static tables a backend carries (EC2's 3 MB of instance types).
+SNAPSHOT_STATIC = {"instance_types", "regions_opt_in_not_required", "url_bases"}
+# Values printed as a digest: a change still shows, the value never does.
+SNAPSHOT_SECRET = {"secret_string", "secret_binary", "value", "private_key", "key_material", "plaintext", "password", "secret_access_key", "body"}
+
+
+def _digest(value):
+    return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _scrub(value):
+    if isinstance(value, dict):
+        return {
+            k: (_digest(v) if k in SNAPSHOT_SECRET and v not in (None, "", [], {}) else _scrub(v))
+            for k, v in value.items()
+            if k not in SNAPSHOT_VOLATILE and k not in SNAPSHOT_STATIC
+        }
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def model_snapshot(endpoint):
+    """/moto-api/data.json without STS and IAM bookkeeping and without the
+    public AMIs (and their snapshots and volumes) that moto creates in each
+    region the first time EC2 is touched there; each model's distinct
+    instances, sorted."""
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=60) as r:
+        data = json.load(r)
+    out = {}
+    for service, models in sorted(data.items()):
+        if service in SNAPSHOT_SKIP_SERVICES:
+            continue
+        kept = {}
+        for name, instances in sorted(models.items()):
+            if service == "ec2" and name in ("Ami", "Snapshot", "Volume"):
+                instances = _own_ec2(name, instances, data["ec2"])
+            if instances:
+                # Reads copy some models (a DynamoDB scan, an S3 listing each
+                # add tracked instances), so keep each distinct one once.
+                unique = {json.dumps(i, sort_keys=True, default=str): i for i in _scrub(instances)}
+                kept[name] = [unique[k] for k in sorted(unique)]
+        if kept:
+            out[service] = kept
+    return out
+
+
+def _own_ec2(name, instances, ec2):
+    public_amis = {a.get("id") for a in ec2.get("Ami", []) if a.get("owner_alias") == "amazon" or a.get("is_public")}
+    ami_snapshots = [s for s in ec2.get("Snapshot", []) if s.get("from_ami") in public_amis]
+    ami_volumes = {s.get("volume_id") for s in ami_snapshots}
+    if name == "Ami":
+        return [a for a in instances if a.get("id") not in public_amis]
+    if name == "Snapshot":
+        return [s for s in instances if s.get("from_ami") not in public_amis]
+    return [v for v in instances if v.get("id") not in ami_volumes]
+
+
+def _pages(client_, op, key, **kwargs):
+    if client_.can_paginate(op):
+        out = []
+        for page in client_.get_paginator(op).paginate(**kwargs):
+            out.extend(page.get(key, []))
+        return out
+    return client_.__getattribute__(op)(**kwargs).get(key, [])
+
+
+def _strip(items, *drop):
+    return [{k: v for k, v in i.items() if k not in drop} for i in items]
+
+
+def live_snapshot(endpoint, regions):
+    """What each service holds now, read with the admin keys."""
+    out = {}
+
+    def take(label, fn):
+        try:
+            out[label] = _scrub(fn())
+        except Exception as err:  # noqa: BLE001 - one service failing must not hide the others
+            out[label] = {"error": f"{type(err).__name__}: {err}"}
+
+    for region in regions:
+        def c(service, region=region):
+            return client(service, endpoint, region=region)
+
+        ec2 = c("ec2")
+        sm, ssm, kms, logs = c("secretsmanager"), c("ssm"), c("kms"), c("logs")
+
+        def secrets():
+            items = _pages(sm, "list_secrets", "SecretList", IncludePlannedDeletion=True)
+            return sorted(_strip(items, "LastAccessedDate"), key=lambda s: s["ARN"])
+
+        def parameters():
+            items = _pages(ssm, "describe_parameters", "Parameters")
+            names = [p["Name"] for p in items]
+            values = {}
+            for i in range(0, len(names), 10):
+                for p in ssm.get_parameters(Names=names[i : i + 10], WithDecryption=True)["Parameters"]:
+                    values[p["Name"]] = {"value": p["Value"], "version": p["Version"]}
+            return sorted([dict(p, current=values.get(p["Name"])) for p in items], key=lambda p: p["Name"])
+
+        def keys():
+            result = []
+            for k in _pages(kms, "list_keys", "Keys"):
+                meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+                grants = _pages(kms, "list_grants", "Grants", KeyId=k["KeyId"])
+                result.append({"key": meta, "grants": grants})
+            aliases = _pages(kms, "list_aliases", "Aliases")
+            return {"keys": sorted(result, key=lambda r: r["key"]["Arn"]), "aliases": sorted(aliases, key=lambda a: a["AliasName"])}
+
+        def log_groups():
+            result = []
+            for g in _pages(logs, "describe_log_groups", "logGroups"):
+                streams = _pages(logs, "describe_log_streams", "logStreams", logGroupName=g["logGroupName"])
+                result.append({"group": g, "streams": _strip(streams, "lastIngestionTime")})
+            return sorted(result, key=lambda r: r["group"]["logGroupName"])
+
+        def ec2_state():
+            return {
+                "instances": sorted(
+                    [i for r in _pages(ec2, "describe_instances", "Reservations") for i in r["Instances"]],
+                    key=lambda i: i["InstanceId"],
+                ),
+                "volumes": sorted(_pages(ec2, "describe_volumes", "Volumes"), key=lambda v: v["VolumeId"]),
+                "snapshots": sorted(_pages(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"]), key=lambda s: s["SnapshotId"]),
+                "images": sorted(ec2.describe_images(Owners=["self"])["Images"], key=lambda i: i["ImageId"]),
+                "security_groups": sorted(_pages(ec2, "describe_security_groups", "SecurityGroups"), key=lambda g: g["GroupId"]),
+                "key_pairs": sorted(ec2.describe_key_pairs()["KeyPairs"], key=lambda k: k["KeyName"]),
+                "tags": sorted(_pages(ec2, "describe_tags", "Tags"), key=lambda t: (t["ResourceId"], t["Key"])),
+                "vpcs": sorted(_pages(ec2, "describe_vpcs", "Vpcs"), key=lambda v: v["VpcId"]),
+                "subnets": sorted(_pages(ec2, "describe_subnets", "Subnets"), key=lambda s: s["SubnetId"]),
+                "network_interfaces": sorted(_pages(ec2, "describe_network_interfaces", "NetworkInterfaces"), key=lambda n: n["NetworkInterfaceId"]),
+                "launch_templates": sorted(_pages(ec2, "describe_launch_templates", "LaunchTemplates"), key=lambda t: t["LaunchTemplateId"]),
+            }
+
+        def elbv2():
+            elb = c("elbv2")
+            lbs = _pages(elb, "describe_load_balancers", "LoadBalancers")
+            return {
+                "load_balancers": lbs,
+                "target_groups": _pages(elb, "describe_target_groups", "TargetGroups"),
+                "listeners": [l for lb in lbs for l in _pages(elb, "describe_listeners", "Listeners", LoadBalancerArn=lb["LoadBalancerArn"])],
+            }
+
+        def autoscaling():
+            asg = c("autoscaling")
+            return {
+                "groups": _pages(asg, "describe_auto_scaling_groups", "AutoScalingGroups"),
+                "launch_configurations": _pages(asg, "describe_launch_configurations", "LaunchConfigurations"),
+            }
+
+        def eks():
+            e = c("eks")
+            result = []
+            for name in _pages(e, "list_clusters", "clusters"):
+                cluster = e.describe_cluster(name=name)["cluster"]
+                ngs = [e.describe_nodegroup(clusterName=name, nodegroupName=n)["nodegroup"] for n in _pages(e, "list_nodegroups", "nodegroups", clusterName=name)]
+                result.append({"cluster": cluster, "nodegroups": ngs})
+            return result
+
+        def ecr():
+            e = c("ecr")
+            repos = _pages(e, "describe_repositories", "repositories")
+            return [{"repository": r, "images": _pages(e, "list_images", "imageIds", repositoryName=r["repositoryName"])} for r in repos]
+
+        def sns():
+            s = c("sns")
+            topics = _pages(s, "list_topics", "Topics")
+            return {
+                "topics": [dict(t, attributes=s.get_topic_attributes(TopicArn=t["TopicArn"])["Attributes"]) for t in topics],
+                "subscriptions": _pages(s, "list_subscriptions", "Subscriptions"),
+            }
+
+        def sqs():
+            q = c("sqs")
+            urls = q.list_queues().get("QueueUrls", [])
+            return {u: q.get_queue_attributes(QueueUrl=u, AttributeNames=["All"])["Attributes"] for u in sorted(urls)}
+
+        def acm():
+            return _pages(c("acm"), "list_certificates", "CertificateSummaryList")
+
+        def dynamodb():
+            d = c("dynamodb")
+            tables = {}
+            for t in _pages(d, "list_tables", "TableNames"):
+                desc = d.describe_table(TableName=t)["Table"]
+                items = sorted(_pages(d, "scan", "Items", TableName=t), key=lambda i: json.dumps(i, sort_keys=True))
+                tables[t] = {"table": desc, "items": items}
+            return tables
+
+        for label, fn in [
+            ("secretsmanager", secrets), ("ssm", parameters), ("kms", keys), ("logs", log_groups), ("ec2", ec2_state),
+            ("elbv2", elbv2), ("autoscaling", autoscaling), ("eks", eks), ("ecr", ecr), ("sns", sns), ("sqs", sqs),
+            ("acm", acm), ("dynamodb", dynamodb),
+        ]:
+            take(f"{region}/{label}", fn)
+
+    def route53():
+        r = client("route53", endpoint)
+        zones = _pages(r, "list_hosted_zones", "HostedZones")
+        return [{"zone": z, "records": _pages(r, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=z["Id"])} for z in zones]
+
+    def s3():
+        s = client("s3", endpoint)
+        result = {}
+        for b in s.list_buckets().get("Buckets", []):
+            versions = s.list_object_versions(Bucket=b["Name"])
+            result[b["Name"]] = {
+                "versions": [{k: v[k] for k in ("Key", "VersionId", "ETag", "IsLatest", "Size")} for v in versions.get("Versions", [])],
+                "delete_markers": [{k: v[k] for k in ("Key", "VersionId", "IsLatest")} for v in versions.get("DeleteMarkers", [])],
+            }
+        return result
+
+    take("global/route53", route53)
+    take("global/s3", s3)
+    return out
+
+
+def snapshot_all(endpoint, live=True, regions=(REGION,)):
+    """Everything the emulator holds, for before/after comparison: a run that
+    changed no data prints the same JSON twice."""
+    out = {}
+    # Live reads first: the first EC2 call in a region makes moto create that
+    # region's default VPC, which data.json must already show.
+    if live:
+        out["live"] = live_snapshot(endpoint, list(regions))
+    out["models"] = model_snapshot(endpoint)
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["bootstrap", "seed", "snapshot", "token", "export", "attach"])
+    p.add_argument("command", choices=["bootstrap", "seed", "snapshot", "snapshot-all", "token", "export", "attach"])
     p.add_argument("--role-name")
     p.add_argument("--dir")
     p.add_argument("--name")
@@ -256,6 +500,8 @@ def main():
     p.add_argument("--lifetime", type=int, default=86400, help="seconds until exp; negative for an expired token")
     p.add_argument("--bucket")
     p.add_argument("--table")
+    p.add_argument("--no-live", action="store_true", help="snapshot-all: only /moto-api/data.json, no reads with the admin keys")
+    p.add_argument("--region", action="append", help=f"snapshot-all: a region to read (repeatable; default {REGION})")
     a = p.parse_args()
     if a.command == "bootstrap":
         result = bootstrap(a.endpoint)
@@ -268,6 +514,8 @@ def main():
     elif a.command == "token":
         write_token(a.token_file, a.namespace, a.service_account, a.lifetime, a.audience)
         result = {"token_file": a.token_file}
+    elif a.command == "snapshot-all":
+        result = snapshot_all(a.endpoint, live=not a.no_live, regions=a.region or [REGION])
     else:
         result = snapshot(a.endpoint, a.bucket, a.table)
     json.dump(result, sys.stdout, sort_keys=True, default=str)

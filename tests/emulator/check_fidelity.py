@@ -1,0 +1,420 @@
+"""Self-check of the patched emulator: each patch in fidelity.py, asserted
+with boto3 against a moto server started for this check.
+
+  .venv-moto/bin/python tests/emulator/check_fidelity.py [--endpoint URL] [-v]
+
+Without --endpoint it starts moto_server.py on a free loopback port (it exits
+with this process), bootstraps the admin user as scenario.py does, seeds a
+few resources and a user with resource-scoped policies, and prints one line
+per assertion. Exits 1 if any assertion fails.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import scenario  # noqa: E402
+
+REGION = scenario.REGION
+USER = "fidelity-user"
+ROLE = "fidelity-role"
+
+results = []
+
+
+def report(ok, what, detail=""):
+    results.append(ok)
+    line = f"{'ok  ' if ok else 'FAIL'} - {what}"
+    if detail and (not ok or VERBOSE):
+        line += f"  [{detail}]"
+    print(line, flush=True)
+
+
+VERBOSE = False
+
+
+def call(fn):
+    """(status, code, message, headers) of a boto3 call; a failure before any
+    answer (a client-side error) fails the assertion, not the run."""
+    try:
+        out = fn()
+    except ClientError as err:
+        meta = err.response.get("ResponseMetadata", {})
+        e = err.response.get("Error", {})
+        return meta.get("HTTPStatusCode"), e.get("Code"), e.get("Message", ""), meta.get("HTTPHeaders", {})
+    except Exception as err:  # noqa: BLE001
+        return None, type(err).__name__, str(err), {}
+    meta = out.get("ResponseMetadata", {})
+    return meta.get("HTTPStatusCode", 200), None, None, meta.get("HTTPHeaders", {})
+
+
+def expect_ok(what, fn):
+    status, code, message, _ = call(fn)
+    report(status == 200 and code is None, what, f"{status} {code} {message}")
+
+
+def expect_error(what, fn, status, code, contains=(), header=None):
+    got_status, got_code, message, headers = call(fn)
+    ok = got_status == status and got_code == code
+    missing = [c for c in contains if c not in (message or "")]
+    ok = ok and not missing
+    if header:
+        name, value = header
+        ok = ok and headers.get(name.lower()) == value
+    report(ok, what, f"{got_status} {got_code} {message!r} missing={missing} headers={ {k: v for k, v in headers.items() if k.startswith('x-amzn')} }")
+    return message
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_server():
+    port = free_port()
+    log = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), f"check-fidelity-moto-{port}.log"), "w")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "moto_server.py"), "--port", str(port), "--parent-pid", str(os.getpid())],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}", log.name
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.kill()
+    sys.exit(f"moto did not start; see {log.name}")
+
+
+def make_client(endpoint, key, secret, token=None):
+    def c(service, region=REGION):
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+        )
+
+    return c
+
+
+def raw(endpoint, key, secret, service, method, path, body=b"", headers=None):
+    """A hand-signed request: (status, headers, body)."""
+    url = endpoint + path
+    req = AWSRequest(method=method, url=url, data=body, headers=headers or {})
+    SigV4Auth(Credentials(key, secret), service, REGION).add_auth(req)
+    prepared = req.prepare()
+    r = urllib.request.Request(url, data=body or None, method=method, headers=dict(prepared.headers.items()))
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, dict(resp.headers), resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read().decode()
+
+
+def seed(admin, account):
+    """Resources the probes name; returns their identifiers."""
+    s = {"account": account}
+    sm = admin("secretsmanager")
+    for name in ("sec-a", "sec-b"):
+        s[name] = sm.create_secret(Name=name, SecretString=f"value of {name}")["ARN"]
+    ssm = admin("ssm")
+    for name in ("/app/a", "/app/ab", "/app/x", "/other/b"):
+        ssm.put_parameter(Name=name, Value="v", Type="String")
+    kms = admin("kms")
+    s["key_a"] = kms.create_key(Description="a")["KeyMetadata"]
+    s["key_b"] = kms.create_key(Description="b")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/alpha", TargetKeyId=s["key_a"]["KeyId"])
+    logs = admin("logs")
+    for name in ("lg-a", "lg-b", "lg-c"):
+        logs.create_log_group(logGroupName=name)
+    ec2 = admin("ec2")
+    s["vol_a"] = ec2.create_volume(Size=1, AvailabilityZone=f"{REGION}a")["VolumeId"]
+    s["vol_b"] = ec2.create_volume(Size=1, AvailabilityZone=f"{REGION}a")["VolumeId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    s["instance"] = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, Placement={"AvailabilityZone": f"{REGION}a"})["Instances"][0]["InstanceId"]
+    r53 = admin("route53")
+    s["zone"] = r53.create_hosted_zone(Name="fidelity.test.", CallerReference="fidelity")["HostedZone"]["Id"].split("/")[-1]
+    eks = admin("eks")
+    eks.create_cluster(name="c1", roleArn=f"arn:aws:iam::{s['account']}:role/eks", resourcesVpcConfig={"subnetIds": []})
+    s["queue"] = admin("sqs").create_queue(QueueName="q1")["QueueUrl"]
+    s["topic"] = admin("sns").create_topic(Name="t1")["TopicArn"]
+    admin("ecr").create_repository(repositoryName="r1")
+    ddb = admin("dynamodb")
+    for t in ("t-a", "t-b"):
+        ddb.create_table(
+            TableName=t,
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    return s
+
+
+def user_policy(s, attach_instance=False):
+    a, r = s["account"], REGION
+    statements = [
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": f"arn:aws:secretsmanager:{r}:{a}:secret:sec-a-??????"},
+        {"Effect": "Allow", "Action": "SecretsManager:describesecret", "Resource": f"arn:aws:secretsmanager:{r}:{a}:secret:sec-a-*"},
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/app/?"},
+        {"Effect": "Deny", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/app/x"},
+        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:CreateGrant", "kms:DescribeKey"], "Resource": s["key_a"]["Arn"]},
+        {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-a:*"},
+        {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-c"},
+        {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": f"arn:aws:logs:{r}:{a}:log-group:*"},
+        {"Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/{s['vol_a']}"},
+        {"Effect": "Allow", "Action": "ec2:AttachVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/*"},
+        {
+            "Effect": "Allow",
+            "Action": "ec2:CreateVolume",
+            "Resource": f"arn:aws:ec2:{r}:{a}:volume/*",
+            "Condition": {"StringLike": {"aws:RequestTag/team": "b?ue"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": f"arn:aws:ec2:{r}:{a}:volume/*",
+            "Condition": {"StringEquals": {"ec2:CreateAction": "CreateVolume"}},
+        },
+        {"Effect": "Deny", "Action": "ec2:CreateVolume", "Resource": "*", "Condition": {"Null": {"aws:RequestTag/owner": "true"}}},
+        {"Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": f"arn:aws:eks:{r}:{a}:cluster/c1"},
+        {"Effect": "Allow", "Action": "route53:GetHostedZone", "Resource": f"arn:aws:route53:::hostedzone/{s['zone']}"},
+        {"Effect": "Allow", "Action": "dynamodb:DescribeTable", "Resource": f"arn:aws:dynamodb:{r}:{a}:table/t-a"},
+        {"Effect": "Allow", "Action": "sqs:GetQueueAttributes", "Resource": f"arn:aws:sqs:{r}:{a}:q1"},
+        {"Effect": "Allow", "Action": "sns:GetTopicAttributes", "Resource": s["topic"]},
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{a}:role/{ROLE}"},
+    ]
+    if attach_instance:
+        statements.append({"Effect": "Allow", "Action": "ec2:AttachVolume", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*"})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def main():
+    global VERBOSE
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--endpoint", help="a fresh emulator already started with moto_server.py (default: start one)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the answer behind each passing assertion too")
+    args = p.parse_args()
+    VERBOSE = args.verbose
+
+    proc = None
+    if args.endpoint:
+        endpoint = args.endpoint
+    else:
+        proc, endpoint, log = start_server()
+        print(f"# moto on {endpoint}, log {log}", flush=True)
+    try:
+        return run(endpoint)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def run(endpoint):
+    boot = scenario.bootstrap(endpoint)
+    os.environ["IRSA_TEST_ADMIN_KEY"], os.environ["IRSA_TEST_ADMIN_SECRET"] = boot["key"], boot["secret"]
+    admin = make_client(endpoint, boot["key"], boot["secret"])
+    account = boot["account"]
+    s = seed(admin, account)
+
+    iam = admin("iam")
+    iam.create_user(UserName=USER)
+    iam.put_user_policy(UserName=USER, PolicyName="scoped", PolicyDocument=user_policy(s))
+    key = iam.create_access_key(UserName=USER)["AccessKey"]
+    user = make_client(endpoint, key["AccessKeyId"], key["SecretAccessKey"])
+    me = f"arn:aws:iam::{account}:user/{USER}"
+    implicit = "because no identity-based policy allows the"
+
+    # A role for the assumed-role principal (web identity, as IRSA does).
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/example"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}
+    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(
+        RoleName=ROLE,
+        PolicyName="scoped",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{REGION}:{account}:parameter/app/a"}]}),
+    )
+    # Snapshot after seeding: nothing below may change data (IAM/STS excluded).
+    before = scenario.snapshot_all(endpoint)
+
+    print("# resource-scoped authorization")
+    expect_ok("secretsmanager:GetSecretValue allowed on the granted secret (name-?????? pattern)", lambda: user("secretsmanager").get_secret_value(SecretId="sec-a"))
+    expect_ok("secretsmanager:GetSecretValue allowed by the secret's full ARN", lambda: user("secretsmanager").get_secret_value(SecretId=s["sec-a"]))
+    expect_error(
+        "secretsmanager:GetSecretValue denied on another secret; message names it as given",
+        lambda: user("secretsmanager").get_secret_value(SecretId="sec-b"),
+        400, "AccessDeniedException", (f"User: {me} is not authorized to perform: secretsmanager:GetSecretValue on resource: sec-b {implicit} secretsmanager:GetSecretValue action",),
+    )
+    expect_ok("action names match case-insensitively (SecretsManager:describesecret)", lambda: user("secretsmanager").describe_secret(SecretId="sec-a"))
+    expect_ok("ssm:GetParameter allowed on parameter/app/? for /app/a", lambda: user("ssm").get_parameter(Name="/app/a"))
+    expect_error("ssm:GetParameter: `?` is exactly one character (/app/ab denied)", lambda: user("ssm").get_parameter(Name="/app/ab"), 400, "AccessDeniedException", (f"on resource: arn:aws:ssm:{REGION}:{account}:parameter/app/ab {implicit}",))
+    expect_error("ssm:GetParameter denied on another parameter", lambda: user("ssm").get_parameter(Name="/other/b"), 400, "AccessDeniedException", ("parameter/other/b",))
+    expect_error(
+        "ssm:GetParameter explicit Deny wins over the Allow, with AWS's explicit-deny message",
+        lambda: user("ssm").get_parameter(Name="/app/x"),
+        400, "AccessDeniedException", ("with an explicit deny in an identity-based policy",),
+    )
+    expect_ok("kms:DescribeKey allowed on the granted key, named by its alias", lambda: user("kms").describe_key(KeyId="alias/alpha"))
+    expect_error("kms:DescribeKey denied on another key", lambda: user("kms").describe_key(KeyId=s["key_b"]["KeyId"]), 400, "AccessDeniedException", (s["key_b"]["Arn"],))
+    expect_ok("logs:DescribeLogStreams allowed on the granted log group", lambda: user("logs").describe_log_streams(logGroupName="lg-a"))
+    expect_error("logs:DescribeLogStreams denied on another log group", lambda: user("logs").describe_log_streams(logGroupName="lg-b"), 400, "AccessDeniedException", (f"arn:aws:logs:{REGION}:{account}:log-group:lg-b:log-stream: {implicit}",))
+    expect_error("logs:DescribeLogStreams denied by a grant on log-group:NAME without :*", lambda: user("logs").describe_log_streams(logGroupName="lg-c"), 400, "AccessDeniedException", ("log-group:lg-c:log-stream:",))
+    expect_ok("logs:DescribeLogGroups allowed by a grant on log-group:* (AWS's documented form)", lambda: user("logs").describe_log_groups())
+    expect_error("ec2:DeleteVolume DryRun allowed on the granted volume", lambda: user("ec2").delete_volume(VolumeId=s["vol_a"], DryRun=True), 412, "DryRunOperation")
+    expect_error("ec2:DeleteVolume DryRun denied on another volume", lambda: user("ec2").delete_volume(VolumeId=s["vol_b"], DryRun=True), 403, "UnauthorizedOperation", (f"volume/{s['vol_b']}",))
+    expect_ok("dynamodb:DescribeTable allowed on the granted table", lambda: user("dynamodb").describe_table(TableName="t-a"))
+    expect_error("dynamodb:DescribeTable denied on another table (DynamoDB's JSON 400)", lambda: user("dynamodb").describe_table(TableName="t-b"), 400, "AccessDeniedException", (f"table/t-b {implicit}",))
+    expect_ok("sqs:GetQueueAttributes allowed on the granted queue", lambda: user("sqs").get_queue_attributes(QueueUrl=s["queue"], AttributeNames=["All"]))
+    expect_ok("sns:GetTopicAttributes allowed on the granted topic", lambda: user("sns").get_topic_attributes(TopicArn=s["topic"]))
+
+    print("# EC2: every resource of a request must be allowed")
+    attach = lambda: user("ec2").attach_volume(VolumeId=s["vol_a"], InstanceId=s["instance"], Device="/dev/sdf", DryRun=True)  # noqa: E731
+    expect_error("ec2:AttachVolume denied with a grant on volume/* alone; message names the instance", attach, 403, "UnauthorizedOperation", (f"instance/{s['instance']}",))
+    iam.put_user_policy(UserName=USER, PolicyName="scoped", PolicyDocument=user_policy(s, attach_instance=True))
+    expect_error("ec2:AttachVolume allowed once instance/* is granted too", attach, 412, "DryRunOperation")
+
+    print("# conditions on request tags (aws:RequestTag, Null, ec2:CreateAction)")
+
+    def create_volume(tags):
+        spec = [{"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
+        return lambda: user("ec2").create_volume(Size=1, AvailabilityZone=f"{REGION}a", TagSpecifications=spec, DryRun=True)
+
+    expect_error("ec2:CreateVolume DryRun with team=blue owner=me: DryRunOperation", create_volume({"team": "blue", "owner": "me"}), 412, "DryRunOperation")
+    expect_error("ec2:CreateVolume DryRun with team=red: UnauthorizedOperation (StringLike b?ue unmet)", create_volume({"team": "red", "owner": "me"}), 403, "UnauthorizedOperation", (implicit,))
+    expect_error("ec2:CreateVolume DryRun without owner tag: explicit deny (Null condition)", create_volume({"team": "blue"}), 403, "UnauthorizedOperation", ("explicit deny",))
+    expect_error("ec2:CreateVolume DryRun without tags: UnauthorizedOperation", create_volume({}), 403, "UnauthorizedOperation")
+
+    print("# EC2 DryRun on every action")
+    admin_dry = lambda fn: lambda: fn(admin("ec2"))  # noqa: E731
+    expect_error("ec2:DescribeVolumes DryRun allowed: 412 DryRunOperation (moto answered 200)", admin_dry(lambda e: e.describe_volumes(DryRun=True)), 412, "DryRunOperation")
+    expect_error("ec2:DescribeVolumeStatus DryRun allowed: 412 DryRunOperation (moto answered 500)", admin_dry(lambda e: e.describe_volume_status(DryRun=True)), 412, "DryRunOperation")
+    expect_ok("ec2:DescribeVolumes without DryRun still answers", admin_dry(lambda e: e.describe_volumes()))
+
+    print("# KMS DryRun")
+    expect_error("kms:Encrypt DryRun allowed: 412 DryRunOperationException", lambda: user("kms").encrypt(KeyId=s["key_a"]["KeyId"], Plaintext=b"x", DryRun=True), 412, "DryRunOperationException")
+    expect_error("kms:Encrypt DryRun denied: AccessDeniedException", lambda: user("kms").encrypt(KeyId=s["key_b"]["KeyId"], Plaintext=b"x", DryRun=True), 400, "AccessDeniedException", (s["key_b"]["Arn"],))
+    expect_error(
+        "kms:CreateGrant DryRun allowed: 412 DryRunOperationException",
+        lambda: user("kms").create_grant(KeyId=s["key_a"]["Arn"], GranteePrincipal=me, Operations=["Decrypt"], DryRun=True),
+        412, "DryRunOperationException",
+    )
+    grants = admin("kms").list_grants(KeyId=s["key_a"]["KeyId"])["Grants"]
+    report(grants == [], "kms:CreateGrant DryRun created no grant", f"{grants}")
+
+    print("# signed GET requests")
+    expect_ok("route53:GetHostedZone (signed GET) succeeds", lambda: user("route53").get_hosted_zone(Id=s["zone"]))
+    expect_ok("eks:DescribeCluster (signed GET) succeeds", lambda: user("eks").describe_cluster(name="c1"))
+    expect_ok("admin eks:ListClusters (signed GET with a query string) succeeds", lambda: admin("eks").list_clusters(maxResults=10))
+
+    print("# denial shapes")
+    x_type = ("x-amzn-errortype", "AccessDeniedException")
+    expect_error("ec2: 403 UnauthorizedOperation", lambda: user("ec2").describe_instances(), 403, "UnauthorizedOperation", ("You are not authorized to perform this operation.", f"User: {me} is not authorized to perform: ec2:DescribeInstances {implicit} ec2:DescribeInstances action"))
+    expect_error("secretsmanager: 400 AccessDeniedException", lambda: user("secretsmanager").list_secrets(), 400, "AccessDeniedException", (f"User: {me} is not authorized to perform: secretsmanager:ListSecrets {implicit} secretsmanager:ListSecrets action",))
+    expect_error("ssm: 400 AccessDeniedException", lambda: user("ssm").describe_parameters(), 400, "AccessDeniedException", (implicit,))
+    expect_error("kms: 400 AccessDeniedException", lambda: user("kms").list_keys(), 400, "AccessDeniedException", (implicit,))
+    expect_error("logs: 400 AccessDeniedException", lambda: user("logs").describe_log_streams(logGroupName="lg-b"), 400, "AccessDeniedException", (implicit,))
+    expect_error("ecr: 400 AccessDeniedException", lambda: user("ecr").describe_repositories(repositoryNames=["r1"]), 400, "AccessDeniedException", (f"repository/r1 {implicit}",))
+    expect_error("acm: 400 AccessDeniedException", lambda: user("acm").list_certificates(), 400, "AccessDeniedException", (implicit,))
+    expect_error("eks: 403 AccessDeniedException with x-amzn-ErrorType", lambda: user("eks").describe_cluster(name="c2"), 403, "AccessDeniedException", (f"cluster/c2 {implicit}",), header=x_type)
+    expect_error("elbv2: 403 AccessDenied", lambda: user("elbv2").describe_load_balancers(), 403, "AccessDenied", (f"elasticloadbalancing:DescribeLoadBalancers {implicit}",))
+    expect_error("autoscaling: 403 AccessDenied", lambda: user("autoscaling").describe_auto_scaling_groups(), 403, "AccessDenied", (implicit,))
+    expect_error("iam: 403 AccessDenied", lambda: user("iam").list_users(), 403, "AccessDenied", (f"iam:ListUsers {implicit}",))
+    expect_error("sns: 403 AuthorizationError", lambda: user("sns").list_topics(), 403, "AuthorizationError", ("SNS:ListTopics",))
+    expect_error(
+        "sqs (JSON): 403 AccessDenied via x-amzn-query-error",
+        lambda: user("sqs").get_queue_attributes(QueueUrl=s["queue"].replace("q1", "q2"), AttributeNames=["All"]),
+        403, "AccessDenied", (f"sqs:GetQueueAttributes on resource: arn:aws:sqs:{REGION}:{account}:q2 {implicit}",),
+        header=("x-amzn-query-error", "AccessDenied;Sender"),
+    )
+    status, _, body = raw(endpoint, key["AccessKeyId"], key["SecretAccessKey"], "sqs", "POST", "/", b"Action=ListQueues&Version=2012-11-05", {"Content-Type": "application/x-www-form-urlencoded"})
+    report(status == 403 and "<Code>AccessDenied</Code>" in body and "<Type>Sender</Type>" in body, "sqs (query): 403 ErrorResponse AccessDenied", f"{status} {body[:200]}")
+    expect_error("route53: 403 AccessDenied", lambda: user("route53").list_hosted_zones(), 403, "AccessDenied", (f"route53:ListHostedZones {implicit}",))
+    expect_error("dynamodb: 400 AccessDeniedException", lambda: user("dynamodb").list_tables(), 400, "AccessDeniedException", (implicit,))
+    status, headers, body = raw(endpoint, key["AccessKeyId"], key["SecretAccessKey"], "ec2", "POST", "/", b"Action=DescribeVolumes&Version=2016-11-15", {"Content-Type": "application/x-www-form-urlencoded"})
+    report(status == 403 and body.count("<Response><Errors><Error><Code>UnauthorizedOperation</Code>") == 1, "ec2 raw body: <Response><Errors><Error><Code>UnauthorizedOperation", f"{status} {body[:160]}")
+    status, headers, body = raw(endpoint, key["AccessKeyId"], key["SecretAccessKey"], "kms", "POST", "/", b"{}", {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "TrentService.ListKeys"})
+    report(status == 400 and json.loads(body).get("__type") == "AccessDeniedException", "kms raw body: JSON __type AccessDeniedException", f"{status} {body[:160]}")
+
+    print("# Secrets Manager status codes")
+    expect_error("secretsmanager ResourceNotFoundException is HTTP 400", lambda: admin("secretsmanager").get_secret_value(SecretId="no-such-secret"), 400, "ResourceNotFoundException")
+
+    print("# assumed-role principal")
+    token = scenario.b64url(b'{"alg":"none"}') + "." + scenario.b64url(b'{"sub":"system:serviceaccount:demo:sa"}') + ".x"
+    creds = boto3.client("sts", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x").assume_role_with_web_identity(
+        RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="fidelity", WebIdentityToken=token
+    )["Credentials"]
+    role = make_client(endpoint, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    expect_ok("assumed role: ssm:GetParameter allowed on its parameter", lambda: role("ssm").get_parameter(Name="/app/a"))
+    expect_error(
+        "assumed role: denied elsewhere, message names the session",
+        lambda: role("ssm").get_parameter(Name="/app/ab"),
+        400, "AccessDeniedException", (f"User: arn:aws:sts::{account}:assumed-role/{ROLE}/fidelity is not authorized to perform: ssm:GetParameter",),
+    )
+
+    print("# STS AssumeRole against the role's ARN")
+    expect_ok("sts:AssumeRole allowed on the granted role", lambda: user("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="probe", DurationSeconds=900))
+    expect_error(
+        "sts:AssumeRole denied on another role: 403 AccessDenied naming it",
+        lambda: user("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/other", RoleSessionName="probe", DurationSeconds=900),
+        403, "AccessDenied", (f"sts:AssumeRole on resource: arn:aws:iam::{account}:role/other {implicit}",),
+    )
+
+    print("# snapshot-all")
+    after = scenario.snapshot_all(endpoint)
+    report(before == after, "snapshot-all unchanged by the probes above (reads, denials, DryRuns)", _first_difference(before, after))
+    admin("ssm").put_parameter(Name="/app/a", Value="changed", Type="String", Overwrite=True)
+    admin("secretsmanager").delete_secret(SecretId="sec-b", ForceDeleteWithoutRecovery=True)
+    changed = scenario.snapshot_all(endpoint)
+    report(changed["live"] != after["live"] and "sec-b" not in json.dumps(changed["live"], default=str), "snapshot-all shows a changed parameter and a deleted secret", _first_difference(after, changed))
+
+    failed = results.count(False)
+    print(f"# {len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _first_difference(a, b, path=""):
+    if type(a) is not type(b):
+        return f"{path}: {str(a)[:80]} != {str(b)[:80]}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if a.get(k) != b.get(k):
+                return _first_difference(a.get(k), b.get(k), f"{path}/{k}")
+    elif isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)} items"
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return _first_difference(x, y, f"{path}[{i}]")
+    elif a != b:
+        return f"{path}: {str(a)[:80]} != {str(b)[:80]}"
+    return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1047 @@
+"""Patches that make moto 5.2.5 authorize and answer as AWS does.
+
+Imported by moto_server.py before the server starts; every patch is applied
+on import. Each one names, in its docstring, the AWS behaviour it restores.
+In short:
+
+* Resource-level authorization: a request is authorized against the ARNs of
+  the resources it names (Service Authorization Reference formats), not
+  against "*"; an EC2 request naming several resources is allowed only when
+  every one of them is.
+* IAM's pattern matching: `?` is one character, `*` any run; actions match
+  case-insensitively, resources case-sensitively; NotAction/NotResource.
+* Identity-policy conditions on request tags (aws:RequestTag/KEY,
+  aws:TagKeys), ec2:CreateAction, aws:RequestedRegion and
+  aws:PrincipalAccount; conditions on other keys are left unevaluated (met),
+  as moto leaves them.
+* Denials in each service's own error shape and with AWS's message.
+* Signed GET requests pass the signature check.
+* KMS honours DryRun, and so does every EC2 action; Secrets Manager errors
+  are HTTP 400.
+
+S3 keeps moto's own resource mapping and error shape; it only gains the
+matching and condition fixes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from typing import Any
+from urllib.parse import urlparse
+from xml.sax.saxutils import escape
+
+from werkzeug.exceptions import HTTPException
+
+from moto import settings
+from moto.core import authorization
+from moto.core.exceptions import AccessDeniedError
+from moto.core.responses import BaseResponse
+from moto.core.utils import get_service_model
+from moto.iam import access_control
+
+# CloudWatch Logs: the suffix AWS appends to a log group's ARN when it
+# authorizes an action on the group itself. The Service Authorization Reference
+# writes the group as "...:log-group:NAME", but AWS's denials read "... on
+# resource: arn:aws:logs:R:A:log-group:NAME:log-stream:" (and
+# "log-group::log-stream:" for DescribeLogGroups; reports:
+# FormidableLabs/terraform-aws-serverless#49,
+# hashicorp/terraform-provider-aws#8804), which is why a grant on
+# "log-group:NAME" without ":*" does not cover DescribeLogStreams. Set to ""
+# to authorize against the bare Service Authorization Reference form.
+LOGS_GROUP_SUFFIX = ":log-stream:"
+
+# Signing names whose IAM action prefix differs.
+IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses", "elasticmapreduce": "elasticmapreduce"}
+
+# Condition keys this emulator fills in; a condition on any other key is
+# left unevaluated (treated as met), as moto 5.2.5 does.
+KNOWN_CONDITION_KEYS = ("aws:requesttag/", "aws:tagkeys", "ec2:createaction", "aws:requestedregion", "aws:principalaccount")
+
+
+# --------------------------------------------------------------------------
+# IAM pattern matching and policy evaluation
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.S | (re.I if ignore_case else 0))
+
+
+def iam_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    """IAM wildcard matching: `*` is any run of characters, `?` exactly one."""
+    return bool(_pattern(str(pattern), ignore_case).match(value))
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _patched_match(pattern: str, string: str) -> re.Match[str] | None:
+    """AWS treats `?` in a policy as one character; moto 5.2.5 turned only `*`
+    into a regex and let `?` through as a regex quantifier (HTTP 500 on
+    "ab?c*"-style patterns, wrong answers otherwise). Used by moto's own
+    evaluator, which still judges trust policies."""
+    return _pattern(str(pattern), False).match(string)
+
+
+access_control.IAMPolicyStatement._match = staticmethod(_patched_match)
+
+
+def _cond_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_CONDITION_OPS = {
+    "stringequals": (lambda v, e: v == e, False),
+    "stringnotequals": (lambda v, e: v == e, True),
+    "stringequalsignorecase": (lambda v, e: v.lower() == e.lower(), False),
+    "stringnotequalsignorecase": (lambda v, e: v.lower() == e.lower(), True),
+    "stringlike": (lambda v, e: iam_match(e, v), False),
+    "stringnotlike": (lambda v, e: iam_match(e, v), True),
+    "arnequals": (lambda v, e: v == e, False),
+    "arnnotequals": (lambda v, e: v == e, True),
+    "arnlike": (lambda v, e: iam_match(e, v), False),
+    "arnnotlike": (lambda v, e: iam_match(e, v), True),
+    "bool": (lambda v, e: v.lower() == e.lower(), False),
+}
+
+
+def _known_key(key: str) -> bool:
+    k = key.lower()
+    return any(k == known or (known.endswith("/") and k.startswith(known)) for known in KNOWN_CONDITION_KEYS)
+
+
+def _condition_met(op: str, key: str, expected: Any, context: dict[str, list[str]]) -> bool:
+    if not _known_key(key):
+        return True
+    qualifier = ""
+    if ":" in op:
+        qualifier, op = op.split(":", 1)
+        qualifier = qualifier.lower()
+    if_exists = op.endswith("IfExists")
+    if if_exists:
+        op = op[: -len("IfExists")]
+    values = context.get(key.lower())
+    expected_values = [_cond_str(e) for e in _as_list(expected)]
+    if op.lower() == "null":
+        want_missing = expected_values and expected_values[0].lower() == "true"
+        return (values is None) == bool(want_missing)
+    spec = _CONDITION_OPS.get(op.lower())
+    if spec is None:
+        return True  # an operator this emulator does not play: left unevaluated
+    fn, negated = spec
+    if values is None:
+        return if_exists or negated or qualifier == "forallvalues"
+    per_value = []
+    for v in values:
+        hit = any(fn(v, e) for e in expected_values)
+        per_value.append(not hit if negated else hit)
+    if qualifier == "forallvalues":
+        return all(per_value)
+    return any(per_value)
+
+
+def _conditions_met(block: Any, context: dict[str, list[str]]) -> bool:
+    if not block:
+        return True
+    for op, pairs in block.items():
+        for key, expected in (pairs or {}).items():
+            if not _condition_met(op, key, expected, context):
+                return False
+    return True
+
+
+def _statement_applies(stmt: dict[str, Any], action: str, resource: str, context: dict[str, list[str]]) -> bool:
+    if "Action" in stmt:
+        if not any(iam_match(p, action, True) for p in _as_list(stmt["Action"])):
+            return False
+    elif "NotAction" in stmt:
+        if any(iam_match(p, action, True) for p in _as_list(stmt["NotAction"])):
+            return False
+    else:
+        return False
+    if "Resource" in stmt:
+        if not any(iam_match(p, resource) for p in _as_list(stmt["Resource"])):
+            return False
+    elif "NotResource" in stmt:
+        if any(iam_match(p, resource) for p in _as_list(stmt["NotResource"])):
+            return False
+    else:
+        return False
+    return _conditions_met(stmt.get("Condition"), context)
+
+
+def _statements(policies: list[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for policy in policies:
+        doc = access_control.IAMPolicy(policy)._policy_json
+        out.extend(s for s in _as_list(doc.get("Statement")) if isinstance(s, dict))
+    return out
+
+
+class Check:
+    """One authorization IAM makes for a request: an action on a resource,
+    with the request context, and the resource as AWS prints it."""
+
+    def __init__(self, action: str, resource: str, context: dict[str, list[str]] | None = None, shown: str | None = None):
+        self.action = action
+        self.resource = resource
+        self.context = context or {}
+        self.shown = shown or resource
+
+    def __repr__(self) -> str:
+        return f"Check({self.action!r}, {self.resource!r})"
+
+
+class Checks(list):
+    """The checks for one request, passed where moto passes its one resource."""
+
+
+class Denied(AccessDeniedError):
+    """A denial with what AWS tells: the action, the resource and why."""
+
+    def __init__(self, principal: str, check: Check, explicit: bool):
+        self.principal = principal
+        self.check = check
+        self.explicit = explicit
+        super().__init__(principal, check.action)
+        self.message = denial_message(principal, check.action, check.shown, explicit)
+
+
+def denial_message(principal: str, action: str, resource: str, explicit: bool) -> str:
+    on = "" if resource in ("*", "") else f" on resource: {resource}"
+    why = "with an explicit deny in an identity-based policy" if explicit else f"because no identity-based policy allows the {action} action"
+    return f"User: {principal} is not authorized to perform: {action}{on} {why}"
+
+
+def evaluate(statements: list[dict[str, Any]], checks: list[Check]) -> tuple[Check, bool] | None:
+    """IAM's identity-policy logic over every check of a request: an explicit
+    Deny anywhere wins, and each check needs its own Allow. Returns the check
+    that fails (and whether by explicit deny), or None when all are allowed."""
+    implicit: Check | None = None
+    for check in checks:
+        applying = [s for s in statements if _statement_applies(s, check.action, check.resource, check.context)]
+        if any(s.get("Effect") == "Deny" for s in applying):
+            return check, True
+        if implicit is None and not any(s.get("Effect") == "Allow" for s in applying):
+            implicit = check
+    return (implicit, False) if implicit else None
+
+
+_original_check_action_permitted = access_control.IAMRequestBase.check_action_permitted
+
+
+def _check_action_permitted(self: Any, resource: Any) -> None:
+    """IAM authorizes a request against every resource it names, matching `?`
+    as one character and actions case-insensitively, and evaluates
+    conditions on request tags. moto 5.2.5 checked one resource (usually
+    "*"), crashed on `?` and compared action names case-sensitively."""
+    if self._action == "sts:GetCallerIdentity":
+        return
+    if isinstance(resource, Checks):
+        checks = list(resource)
+    else:
+        checks = [Check(self._action, resource, _base_context(self._region, self.account_id))]
+    statements = _statements(self._access_key.collect_policies())
+    failed = evaluate(statements, checks)
+    if failed is not None:
+        check, explicit = failed
+        if isinstance(self, access_control.S3IAMRequest):
+            self._raise_access_denied()
+        raise Denied(self._access_key.arn, check, explicit)
+    if isinstance(resource, str) and self._is_assuming_role_operation(resource):
+        if not self._check_role_trust_relationship(resource):
+            self._raise_access_denied()
+
+
+access_control.IAMRequestBase.check_action_permitted = _check_action_permitted
+
+
+_original_create_aws_request = access_control.IAMRequestBase._create_aws_request
+
+
+def _create_aws_request(self: Any) -> Any:
+    """AWS verifies a signature over the body as sent, empty for a GET. moto
+    5.2.5 re-signed `_body or _data`, and with no body `_data` is the query
+    string or even the headers, so every signed GET (Route 53, EKS reads)
+    failed with SignatureDoesNotMatch. A form body the web framework has
+    already parsed still comes from `_data`."""
+    content_type = ""
+    for name, value in (self._headers or {}).items():
+        if name.lower() == "content-type":
+            content_type = value
+    if not self._body and "x-www-form-urlencoded" not in content_type:
+        saved = self._data
+        self._data = b""
+        try:
+            return _original_create_aws_request(self)
+        finally:
+            self._data = saved
+    return _original_create_aws_request(self)
+
+
+access_control.IAMRequestBase._create_aws_request = _create_aws_request
+
+
+# --------------------------------------------------------------------------
+# Request parameters and context
+# --------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "original_dict"):
+        value = value.original_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def request_params(resp: Any) -> dict[str, Any]:
+    """The request's parameters, whatever protocol carried them."""
+    params: dict[str, Any] = {}
+    if getattr(resp, "automated_parameter_parsing", False) and hasattr(resp, "params"):
+        params.update(_plain(resp.params) or {})
+    else:
+        body = resp.body
+        if isinstance(body, bytes):
+            try:
+                body = body.decode("utf-8")
+            except UnicodeDecodeError:
+                body = ""
+        if isinstance(body, dict):
+            params.update(body)
+        elif body:
+            try:
+                loaded = json.loads(body)
+                if isinstance(loaded, dict):
+                    params.update(loaded)
+            except ValueError:
+                try:
+                    params.update(_plain(resp._get_params()))
+                except Exception:  # noqa: BLE001 - not a query body either
+                    pass
+    for key, value in (getattr(resp, "uri_match", None) or {}).items():
+        params.setdefault(key, value)
+    return params
+
+
+def _base_context(region: str, account: str) -> dict[str, list[str]]:
+    return {"aws:requestedregion": [region], "aws:principalaccount": [account]}
+
+
+def request_tags(params: dict[str, Any]) -> dict[str, str] | None:
+    """Tags a request carries (aws:RequestTag), from the shapes services use."""
+    tags: dict[str, str] = {}
+    found = False
+    for spec in _as_list(params.get("TagSpecifications")) + _as_list(params.get("TagSpecification")):
+        if isinstance(spec, dict):
+            found = True
+            for tag in _as_list(spec.get("Tags") or spec.get("Tag")):
+                if isinstance(tag, dict) and "Key" in tag:
+                    tags[tag["Key"]] = str(tag.get("Value", ""))
+    for name in ("Tags", "tags", "TagList"):
+        value = params.get(name)
+        if isinstance(value, dict):
+            found = True
+            tags.update({k: str(v) for k, v in value.items()})
+        elif isinstance(value, list):
+            found = True
+            for tag in value:
+                if isinstance(tag, dict):
+                    key = tag.get("Key", tag.get("TagKey", tag.get("key")))
+                    if key is not None:
+                        tags[key] = str(tag.get("Value", tag.get("TagValue", tag.get("value", ""))))
+    return tags if found else None
+
+
+def _tag_context(tags: dict[str, str] | None) -> dict[str, list[str]]:
+    if not tags:
+        return {}
+    ctx = {f"aws:requesttag/{k.lower()}": [v] for k, v in tags.items()}
+    ctx["aws:tagkeys"] = list(tags)
+    return ctx
+
+
+# --------------------------------------------------------------------------
+# Resource ARNs per service
+# --------------------------------------------------------------------------
+
+
+class Target:
+    """What a resolver returns: an ARN, the action if not the request's own,
+    whether request tags apply to it, and how AWS prints it."""
+
+    def __init__(self, arn: str, action: str | None = None, tagged: bool = True, shown: str | None = None, extra: dict[str, list[str]] | None = None):
+        self.arn, self.action, self.tagged, self.shown, self.extra = arn, action, tagged, shown, extra or {}
+
+
+EC2_ID_PREFIXES = sorted(
+    {
+        "i-": "instance", "vol-": "volume", "snap-": "snapshot", "sg-": "security-group",
+        "subnet-": "subnet", "vpc-": "vpc", "ami-": "image", "eni-": "network-interface",
+        "lt-": "launch-template", "igw-": "internet-gateway", "rtb-": "route-table",
+        "acl-": "network-acl", "eipalloc-": "elastic-ip", "nat-": "natgateway",
+        "dopt-": "dhcp-options", "key-": "key-pair", "vpce-": "vpc-endpoint",
+        "pcx-": "vpc-peering-connection", "tgw-attach-": "transit-gateway-attachment",
+        "tgw-rtb-": "transit-gateway-route-table", "tgw-": "transit-gateway", "fl-": "vpc-flow-log",
+        "eigw-": "egress-only-internet-gateway", "sir-": "spot-instances-request",
+        "fleet-": "fleet", "h-": "dedicated-host", "cgw-": "customer-gateway",
+        "vgw-": "vpn-gateway", "vpn-": "vpn-connection", "pl-": "prefix-list",
+        "eipassoc-": "elastic-ip", "ca-": "capacity-reservation",
+    }.items(),
+    key=lambda kv: -len(kv[0]),
+)
+
+EC2_PARAM_TYPES = {
+    "InstanceId": "instance", "InstanceIds": "instance",
+    "VolumeId": "volume", "VolumeIds": "volume",
+    "SnapshotId": "snapshot", "SnapshotIds": "snapshot", "SourceSnapshotId": "snapshot",
+    "GroupId": "security-group", "GroupIds": "security-group", "SecurityGroupId": "security-group",
+    "SecurityGroupIds": "security-group", "Groups": "security-group",
+    "SubnetId": "subnet", "SubnetIds": "subnet",
+    "VpcId": "vpc", "VpcIds": "vpc",
+    "ImageId": "image", "ImageIds": "image", "SourceImageId": "image",
+    "NetworkInterfaceId": "network-interface", "NetworkInterfaceIds": "network-interface",
+    "LaunchTemplateId": "launch-template",
+    "KeyName": "key-pair",
+    "AllocationId": "elastic-ip", "RouteTableId": "route-table",
+    "InternetGatewayId": "internet-gateway", "NatGatewayId": "natgateway",
+    "NetworkAclId": "network-acl", "Resources": None, "ResourceIds": None,
+}
+
+# What each Create-style action creates (resource types, ARN id "*").
+EC2_CREATES = {
+    "RunInstances": ["instance", "volume", "network-interface"],
+    "CreateVolume": ["volume"],
+    "CreateSnapshot": ["snapshot"],
+    "CreateSnapshots": ["snapshot"],
+    "CopySnapshot": ["snapshot"],
+    "CreateSecurityGroup": ["security-group"],
+    "CreateVpc": ["vpc"],
+    "CreateSubnet": ["subnet"],
+    "CreateNetworkInterface": ["network-interface"],
+    "CreateLaunchTemplate": ["launch-template"],
+    "CreateImage": ["image", "snapshot"],
+    "CopyImage": ["image"],
+    "RegisterImage": ["image"],
+    "CreateInternetGateway": ["internet-gateway"],
+    "CreateRouteTable": ["route-table"],
+    "AllocateAddress": ["elastic-ip"],
+    "CreateNatGateway": ["natgateway"],
+    "CreateNetworkAcl": ["network-acl"],
+    "CreateFleet": ["fleet"],
+}
+
+EC2_NO_ACCOUNT = {"image", "snapshot"}
+# Parameters that name no resource the action is authorized against.
+EC2_SKIP_KEYS = {"Filters", "Filter", "TagSpecifications", "TagSpecification", "Tags", "DryRun", "ClientToken", "LaunchTemplateData"}
+
+
+def _ec2_arn(resp: Any, rtype: str, rid: str) -> str:
+    account = "" if rtype in EC2_NO_ACCOUNT else resp.current_account
+    return f"arn:{resp.partition}:ec2:{resp.region}:{account}:{rtype}/{rid}"
+
+
+def _ec2_type_from_id(rid: str) -> str | None:
+    for prefix, rtype in EC2_ID_PREFIXES:
+        if rid.startswith(prefix):
+            return rtype
+    return None
+
+
+def _ec2_walk(value: Any, found: list[tuple[str, str]], key: str | None = None) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in EC2_SKIP_KEYS:
+                continue
+            _ec2_walk(v, found, k)
+    elif isinstance(value, list):
+        for v in value:
+            _ec2_walk(v, found, key)
+    elif isinstance(value, str) and key in EC2_PARAM_TYPES and value:
+        rtype = EC2_PARAM_TYPES[key] or _ec2_type_from_id(value)
+        if rtype:
+            found.append((rtype, value))
+
+
+def _ec2_group_ids_by_name(resp: Any, names: list[str]) -> list[str]:
+    ids = []
+    for name in names:
+        try:
+            group = resp.ec2_backend.get_security_group_from_name(name)
+        except Exception:  # noqa: BLE001
+            group = None
+        ids.append(group.id if group else "*")
+    return ids
+
+
+def resolve_ec2(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    if action.startswith("Describe"):
+        return [Target("*", tagged=False)]
+    found: list[tuple[str, str]] = []
+    _ec2_walk(params, found)
+    if action in ("CreateSecurityGroup",):
+        pass
+    elif params.get("GroupName") and not any(t == "security-group" for t, _ in found):
+        for gid in _ec2_group_ids_by_name(resp, [params["GroupName"]]):
+            found.append(("security-group", gid))
+    if action == "RunInstances":
+        names = _as_list(params.get("SecurityGroups"))
+        for gid in _ec2_group_ids_by_name(resp, names):
+            found.append(("security-group", gid))
+        if not any(t == "subnet" for t, _ in found):
+            found.append(("subnet", "*"))
+        if not any(t == "security-group" for t, _ in found):
+            found.append(("security-group", "*"))
+    targets: list[Target] = []
+    for rtype in EC2_CREATES.get(action, []):
+        targets.append(Target(_ec2_arn(resp, rtype, "*"), tagged=True))
+    for rtype, rid in found:
+        # Existing resources: request tags do not apply, except to the
+        # resources CreateTags/DeleteTags tag.
+        targets.append(Target(_ec2_arn(resp, rtype, rid), tagged=action in ("CreateTags", "DeleteTags")))
+    if not targets:
+        targets.append(Target("*", tagged=True))
+    # Tagging on create is authorized as ec2:CreateTags on each tagged
+    # resource, with ec2:CreateAction naming the creating action.
+    if action not in ("CreateTags", "DeleteTags"):
+        for spec in _as_list(params.get("TagSpecifications")):
+            rtype = spec.get("ResourceType") if isinstance(spec, dict) else None
+            if rtype:
+                targets.append(
+                    Target(_ec2_arn(resp, rtype, "*"), action="CreateTags", tagged=True, extra={"ec2:createaction": [action]})
+                )
+    return targets
+
+
+def _arn(resp: Any, service: str, resource: str, region: bool = True, account: str | None = None) -> str:
+    return f"arn:{resp.partition}:{service}:{resp.region if region else ''}:{resp.current_account if account is None else account}:{resource}"
+
+
+def resolve_secretsmanager(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret_id = params.get("SecretId")
+    if action == "CreateSecret" and params.get("Name"):
+        name = params["Name"]
+        target = Target(_arn(resp, "secretsmanager", f"secret:{name}-??????"), shown=name)
+        # Tags on CreateSecret need secretsmanager:TagResource too.
+        tag = Target(target.arn, action="TagResource", shown=name)
+        return [target, tag] if params.get("Tags") else [target]
+    if not secret_id:
+        return [Target("*")]
+    try:
+        secret = secretsmanager_backends[resp.current_account][resp.region].secrets.get(secret_id)
+    except Exception:  # noqa: BLE001
+        secret = None
+    if secret is not None:
+        return [Target(secret.arn, shown=secret_id)]
+    arn = secret_id if secret_id.startswith("arn:") else _arn(resp, "secretsmanager", f"secret:{secret_id}")
+    return [Target(arn, shown=secret_id)]
+
+
+def _ssm_arn(resp: Any, name: str) -> str:
+    # "name:3" or "name:label" selects a version; names hold no ":".
+    if name.startswith("arn:"):
+        head, _, tail = name.partition(":parameter/")
+        return f"{head}:parameter/{tail.split(':', 1)[0]}"
+    return _arn(resp, "ssm", f"parameter/{name.split(':', 1)[0].lstrip('/')}")
+
+
+def resolve_ssm(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    names = _as_list(params.get("Names")) or _as_list(params.get("Name"))
+    if names:
+        return [Target(_ssm_arn(resp, n)) for n in names]
+    if params.get("Path"):
+        return [Target(_ssm_arn(resp, params["Path"]))]
+    if params.get("ResourceType") == "Parameter" and params.get("ResourceId"):
+        return [Target(_ssm_arn(resp, params["ResourceId"]))]
+    return [Target("*")]
+
+
+def _kms_key_arn(resp: Any, key_id: str) -> str:
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends[resp.current_account][resp.region]
+    try:
+        raw = backend.any_id_to_key_id(key_id)
+        if raw in backend.keys:
+            return backend.keys[raw].arn
+    except Exception:  # noqa: BLE001
+        pass
+    if key_id.startswith("arn:"):
+        return key_id
+    if key_id.startswith("alias/"):
+        return _arn(resp, "kms", key_id)
+    return _arn(resp, "kms", f"key/{key_id}")
+
+
+def _kms_key_from_ciphertext(params: dict[str, Any]) -> str | None:
+    import base64
+
+    from moto.kms.utils import KEY_ID_LEN
+
+    blob = params.get("CiphertextBlob")
+    if not blob:
+        return None
+    try:
+        raw = base64.b64decode(blob)
+        return raw[:KEY_ID_LEN].decode("ascii")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def kms_key_exists(resp: Any, key_id: str | None) -> bool:
+    from moto.kms.models import kms_backends
+
+    if not key_id:
+        return False
+    backend = kms_backends[resp.current_account][resp.region]
+    try:
+        return backend.any_id_to_key_id(key_id) in backend.keys
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def kms_request_key(params: dict[str, Any]) -> str | None:
+    return params.get("KeyId") or params.get("SourceKeyId") or _kms_key_from_ciphertext(params)
+
+
+def resolve_kms(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    if action == "ReEncrypt":
+        source = params.get("SourceKeyId") or _kms_key_from_ciphertext(params)
+        targets = []
+        if source:
+            targets.append(Target(_kms_key_arn(resp, source), action="ReEncryptFrom"))
+        if params.get("DestinationKeyId"):
+            targets.append(Target(_kms_key_arn(resp, params["DestinationKeyId"]), action="ReEncryptTo"))
+        return targets or [Target("*")]
+    if action in ("CreateAlias", "UpdateAlias", "DeleteAlias"):
+        targets = [Target(_arn(resp, "kms", params["AliasName"]))] if params.get("AliasName") else []
+        key = params.get("TargetKeyId")
+        if key:
+            targets.append(Target(_kms_key_arn(resp, key)))
+        return targets or [Target("*")]
+    key = params.get("KeyId") or _kms_key_from_ciphertext(params)
+    if key and action not in ("ListAliases", "CreateKey", "ListKeys", "GenerateRandom"):
+        return [Target(_kms_key_arn(resp, key))]
+    return [Target("*")]
+
+
+def _log_group_arn(resp: Any, name: str) -> str:
+    if name.startswith("arn:"):
+        return name[:-2] if name.endswith(":*") else name
+    return _arn(resp, "logs", f"log-group:{name}")
+
+
+def resolve_logs(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    group = params.get("logGroupName") or params.get("logGroupIdentifier")
+    if not group:
+        if action == "DescribeLogGroups":
+            return [Target(_arn(resp, "logs", "log-group:" + LOGS_GROUP_SUFFIX))]
+        return [Target("*")]
+    arn = _log_group_arn(resp, group)
+    stream = params.get("logStreamName")
+    if stream:
+        return [Target(f"{arn}:log-stream:{stream}")]
+    targets = [Target(arn + LOGS_GROUP_SUFFIX)]
+    if action == "CreateLogGroup" and params.get("tags"):
+        # "not authorized to perform CreateLogGroup with Tags": tagging on
+        # create needs logs:TagResource too.
+        targets.append(Target(arn + LOGS_GROUP_SUFFIX, action="TagResource"))
+    return targets
+
+
+def resolve_elbv2(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    if action.startswith("Describe"):
+        return [Target("*")]
+    arns: list[str] = []
+    for key in ("LoadBalancerArn", "TargetGroupArn", "ListenerArn", "RuleArn"):
+        if params.get(key):
+            arns.append(params[key])
+    for key in ("ResourceArns", "RuleArns"):
+        arns.extend(_as_list(params.get(key)))
+    if action == "CreateLoadBalancer" and params.get("Name"):
+        kind = {"network": "net", "gateway": "gwy"}.get(str(params.get("Type", "application")), "app")
+        arns.append(_arn(resp, "elasticloadbalancing", f"loadbalancer/{kind}/{params['Name']}/*"))
+    if action == "CreateTargetGroup" and params.get("Name"):
+        arns.append(_arn(resp, "elasticloadbalancing", f"targetgroup/{params['Name']}/*"))
+    return [Target(a) for a in dict.fromkeys(arns)] or [Target("*")]
+
+
+def resolve_autoscaling(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    from moto.autoscaling.models import autoscaling_backends
+
+    if action.startswith("Describe"):
+        return [Target("*")]
+    backend = autoscaling_backends[resp.current_account][resp.region]
+    targets: list[Target] = []
+    group = params.get("AutoScalingGroupName")
+    if group:
+        existing = backend.autoscaling_groups.get(group)
+        arn = existing.arn if existing is not None else _arn(resp, "autoscaling", f"autoScalingGroup:*:autoScalingGroupName/{group}")
+        targets.append(Target(arn))
+    config = params.get("LaunchConfigurationName")
+    if config:
+        existing = backend.launch_configurations.get(config)
+        arn = existing.arn if existing is not None else _arn(resp, "autoscaling", f"launchConfiguration:*:launchConfigurationName/{config}")
+        targets.append(Target(arn))
+    for tag in _as_list(params.get("Tags")):
+        if isinstance(tag, dict) and tag.get("ResourceType") == "auto-scaling-group" and tag.get("ResourceId"):
+            name = tag["ResourceId"]
+            existing = backend.autoscaling_groups.get(name)
+            targets.append(Target(existing.arn if existing is not None else _arn(resp, "autoscaling", f"autoScalingGroup:*:autoScalingGroupName/{name}")))
+    return targets or [Target("*")]
+
+
+def resolve_eks(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    from moto.eks.models import eks_backends
+
+    if params.get("resourceArn"):
+        return [Target(params["resourceArn"])]
+    cluster = params.get("clusterName") or params.get("name")
+    if action in ("CreateCluster",):
+        cluster = params.get("name")
+    if not cluster or action in ("ListClusters",):
+        return [Target("*")]
+    backend = eks_backends[resp.current_account][resp.region]
+    existing = backend.clusters.get(cluster)
+    cluster_arn = existing.arn if existing is not None else _arn(resp, "eks", f"cluster/{cluster}")
+    nodegroup = params.get("nodegroupName")
+    if nodegroup:
+        ng = existing.nodegroups.get(nodegroup) if existing is not None else None
+        return [Target(ng.arn if ng is not None else _arn(resp, "eks", f"nodegroup/{cluster}/{nodegroup}/*"))]
+    profile = params.get("fargateProfileName")
+    if profile:
+        fp = existing.fargate_profiles.get(profile) if existing is not None else None
+        return [Target(fp.arn if fp is not None else _arn(resp, "eks", f"fargateprofile/{cluster}/{profile}/*"))]
+    return [Target(cluster_arn)]
+
+
+def resolve_ecr(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    account = params.get("registryId") or resp.current_account
+    names = _as_list(params.get("repositoryName")) or _as_list(params.get("repositoryNames"))
+    if action == "GetAuthorizationToken" or not names:
+        return [Target("*")]
+    return [Target(_arn(resp, "ecr", f"repository/{n}", account=account)) for n in names]
+
+
+def resolve_route53(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    def hz(zone: str) -> str:
+        return f"arn:{resp.partition}:route53:::hostedzone/{zone.split('/')[-1]}"
+
+    if params.get("ResourceType") and params.get("ResourceId"):
+        kind = "hostedzone" if params["ResourceType"] == "hostedzone" else "healthcheck"
+        return [Target(f"arn:{resp.partition}:route53:::{kind}/{params['ResourceId']}")]
+    zone = params.get("HostedZoneId") or (params.get("Id") if action not in ("GetChange", "GetHealthCheck") else None)
+    if action == "GetChange" and params.get("Id"):
+        return [Target(f"arn:{resp.partition}:route53:::change/{params['Id'].split('/')[-1]}")]
+    if params.get("HealthCheckId"):
+        return [Target(f"arn:{resp.partition}:route53:::healthcheck/{params['HealthCheckId']}")]
+    if zone:
+        return [Target(hz(zone))]
+    return [Target("*")]
+
+
+def resolve_sns(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    for key in ("TopicArn", "TargetArn", "ResourceArn"):
+        if params.get(key):
+            return [Target(params[key])]
+    if params.get("SubscriptionArn"):
+        return [Target(params["SubscriptionArn"].rsplit(":", 1)[0])]
+    if action == "CreateTopic" and params.get("Name"):
+        return [Target(_arn(resp, "sns", params["Name"]))]
+    return [Target("*")]
+
+
+def resolve_sqs(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    url = params.get("QueueUrl")
+    if url:
+        parts = urlparse(url).path.strip("/").split("/") if "://" in url else [resp.current_account, url]
+        if len(parts) >= 2:
+            return [Target(f"arn:{resp.partition}:sqs:{resp.region}:{parts[-2]}:{parts[-1]}")]
+        return [Target(_arn(resp, "sqs", parts[-1]))]
+    if params.get("QueueName") and action in ("CreateQueue", "GetQueueUrl"):
+        account = params.get("QueueOwnerAWSAccountId") or resp.current_account
+        return [Target(_arn(resp, "sqs", params["QueueName"], account=account))]
+    return [Target("*")]
+
+
+def resolve_sts(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    # The trust policy stays unevaluated (as in moto); the identity policy is
+    # now checked against the role to be assumed.
+    if action == "AssumeRole" and params.get("RoleArn"):
+        return [Target(params["RoleArn"])]
+    return [Target("*")]
+
+
+def resolve_acm(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    if params.get("CertificateArn"):
+        return [Target(params["CertificateArn"])]
+    return [Target("*")]
+
+
+def resolve_dynamodb(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
+    def table_arn(table: str) -> str:
+        return table if table.startswith("arn:") else _arn(resp, "dynamodb", f"table/{table}")
+
+    tables = _as_list(params.get("TableName"))
+    tables += list((params.get("RequestItems") or {}).keys())
+    for item in _as_list(params.get("TransactItems")):
+        for op in (item or {}).values():
+            if isinstance(op, dict) and op.get("TableName"):
+                tables.append(op["TableName"])
+    if params.get("ResourceArn"):
+        tables.append(params["ResourceArn"])
+    return [Target(table_arn(t)) for t in dict.fromkeys(tables)] or [Target("*")]
+
+
+RESOLVERS = {
+    "ec2": resolve_ec2,
+    "secretsmanager": resolve_secretsmanager,
+    "ssm": resolve_ssm,
+    "kms": resolve_kms,
+    "logs": resolve_logs,
+    "elbv2": resolve_elbv2,
+    "autoscaling": resolve_autoscaling,
+    "eks": resolve_eks,
+    "ecr": resolve_ecr,
+    "route53": resolve_route53,
+    "sns": resolve_sns,
+    "sqs": resolve_sqs,
+    "acm": resolve_acm,
+    "sts": resolve_sts,
+    "dynamodb": resolve_dynamodb,
+}
+
+
+def _signing_name(resp: Any) -> str | None:
+    auth = resp.headers.get("Authorization", "") if resp.headers else ""
+    m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
+    return m.group(1) if m else None
+
+
+def request_checks(resp: Any, fallback: str) -> Checks:
+    """The checks IAM makes for this request."""
+    action = resp._get_action()
+    if isinstance(action, list):
+        action = action[0]
+    signing = _signing_name(resp) or resp.service_name
+    prefix = IAM_PREFIX.get(signing, signing)
+    base = _base_context(resp.region, resp.current_account)
+    resolver = RESOLVERS.get(resp.service_name)
+    if resolver is None:
+        return Checks([Check(f"{prefix}:{action}", fallback, base)])
+    params = request_params(resp)
+    tag_ctx = _tag_context(request_tags(params))
+    checks = Checks()
+    for target in resolver(resp, action, params):
+        ctx = dict(base)
+        if target.tagged:
+            ctx.update(tag_ctx)
+        ctx.update(target.extra)
+        checks.append(Check(f"{prefix}:{target.action or action}", target.arn, ctx, target.shown))
+    return checks
+
+
+# --------------------------------------------------------------------------
+# Denials and DryRun answers in each service's shape
+# --------------------------------------------------------------------------
+
+
+def _xml_error(code: str, message: str, request_id: str, xmlns: str = "") -> str:
+    ns = f' xmlns="{xmlns}"' if xmlns else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse{ns}><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+
+
+def _is_json_request(resp: Any) -> bool:
+    ctype = resp.headers.get("Content-Type", "") or ""
+    return "json" in ctype or bool(resp.headers.get("X-Amz-Target"))
+
+
+def shaped_denial(resp: Any, denied: Denied) -> tuple[int, dict[str, str], str]:
+    """AWS's answer to a denied request, in the service's own protocol."""
+    rid = str(uuid.uuid4())
+    headers = {"x-amzn-RequestId": rid, "server": "amazon.com"}
+    service = resp.service_name
+    message = denied.message
+    if service == "ec2":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code>'
+            f"<Message>{escape('You are not authorized to perform this operation. ' + message + '. Encoded authorization failure message: ' + _encoded_failure(denied))}</Message>"
+            f"</Error></Errors><RequestID>{rid}</RequestID></Response>"
+        )
+        return 403, dict(headers, **{"Content-Type": "text/xml;charset=UTF-8"}), body
+    if service == "sns":
+        message = message.replace(f"perform: {denied.check.action}", "perform: " + denied.check.action.replace("sns:", "SNS:", 1))
+        message = message.replace(f"allows the {denied.check.action} action", "allows the " + denied.check.action.replace("sns:", "SNS:", 1) + " action")
+        return 403, dict(headers, **{"Content-Type": "text/xml"}), _xml_error("AuthorizationError", message, rid, "http://sns.amazonaws.com/doc/2010-03-31/")
+    if service == "sqs":
+        if _is_json_request(resp):
+            headers.update({"Content-Type": "application/x-amz-json-1.0", "x-amzn-query-error": "AccessDenied;Sender", "X-Amzn-ErrorType": "AccessDeniedException"})
+            return 403, headers, json.dumps({"__type": "com.amazon.coral.service#AccessDeniedException", "message": message})
+        return 403, dict(headers, **{"Content-Type": "text/xml"}), _xml_error("AccessDenied", message, rid, "http://queue.amazonaws.com/doc/2012-11-05/")
+    if service == "dynamodb":
+        headers.update({"Content-Type": "application/x-amz-json-1.0", "X-Amzn-ErrorType": "AccessDeniedException"})
+        return 400, headers, json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#AccessDeniedException", "message": message})
+    try:
+        model = get_service_model(resp.boto3_service_name)
+        protocol, json_version = model.protocol, model.metadata.get("jsonVersion", "1.1")
+    except Exception:  # noqa: BLE001
+        protocol, json_version = "query", "1.1"
+    if protocol == "json":
+        headers.update({"Content-Type": f"application/x-amz-json-{json_version}", "X-Amzn-ErrorType": "AccessDeniedException"})
+        return 400, headers, json.dumps({"__type": "AccessDeniedException", "message": message})
+    if protocol == "rest-json":
+        headers.update({"Content-Type": "application/json", "X-Amzn-ErrorType": "AccessDeniedException"})
+        return 403, headers, json.dumps({"message": message})
+    xmlns = "https://route53.amazonaws.com/doc/2013-04-01/" if service == "route53" else ""
+    return 403, dict(headers, **{"Content-Type": "text/xml"}), _xml_error("AccessDenied", message, rid, xmlns)
+
+
+def _encoded_failure(denied: Denied) -> str:
+    import base64
+
+    raw = json.dumps({"allowed": False, "explicitDeny": denied.explicit, "action": denied.check.action, "resource": denied.check.resource})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+class _Answered(HTTPException):
+    """Stops moto's handling once this module has the answer."""
+
+    code = 400
+    description = ""
+
+
+def _auth_enabled() -> bool:
+    return authorization.ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+
+
+_original_normal = authorization.ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+
+
+def _authenticate_and_authorize_normal_action(self: Any, resource: str = "*") -> None:
+    """IAM authorizes each request against the ARNs it names and answers a
+    denial in the service's own error shape with AWS's message. moto 5.2.5
+    authorized against "*" and answered every denial as an XML 403
+    AccessDenied without the resource or the reason."""
+    if not _auth_enabled() or "Authorization" not in (self.headers or {}):
+        return _original_normal(self, resource)
+    try:
+        checks = request_checks(self, resource)
+    except Exception:  # noqa: BLE001 - a request this module cannot map keeps moto's resource
+        checks = resource
+    try:
+        _original_normal(self, checks)
+    except Denied as denied:
+        self._fidelity_answer = shaped_denial(self, denied)
+        raise _Answered() from None
+    if self.service_name == "kms":
+        _kms_dry_run(self)
+    elif self.service_name == "ec2":
+        _ec2_dry_run(self)
+
+
+@functools.lru_cache(maxsize=1024)
+def _ec2_handler_honours_dry_run(cls: type, action: str) -> bool:
+    import inspect
+
+    from moto.core.utils import camelcase_to_underscores
+
+    method = getattr(cls, camelcase_to_underscores(action), None)
+    if method is None:
+        return False
+    try:
+        return "error_on_dryrun" in inspect.getsource(method)
+    except (OSError, TypeError):
+        return True
+
+
+def _ec2_dry_run(resp: Any) -> None:
+    """EC2 answers every authorized DryRun request with 412 DryRunOperation.
+    moto 5.2.5's handlers for some actions (DescribeVolumes,
+    DescribeSecurityGroups, DescribeInstanceTypes, ...) ignore DryRun and
+    answer 200, and actions it does not implement answer 500. Handlers that
+    check DryRun themselves are left to do so, after their own validation."""
+    params = request_params(resp)
+    if str(params.get("DryRun")).lower() != "true":
+        return
+    action = resp._get_action()
+    if _ec2_handler_honours_dry_run(type(resp), action):
+        return
+    rid = str(uuid.uuid4())
+    resp._fidelity_answer = (
+        412,
+        {"Content-Type": "text/xml;charset=UTF-8", "x-amzn-RequestId": rid},
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>DryRunOperation</Code>'
+        "<Message>Request would have succeeded, but DryRun flag is set.</Message></Error></Errors>"
+        f"<RequestID>{rid}</RequestID></Response>",
+    )
+    raise _Answered()
+
+
+def _kms_dry_run(resp: Any) -> None:
+    """KMS answers an authorized DryRun request with DryRunOperationException
+    (HTTP 412) and does nothing; moto 5.2.5 ignored DryRun and ran the
+    operation. A key that does not exist is left to moto's NotFoundException."""
+    params = request_params(resp)
+    if params.get("DryRun") is not True and str(params.get("DryRun")).lower() != "true":
+        return
+    key = kms_request_key(params)
+    if key and not kms_key_exists(resp, key):
+        return
+    rid = str(uuid.uuid4())
+    resp._fidelity_answer = (
+        412,
+        {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": rid, "X-Amzn-ErrorType": "DryRunOperationException"},
+        json.dumps({"__type": "DryRunOperationException", "message": "The request would have succeeded, but the DryRun option is set."}),
+    )
+    raise _Answered()
+
+
+authorization.ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authenticate_and_authorize_normal_action
+
+_original_call_action = BaseResponse.call_action
+
+
+def _call_action(self: Any) -> Any:
+    self._fidelity_answer = None
+    result = _original_call_action(self)
+    if self._fidelity_answer is not None:
+        return self._fidelity_answer
+    return result
+
+
+BaseResponse.call_action = _call_action
+
+
+# --------------------------------------------------------------------------
+# Secrets Manager status codes
+# --------------------------------------------------------------------------
+
+
+def _secretsmanager_status() -> None:
+    """Secrets Manager answers every client error, ResourceNotFoundException
+    included, with HTTP 400; moto 5.2.5 sent 404 for a missing secret or
+    version."""
+    from moto.secretsmanager import exceptions
+
+    exceptions.SecretsManagerClientError.code = property(lambda self: 400, lambda self, value: None)
+
+
+_secretsmanager_status()
