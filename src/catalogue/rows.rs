@@ -315,7 +315,7 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:CreateVolume", "CreateVolume", &[("AvailabilityZone", V::RegionThen("a")), ("Size", V::Lit("1"))], &["arn:{p}:ec2:{r}:{a}:volume/*"], false),
     ec2("ec2:DeleteVolume", "DeleteVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
     ec2("ec2:CreateSnapshot", "CreateSnapshot", &[("VolumeId", V::Id(Ec2Id::Volume))],
-        &["arn:{p}:ec2:{r}:{a}:snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
+        &["arn:{p}:ec2:{r}::snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
     ec2("ec2:DeleteSnapshot", "DeleteSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot))], &["arn:{p}:ec2:{r}::snapshot/{id}"], true),
     ec2("ec2:EnableFastSnapshotRestores", "EnableFastSnapshotRestores", &[("AvailabilityZone.1", V::RegionThen("a")), ("SourceSnapshotId.1", V::Id(Ec2Id::Snapshot))],
         &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
@@ -578,6 +578,76 @@ mod tests {
                 "{}",
                 r.action
             );
+        }
+    }
+
+    /// Each wire row authorizes against the resource types the Service
+    /// Authorization Reference snapshot gives its action (src/sar), and
+    /// names no resource that reference does not list.
+    #[test]
+    fn resources_agree_with_the_service_authorization_reference() {
+        let sar = include_str!("../sar/resources.tsv");
+        let fill = |t: &str| {
+            t.replace("{p}", "aws")
+                .replace("{r}", "eu-west-1")
+                .replace("{a}", "111122223333")
+                .replace("{name}", "n")
+                .replace("{id}", "x-1")
+                .replace("{random16}", "0")
+                .replace("{random}", "0")
+        };
+        // `${Partition}` and the others become wildcards.
+        let pattern = |arn: &str| {
+            let mut out = String::new();
+            let mut rest = arn;
+            while let Some(i) = rest.find("${") {
+                out.push_str(&rest[..i]);
+                out.push('*');
+                rest = rest[i..].find('}').map_or("", |j| &rest[i + j + 1..]);
+            }
+            out.push_str(rest);
+            out
+        };
+        for r in ROWS.iter().filter(|r| matches!(r.probe, Probe::Wire(_))) {
+            let lines: Vec<(&str, bool, String)> = sar
+                .lines()
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split('\t').collect();
+                    (f.len() == 4 && f[0].eq_ignore_ascii_case(r.action))
+                        .then(|| (f[1], f[2] == "1", pattern(f[3])))
+                })
+                .collect();
+            assert!(
+                !lines.is_empty(),
+                "{} is not in the Service Authorization Reference snapshot",
+                r.action
+            );
+            if lines.iter().all(|(ty, _, _)| *ty == "*") {
+                continue;
+            }
+            for resource in r.resources.iter().filter(|a| **a != "*") {
+                let filled = fill(resource);
+                assert!(
+                    lines
+                        .iter()
+                        .any(|(_, _, p)| crate::glob::wildcard(p, &filled, false)),
+                    "{}: {resource} is none of its resource types",
+                    r.action
+                );
+            }
+            // `listener/app/`, `listener/net/`...: alternatives, one of which is named.
+            for (ty, _, _) in lines.iter().filter(|(_, req, _)| *req) {
+                let family = ty.split('/').next().unwrap_or(ty);
+                let named = lines
+                    .iter()
+                    .filter(|(t, _, _)| t.split('/').next() == Some(family))
+                    .any(|(_, _, p)| {
+                        r.resources
+                            .iter()
+                            .any(|a| crate::glob::wildcard(p, &fill(a), false))
+                    });
+                assert!(named, "{}: the required {ty} is not authorized", r.action);
+            }
         }
     }
 }

@@ -165,7 +165,13 @@ def seed(admin, account):
     eks.create_cluster(name="c1", roleArn=f"arn:aws:iam::{s['account']}:role/eks", resourcesVpcConfig={"subnetIds": []})
     s["queue"] = admin("sqs").create_queue(QueueName="q1")["QueueUrl"]
     s["topic"] = admin("sns").create_topic(Name="t1")["TopicArn"]
-    admin("ecr").create_repository(repositoryName="r1")
+    for repo in ("r1", "r2"):
+        admin("ecr").create_repository(repositoryName=repo)
+    asg = admin("autoscaling")
+    asg.create_launch_configuration(LaunchConfigurationName="lc", ImageId=image, InstanceType="t3.micro")
+    for name in ("asg-a", "asg-b"):
+        asg.create_auto_scaling_group(AutoScalingGroupName=name, LaunchConfigurationName="lc", MinSize=0, MaxSize=1, DesiredCapacity=0, AvailabilityZones=[f"{REGION}a"])
+    s["asg_b_arn"] = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["asg-b"])["AutoScalingGroups"][0]["AutoScalingGroupARN"]
     ddb = admin("dynamodb")
     for t in ("t-a", "t-b"):
         ddb.create_table(
@@ -209,6 +215,9 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "sqs:GetQueueAttributes", "Resource": f"arn:aws:sqs:{r}:{a}:q1"},
         {"Effect": "Allow", "Action": "sns:GetTopicAttributes", "Resource": s["topic"]},
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{a}:role/{ROLE}"},
+        {"Effect": "Allow", "Action": "autoscaling:SetDesiredCapacity", "Resource": f"arn:aws:autoscaling:{r}:{a}:autoScalingGroup:*:autoScalingGroupName/asg-a"},
+        {"Effect": "Allow", "Action": "elasticloadbalancing:DeleteTargetGroup", "Resource": f"arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/tg-a/*"},
+        {"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": f"arn:aws:ecr:{r}:{a}:repository/r1"},
     ]
     if attach_instance:
         statements.append({"Effect": "Allow", "Action": "ec2:AttachVolume", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*"})
@@ -385,9 +394,22 @@ def run(endpoint):
         403, "AccessDenied", (f"sts:AssumeRole on resource: arn:aws:iam::{account}:role/other {implicit}",),
     )
 
+    print("# more services")
+    expect_ok("ecr:DescribeImages allowed on the granted repository", lambda: user("ecr").describe_images(repositoryName="r1"))
+    expect_error("ecr:DescribeImages denied on another repository", lambda: user("ecr").describe_images(repositoryName="r2"), 400, "AccessDeniedException", (f"arn:aws:ecr:{REGION}:{account}:repository/r2 {implicit}",))
+    expect_error("sns:GetTopicAttributes denied on another topic", lambda: user("sns").get_topic_attributes(TopicArn=s["topic"].replace("t1", "t2")), 403, "AuthorizationError", (f"SNS:GetTopicAttributes on resource: {s['topic'].replace('t1', 't2')}",))
+    tg = f"arn:aws:elasticloadbalancing:{REGION}:{account}:targetgroup/%s/0123456789abcdef"
+    status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
+    report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")
+    expect_error("elasticloadbalancing:DeleteTargetGroup denied on another", lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-b"), 403, "AccessDenied", (tg % "tg-b",))
+
     print("# snapshot-all")
     after = scenario.snapshot_all(endpoint)
     report(before == after, "snapshot-all unchanged by the probes above (reads, denials, DryRuns)", _first_difference(before, after))
+    print("# autoscaling (writes, so after the snapshot)")
+    expect_ok("autoscaling:SetDesiredCapacity allowed on the granted group (its real ARN matched)", lambda: user("autoscaling").set_desired_capacity(AutoScalingGroupName="asg-a", DesiredCapacity=0))
+    expect_error("autoscaling:SetDesiredCapacity denied on another group, naming its real ARN", lambda: user("autoscaling").set_desired_capacity(AutoScalingGroupName="asg-b", DesiredCapacity=0), 403, "AccessDenied", (s["asg_b_arn"],))
+
     admin("ssm").put_parameter(Name="/app/a", Value="changed", Type="String", Overwrite=True)
     admin("secretsmanager").delete_secret(SecretId="sec-b", ForceDeleteWithoutRecovery=True)
     changed = scenario.snapshot_all(endpoint)

@@ -54,7 +54,7 @@ from moto.iam import access_control
 LOGS_GROUP_SUFFIX = ":log-stream:"
 
 # Signing names whose IAM action prefix differs.
-IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses", "elasticmapreduce": "elasticmapreduce"}
+IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
 
 # Condition keys this emulator fills in; a condition on any other key is
 # left unevaluated (treated as met), as moto 5.2.5 does.
@@ -84,9 +84,10 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _patched_match(pattern: str, string: str) -> re.Match[str] | None:
-    """AWS treats `?` in a policy as one character; moto 5.2.5 turned only `*`
-    into a regex and let `?` through as a regex quantifier (HTTP 500 on
-    "ab?c*"-style patterns, wrong answers otherwise). Used by moto's own
+    """AWS treats `?` in a policy as exactly one character. moto 5.2.5 turned
+    only `*` into a regex and left `?` a regex quantifier: a run of them (the
+    "name-??????" of a Secrets Manager grant) is an invalid regex, HTTP 500;
+    a single one made the character before it optional. Used by moto's own
     evaluator, which still judges trust policies."""
     return _pattern(str(pattern), False).match(string)
 
@@ -235,9 +236,6 @@ def evaluate(statements: list[dict[str, Any]], checks: list[Check]) -> tuple[Che
         if implicit is None and not any(s.get("Effect") == "Allow" for s in applying):
             implicit = check
     return (implicit, False) if implicit else None
-
-
-_original_check_action_permitted = access_control.IAMRequestBase.check_action_permitted
 
 
 def _check_action_permitted(self: Any, resource: Any) -> None:
@@ -796,6 +794,9 @@ def resolve_dynamodb(resp: Any, action: str, params: dict[str, Any]) -> list[Tar
     def table_arn(table: str) -> str:
         return table if table.startswith("arn:") else _arn(resp, "dynamodb", f"table/{table}")
 
+    if params.get("TableName") and params.get("IndexName"):
+        # Query/Scan on an index is authorized against the index's ARN.
+        return [Target(f"{table_arn(params['TableName'])}/index/{params['IndexName']}")]
     tables = _as_list(params.get("TableName"))
     tables += list((params.get("RequestItems") or {}).keys())
     for item in _as_list(params.get("TransactItems")):
