@@ -638,8 +638,43 @@ mod tests {
         )
         .is_ok());
         assert!(
-            Check::new(Action::from(Sdk::GetObject), Expect::Allow, fresh, None).is_err(),
-            "GetObject needs a key"
+            Check::new(Action::from(Sdk::GetObject), Expect::Allow, fresh, None).is_ok(),
+            "GetObject reads a fresh key when none is named"
+        );
+        let secret = Named::parse(Kind::Secret, "app-db").unwrap();
+        assert!(Check::new(
+            Action::parse("secretsmanager:DescribeSecret").unwrap(),
+            Expect::Allow,
+            Target::Named(secret.clone()),
+            None
+        )
+        .is_ok());
+        assert!(
+            Check::new(
+                Action::parse("ssm:GetParameter").unwrap(),
+                Expect::Deny,
+                Target::Named(secret),
+                None
+            )
+            .is_err(),
+            "a secret is no parameter"
+        );
+        assert!(Check::new(
+            Action::parse("route53:GetHostedZone").unwrap(),
+            Expect::Allow,
+            Target::Any(Kind::HostedZone),
+            None
+        )
+        .is_ok());
+        assert!(
+            Check::new(
+                Action::parse("kms:DescribeKey").unwrap(),
+                Expect::Allow,
+                Target::Any(Kind::Key),
+                None
+            )
+            .is_err(),
+            "keys are never guessed"
         );
         assert!(Check::new(
             Action::from(Sdk::ImdsUnreachable),

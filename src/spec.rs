@@ -645,10 +645,18 @@ checks:
             e,
             "spec.yaml:5:1: checks[1].table: dynamodb:DeleteTable needs `table`"
         );
-        let e = err("checks:\n  - action: s3:GetObject\n    bucket: b-1\n    expect: allow\n");
+        let e = err("checks:\n  - action: secretsmanager:DescribeSecret\n    expect: allow\n");
         assert!(
-            e.contains("checks[0].key") && e.contains("needs `key`"),
+            e.contains("checks[0].resource") && e.contains("needs `resource`"),
             "{e}"
+        );
+        // GetObject without `key` reads a fresh key (tells both ways with s3:ListBucket).
+        let fresh =
+            parse_str("checks:\n  - action: s3:GetObject\n    bucket: b-1\n    expect: allow\n")
+                .unwrap();
+        assert_eq!(
+            fresh.checks[0].target().label(),
+            "object b-1/irsa-verify-probe/*"
         );
     }
 

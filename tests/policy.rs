@@ -329,3 +329,23 @@ fn pod_identity_trust_without_tag_session_is_named() {
         "{t}"
     );
 }
+
+/// Without --object, GetObject reads a fresh key: with s3:ListBucket proven
+/// in the same probe, a 404 NoSuchKey is allowed and a 403 GetObject's own.
+#[test]
+fn get_object_is_proven_both_ways_without_an_object() {
+    for (kind, expect) in [("reference", "allow"), ("listonly", "deny")] {
+        let s = Scenario::seed(kind);
+        let (policies, _) = s.export_policies();
+        let run = s.run_unchanged(s.pod().args(["--from-policy", path(&policies)]));
+        let name = format!("s3:GetObject object {}/irsa-verify-probe/* expect {expect}", s.bucket);
+        let r = run
+            .results()
+            .iter()
+            .find(|r| r["name"].as_str() == Some(&name))
+            .unwrap_or_else(|| panic!("no {name}\n{}", run.stdout));
+        assert_eq!(r["status"], "pass", "{kind}: {r}\n{}", run.stdout);
+        assert!(r["form"].as_str().unwrap().contains("ListObjectsV2"), "{r}");
+        assert!(!run.results().iter().any(|r| r["action"] == "s3:GetObject" && r["expect"].is_null()), "no 'not probed' GetObject");
+    }
+}

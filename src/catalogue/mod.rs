@@ -120,6 +120,39 @@ impl Ec2Id {
     }
 }
 
+/// Resources a read names that only a listing can find: when the role's
+/// listing finds none, the check is not attempted (a made-up ARN would only
+/// give "not found", which tells nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Found {
+    LoadBalancer,
+    TargetGroup,
+    /// The first listener of the load balancer found.
+    Listener,
+    Certificate,
+    ServerCertificate,
+}
+
+impl Found {
+    pub const ALL: [Found; 5] = [
+        Found::LoadBalancer,
+        Found::TargetGroup,
+        Found::Listener,
+        Found::Certificate,
+        Found::ServerCertificate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Found::LoadBalancer => "load balancer",
+            Found::TargetGroup => "target group",
+            Found::Listener => "listener",
+            Found::Certificate => "ACM certificate",
+            Found::ServerCertificate => "IAM server certificate",
+        }
+    }
+}
+
 /// A value in a request: fixed, or filled in when the probe is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum V {
@@ -142,6 +175,8 @@ pub enum V {
     RegionThen(&'static str),
     /// A JSON value (lists, objects), with `{random}` filled in.
     Raw(&'static str),
+    /// A real resource a listing finds (else the check is not attempted).
+    Found(Found),
 }
 
 /// How a request goes out.
@@ -267,6 +302,7 @@ fn describe(v: &V) -> String {
         V::MadeUp(_) => "<made-up ARN>".to_owned(),
         V::RegionThen(s) => format!("<region>{s}"),
         V::Raw(s) => (*s).to_owned(),
+        V::Found(f) => format!("<the first {} listed>", f.as_str()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The catalogue: one row per probeable action. Adding an action is adding a
 //! row here; the unit tests below hold every row to its invariants.
 
-use super::{Ec2Id, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
+use super::{Ec2Id, Found, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
 use crate::answer::AuthorizedError;
 use crate::signed::services::*;
 
@@ -67,9 +67,11 @@ const DDB_COND: &str = "DynamoDB API reference, ConditionExpression: a condition
 pub const SDK_ROWS: [Row; 11] = [
     sdk("s3:ListBucket", Sdk::ListBucket, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
         "ListObjectsV2 with max-keys 1: a read", "S3 API reference, ListObjectsV2 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)", false),
-    sdk("s3:GetObject", Sdk::GetObject, TargetKind::Object { key_required: true }, &["arn:{p}:s3:::{name}"], S3_READ_AUTHORIZED,
-        "GetObject with Range bytes=0-0: reads at most one byte, never printed",
-        "S3 API reference, GetObject: NoSuchKey needs s3:ListBucket, else 403 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)", false),
+    sdk("s3:GetObject", Sdk::GetObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_READ_AUTHORIZED,
+        "GetObject with Range bytes=0-0 on the named key, or on a fresh key after ListObjectsV2 proves s3:ListBucket: reads at most one byte, never printed",
+        "S3 API reference, GetObject: \"If you have the s3:ListBucket permission on the bucket, Amazon S3 returns an HTTP status code 404 Not Found error. \
+         If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error.\" \
+         (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)", false),
     sdk("s3:PutObject", Sdk::PutObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
         "PutObject with If-Match on a random ETag, on a fresh key: 404 or 412, nothing written", S3_COND, false),
     sdk("s3:DeleteObject", Sdk::DeleteObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
@@ -353,6 +355,18 @@ pub const ROWS: &[Row] = &[
     deny_only("elasticloadbalancing:DeleteListener", &ELBV2, "DeleteListener", &[("ListenerArn", MADE_UP_LISTENER)],
         &["arn:{p}:elasticloadbalancing:{r}:{a}:listener/app/irsa-verify-probe/{random16}/{random16}"], "on a made-up listener ARN: there is nothing to delete", true),
 
+    read("elasticloadbalancing:DescribeTrustStores", &ELBV2, "DescribeTrustStores", TargetKind::Account, &[("PageSize", V::Lit("1"))], ANY, ELBV2_READS),
+    // On the first load balancer, target group or listener the role lists.
+    read("elasticloadbalancing:DescribeLoadBalancerAttributes", &ELBV2, "DescribeLoadBalancerAttributes", TargetKind::Account, &[("LoadBalancerArn", V::Found(Found::LoadBalancer))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeListeners", &ELBV2, "DescribeListeners", TargetKind::Account, &[("LoadBalancerArn", V::Found(Found::LoadBalancer))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeTags", &ELBV2, "DescribeTags", TargetKind::Account, &[("ResourceArns.member.1", V::Found(Found::LoadBalancer))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeCapacityReservation", &ELBV2, "DescribeCapacityReservation", TargetKind::Account, &[("LoadBalancerArn", V::Found(Found::LoadBalancer))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeTargetGroupAttributes", &ELBV2, "DescribeTargetGroupAttributes", TargetKind::Account, &[("TargetGroupArn", V::Found(Found::TargetGroup))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeTargetHealth", &ELBV2, "DescribeTargetHealth", TargetKind::Account, &[("TargetGroupArn", V::Found(Found::TargetGroup))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeListenerAttributes", &ELBV2, "DescribeListenerAttributes", TargetKind::Account, &[("ListenerArn", V::Found(Found::Listener))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeListenerCertificates", &ELBV2, "DescribeListenerCertificates", TargetKind::Account, &[("ListenerArn", V::Found(Found::Listener))], ANY, ELBV2_READS),
+    read("elasticloadbalancing:DescribeRules", &ELBV2, "DescribeRules", TargetKind::Account, &[("ListenerArn", V::Found(Found::Listener))], ANY, ELBV2_READS),
+
     // EC2 Auto Scaling.
     read("autoscaling:DescribeAutoScalingGroups", &AUTOSCALING, "DescribeAutoScalingGroups", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
     read("autoscaling:DescribeAutoScalingInstances", &AUTOSCALING, "DescribeAutoScalingInstances", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
@@ -465,7 +479,14 @@ pub const ROWS: &[Row] = &[
 
     // Load balancer controller reads elsewhere.
     read("acm:ListCertificates", &ACM, "ListCertificates", TargetKind::Account, &[("MaxItems", V::Num(1))], ANY, "ACM API reference, ListCertificates"),
+    read("acm:DescribeCertificate", &ACM, "DescribeCertificate", TargetKind::Account, &[("CertificateArn", V::Found(Found::Certificate))],
+         &["arn:{p}:acm:{r}:{a}:certificate/{id}"], "ACM API reference, DescribeCertificate: metadata, never the private key"),
     read("iam:ListServerCertificates", &IAM, "ListServerCertificates", TargetKind::Account, &[("MaxItems", V::Lit("1"))], ANY, "IAM API reference, ListServerCertificates"),
+    read("iam:GetServerCertificate", &IAM, "GetServerCertificate", TargetKind::Account, &[("ServerCertificateName", V::Found(Found::ServerCertificate))],
+         &["arn:{p}:iam::{a}:server-certificate/{id}"], "IAM API reference, GetServerCertificate: the certificate body and chain, public material, never the private key"),
+    read("wafv2:GetWebACLForResource", &WAFV2, "GetWebACLForResource", TargetKind::Account, &[("ResourceArn", V::Found(Found::LoadBalancer))],
+         &["arn:{p}:wafv2:{r}:{a}:*/webacl/*/*"], "WAFv2 API reference, GetWebACLForResource: which web ACL protects the resource"),
+    read("shield:GetSubscriptionState", &SHIELD, "GetSubscriptionState", TargetKind::Account, &[], ANY, "Shield API reference, GetSubscriptionState"),
 ];
 
 /// Actions with no harmless form, never probed: (pattern, reason).

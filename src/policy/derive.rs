@@ -346,10 +346,16 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
             )?;
         }
         for prefix in prefixes {
-            for action in [
+            // Without --object, GetObject reads a fresh key: it tells both
+            // ways once s3:ListBucket is proven in the same probe.
+            let read = extra
+                .object
+                .is_none()
+                .then_some(Action::from(Sdk::GetObject));
+            for action in read.into_iter().chain([
                 Action::from(Sdk::PutObject),
                 Action::from(Sdk::DeleteObject),
-            ] {
+            ]) {
                 let target = Target::Object {
                     bucket: bucket.clone(),
                     key: ObjectKeyChoice::Fresh(prefix.clone()),
@@ -361,14 +367,6 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
                 )?;
             }
         }
-    }
-    if extra.object.is_none() && !targets.buckets.is_empty() {
-        out.unprobed.push(Unprobed {
-            action: "s3:GetObject".to_owned(),
-            reason: "give --object KEY naming an existing object: S3 answers a read of a missing key with 403 to a caller \
-                     without s3:ListBucket, so a fresh key cannot show a denial"
-                .to_owned(),
-        });
     }
     for t in &targets.tables {
         let region = t.region.as_deref().unwrap_or(&at.region);
@@ -504,16 +502,19 @@ mod tests {
     }
 
     #[test]
-    fn without_an_object_get_object_is_reported_not_guessed() {
+    fn without_an_object_get_object_reads_a_fresh_key() {
         let d = derived(REFERENCE, &Extra::default()).unwrap();
-        assert!(!d
-            .checks
-            .iter()
-            .any(|c| c.action() == Action::from(Sdk::GetObject)));
-        assert!(d
-            .unprobed
-            .iter()
-            .any(|u| u.action == "s3:GetObject" && u.reason.contains("--object")));
+        assert!(
+            has(
+                &d,
+                "s3:GetObject",
+                "object my-bucket/irsa-verify-probe/*",
+                Expect::Allow
+            ),
+            "{:?}",
+            table(&d)
+        );
+        assert!(!d.unprobed.iter().any(|u| u.action == "s3:GetObject"));
     }
 
     #[test]

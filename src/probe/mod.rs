@@ -11,7 +11,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::answer::{Answer, Observation};
-use crate::catalogue::{Ec2Id, Probe, Sdk};
+use crate::catalogue::{Ec2Id, Found, Probe, Sdk};
 use crate::check::{BucketKind, Check, ObjectKeyChoice, Place, Target};
 
 /// Sends the probe of one check. `Check::new` only builds the pairs listed;
@@ -33,6 +33,13 @@ pub async fn send(ctx: &Ctx, check: &Check) -> Observation {
                 key: ObjectKeyChoice::Named(k),
             },
         ) => s3::get_object(ctx, bucket, k).await,
+        (
+            Sdk::GetObject,
+            Target::Object {
+                bucket,
+                key: ObjectKeyChoice::Fresh(prefix),
+            },
+        ) => s3::get_fresh_object(ctx, bucket, prefix).await,
         (Sdk::PutObject, Target::Object { bucket, key }) => s3::put_object(ctx, bucket, key).await,
         (Sdk::DeleteObject, Target::Object { bucket, key }) => {
             s3::delete_object(ctx, bucket, key).await
@@ -88,6 +95,8 @@ pub struct Ctx {
     /// Real EC2 IDs, looked up once per run.
     pub ec2_ids: HashMap<Ec2Id, tokio::sync::OnceCell<Result<String, String>>>,
     pub zone: tokio::sync::OnceCell<Result<String, String>>,
+    /// Real ARNs and names of the other services, looked up once per run.
+    pub found: HashMap<Found, tokio::sync::OnceCell<Result<String, String>>>,
 }
 
 impl Ctx {
@@ -128,6 +137,10 @@ impl Ctx {
                 .map(|k| (*k, tokio::sync::OnceCell::new()))
                 .collect(),
             zone: tokio::sync::OnceCell::new(),
+            found: Found::ALL
+                .iter()
+                .map(|k| (*k, tokio::sync::OnceCell::new()))
+                .collect(),
         }
     }
 }

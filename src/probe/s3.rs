@@ -63,6 +63,49 @@ pub async fn get_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKey) -> Obse
     )
 }
 
+/// GetObject on a fresh key, after ListObjectsV2 on its prefix: with
+/// s3:ListBucket proven, S3 answers a reader of a missing key 404 NoSuchKey,
+/// so a 403 is s3:GetObject's own denial.
+pub async fn get_fresh_object(ctx: &Ctx, bucket: &BucketName, prefix: &KeyPrefix) -> Observation {
+    let key = fresh_key(prefix);
+    let listed = match ctx
+        .s3
+        .list_objects_v2()
+        .bucket(bucket.as_str())
+        .prefix(&key)
+        .max_keys(1)
+        .send()
+        .await
+    {
+        Ok(_) => Answer::success(200, ""),
+        Err(e) => Answer::from_sdk(&e),
+    };
+    let read = read_one_byte(ctx, bucket, &key).await;
+    let form = format!("ListObjectsV2 {bucket} prefix {key}, then GetObject {bucket}/{key} with Range bytes=0-0 (a fresh key)");
+    settle_fresh_read(Observation::new(read, READ_AUTHORIZED, form), &listed)
+}
+
+/// Pure: what a fresh-key read means, given the listing's answer.
+fn settle_fresh_read(read: Observation, listed: &Answer) -> Observation {
+    let list_allowed = classify(listed, &[]) == Observed::Allowed;
+    match read.observed {
+        Observed::Allowed => read.note("the fresh key does not exist; S3 says NoSuchKey only to a caller allowed to read it"),
+        Observed::Denied if list_allowed => read.note(
+            "s3:ListBucket is proven on this prefix (ListObjectsV2 answered 200), so S3 would have answered 404 NoSuchKey to a caller allowed \
+             s3:GetObject: the 403 is GetObject's own",
+        ),
+        Observed::Denied => {
+            let note = format!(
+                "could not tell: ListObjectsV2 answered {}, and without s3:ListBucket S3 answers 403 for a missing key whatever s3:GetObject \
+                 says. Grant s3:ListBucket, or give --object KEY naming an existing object",
+                listed.summary()
+            );
+            read.inconclusive().note(note)
+        }
+        _ => read,
+    }
+}
+
 /// What a one-byte read shows.
 fn read_observation(answer: Answer, form: String) -> Observation {
     let o = Observation::new(answer, READ_AUTHORIZED, form);
@@ -251,6 +294,33 @@ pub async fn delete_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKeyChoice
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_fresh_key_read_tells_both_ways_only_with_list_bucket_proven() {
+        let err = |status, code: &str| Answer::ServiceError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            message: None,
+        };
+        let read = |a| Observation::new(a, READ_AUTHORIZED, "f");
+        let listed = Answer::success(200, "");
+        let list_denied = err(403, "AccessDenied");
+        assert_eq!(
+            settle_fresh_read(read(err(404, "NoSuchKey")), &listed).observed,
+            Observed::Allowed
+        );
+        assert_eq!(
+            settle_fresh_read(read(err(403, "AccessDenied")), &listed).observed,
+            Observed::Denied
+        );
+        let unsure = settle_fresh_read(read(err(403, "AccessDenied")), &list_denied);
+        assert_eq!(unsure.observed, Observed::Unknown);
+        assert!(unsure.notes[0].contains("--object"));
+        assert_eq!(
+            settle_fresh_read(read(err(404, "NoSuchBucket")), &listed).observed,
+            Observed::Unknown
+        );
+    }
     use super::*;
 
     fn err(status: u16, code: &str) -> Answer {

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use super::{random_token, Ctx};
 use crate::answer::{Answer, Observation};
-use crate::catalogue::{Ec2Id, Kind, Wire, V};
+use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, Place, Target};
-use crate::signed::services::{Protocol, EC2, ROUTE53};
+use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, ELBV2, IAM, ROUTE53};
 use crate::signed::{Body, Request};
 
 /// What a row's values are filled with for one request.
@@ -16,6 +16,7 @@ struct Fill<'a> {
     name: String,
     token: String,
     ids: HashMap<Ec2Id, String>,
+    found: HashMap<Found, String>,
 }
 
 impl Fill<'_> {
@@ -44,6 +45,7 @@ impl Fill<'_> {
             V::MadeUp(t) => self.template(t),
             V::RegionThen(s) => format!("{}{s}", self.place.region),
             V::Raw(t) => self.template(t),
+            V::Found(f) => self.found.get(f).cloned().unwrap_or_default(),
         }
     }
 
@@ -167,6 +169,83 @@ async fn ec2_id(ctx: &Ctx, kind: Ec2Id) -> Result<String, String> {
     .clone()
 }
 
+/// The first `"key":"value"` of a JSON answer.
+fn first_json_string(json: &str, key: &str) -> Option<String> {
+    let needle = format!("\"{key}\"");
+    let rest = &json[json.find(&needle)? + needle.len()..];
+    let rest = &rest[rest.find('"')? + 1..];
+    Some(rest[..rest.find('"')?].to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A real resource of another service, once per run: the first a listing
+/// names.
+async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
+    let cell = ctx.found.get(&kind).expect("every Found has a cell");
+    cell.get_or_init(|| async move {
+        let form = |service: &'static ServiceDef,
+                    operation: &'static str,
+                    params: Vec<(String, String)>| Request {
+            service,
+            operation,
+            method: "POST",
+            path: "/".to_owned(),
+            body: Body::Form(params),
+        };
+        let (request, element, json) = match kind {
+            Found::LoadBalancer => (
+                form(&ELBV2, "DescribeLoadBalancers", vec![]),
+                "LoadBalancerArn",
+                false,
+            ),
+            Found::TargetGroup => (
+                form(&ELBV2, "DescribeTargetGroups", vec![]),
+                "TargetGroupArn",
+                false,
+            ),
+            Found::Listener => {
+                let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
+                (
+                    form(
+                        &ELBV2,
+                        "DescribeListeners",
+                        vec![("LoadBalancerArn".to_owned(), lb)],
+                    ),
+                    "ListenerArn",
+                    false,
+                )
+            }
+            Found::ServerCertificate => (
+                form(&IAM, "ListServerCertificates", vec![]),
+                "ServerCertificateName",
+                false,
+            ),
+            Found::Certificate => {
+                let r = Request {
+                    service: &ACM,
+                    operation: "ListCertificates",
+                    method: "POST",
+                    path: "/".to_owned(),
+                    body: Body::Json(serde_json::json!({})),
+                };
+                (r, "CertificateArn", true)
+            }
+        };
+        match ctx.send(&request, None).await {
+            Ok(reply) => {
+                let value = if json {
+                    first_json_string(reply.text(), element)
+                } else {
+                    first_element(reply.text(), element)
+                };
+                value.ok_or_else(|| format!("{} listed none", request.operation))
+            }
+            Err(answer) => Err(format!("{}: {}", request.operation, answer.summary())),
+        }
+    })
+    .await
+    .clone()
+}
+
 /// The first hosted zone the role can list.
 async fn any_zone(ctx: &Ctx) -> Result<String, String> {
     ctx.zone
@@ -234,6 +313,22 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             }
         }
     }
+    let mut reals = HashMap::new();
+    for (_, v) in w.params {
+        if let V::Found(kind) = v {
+            match found(ctx, *kind).await {
+                Ok(value) => {
+                    reals.insert(*kind, value);
+                }
+                Err(why) => {
+                    return Observation::skipped(format!(
+                        "not attempted: no {} to name ({why}); a made-up one would only be \"not found\", which tells nothing",
+                        kind.as_str()
+                    ))
+                }
+            }
+        }
+    }
     let place = Place {
         region: region.clone().unwrap_or_else(|| ctx.place.region.clone()),
         ..ctx.place.clone()
@@ -243,6 +338,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         name,
         token: random_token(),
         ids,
+        found: reals,
     };
     let request = build(w, &fill);
     let form = describe(&request);
@@ -282,6 +378,7 @@ mod tests {
             name: name.into(),
             token: "0123456789abcdef0123456789abcdef".into(),
             ids: HashMap::new(),
+            found: HashMap::new(),
         }
     }
 
@@ -354,5 +451,14 @@ mod tests {
         let xml = "<DescribeVolumesResponse><volumeSet><item><volumeId>vol-1</volumeId></item></volumeSet></DescribeVolumesResponse>";
         assert_eq!(first_element(xml, "volumeId").as_deref(), Some("vol-1"));
         assert_eq!(first_element("<x><volumeSet/></x>", "volumeId"), None);
+        let acm = r#"{"CertificateSummaryList":[{"CertificateArn": "arn:aws:acm:eu-west-1:1:certificate/c","DomainName":"x"}]}"#;
+        assert_eq!(
+            first_json_string(acm, "CertificateArn").as_deref(),
+            Some("arn:aws:acm:eu-west-1:1:certificate/c")
+        );
+        assert_eq!(
+            first_json_string(r#"{"CertificateSummaryList":[]}"#, "CertificateArn"),
+            None
+        );
     }
 }

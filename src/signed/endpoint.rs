@@ -31,6 +31,12 @@ pub fn resolve(
     env: impl Fn(&str) -> Option<String>,
 ) -> Endpoint {
     let (suffix, home) = partition(region);
+    // Shield's API lives in us-east-1 only.
+    let region = if service.iam_prefix == "shield" && home == "us-east-1" {
+        home
+    } else {
+        region
+    };
     let signing_region = if service.global { home } else { region }.to_owned();
     let ignore =
         env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));

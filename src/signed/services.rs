@@ -60,6 +60,8 @@ mod defs {
     service!(EC2,            "ec2",                  "ec2",                  "ec2",                  "EC2",                       Ec2Query, "2016-11-15", false);
     service!(ELBV2,          "elasticloadbalancing", "elasticloadbalancing", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", Query,    "2015-12-01", false);
     service!(AUTOSCALING,    "autoscaling",          "autoscaling",          "autoscaling",          "AUTO_SCALING",              Query,    "2011-01-01", false);
+    service!(WAFV2,          "wafv2",                "wafv2",                "wafv2",                "WAFV2",                     Json11,   "AWSWAF_20190729", false);
+    service!(SHIELD,         "shield",               "shield",               "shield",               "SHIELD",                    Json11,   "AWSShield_20160616", false);
     service!(IAM,            "iam",                  "iam",                  "iam",                  "IAM",                       Query,    "2010-05-08", true);
     service!(KMS,            "kms",                  "kms",                  "kms",                  "KMS",                       Json11,   "TrentService", false);
     service!(SECRETSMANAGER, "secretsmanager",       "secretsmanager",       "secretsmanager",       "SECRETS_MANAGER",           Json11,   "secretsmanager", false);

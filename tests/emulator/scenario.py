@@ -4,8 +4,9 @@
   scenario.py seed --endpoint URL --kind K --suffix S [--token-file F]   -> scenario (JSON)
   scenario.py snapshot --endpoint URL --bucket B --table T                -> data (JSON)
   scenario.py snapshot-all --endpoint URL [--no-live]                       -> all data (JSON)
+  scenario.py seed-addons --endpoint URL                                   -> add-on resources (JSON)
 
-seed, snapshot and snapshot-all use the admin keys from IRSA_TEST_ADMIN_KEY / IRSA_TEST_ADMIN_SECRET.
+seed, seed-addons, snapshot and snapshot-all use the admin keys from IRSA_TEST_ADMIN_KEY / IRSA_TEST_ADMIN_SECRET.
 """
 
 import argparse
@@ -175,6 +176,197 @@ def seed(endpoint, kind, suffix, token_file=None, namespace="demo", service_acco
     if token_file:
         write_token(token_file, namespace, service_account)
     return {"account": account, "role_arn": role_arn, "role_name": role, "bucket": bucket, "table": table, "region": REGION}
+
+
+# seed-addons: what the EKS add-on policies (tests/fixtures/addons) name, so
+# every check derived from them finds a real resource. Everything is found by
+# its name (or Name tag) before it is created: a second run creates nothing.
+ADDON = "irsa-addons"
+ADDON_ZONE = "addons.irsa-verify.test."
+ADDON_RECORD = "_acme-challenge.addons.irsa-verify.test."
+ADDON_SECRET = "dev"
+ADDON_SECRET_VALUE = "addon-secret-VALUE-never-printed"
+ADDON_CERT_DOMAIN = "addons.irsa-verify.test"
+
+
+def _self_signed(common_name):
+    """A throwaway self-signed certificate and its key (PEM bytes)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+def _tagged(name):
+    return [{"Key": "Name", "Value": name}]
+
+
+def seed_addons(endpoint):
+    """Creates, once, in REGION: an instance, a volume and its snapshot, a
+    security group in the default VPC, a launch template, an ALB with a
+    target group and an HTTP listener, an Auto Scaling group, an EKS cluster
+    with a nodegroup, a hosted zone with a TXT record, the secret `dev`, an
+    ACM certificate and an IAM server certificate. Returns their names."""
+    ec2, elb, asg = client("ec2", endpoint), client("elbv2", endpoint), client("autoscaling", endpoint)
+    account = client("sts", endpoint).get_caller_identity()["Account"]
+    out = {"account": account, "region": REGION}
+
+    def by_name(resources, key):
+        for r in resources:
+            if {"Key": "Name", "Value": key} in (r.get("Tags") or []):
+                return r
+        return None
+
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"], key=lambda s: s["AvailabilityZone"])
+    zone_subnets = {}
+    for s in subnets:
+        zone_subnets.setdefault(s["AvailabilityZone"], s["SubnetId"])
+    subnet_ids = list(zone_subnets.values())[:2]
+    out.update(vpc=vpc, subnets=subnet_ids)
+
+    live = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+    found = by_name([i for r in ec2.describe_instances(Filters=live)["Reservations"] for i in r["Instances"]], f"{ADDON}-node")
+    if found is None:
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        found = ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet_ids[0],
+            TagSpecifications=[{"ResourceType": "instance", "Tags": _tagged(f"{ADDON}-node")}],
+        )["Instances"][0]
+    out["instance"] = found["InstanceId"]
+    out["image"] = found["ImageId"]
+
+    found = by_name(ec2.describe_volumes()["Volumes"], f"{ADDON}-volume")
+    if found is None:
+        found = ec2.create_volume(
+            AvailabilityZone=f"{REGION}a", Size=1, VolumeType="gp3",
+            TagSpecifications=[{"ResourceType": "volume", "Tags": _tagged(f"{ADDON}-volume")}],
+        )
+    out["volume"] = found["VolumeId"]
+
+    found = by_name(ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"], f"{ADDON}-snapshot")
+    if found is None:
+        found = ec2.create_snapshot(
+            VolumeId=out["volume"], Description=f"{ADDON} snapshot",
+            TagSpecifications=[{"ResourceType": "snapshot", "Tags": _tagged(f"{ADDON}-snapshot")}],
+        )
+    out["snapshot"] = found["SnapshotId"]
+
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": [f"{ADDON}-sg"]}])["SecurityGroups"]
+    if groups:
+        out["security_group"] = groups[0]["GroupId"]
+    else:
+        out["security_group"] = ec2.create_security_group(GroupName=f"{ADDON}-sg", Description=f"{ADDON} security group", VpcId=vpc)["GroupId"]
+
+    templates = ec2.describe_launch_templates(Filters=[{"Name": "launch-template-name", "Values": [f"{ADDON}-lt"]}])["LaunchTemplates"]
+    if templates:
+        out["launch_template"] = templates[0]["LaunchTemplateId"]
+    else:
+        out["launch_template"] = ec2.create_launch_template(
+            LaunchTemplateName=f"{ADDON}-lt",
+            LaunchTemplateData={"ImageId": out["image"], "InstanceType": "t3.micro", "SecurityGroupIds": [out["security_group"]]},
+        )["LaunchTemplate"]["LaunchTemplateId"]
+    out["launch_template_name"] = f"{ADDON}-lt"
+
+    try:
+        lb = elb.describe_load_balancers(Names=[f"{ADDON}-alb"])["LoadBalancers"][0]
+    except elb.exceptions.LoadBalancerNotFoundException:
+        lb = elb.create_load_balancer(
+            Name=f"{ADDON}-alb", Subnets=subnet_ids, SecurityGroups=[out["security_group"]], Scheme="internal", Type="application",
+        )["LoadBalancers"][0]
+    out["load_balancer_arn"] = lb["LoadBalancerArn"]
+    try:
+        tg = elb.describe_target_groups(Names=[f"{ADDON}-tg"])["TargetGroups"][0]
+    except elb.exceptions.TargetGroupNotFoundException:
+        tg = elb.create_target_group(Name=f"{ADDON}-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance")["TargetGroups"][0]
+    out["target_group_arn"] = tg["TargetGroupArn"]
+    listeners = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    if not listeners:
+        listeners = elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
+        )["Listeners"]
+    out["listener_arn"] = listeners[0]["ListenerArn"]
+
+    if not asg.describe_auto_scaling_groups(AutoScalingGroupNames=[f"{ADDON}-asg"])["AutoScalingGroups"]:
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName=f"{ADDON}-asg", MinSize=0, MaxSize=1, DesiredCapacity=0,
+            LaunchTemplate={"LaunchTemplateId": out["launch_template"], "Version": "$Latest"},
+            VPCZoneIdentifier=",".join(subnet_ids),
+        )
+    out["autoscaling_group"] = f"{ADDON}-asg"
+
+    eks = client("eks", endpoint)
+    cluster, nodegroup = f"{ADDON}-cluster", f"{ADDON}-nodegroup"
+    if cluster not in eks.list_clusters()["clusters"]:
+        eks.create_cluster(
+            name=cluster, roleArn=f"arn:aws:iam::{account}:role/{ADDON}-cluster",
+            resourcesVpcConfig={"subnetIds": subnet_ids, "securityGroupIds": [out["security_group"]]},
+        )
+    if nodegroup not in eks.list_nodegroups(clusterName=cluster)["nodegroups"]:
+        eks.create_nodegroup(
+            clusterName=cluster, nodegroupName=nodegroup, subnets=subnet_ids, nodeRole=f"arn:aws:iam::{account}:role/{ADDON}-node",
+            scalingConfig={"minSize": 0, "maxSize": 1, "desiredSize": 0},
+        )
+    out["eks_cluster"] = cluster
+    out["eks_nodegroup"] = nodegroup
+    out["eks_nodegroup_arn"] = eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"]["nodegroupArn"]
+
+    r53 = client("route53", endpoint)
+    zones = [z for z in r53.list_hosted_zones_by_name(DNSName=ADDON_ZONE)["HostedZones"] if z["Name"] == ADDON_ZONE]
+    if zones:
+        zone = zones[0]["Id"]
+    else:
+        zone = r53.create_hosted_zone(Name=ADDON_ZONE, CallerReference=f"{ADDON}-zone")["HostedZone"]["Id"]
+    zone = zone.split("/")[-1]
+    # UPSERT: the same record set however often it runs.
+    r53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": ADDON_RECORD, "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"irsa-verify seeded"'}]}}]},
+    )
+    out.update(hosted_zone=zone, hosted_zone_name=ADDON_ZONE, txt_record=ADDON_RECORD)
+
+    sm = client("secretsmanager", endpoint)
+    try:
+        out["secret_arn"] = sm.describe_secret(SecretId=ADDON_SECRET)["ARN"]
+    except sm.exceptions.ResourceNotFoundException:
+        out["secret_arn"] = sm.create_secret(Name=ADDON_SECRET, SecretString=ADDON_SECRET_VALUE)["ARN"]
+    out["secret"] = ADDON_SECRET
+
+    acm = client("acm", endpoint)
+    certs = [c for c in _pages(acm, "list_certificates", "CertificateSummaryList") if c.get("DomainName") == ADDON_CERT_DOMAIN]
+    if certs:
+        out["certificate_arn"] = certs[0]["CertificateArn"]
+    else:
+        body, key = _self_signed(ADDON_CERT_DOMAIN)
+        out["certificate_arn"] = acm.import_certificate(Certificate=body, PrivateKey=key, Tags=[{"Key": "Name", "Value": f"{ADDON}-certificate"}])["CertificateArn"]
+
+    iam = client("iam", endpoint)
+    name = f"{ADDON}-server-certificate"
+    try:
+        meta = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]["ServerCertificateMetadata"]
+    except iam.exceptions.NoSuchEntityException:
+        body, key = _self_signed(ADDON_CERT_DOMAIN)
+        meta = iam.upload_server_certificate(ServerCertificateName=name, CertificateBody=body.decode(), PrivateKey=key.decode())["ServerCertificateMetadata"]
+    out["server_certificate"] = name
+    out["server_certificate_arn"] = meta["Arn"]
+    return out
 
 
 def export(endpoint, role, directory):
@@ -485,7 +677,7 @@ def snapshot_all(endpoint, live=True, regions=(REGION,)):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["bootstrap", "seed", "snapshot", "snapshot-all", "token", "export", "attach"])
+    p.add_argument("command", choices=["bootstrap", "seed", "seed-addons", "snapshot", "snapshot-all", "token", "export", "attach"])
     p.add_argument("--role-name")
     p.add_argument("--dir")
     p.add_argument("--name")
@@ -507,6 +699,8 @@ def main():
         result = bootstrap(a.endpoint)
     elif a.command == "seed":
         result = seed(a.endpoint, a.kind, a.suffix, a.token_file, a.namespace, a.service_account, a.policy)
+    elif a.command == "seed-addons":
+        result = seed_addons(a.endpoint)
     elif a.command == "export":
         result = export(a.endpoint, a.role_name, a.dir)
     elif a.command == "attach":
