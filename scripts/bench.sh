@@ -62,4 +62,4 @@ latency_env=$("$PY" -c 'import json, sys; e = json.loads(sys.argv[1]); e["AWS_EN
     "$pod_env" "http://127.0.0.1:$proxy_port")
 "$PY" scripts/bench.py --binary target/release/irsa-verify --aws "$ROOT/.venv-bench/bin/aws" \
     --scenario "$scenario" --env "$pod_env" --runs "$runs" --spec5 "$out/spec5.yaml" --spec200 "$out/spec200.yaml" \
-    --latency-env "$latency_env"
+    --latency-env "$latency_env" --derived-policy tests/fixtures/addons/aws-load-balancer-controller.json

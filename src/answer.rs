@@ -63,6 +63,9 @@ pub struct Observation {
     /// The exact request form used, so a reader can judge the verdict.
     pub form: String,
     pub notes: Vec<String>,
+    /// Why the answer could not tell, in a few words, when the answer alone
+    /// does not say (it goes into a JUnit error's message).
+    pub unsure: Option<String>,
 }
 
 impl Observation {
@@ -73,6 +76,7 @@ impl Observation {
             answer,
             form: form.into(),
             notes: Vec::new(),
+            unsure: None,
         }
     }
 
@@ -83,6 +87,7 @@ impl Observation {
             answer: Answer::not_sent(reason),
             form: "not sent".to_owned(),
             notes: Vec::new(),
+            unsure: None,
         }
     }
 
@@ -93,6 +98,7 @@ impl Observation {
             answer: Answer::not_sent(reason),
             form: form.into(),
             notes: Vec::new(),
+            unsure: None,
         }
     }
 
@@ -107,6 +113,16 @@ impl Observation {
             observed: Observed::Unknown,
             ..self
         }
+    }
+
+    /// The same answer, read as "could not tell" for a short `reason`, with
+    /// the full explanation as a note.
+    pub fn unsure(self, reason: impl Into<String>, note: impl Into<String>) -> Self {
+        Observation {
+            unsure: Some(reason.into()),
+            ..self.inconclusive()
+        }
+        .note(note)
     }
 }
 
@@ -339,7 +355,7 @@ pub fn reconsider_denial(observation: Observation, action: &str, caller: &str) -
         let note = format!(
             "WARNING: AWS denied {principal}, not the caller {caller}: this request did not run as the identity checked above"
         );
-        return observation.inconclusive().note(note);
+        return observation.unsure(format!("AWS denied {principal}, not the caller"), note);
     }
     match denied_action(&message) {
         Some(other) if !other.eq_ignore_ascii_case(action) => {
@@ -348,7 +364,7 @@ pub fn reconsider_denial(observation: Observation, action: &str, caller: &str) -
                  on a bucket encrypted with a KMS key, or a policy that refuses this request's shape), so the denial says nothing about {action} itself. \
                  Grant {other} too, or check the resource's policy, to make this check conclusive"
             );
-            observation.inconclusive().note(note)
+            observation.unsure(format!("AWS denied {other}, not {action}"), note)
         }
         _ => observation,
     }

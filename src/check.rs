@@ -173,8 +173,14 @@ impl fmt::Display for ObjectKey {
     }
 }
 
+/// A table, and where it is when the policy's ARN says (another region,
+/// another account); otherwise it is the caller's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableName(String);
+pub struct TableName {
+    name: String,
+    region: Option<String>,
+    account: Option<String>,
+}
 
 impl TableName {
     pub fn parse(t: &str) -> Result<Self, String> {
@@ -184,17 +190,58 @@ impl TableName {
         if !(3..=255).contains(&t.len()) || !ok_chars {
             return Err(format!("`{t}` is not a valid DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.')"));
         }
-        Ok(TableName(t.to_owned()))
+        Ok(TableName {
+            name: t.to_owned(),
+            region: None,
+            account: None,
+        })
+    }
+
+    /// The same table in the region and account an ARN names.
+    pub fn at(mut self, region: Option<String>, account: Option<String>) -> Self {
+        self.region = region;
+        self.account = account;
+        self
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.name
+    }
+
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    /// What a request names: the table's ARN when it is in another account
+    /// (DynamoDB takes an ARN as TableName), else its name.
+    pub fn request_name(&self, at: &Place) -> String {
+        match self.account.as_deref().filter(|a| *a != at.account) {
+            Some(account) => format!(
+                "arn:{}:dynamodb:{}:{account}:table/{}",
+                at.partition,
+                self.region.as_deref().unwrap_or(&at.region),
+                self.name
+            ),
+            None => self.name.clone(),
+        }
     }
 }
 
 impl fmt::Display for TableName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.name)?;
+        let at: Vec<&str> = [self.region.as_deref(), self.account.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !at.is_empty() {
+            write!(f, " ({})", at.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -434,12 +481,21 @@ impl Target {
         }
     }
 
+    /// The region and account the target's ARN named, if any.
+    fn location(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Target::Named(n) => (n.region.as_deref(), n.account.as_deref()),
+            Target::Table(t) | Target::Item { table: t, .. } => (t.region(), t.account()),
+            _ => (None, None),
+        }
+    }
+
     /// What `{name}` stands for in the row's resource templates.
     fn arn_name(&self) -> String {
         match self {
             Target::Bucket(b) => b.to_string(),
             Target::Object { bucket, key } => format!("{bucket}/{key}"),
-            Target::Table(t) | Target::Item { table: t, .. } => t.to_string(),
+            Target::Table(t) | Target::Item { table: t, .. } => t.as_str().to_owned(),
             Target::Named(n) => n.arn_name().to_owned(),
             Target::Any(_) => "*".to_owned(),
             Target::Account | Target::Node => String::new(),
@@ -450,13 +506,8 @@ impl Target {
     /// the target's region and account, else the caller's. IDs found at run
     /// time show as `*`, random parts as zeros, so the text is stable.
     pub fn resources(&self, row: &crate::catalogue::Row, at: &Place) -> Vec<String> {
-        let (region, account) = match self {
-            Target::Named(n) => (
-                n.region.as_deref().unwrap_or(&at.region),
-                n.account.as_deref().unwrap_or(&at.account),
-            ),
-            _ => (at.region.as_str(), at.account.as_str()),
-        };
+        let (region, account) = self.location();
+        let (region, account) = (region.unwrap_or(&at.region), account.unwrap_or(&at.account));
         if self == &Target::Node {
             return vec!["the node's instance metadata (IMDS)".to_owned()];
         }

@@ -9,7 +9,9 @@ use time::OffsetDateTime;
 use crate::answer::{denied_by, Answer, Observation, Observed};
 use crate::check::Expect;
 use crate::identity::Identity;
-use crate::verdict::{ExitCode, Status, Summary};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::verdict::{ExitCode, SkipGroup, Status, Summary};
 
 /// What a finding is about, as the reports name it.
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct Finding {
     /// Why a check that was sent is still skipped (its expectation hangs on
     /// conditions the agent cannot evaluate).
     pub skip_reason: Option<String>,
+    /// Why a skipped check or action was not proven.
+    pub skip_group: Option<SkipGroup>,
     pub observed: Observed,
     pub answer: Answer,
     /// Which kind of policy refused, when AWS's message says so.
@@ -45,6 +49,8 @@ pub struct Finding {
     /// The exact request form the probe used.
     pub form: String,
     pub notes: Vec<String>,
+    /// Why it could not tell, when the answer alone does not say.
+    pub unsure: Option<String>,
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,
 }
@@ -54,8 +60,14 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
 }
 
 impl Finding {
-    pub fn with_skip_reason(mut self, reason: String) -> Self {
+    pub fn with_skip_reason(mut self, reason: String, group: SkipGroup) -> Self {
         self.skip_reason = Some(reason);
+        self.skip_group = Some(group);
+        self
+    }
+
+    pub fn in_group(mut self, group: SkipGroup) -> Self {
+        self.skip_group = Some(group);
         self
     }
 
@@ -95,11 +107,13 @@ impl Finding {
             expect,
             status,
             skip_reason: None,
+            skip_group: None,
             observed: probed.observed,
             answer: probed.answer,
             denied_by,
             form: probed.form,
             notes: probed.notes,
+            unsure: probed.unsure,
             duration,
         }
     }
@@ -117,7 +131,74 @@ pub struct RunFindings {
     /// The identity check first, then the checks in the order given.
     pub results: Vec<Finding>,
     pub summary: Summary,
+    pub coverage: Coverage,
     pub exit_code: ExitCode,
+}
+
+/// How much of what the role is granted the run proved. Pure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Distinct granted actions: allow checks and granted actions not probed.
+    pub granted: usize,
+    /// Of those, the ones an allow check proved.
+    pub proven: usize,
+    /// The others that were skipped, by why.
+    pub skipped: BTreeMap<SkipGroup, usize>,
+}
+
+/// The identity and trust checks are about the pod, not its grants.
+const NOT_GRANTS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:AssumeRole",
+];
+
+impl Coverage {
+    pub fn of(results: &[Finding]) -> Self {
+        let grants = results
+            .iter()
+            .filter(|r| r.expect != Some(Expect::Deny) && !NOT_GRANTS.contains(&r.action.as_str()));
+        let granted: BTreeSet<&str> = grants.clone().map(|r| r.action.as_str()).collect();
+        let proven: BTreeSet<&str> = grants
+            .clone()
+            .filter(|r| r.expect == Some(Expect::Allow) && r.status == Status::Pass)
+            .map(|r| r.action.as_str())
+            .collect();
+        let mut skipped = BTreeMap::new();
+        for action in granted.difference(&proven) {
+            let group = grants
+                .clone()
+                .filter(|r| r.action == *action && r.status == Status::Skip)
+                .find_map(|r| r.skip_group);
+            if let Some(g) = group {
+                *skipped.entry(g).or_insert(0) += 1;
+            }
+        }
+        Coverage {
+            granted: granted.len(),
+            proven: proven.len(),
+            skipped,
+        }
+    }
+
+    /// "40 of 60 granted actions proven; 20 skipped: 8 conditions, ..." or
+    /// nothing when no grant was checked.
+    pub fn line(&self) -> Option<String> {
+        if self.granted == 0 {
+            return None;
+        }
+        let mut line = format!("{} of {} granted actions proven", self.proven, self.granted);
+        let total: usize = self.skipped.values().sum();
+        if total > 0 {
+            let groups: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(g, n)| format!("{n} {}", g.label()))
+                .collect();
+            line.push_str(&format!("; {total} skipped: {}", groups.join(", ")));
+        }
+        Some(line)
+    }
 }
 
 fn rfc3339<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
@@ -133,7 +214,9 @@ impl RunFindings {
         results: Vec<Finding>,
     ) -> Self {
         let summary = Summary::of(results.iter().map(|r| r.status));
+        let coverage = Coverage::of(&results);
         RunFindings {
+            coverage,
             tool: env!("CARGO_PKG_NAME"),
             version: env!("CARGO_PKG_VERSION"),
             started_at,
@@ -143,5 +226,85 @@ impl RunFindings {
             summary,
             results,
         }
+    }
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+
+    fn finding(
+        action: &str,
+        expect: Option<Expect>,
+        status: Status,
+        group: Option<SkipGroup>,
+    ) -> Finding {
+        let subject = Subject {
+            action: action.to_owned(),
+            service: "s".to_owned(),
+            label: "l".to_owned(),
+            resource: "r".to_owned(),
+            expect,
+            display_name: None,
+        };
+        let mut f = Finding::new(subject, status, Observation::skipped("x"), Duration::ZERO);
+        f.skip_group = group;
+        f
+    }
+
+    #[test]
+    fn coverage_counts_distinct_granted_actions_and_groups_the_rest() {
+        use Expect::*;
+        let results = [
+            finding("sts:GetCallerIdentity", Some(Allow), Status::Pass, None),
+            finding("ec2:DescribeVolumes", Some(Allow), Status::Pass, None),
+            // Proven once is proven, whatever else the same action shows.
+            finding(
+                "ec2:DescribeVolumes",
+                Some(Allow),
+                Status::Skip,
+                Some(SkipGroup::NotAttempted),
+            ),
+            finding("ec2:DeleteVolume", Some(Deny), Status::Pass, None),
+            finding(
+                "ec2:CreateVolume",
+                Some(Allow),
+                Status::Skip,
+                Some(SkipGroup::Conditions),
+            ),
+            finding("ec2:AttachVolume", Some(Allow), Status::Fail, None),
+            finding(
+                "secretsmanager:GetSecretValue",
+                None,
+                Status::Skip,
+                Some(SkipGroup::DenialOnly),
+            ),
+            finding(
+                "ssm:GetParameterWithContext",
+                None,
+                Status::Skip,
+                Some(SkipGroup::UnknownAction),
+            ),
+        ];
+        let c = Coverage::of(&results);
+        assert_eq!((c.granted, c.proven), (5, 1));
+        assert_eq!(
+            c.skipped.into_iter().collect::<Vec<_>>(),
+            [
+                (SkipGroup::Conditions, 1),
+                (SkipGroup::DenialOnly, 1),
+                (SkipGroup::UnknownAction, 1)
+            ]
+        );
+        let line = Coverage::of(&results).line().unwrap();
+        assert_eq!(
+            line,
+            "1 of 5 granted actions proven; 3 skipped: 1 conditions, 1 deny-only, 1 unknown action"
+        );
+        assert_eq!(
+            Coverage::of(&results[..1]).line(),
+            None,
+            "the identity check is no grant"
+        );
     }
 }

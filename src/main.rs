@@ -14,6 +14,7 @@ mod policy;
 mod probe;
 mod report;
 mod run;
+mod sar;
 mod signed;
 mod sink;
 mod spec;

@@ -17,7 +17,7 @@ use crate::policy::derive::Unprobed;
 use crate::policy::Policy;
 use crate::probe::{self, Ctx};
 use crate::trust;
-use crate::verdict::{judge, Status};
+use crate::verdict::{judge, SkipGroup, Status};
 
 /// Everything the run needs, decided before anything is sent.
 #[derive(Debug, Clone)]
@@ -205,6 +205,7 @@ fn timed_out(timeout: Duration, what: &str) -> Observation {
         },
         form: "bounded by --timeout".to_owned(),
         notes: Vec::new(),
+        unsure: None,
     }
 }
 
@@ -253,7 +254,8 @@ fn conclude(
         duration,
     );
     match conditional {
-        Some(reason) => finding.with_skip_reason(reason),
+        Some(reason) => finding.with_skip_reason(reason, SkipGroup::Conditions),
+        None if finding.status == Status::Skip => finding.in_group(SkipGroup::NotAttempted),
         None => finding,
     }
 }
@@ -309,6 +311,7 @@ fn unprobed(u: &Unprobed) -> Finding {
         Observation::skipped(format!("not probed: {}", u.reason)),
         Duration::ZERO,
     )
+    .in_group(u.why)
 }
 
 /// What a mismatch means and where to fix it.

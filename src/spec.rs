@@ -290,9 +290,19 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
         forbid("prefix", rc.prefix.is_some())?;
     }
     let bucket = |b: String| BucketName::parse(&b).map_err(|m| ("bucket", m));
-    let table = |t: String| TableName::parse(&t).map_err(|m| ("table", m));
+    let (region, account) = (rc.region.clone(), rc.account.clone());
+    let table = |t: String| {
+        TableName::parse(&t)
+            .map(|t| t.at(region.clone(), account.clone()))
+            .map_err(|m| ("table", m))
+    };
     if !matches!(kind, TargetKind::Named(_)) {
         forbid("resource", rc.resource.is_some())?;
+    }
+    if !matches!(
+        kind,
+        TargetKind::Named(_) | TargetKind::Table | TargetKind::Item
+    ) {
         forbid("region", rc.region.is_some())?;
         forbid("account", rc.account.is_some())?;
     }
@@ -503,11 +513,11 @@ fn out_check(c: &Check) -> OutCheck {
         },
         region: match c.target() {
             Target::Named(n) => n.region.clone(),
-            _ => None,
+            t => t.table().and_then(|t| t.region().map(str::to_owned)),
         },
         account: match c.target() {
             Target::Named(n) => n.account.clone(),
-            _ => None,
+            t => t.table().and_then(|t| t.account().map(str::to_owned)),
         },
         expect: c.expect(),
         conditions: c.conditions().to_vec(),

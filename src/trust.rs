@@ -60,6 +60,7 @@ fn verdict(status: Status, detail: String, form: String, notes: Vec<String>) -> 
             answer: Answer::not_sent(detail),
             form,
             notes,
+            unsure: None,
         },
     }
 }

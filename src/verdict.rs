@@ -35,6 +35,41 @@ pub fn judge(expect: Expect, observed: Observed) -> Status {
     }
 }
 
+/// Why a granted action was not proven: the groups the coverage figures
+/// count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipGroup {
+    /// The grant hangs on conditions the agent cannot evaluate.
+    Conditions,
+    /// The probe was not sent (nothing to name, a destructive form, no identity).
+    NotAttempted,
+    /// Only a denial can be told for this action.
+    DenialOnly,
+    /// The catalogue has no harmless probe for it.
+    NoProbe,
+    /// Never probed: no harmless form exists.
+    NeverProbed,
+    /// IAM has no such action.
+    UnknownAction,
+    /// The grant's resource is a wildcard and the probe needs a named one.
+    NoResourceNamed,
+}
+
+impl SkipGroup {
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipGroup::Conditions => "conditions",
+            SkipGroup::NotAttempted => "not attempted",
+            SkipGroup::DenialOnly => "deny-only",
+            SkipGroup::NoProbe => "no harmless probe",
+            SkipGroup::NeverProbed => "never probed",
+            SkipGroup::UnknownAction => "unknown action",
+            SkipGroup::NoResourceNamed => "no resource named",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub pass: usize,

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Mutex;
 
-use common::{Agent, Run, Scenario};
+use common::{Agent, Scenario};
 
 /// The whole-emulator snapshot sees every test's seeding: one test at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -20,19 +20,6 @@ fn write_policy(s: &Scenario, name: &str, policy: &str) -> std::path::PathBuf {
     let p = s.dir.join(name);
     std::fs::write(&p, policy).expect("write policy");
     p
-}
-
-/// Runs the agent and asserts that no service's data changed.
-fn run_unchanged_everywhere(s: &Scenario, agent: Agent) -> Run {
-    let before = s.snapshot_all();
-    let run = agent.run();
-    let after = s.snapshot_all();
-    assert_eq!(
-        before, after,
-        "the run changed the emulator's data\n{}",
-        run.stdout
-    );
-    run
 }
 
 const EC2_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
@@ -54,7 +41,7 @@ fn an_ec2_only_policy_is_proven_through_dry_run_and_its_destructive_actions_deni
     let s = Scenario::seed_with("reference", Some(EC2_POLICY));
     seed_ec2(&s);
     let policy = write_policy(&s, "ec2.json", EC2_POLICY);
-    let run = run_unchanged_everywhere(&s, s.pod().args(["--from-policy", path(&policy)]));
+    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", path(&policy)]));
     run.assert_code(0);
     for action in [
         "ec2:DescribeVolumes",
@@ -100,7 +87,7 @@ fn an_ec2_only_policy_is_proven_through_dry_run_and_its_destructive_actions_deni
 
     // The same file, but the role now also carries ec2:* in the emulator.
     s.attach_policy("ec2-everything", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}"#);
-    let run = run_unchanged_everywhere(&s, s.pod().args(["--from-policy", path(&policy)]));
+    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", path(&policy)]));
     run.assert_code(1);
     for action in [
         "ec2:DeleteVolume",
@@ -130,7 +117,7 @@ fn secrets_and_parameters_are_proven_and_their_values_never_printed() {
          client('ssm').put_parameter(Name='/app/db/password', Value={PARAMETER_VALUE:?}, Type='SecureString', Overwrite=True)\n"
     ));
     let policy = write_policy(&s, "secrets.json", &policy_text);
-    let run = run_unchanged_everywhere(&s, s.pod().args(["--from-policy", path(&policy)]));
+    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", path(&policy)]));
     run.assert_code(0);
     assert_eq!(
         run.status("secretsmanager:DescribeSecret"),
@@ -158,7 +145,7 @@ fn secrets_and_parameters_are_proven_and_their_values_never_printed() {
 
     // Even with everything allowed, no value reaches any output.
     s.attach_policy("everything", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["secretsmanager:*","ssm:*"],"Resource":"*"}]}"#);
-    let run = run_unchanged_everywhere(&s, s.pod().args(["--from-policy", path(&policy)]));
+    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", path(&policy)]));
     let all = run.all_output();
     assert!(
         !all.contains(SECRET_VALUE) && !all.contains(PARAMETER_VALUE),

@@ -338,7 +338,10 @@ fn get_object_is_proven_both_ways_without_an_object() {
         let s = Scenario::seed(kind);
         let (policies, _) = s.export_policies();
         let run = s.run_unchanged(s.pod().args(["--from-policy", path(&policies)]));
-        let name = format!("s3:GetObject object {}/irsa-verify-probe/* expect {expect}", s.bucket);
+        let name = format!(
+            "s3:GetObject object {}/irsa-verify-probe/* expect {expect}",
+            s.bucket
+        );
         let r = run
             .results()
             .iter()
@@ -346,6 +349,129 @@ fn get_object_is_proven_both_ways_without_an_object() {
             .unwrap_or_else(|| panic!("no {name}\n{}", run.stdout));
         assert_eq!(r["status"], "pass", "{kind}: {r}\n{}", run.stdout);
         assert!(r["form"].as_str().unwrap().contains("ListObjectsV2"), "{r}");
-        assert!(!run.results().iter().any(|r| r["action"] == "s3:GetObject" && r["expect"].is_null()), "no 'not probed' GetObject");
+        assert!(
+            !run.results()
+                .iter()
+                .any(|r| r["action"] == "s3:GetObject" && r["expect"].is_null()),
+            "no 'not probed' GetObject"
+        );
     }
+}
+
+/// Section 8 of issue 12, found by differential testing: a table ARN in
+/// another region is probed there, and the same name in two regions is two
+/// tables with their own expectations and testcase names.
+#[test]
+fn a_table_in_another_region_is_probed_where_its_arn_says() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:us-east-1:*:table/YOUR_TABLE"},
+      {"Effect":"Allow","Action":"dynamodb:DescribeTable","Resource":"arn:aws:dynamodb:eu-west-1:*:table/YOUR_TABLE"},
+      {"Effect":"Deny","Action":"dynamodb:DeleteItem","Resource":"arn:aws:dynamodb:eu-west-1:*:table/YOUR_TABLE"}]}"#;
+    let s = Scenario::seed_with("reference", Some(policy));
+    s.admin_python(&format!(
+        "ddb = client('dynamodb', 'us-east-1')\n\
+         ddb.create_table(TableName={:?}, KeySchema=[{{'AttributeName': 'pk', 'KeyType': 'HASH'}}], \
+         AttributeDefinitions=[{{'AttributeName': 'pk', 'AttributeType': 'S'}}], BillingMode='PAY_PER_REQUEST', DeletionProtectionEnabled=True)\n",
+        s.table
+    ));
+    let file = s.dir.join("regions.json");
+    std::fs::write(&file, policy.replace("YOUR_TABLE", &s.table)).unwrap();
+    let run = s.run_unchanged(s.pod().args(["--from-policy", path(&file)]));
+    let status = |name: String| {
+        run.results()
+            .iter()
+            .find(|r| r["name"].as_str() == Some(&name))
+            .unwrap_or_else(|| panic!("no {name}\n{}", run.stdout))["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let t = &s.table;
+    // us-east-1's table: allowed there, and probed there (eu-west-1 would deny).
+    assert_eq!(
+        status(format!(
+            "dynamodb:DescribeTable table {t} (us-east-1) expect allow"
+        )),
+        "pass",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        status(format!(
+            "dynamodb:DeleteItem item {t} (us-east-1) (random key) expect allow"
+        )),
+        "pass",
+        "{}",
+        run.stdout
+    );
+    // eu-west-1's table is another table: its DeleteItem is explicitly denied.
+    assert_eq!(
+        status(format!(
+            "dynamodb:DeleteItem item {t} (eu-west-1) (random key) expect deny"
+        )),
+        "pass",
+        "{}",
+        run.stdout
+    );
+    run.assert_code(0);
+}
+
+/// An access point's ARN names no bucket: its grants are skipped with why,
+/// and no probe goes to a bucket called `accesspoint`.
+#[test]
+fn an_access_point_arn_is_never_taken_for_a_bucket() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::YOUR_BUCKET"},
+      {"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::YOUR_BUCKET/*"},
+      {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:eu-west-1:123456789012:accesspoint/my-ap/object/*"}]}"#;
+    let s = Scenario::seed_with("reference", Some(policy));
+    let file = s.dir.join("ap.json");
+    std::fs::write(&file, policy.replace("YOUR_BUCKET", &s.bucket)).unwrap();
+    let run = s.run_unchanged(s.pod().args(["--from-policy", path(&file)]));
+    run.assert_code(0);
+    assert!(
+        !run.all_output().contains("bucket accesspoint"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .results()
+        .iter()
+        .all(|r| !r["resource"].as_str().unwrap().contains(":::accesspoint")));
+    let put = run
+        .results()
+        .iter()
+        .find(|r| r["action"] == "s3:PutObject" && r["expect"].is_null())
+        .unwrap_or_else(|| panic!("the access point grant is reported\n{}", run.stdout));
+    assert!(
+        put["skip_reason"]
+            .to_string()
+            .contains("accesspoint ARN, not a bucket")
+            || put["answer"]
+                .to_string()
+                .contains("accesspoint ARN, not a bucket"),
+        "{put}"
+    );
+}
+
+/// A `?` in a prefix grant: the inside probe's key matches the pattern.
+#[test]
+fn a_question_mark_prefix_is_proven_inside_the_grant() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::YOUR_BUCKET"},
+      {"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::YOUR_BUCKET/*"},
+      {"Effect":"Allow","Action":["s3:PutObject"],"Resource":"arn:aws:s3:::YOUR_BUCKET/upl?ads/*"}]}"#;
+    let s = Scenario::seed_with("reference", Some(policy));
+    let file = s.dir.join("q.json");
+    std::fs::write(&file, policy.replace("YOUR_BUCKET", &s.bucket)).unwrap();
+    let run = s.run_unchanged(s.pod().args(["--from-policy", path(&file)]));
+    let b = &s.bucket;
+    let inside = format!("s3:PutObject object {b}/uplxads/irsa-verify-probe/* expect allow");
+    let r = run
+        .results()
+        .iter()
+        .find(|r| r["name"].as_str() == Some(&inside))
+        .unwrap_or_else(|| panic!("no {inside}\n{}", run.stdout));
+    assert_eq!(r["status"], "pass", "{r}\n{}", run.stdout);
+    run.assert_code(0);
 }

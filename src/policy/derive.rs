@@ -9,6 +9,7 @@ use crate::check::{
     Action, BucketName, Check, Expect, KeyPrefix, Named, ObjectKey, ObjectKeyChoice, Place,
     TableName, Target, PROBE_PREFIX,
 };
+use crate::verdict::SkipGroup;
 
 /// Targets given by flag, for policies whose resources are wildcards.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +25,7 @@ pub struct Extra {
 pub struct Unprobed {
     pub action: String,
     pub reason: String,
+    pub why: SkipGroup,
 }
 
 #[derive(Debug, Clone)]
@@ -34,20 +36,17 @@ pub struct Derived {
     pub unprobed: Vec<Unprobed>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-struct TableTarget {
-    table: TableName,
-    region: Option<String>,
-    account: Option<String>,
-}
-
 #[derive(Debug, Default)]
 struct Targets {
     /// Buckets, each with the key prefixes the policies name (root first).
     buckets: Vec<(BucketName, Vec<KeyPrefix>)>,
-    tables: Vec<TableTarget>,
+    /// Tables, each where its ARN says: the same name in two regions or
+    /// accounts is two tables.
+    tables: Vec<TableName>,
     /// Resources of the other services (secrets, parameters, keys, ...).
     named: Vec<Target>,
+    /// S3 resources that are not buckets (access points, jobs, ...).
+    elsewhere: Vec<String>,
 }
 
 impl Targets {
@@ -71,8 +70,8 @@ impl Targets {
         }
     }
 
-    fn table(&mut self, t: TableTarget) {
-        if !self.tables.iter().any(|x| x.table == t.table) {
+    fn table(&mut self, t: TableName) {
+        if !self.tables.contains(&t) {
             self.tables.push(t);
         }
     }
@@ -89,6 +88,11 @@ fn read_resource(pattern: &str, targets: &mut Targets) {
         return;
     };
     match service {
+        // Only `arn:aws:s3:::NAME` names a bucket: access points, jobs,
+        // Storage Lens and the rest carry a region or an account.
+        "s3" if !region.is_empty() || !account.is_empty() => {
+            targets.elsewhere.push(pattern.to_owned());
+        }
         "s3" => {
             let (bucket, key) = match rest.split_once('/') {
                 Some((b, k)) => (b, Some(k)),
@@ -100,16 +104,7 @@ fn read_resource(pattern: &str, targets: &mut Targets) {
             let Ok(bucket) = BucketName::parse(bucket) else {
                 return;
             };
-            // The prefix is what comes before the first wildcard; a concrete
-            // key stands for its "directory".
-            let prefix = match key {
-                None => String::new(),
-                Some(k) => match k.find(['*', '?']) {
-                    Some(i) => k[..i].to_owned(),
-                    None => k.rfind('/').map_or(String::new(), |i| k[..=i].to_owned()),
-                },
-            };
-            if let Ok(prefix) = KeyPrefix::parse(&prefix) {
+            if let Ok(prefix) = KeyPrefix::parse(&key_prefix(key)) {
                 targets.bucket(bucket, prefix);
             }
         }
@@ -123,15 +118,25 @@ fn read_resource(pattern: &str, targets: &mut Targets) {
             }
             if let Ok(table) = TableName::parse(table) {
                 let concrete = |s: &str| (!s.is_empty() && !has_wildcard(s)).then(|| s.to_owned());
-                targets.table(TableTarget {
-                    table,
-                    region: concrete(region),
-                    account: concrete(account),
-                });
+                targets.table(table.at(concrete(region), concrete(account)));
             }
         }
         _ => read_named(service, region, account, rest, targets),
     }
+}
+
+/// Where fresh probe keys go for a grant on `key`: what comes before its
+/// first `*` (a concrete key stands for its "directory"), each `?` given a
+/// letter, so the probe's key matches the grant's pattern.
+fn key_prefix(key: Option<&str>) -> String {
+    let prefix = match key {
+        None => "",
+        Some(k) => match k.find('*') {
+            Some(i) => &k[..i],
+            None => k.rfind('/').map_or("", |i| &k[..=i]),
+        },
+    };
+    prefix.replace('?', "x")
 }
 
 /// A secret, parameter, key, log group or hosted zone an ARN names.
@@ -183,6 +188,112 @@ fn read_named(service: &str, region: &str, account: &str, rest: &str, targets: &
     }
 }
 
+/// The S3 grants on a resource that is not a bucket (an access point, a
+/// batch job...): never probed as if it were one, each skipped with why.
+fn s3_elsewhere(policies: &[Policy], arn: &str, unprobed: &mut Vec<Unprobed>) {
+    let kind = arn
+        .splitn(6, ':')
+        .nth(5)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("resource");
+    for s in statements(policies).filter(|s| s.effect == super::Effect::Allow) {
+        let names_it = s
+            .resources
+            .as_ref()
+            .is_some_and(|r| !r.negated && r.patterns.iter().any(|p| p == arn));
+        if !names_it {
+            continue;
+        }
+        for action in s
+            .actions
+            .patterns
+            .iter()
+            .filter(|a| wildcard(a.split(':').next().unwrap_or(a), "s3", true))
+        {
+            if unprobed.iter().any(|u| u.action == *action) {
+                continue;
+            }
+            unprobed.push(Unprobed {
+                action: action.clone(),
+                reason: format!(
+                    "{} grants it on {arn}, an S3 {kind} ARN, not a bucket: only arn:aws:s3:::NAME names a bucket, and the agent does not \
+                     probe {kind}s yet",
+                    s.label
+                ),
+                why: SkipGroup::NoResourceNamed,
+            });
+        }
+    }
+}
+
+/// Is this action probed by a row (or by the identity check)?
+fn probed(action: &str) -> bool {
+    action.eq_ignore_ascii_case(crate::identity::ACTION) || Action::parse(action).is_some()
+}
+
+/// A granted action pattern the catalogue does not cover, as one skipped
+/// entry: an unknown action, one never probed, or a wildcard expanded
+/// against IAM's action list with what it grants that nothing probes.
+fn unprobed_pattern(pattern: &str, label: &str) -> Option<Unprobed> {
+    let entry = |why: SkipGroup, reason: String| Unprobed {
+        action: pattern.to_owned(),
+        reason,
+        why,
+    };
+    if !has_wildcard(pattern) {
+        if probed(pattern) {
+            return None;
+        }
+        if !crate::sar::known(pattern) {
+            return Some(entry(
+                SkipGroup::UnknownAction,
+                format!(
+                    "IAM has no such action ({}); named by {label}",
+                    crate::sar::source()
+                ),
+            ));
+        }
+        return Some(match crate::catalogue::never(pattern) {
+            Some(why) => entry(SkipGroup::NeverProbed, format!("{why} (named by {label})")),
+            None => entry(
+                SkipGroup::NoProbe,
+                format!("the catalogue has no harmless probe for it (named by {label})"),
+            ),
+        });
+    }
+    let granted = crate::sar::expand(pattern);
+    let missing: Vec<&String> = granted.iter().filter(|a| !probed(a)).collect();
+    if missing.is_empty() && !granted.is_empty() {
+        return None;
+    }
+    if granted.is_empty() {
+        return Some(entry(
+            SkipGroup::UnknownAction,
+            format!(
+                "matches no IAM action ({}); named by {label}",
+                crate::sar::source()
+            ),
+        ));
+    }
+    const SHOWN: usize = 12;
+    let mut names: Vec<&str> = missing.iter().take(SHOWN).map(|a| a.as_str()).collect();
+    let more = missing.len().saturating_sub(SHOWN);
+    if more > 0 {
+        names.push("...");
+    }
+    Some(entry(
+        SkipGroup::NoProbe,
+        format!(
+            "grants {} actions, {} of them probed; no harmless probe for {}: {}{} (named by {label})",
+            granted.len(),
+            granted.len() - missing.len(),
+            missing.len(),
+            names.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ),
+    ))
+}
+
 /// Does an Allow statement name this action, whatever its resource?
 fn mentioned(policies: &[Policy], action: &str) -> bool {
     statements(policies)
@@ -222,6 +333,7 @@ fn catalogue_checks(
             if let (true, TargetKind::Named(kind)) = (granted, row.target) {
                 out.unprobed.push(Unprobed {
                     action: row.action.to_owned(),
+                    why: SkipGroup::NoResourceNamed,
                     reason: format!(
                         "no concrete {} is named in the policies (the grant's resource is a wildcard); name one in a spec (`resource:`) to probe it",
                         kind.as_str()
@@ -244,6 +356,7 @@ fn catalogue_checks(
             if expect == Expect::Allow && row.tells == Tells::DenialOnly {
                 out.unprobed.push(Unprobed {
                     action: row.action.to_owned(),
+                    why: SkipGroup::DenialOnly,
                     reason: format!("granted, but only a denial can be told: {}", row.basis),
                 });
                 continue;
@@ -304,11 +417,7 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
         targets.bucket(b.clone(), KeyPrefix::default());
     }
     for t in &extra.tables {
-        targets.table(TableTarget {
-            table: t.clone(),
-            region: None,
-            account: None,
-        });
+        targets.table(t.clone());
     }
 
     let p = &at.partition;
@@ -369,14 +478,14 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
         }
     }
     for t in &targets.tables {
-        let region = t.region.as_deref().unwrap_or(&at.region);
-        let account = t.account.as_deref().unwrap_or(&at.account);
-        let arn = format!("arn:{p}:dynamodb:{region}:{account}:table/{}", t.table);
+        let region = t.region().unwrap_or(&at.region);
+        let account = t.account().unwrap_or(&at.account);
+        let arn = format!("arn:{p}:dynamodb:{region}:{account}:table/{}", t.as_str());
         for action in [
             Action::from(Sdk::DescribeTable),
             Action::from(Sdk::DeleteTable),
         ] {
-            add(action, Target::Table(t.table.clone()), arn.clone())?;
+            add(action, Target::Table(t.clone()), arn.clone())?;
         }
         for action in [
             Action::from(Sdk::GetItem),
@@ -384,7 +493,7 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
             Action::from(Sdk::DeleteItem),
         ] {
             let target = Target::Item {
-                table: t.table.clone(),
+                table: t.clone(),
                 key: None,
             };
             add(action, target, arn.clone())?;
@@ -399,21 +508,18 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
         )?;
     }
     catalogue_checks(policies, &targets.named, at, &mut out)?;
+    for arn in &targets.elsewhere {
+        s3_elsewhere(policies, arn, &mut out.unprobed);
+    }
 
-    for s in statements(policies).filter(|s| !s.actions.negated) {
+    for s in statements(policies).filter(|s| !s.actions.negated && s.effect == super::Effect::Allow)
+    {
         for pattern in &s.actions.patterns {
-            // The identity check probes sts:GetCallerIdentity.
-            let probed = Action::all()
-                .map(Action::name)
-                .chain([crate::identity::ACTION])
-                .any(|name| wildcard(pattern, name, true));
-            if !probed && !out.unprobed.iter().any(|u| u.action == *pattern) {
-                let why = crate::catalogue::never(pattern)
-                    .unwrap_or("the catalogue has no harmless probe for it");
-                out.unprobed.push(Unprobed {
-                    action: pattern.clone(),
-                    reason: format!("{why} (named by {})", s.label),
-                });
+            if out.unprobed.iter().any(|u| u.action == *pattern) {
+                continue;
+            }
+            if let Some(u) = unprobed_pattern(pattern, &s.label) {
+                out.unprobed.push(u);
             }
         }
     }
@@ -492,8 +598,26 @@ mod tests {
             ]
             .map(|(a, l, e)| (a.to_owned(), l.to_owned(), e))
         );
-        assert_eq!(d.unprobed.len(), 1);
-        assert_eq!(d.unprobed[0].action, "s3:GetObjectVersion");
+        // Wildcards are expanded against IAM's action list: what they grant
+        // that nothing probes is shown.
+        let unprobed: Vec<(&str, SkipGroup)> = d
+            .unprobed
+            .iter()
+            .map(|u| (u.action.as_str(), u.why))
+            .collect();
+        assert_eq!(
+            unprobed,
+            [
+                ("dynamodb:List*", SkipGroup::NoProbe),
+                ("dynamodb:Describe*", SkipGroup::NoProbe),
+                ("s3:GetObjectVersion", SkipGroup::NoProbe)
+            ]
+        );
+        let list = &d.unprobed[0].reason;
+        assert!(
+            list.contains("dynamodb:ListBackups") && !list.contains("dynamodb:ListTables,"),
+            "{list}"
+        );
         assert!(
             d.basis[0].contains("allowed by p.json statement 2"),
             "{:?}",
@@ -631,9 +755,40 @@ mod tests {
             Expect::Allow
         ));
         assert!(d.unprobed.iter().any(|u| u.action == "sqs:SendMessage"));
+        let s3 = d
+            .unprobed
+            .iter()
+            .find(|u| u.action == "s3:*")
+            .expect("s3:* expanded");
         assert!(
-            !d.unprobed.iter().any(|u| u.action == "s3:*"),
-            "s3:* is probed"
+            s3.reason.contains("of them probed") && s3.reason.contains("s3:"),
+            "{}",
+            s3.reason
+        );
+    }
+
+    #[test]
+    fn unknown_and_never_probed_actions_are_named_as_such() {
+        let policy = r#"{"Statement":[{"Effect":"Allow","Action":["ssm:GetParameterWithContext","sqs:ReceiveMessage","ec2:Describe*","nosuch:*"],"Resource":"*"}]}"#;
+        let d = derived(
+            policy,
+            &Extra {
+                buckets: vec![BucketName::parse("b-1").unwrap()],
+                ..Extra::default()
+            },
+        )
+        .unwrap();
+        let why = |a: &str| d.unprobed.iter().find(|u| u.action == a).map(|u| u.why);
+        assert_eq!(
+            why("ssm:GetParameterWithContext"),
+            Some(SkipGroup::UnknownAction)
+        );
+        assert_eq!(why("sqs:ReceiveMessage"), Some(SkipGroup::NeverProbed));
+        assert_eq!(why("nosuch:*"), Some(SkipGroup::UnknownAction));
+        assert_eq!(
+            why("ec2:Describe*"),
+            Some(SkipGroup::NoProbe),
+            "EC2 describes the catalogue lacks"
         );
     }
 
@@ -669,6 +824,63 @@ mod tests {
             &d,
             "dynamodb:DescribeTable",
             "table t-3",
+            Expect::Allow
+        ));
+    }
+
+    #[test]
+    fn a_question_mark_prefix_is_probed_inside_the_grant() {
+        let policy = r#"{"Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b-1/upl?ads/*"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert!(
+            has(
+                &d,
+                "s3:PutObject",
+                "object b-1/uplxads/irsa-verify-probe/*",
+                Expect::Allow
+            ),
+            "{:?}",
+            table(&d)
+        );
+        assert!(has(
+            &d,
+            "s3:PutObject",
+            "object b-1/irsa-verify-probe/*",
+            Expect::Deny
+        ));
+        assert_eq!(key_prefix(Some("a?c/d?/file")), "axc/dx/");
+        assert_eq!(key_prefix(Some("logs/2024-??-*")), "logs/2024-xx-");
+        assert_eq!(key_prefix(None), "");
+    }
+
+    #[test]
+    fn access_point_arns_are_never_taken_for_buckets() {
+        let policy = r#"{"Statement":[
+            {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:eu-west-1:111122223333:accesspoint/my-ap/object/*"},
+            {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::real-bucket"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert!(
+            table(&d)
+                .iter()
+                .all(|(_, label, _)| !label.contains("accesspoint")),
+            "{:?}",
+            table(&d)
+        );
+        let put = d
+            .unprobed
+            .iter()
+            .find(|u| u.action == "s3:PutObject")
+            .expect("the access point grant is reported");
+        assert!(
+            put.reason.contains("accesspoint ARN, not a bucket"),
+            "{}",
+            put.reason
+        );
+        assert_eq!(put.why, SkipGroup::NoResourceNamed);
+        assert!(has(
+            &d,
+            "s3:ListBucket",
+            "bucket real-bucket",
             Expect::Allow
         ));
     }

@@ -15,6 +15,15 @@ use crate::catalogue::rows_answers::{
     DYNAMODB_DELETION_PROTECTED as DELETION_PROTECTED,
 };
 
+/// The table's own region, when its ARN names one: the probe goes there.
+fn located(table: &TableName) -> aws_sdk_dynamodb::config::Builder {
+    let builder = aws_sdk_dynamodb::config::Builder::default();
+    match table.region() {
+        Some(r) => builder.region(aws_sdk_dynamodb::config::Region::new(r.to_owned())),
+        None => builder,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TableInfo {
     pub status: String,
@@ -26,14 +35,16 @@ pub struct TableInfo {
 async fn table_info<'a>(ctx: &'a Ctx, table: &TableName) -> &'a Result<TableInfo, Answer> {
     // Every table of the run's checks is registered by Ctx::new.
     static MISSING: std::sync::OnceLock<Result<TableInfo, Answer>> = std::sync::OnceLock::new();
-    let Some(cell) = ctx.tables.get(table.as_str()) else {
+    let Some(cell) = ctx.tables.get(&table.to_string()) else {
         return MISSING.get_or_init(|| Err(Answer::not_sent("internal: table not registered")));
     };
     cell.get_or_init(|| async {
         let out = ctx
             .dynamodb
             .describe_table()
-            .table_name(table.as_str())
+            .table_name(table.request_name(&ctx.place))
+            .customize()
+            .config_override(located(table))
             .send()
             .await
             .map_err(|e| Answer::from_sdk(&e))?;
@@ -137,7 +148,8 @@ async fn item_key(
         }
         Err(answer) => Err(Observation::unknown(
             format!(
-                "could not build a key: DescribeTable answered {}; add `key:` with the table's primary key to the check",
+                "could not build a key: DescribeTable answered {}; allow dynamodb:DescribeTable on the table, or name an item: \
+                 write the checks with --print-spec and add `key:` with the table's primary key to this check (then run with --spec)",
                 answer.summary()
             ),
             "not sent",
@@ -153,8 +165,10 @@ pub async fn get_item(ctx: &Ctx, table: &TableName, key: Option<&ItemKey>) -> Ob
     let answer = match ctx
         .dynamodb
         .get_item()
-        .table_name(table.as_str())
+        .table_name(table.request_name(&ctx.place))
         .set_key(Some(key))
+        .customize()
+        .config_override(located(table))
         .send()
         .await
     {
@@ -204,10 +218,12 @@ async fn conditional_item_write(
             "PutItem",
             ctx.dynamodb
                 .put_item()
-                .table_name(table.as_str())
+                .table_name(table.request_name(&ctx.place))
                 .set_item(Some(key))
                 .condition_expression(cond)
                 .expression_attribute_names(placeholder, &attr)
+                .customize()
+                .config_override(located(table))
                 .send()
                 .await
                 .map(|_| ())
@@ -217,10 +233,12 @@ async fn conditional_item_write(
             "DeleteItem",
             ctx.dynamodb
                 .delete_item()
-                .table_name(table.as_str())
+                .table_name(table.request_name(&ctx.place))
                 .set_key(Some(key))
                 .condition_expression(cond)
                 .expression_attribute_names(placeholder, &attr)
+                .customize()
+                .config_override(located(table))
                 .send()
                 .await
                 .map(|_| ())
@@ -242,7 +260,9 @@ pub async fn delete_table(ctx: &Ctx, table: &TableName) -> Observation {
         match ctx
             .dynamodb
             .delete_table()
-            .table_name(table.as_str())
+            .table_name(table.request_name(&ctx.place))
+            .customize()
+            .config_override(located(table))
             .send()
             .await
         {

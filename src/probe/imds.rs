@@ -25,6 +25,7 @@ fn result(observed: Observed, answer: Answer, note: impl Into<String>) -> Observ
         answer,
         form,
         notes: vec![note.into()],
+        unsure: None,
     }
 }
 

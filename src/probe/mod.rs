@@ -123,7 +123,7 @@ impl Ctx {
         let tables = checks
             .iter()
             .filter_map(|c| c.target().table())
-            .map(|t| (t.as_str().to_owned(), tokio::sync::OnceCell::new()))
+            .map(|t| (t.to_string(), tokio::sync::OnceCell::new()))
             .collect();
         Ctx {
             s3: aws_sdk_s3::Client::new(sdk),

@@ -100,7 +100,7 @@ fn settle_fresh_read(read: Observation, listed: &Answer) -> Observation {
                  says. Grant s3:ListBucket, or give --object KEY naming an existing object",
                 listed.summary()
             );
-            read.inconclusive().note(note)
+            read.unsure("without s3:ListBucket, S3 answers 403 for a missing key whatever s3:GetObject says", note)
         }
         _ => read,
     }
@@ -238,7 +238,13 @@ fn settle_write_denial(
         read.summary(),
         op.action(),
     );
-    written.inconclusive().note(note)
+    written.unsure(
+        format!(
+            "the 403 may be s3:GetObject's: an ETag-conditional {} needs it too",
+            op.verb()
+        ),
+        note,
+    )
 }
 
 fn fresh_key(prefix: &KeyPrefix) -> String {

@@ -62,6 +62,9 @@ pub fn render(report: &RunFindings) -> String {
     }
     let s = &report.summary;
     let meaning = report.exit_code.meaning();
+    if let Some(coverage) = report.coverage.line() {
+        let _ = write!(out, "\ncoverage: {coverage}");
+    }
     let _ = writeln!(
         out,
         "\nresult: {} pass, {} fail, {} error, {} skip -> exit {} ({meaning}) in {} ms",

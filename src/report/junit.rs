@@ -10,6 +10,7 @@ use junit_report::{ReportBuilder, TestCase, TestSuite};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 use crate::findings::{Finding, RunFindings};
+use crate::verdict::SkipGroup;
 use crate::verdict::Status;
 
 pub fn render(report: &RunFindings, suite_name: Option<&str>) -> Vec<u8> {
@@ -99,8 +100,34 @@ fn properties(report: &RunFindings) -> Vec<(&'static str, String)> {
         ("irsa-verify.version", Some(report.version.to_owned())),
     ]
     .into_iter()
+    .chain(coverage(report))
     .filter_map(|(k, v)| v.map(|v| (k, xml_text(&v))))
     .collect()
+}
+
+/// The coverage figures, when any grant was checked.
+fn coverage(report: &RunFindings) -> Vec<(&'static str, Option<String>)> {
+    let c = &report.coverage;
+    if c.granted == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![
+        ("irsa-verify.coverage.granted", Some(c.granted.to_string())),
+        ("irsa-verify.coverage.proven", Some(c.proven.to_string())),
+    ];
+    for (group, n) in &c.skipped {
+        let name = match group {
+            SkipGroup::Conditions => "irsa-verify.coverage.skipped.conditions",
+            SkipGroup::NotAttempted => "irsa-verify.coverage.skipped.not-attempted",
+            SkipGroup::DenialOnly => "irsa-verify.coverage.skipped.deny-only",
+            SkipGroup::NoProbe => "irsa-verify.coverage.skipped.no-harmless-probe",
+            SkipGroup::NeverProbed => "irsa-verify.coverage.skipped.never-probed",
+            SkipGroup::UnknownAction => "irsa-verify.coverage.skipped.unknown-action",
+            SkipGroup::NoResourceNamed => "irsa-verify.coverage.skipped.no-resource-named",
+        };
+        out.push((name, Some(n.to_string())));
+    }
+    out
 }
 
 /// Rewrites junit-report's document: the testsuite gets exact times, a
@@ -184,12 +211,16 @@ fn testcase(r: &Finding) -> TestCase {
     let name = xml_text(&r.name);
     // The exact value is written by `finish`.
     let time = time::Duration::ZERO;
-    let message = xml_text(&format!(
+    let mut message = format!(
         "expected {}, {}: {}",
         r.expect.map_or("nothing", |e| e.as_str()),
         r.observed.label(),
         r.answer.summary()
-    ));
+    );
+    if let Some(why) = &r.unsure {
+        message.push_str(&format!(" ({why})"));
+    }
+    let message = xml_text(&message);
     let mut tc = match r.status {
         Status::Pass => TestCase::success(&name, time),
         Status::Fail => TestCase::failure(&name, time, "mismatch", &message),

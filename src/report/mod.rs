@@ -32,6 +32,12 @@ pub fn summary_line(report: &RunFindings) -> String {
             line.push_str(&format!("; {label}: {}", names.join(", ")));
         }
     }
+    if report.coverage.granted > 0 {
+        line.push_str(&format!(
+            "; proven {} of {} granted actions",
+            report.coverage.proven, report.coverage.granted
+        ));
+    }
     if let Some(caller) = &report.identity.caller_arn {
         line.push_str(&format!("; caller {caller}"));
     }

@@ -674,13 +674,36 @@ impl Scenario {
         )
     }
 
+    /// The resources the add-on policies' probes name (scenario.py seed-addons).
+    pub fn seed_addons(&self) -> Value {
+        let emu = emulator();
+        helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &["seed-addons"],
+        )
+    }
+
+    /// Runs the agent and asserts that no service's data changed.
+    pub fn run_unchanged_everywhere(&self, agent: Agent) -> Run {
+        let before = self.snapshot_all();
+        let run = agent.run();
+        let after = self.snapshot_all();
+        assert_eq!(
+            before, after,
+            "the run changed the emulator's data\n{}",
+            run.stdout
+        );
+        run
+    }
+
     /// Runs Python with boto3 against the emulator as the admin (ENDPOINT,
     /// REGION and `client(service)` are defined); its stdout is returned.
     pub fn admin_python(&self, code: &str) -> String {
         let emu = emulator();
         let prelude = format!(
             "import boto3, json\nENDPOINT = {:?}\nREGION = {REGION:?}\n\
-             def client(s):\n    return boto3.client(s, endpoint_url=ENDPOINT, region_name=REGION, aws_access_key_id={:?}, aws_secret_access_key={:?})\n",
+             def client(s, region=REGION):\n    return boto3.client(s, endpoint_url=ENDPOINT, region_name=region, aws_access_key_id={:?}, aws_secret_access_key={:?})\n",
             emu.endpoint, emu.admin_key, emu.admin_secret
         );
         let out = Command::new(python())
