@@ -22,7 +22,8 @@ log "1/2 cargo-mutants over the verdict rules (unit tests)"
     -f src/answer.rs -f src/verdict.rs -f src/probe/s3.rs -f src/probe/dynamodb.rs -f src/probe/mod.rs \
     -f src/run.rs -f src/identity/assess.rs -f src/identity/token.rs -f src/check.rs \
     -f src/policy/eval.rs -f src/policy/derive.rs -f src/trust.rs \
-    --re 'classify|is_denial|AuthorizedError::matches|reconsider_denial|denied_action|denied_principal|from_sdk|inconclusive|judge|Summary::|settle_write_denial|read_observation|condition_ignored|conclude|with_fix|kind_matches|Check::new|assess|sends_nothing|malformed_irsa_token|source_mismatch|setup_hints|unsupported|BucketName::parse|src/policy/eval.rs|src/policy/derive.rs|src/trust.rs' \
+    -f src/probe/wire.rs -f src/signed/errors.rs -f src/signed/endpoint.rs -f src/findings.rs -f src/catalogue/mod.rs -f src/sar/mod.rs \
+    --re 'classify|is_denial|AuthorizedError::matches|reconsider_denial|denied_action|denied_principal|from_sdk|inconclusive|unsure|judge|Summary::|Coverage::|settle_write_denial|settle_fresh_read|read_observation|condition_ignored|conclude|with_fix|kind_matches|Check::new|assess|sends_nothing|malformed_irsa_token|source_mismatch|setup_hints|unsupported|unguarded|BucketName::parse|src/policy/eval.rs|src/policy/derive.rs|src/trust.rs|src/probe/wire.rs|src/signed/errors.rs|src/signed/endpoint.rs|src/sar/mod.rs|never' \
     -- --bins
 
 log "2/2 hand-made mutants"
@@ -53,10 +54,20 @@ PY
     git checkout --quiet -- "$file"
 }
 trap 'git checkout --quiet -- src' EXIT
-mutant src/probe/s3.rs 'AuthorizedError::code("InvalidRange"),' 'AuthorizedError::code("InvalidRange"), AuthorizedError::code("NoSuchBucket"),' --bins
-mutant src/probe/s3.rs 'AuthorizedError::code("PreconditionFailed"),' 'AuthorizedError::code("PreconditionFailed"), AuthorizedError::code("NoSuchBucket"),' --bins
-mutant src/probe/dynamodb.rs '&[AuthorizedError::code("ConditionalCheckFailedException")];' '&[AuthorizedError::code("ConditionalCheckFailedException"), AuthorizedError::code("ResourceNotFoundException")];' --bins
-mutant src/probe/dynamodb.rs '}];' '}, AuthorizedError::code("ResourceNotFoundException")];' --bins
+rows=src/catalogue/rows.rs
+mutant $rows 'AuthorizedError::code("InvalidRange"),' 'AuthorizedError::code("InvalidRange"), AuthorizedError::code("NoSuchBucket"),' --bins
+mutant $rows 'AuthorizedError::code("PreconditionFailed"),' 'AuthorizedError::code("PreconditionFailed"), AuthorizedError::code("NoSuchBucket"),' --bins
+mutant $rows '&[AuthorizedError::code("ConditionalCheckFailedException")];' '&[AuthorizedError::code("ConditionalCheckFailedException"), AuthorizedError::code("ResourceNotFoundException")];' --bins
+mutant $rows '"protected against"],' '"protected against"] }, AuthorizedError { code: "ResourceNotFoundException", message_has: &[],' --bins
+# The catalogue: an allowed answer that only a lookup gives, a deny-only row
+# that claims "allowed", an EC2 row without DryRun, a resource left out.
+mutant $rows 'const DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperation")];' 'const DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperation"), AuthorizedError::code("InvalidVolume.NotFound")];' --bins
+mutant $rows 'const KMS_DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperationException")];' 'const KMS_DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperationException"), AuthorizedError::code("NotFoundException")];' --bins
+mutant $rows 'tells: Tells::DenialOnly,
+        harmless: "asks for a random version ID' 'tells: Tells::Both,
+        harmless: "asks for a random version ID' --test catalogue secrets_and_parameters
+mutant $rows '&["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:volume/{id}"], false),' '&["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),' --bins
+mutant src/probe/mod.rs '(request.service.iam_prefix == "ec2" && !read && !dry)' '(request.service.iam_prefix == "ec2" && !read && !dry && false)' --bins
 mutant src/probe/s3.rs 'settle_write_denial(written, &read, bucket, op)' '{ let _ = (read, op); written }' --test e2e a_write_denial_that_may_be_get_objects
 mutant src/answer.rs '(*status == Some(403) && code == "Forbidden")' '(*status != Some(403) && code == "Forbidden")' --bins
 echo "hand-made mutants: $caught caught, $missed missed"

@@ -671,4 +671,85 @@ mod tests {
             }
         }
     }
+
+    /// Each row's answers: a 2xx and its named errors are allowed, its
+    /// service's denial is denied, and lookups, validation, throttling and
+    /// transport failures never prove anything.
+    #[test]
+    fn each_rows_answers_mean_what_the_row_says() {
+        use crate::answer::{classify, Answer, Observed};
+        use crate::signed::services::Protocol;
+        let err = |status: u16, code: &str| Answer::ServiceError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            message: Some("m".to_owned()),
+        };
+        for r in ROWS.iter() {
+            let Probe::Wire(w) = &r.probe else { continue };
+            let observed = |a: Answer| classify(&a, r.allowed);
+            assert_eq!(
+                observed(Answer::success(200, "")),
+                Observed::Allowed,
+                "{}",
+                r.action
+            );
+            for a in r.allowed {
+                assert_eq!(
+                    observed(err(412, a.code)),
+                    Observed::Allowed,
+                    "{}: {}",
+                    r.action,
+                    a.code
+                );
+            }
+            let denial = match w.service.protocol {
+                Protocol::Ec2Query => "UnauthorizedOperation",
+                Protocol::Json11 => "AccessDeniedException",
+                Protocol::Query | Protocol::RestXml => "AccessDenied",
+            };
+            assert_eq!(observed(err(403, denial)), Observed::Denied, "{}", r.action);
+            for other in [
+                "ResourceNotFoundException",
+                "InvalidVolume.NotFound",
+                "InvalidInstanceID.Malformed",
+                "ValidationException",
+                "ValidationError",
+                "ThrottlingException",
+                "RequestLimitExceeded",
+                "LoadBalancerNotFound",
+                "TargetGroupNotFound",
+                "ParameterVersionNotFound",
+                "ParameterNotFound",
+                "NoSuchHostedZone",
+                "NotFoundException",
+                "InternalFailure",
+                "SignatureDoesNotMatch",
+                "ExpiredToken",
+            ] {
+                assert_eq!(
+                    observed(err(400, other)),
+                    Observed::Unknown,
+                    "{}: {other}",
+                    r.action
+                );
+            }
+            assert_eq!(
+                observed(Answer::Transport {
+                    detail: "timed out".into()
+                }),
+                Observed::Unknown,
+                "{}",
+                r.action
+            );
+            if w.service.iam_prefix == "ec2" {
+                let codes: Vec<&str> = r.allowed.iter().map(|a| a.code).collect();
+                assert_eq!(
+                    codes,
+                    ["DryRunOperation"],
+                    "{}: only DryRunOperation proves an EC2 permission",
+                    r.action
+                );
+            }
+        }
+    }
 }

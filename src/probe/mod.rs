@@ -196,6 +196,41 @@ mod tests {
     }
 
     #[test]
+    fn ec2_writes_are_never_sent_without_dry_run() {
+        use crate::signed::{services, Body, Request};
+        let request = |service, operation, params: &[(&str, &str)]| Request {
+            service,
+            operation,
+            method: "POST",
+            path: "/".to_owned(),
+            body: Body::Form(
+                params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ),
+        };
+        let delete = request(&services::EC2, "DeleteVolume", &[("VolumeId", "vol-1")]);
+        assert!(unguarded(&delete).unwrap().contains("without DryRun"));
+        let dry = request(
+            &services::EC2,
+            "DeleteVolume",
+            &[("DryRun", "true"), ("VolumeId", "vol-1")],
+        );
+        assert!(unguarded(&dry).is_none());
+        let not_dry = request(&services::EC2, "TerminateInstances", &[("DryRun", "false")]);
+        assert!(unguarded(&not_dry).is_some());
+        assert!(
+            unguarded(&request(&services::EC2, "DescribeVolumes", &[])).is_none(),
+            "reads find real IDs"
+        );
+        assert!(
+            unguarded(&request(&services::ELBV2, "DeleteLoadBalancer", &[])).is_none(),
+            "other services' rows carry their own harmless forms"
+        );
+    }
+
+    #[test]
     fn random_tokens_differ() {
         let a = random_token();
         assert_eq!(a.len(), 32);
