@@ -557,6 +557,9 @@ pub struct Check {
     /// Condition keys of the policy statements behind the expectation, which
     /// the agent cannot evaluate: the check runs and is reported as skipped.
     conditions: Vec<String>,
+    /// Tags the request carries so that `aws:RequestTag` conditions hold by
+    /// construction (EC2 creates).
+    tags: Vec<(String, String)>,
 }
 
 impl Check {
@@ -587,6 +590,7 @@ impl Check {
             target,
             name,
             conditions: Vec::new(),
+            tags: Vec::new(),
         })
     }
 
@@ -608,6 +612,16 @@ impl Check {
 
     pub fn conditions(&self) -> &[String] {
         &self.conditions
+    }
+
+    pub fn tags(&self) -> &[(String, String)] {
+        &self.tags
+    }
+
+    /// The same check, its request carrying these tags.
+    pub fn tagged(mut self, tags: Vec<(String, String)>) -> Self {
+        self.tags = tags;
+        self
     }
 
     /// The same check, its expectation hanging on conditions not evaluated here.

@@ -240,6 +240,17 @@ fn conclude(
         observation = with_fix(observation, check, &resource);
     }
     observation.notes.extend(check.target().notes());
+    if !check.tags().is_empty() {
+        let tags: Vec<String> = check
+            .tags()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        observation.notes.push(format!(
+            "the request carries the tag(s) {}, so the policy's aws:RequestTag conditions on them hold by construction (and ec2:CreateTags was judged too)",
+            tags.join(", ")
+        ));
+    }
     let finding = Finding::new(
         Subject {
             action: action.name().to_owned(),

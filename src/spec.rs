@@ -97,6 +97,9 @@ struct RawCheck {
     region: Option<String>,
     #[serde(default)]
     account: Option<String>,
+    /// Tags the request carries (EC2 creates), for `aws:RequestTag` conditions.
+    #[serde(default)]
+    tags: Option<BTreeMap<String, String>>,
     #[serde(default)]
     name: Option<String>,
 }
@@ -405,8 +408,17 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
     if conditions.iter().any(|c| c.trim().is_empty()) {
         return Err(("conditions", "a condition key cannot be empty".to_owned()));
     }
+    let tags: Vec<(String, String)> = rc.tags.unwrap_or_default().into_iter().collect();
+    let takes_tags =
+        matches!(&action.row().probe, crate::catalogue::Probe::Wire(w) if w.tags_for.is_some());
+    if !tags.is_empty() && !takes_tags {
+        return Err((
+            "tags",
+            format!("{action} carries no tags (only EC2 creates do)"),
+        ));
+    }
     Check::new(action, expect, target, rc.name)
-        .map(|c| Parsed::Check(c.conditional(conditions)))
+        .map(|c| Parsed::Check(c.conditional(conditions).tagged(tags)))
         .map_err(name_error)
 }
 
@@ -488,6 +500,8 @@ struct OutCheck {
     expect: Expect,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     conditions: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
 }
@@ -521,6 +535,7 @@ fn out_check(c: &Check) -> OutCheck {
         },
         expect: c.expect(),
         conditions: c.conditions().to_vec(),
+        tags: c.tags().iter().cloned().collect(),
         name: c.name().map(str::to_owned),
     };
     match c.target() {

@@ -218,6 +218,9 @@ pub struct Wire {
     pub xml: Option<&'static str>,
     /// EC2: `DryRun=true` is added (the whole point of EC2 probes).
     pub dry_run: bool,
+    /// EC2 creates: the resource type of the `TagSpecification` that carries
+    /// the tags the policy's `aws:RequestTag` conditions ask for.
+    pub tags_for: Option<&'static str>,
 }
 
 /// Which answers a probe can give.

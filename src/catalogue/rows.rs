@@ -121,6 +121,7 @@ const fn ec2(
             params,
             xml: None,
             dry_run: true,
+            tags_for: None,
         }),
         resources,
         allowed: DRY_RUN,
@@ -129,6 +130,22 @@ const fn ec2(
         basis: EC2_BASIS,
         destructive,
     }
+}
+
+/// An EC2 create: the DryRun carries the tags that the granting statements'
+/// `aws:RequestTag` conditions ask for, as `TagSpecification` of `ty`.
+const fn ec2_create(
+    action: &'static str,
+    op: &'static str,
+    params: &'static [(&'static str, V)],
+    resources: &'static [&'static str],
+    ty: &'static str,
+) -> Row {
+    let mut row = ec2(action, op, params, resources, false);
+    if let Probe::Wire(w) = &mut row.probe {
+        w.tags_for = Some(ty);
+    }
+    row
 }
 
 const ANY: &[&str] = &["*"];
@@ -164,6 +181,7 @@ const fn read(
             params,
             xml: None,
             dry_run: false,
+            tags_for: None,
         }),
         resources,
         allowed: &[],
@@ -195,6 +213,7 @@ const fn get(
             params: &[],
             xml: None,
             dry_run: false,
+            tags_for: None,
         }),
         resources,
         allowed: &[],
@@ -234,6 +253,7 @@ const fn kms_dry(
             params,
             xml: None,
             dry_run: true,
+            tags_for: None,
         }),
         resources: &[KMS_KEY],
         allowed: KMS_DRY_RUN,
@@ -258,7 +278,7 @@ const fn deny_only(
     Row {
         action,
         target: TargetKind::Account,
-        probe: Probe::Wire(Wire { service, op, method: "POST", path: "/", params, xml: None, dry_run: false }),
+        probe: Probe::Wire(Wire { service, op, method: "POST", path: "/", params, xml: None, dry_run: false, tags_for: None }),
         resources,
         allowed: &[],
         tells: Tells::DenialOnly,
@@ -314,10 +334,10 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:DetachVolume", "DetachVolume", &[("VolumeId", V::Id(Ec2Id::Volume)), ("InstanceId", V::Id(Ec2Id::Instance))],
         &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
     ec2("ec2:ModifyVolume", "ModifyVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
-    ec2("ec2:CreateVolume", "CreateVolume", &[("AvailabilityZone", V::RegionThen("a")), ("Size", V::Lit("1"))], &["arn:{p}:ec2:{r}:{a}:volume/*"], false),
+    ec2_create("ec2:CreateVolume", "CreateVolume", &[("AvailabilityZone", V::RegionThen("a")), ("Size", V::Lit("1"))], &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume"),
     ec2("ec2:DeleteVolume", "DeleteVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
-    ec2("ec2:CreateSnapshot", "CreateSnapshot", &[("VolumeId", V::Id(Ec2Id::Volume))],
-        &["arn:{p}:ec2:{r}::snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
+    ec2_create("ec2:CreateSnapshot", "CreateSnapshot", &[("VolumeId", V::Id(Ec2Id::Volume))],
+        &["arn:{p}:ec2:{r}::snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], "snapshot"),
     ec2("ec2:DeleteSnapshot", "DeleteSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot))], &["arn:{p}:ec2:{r}::snapshot/{id}"], true),
     ec2("ec2:EnableFastSnapshotRestores", "EnableFastSnapshotRestores", &[("AvailabilityZone.1", V::RegionThen("a")), ("SourceSnapshotId.1", V::Id(Ec2Id::Snapshot))],
         &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
@@ -325,8 +345,8 @@ pub const ROWS: &[Row] = &[
         &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
     ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
         &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
-    ec2("ec2:CreateSecurityGroup", "CreateSecurityGroup", &[("GroupName", V::Random), ("GroupDescription", V::Lit("irsa-verify dry run")), ("VpcId", V::Id(Ec2Id::Vpc))],
-        &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], false),
+    ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", &[("GroupName", V::Random), ("GroupDescription", V::Lit("irsa-verify dry run")), ("VpcId", V::Id(Ec2Id::Vpc))],
+        &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], "security-group"),
     ec2("ec2:DeleteSecurityGroup", "DeleteSecurityGroup", &[("GroupId", V::Id(Ec2Id::SecurityGroup))], &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
     ec2("ec2:AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupIngress", SG_RULE, &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false),
     ec2("ec2:RevokeSecurityGroupIngress", "RevokeSecurityGroupIngress", SG_RULE, &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
@@ -341,7 +361,7 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "elasticloadbalancing:DeleteLoadBalancer",
         target: TargetKind::Account,
-        probe: Probe::Wire(Wire { service: &ELBV2, op: "DeleteLoadBalancer", method: "POST", path: "/", params: &[("LoadBalancerArn", MADE_UP_LB)], xml: None, dry_run: false }),
+        probe: Probe::Wire(Wire { service: &ELBV2, op: "DeleteLoadBalancer", method: "POST", path: "/", params: &[("LoadBalancerArn", MADE_UP_LB)], xml: None, dry_run: false, tags_for: None }),
         resources: &["arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/irsa-verify-probe/{random16}"],
         allowed: &[],
         tells: Tells::Both,
@@ -385,7 +405,7 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "secretsmanager:GetSecretValue",
         target: TargetKind::Named(Kind::Secret),
-        probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "GetSecretValue", method: "POST", path: "/", params: &[("SecretId", V::Name), ("VersionId", V::Uuid)], xml: None, dry_run: false }),
+        probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "GetSecretValue", method: "POST", path: "/", params: &[("SecretId", V::Name), ("VersionId", V::Uuid)], xml: None, dry_run: false, tags_for: None }),
         resources: &[SM_SECRET],
         allowed: &[],
         tells: Tells::DenialOnly,
@@ -398,7 +418,7 @@ pub const ROWS: &[Row] = &[
         action: "secretsmanager:BatchGetSecretValue",
         target: TargetKind::Account,
         probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "BatchGetSecretValue", method: "POST", path: "/",
-            params: &[("Filters", V::Raw(r#"[{"Key":"name","Values":["irsa-verify-probe-{random}"]}]"#))], xml: None, dry_run: false }),
+            params: &[("Filters", V::Raw(r#"[{"Key":"name","Values":["irsa-verify-probe-{random}"]}]"#))], xml: None, dry_run: false, tags_for: None }),
         resources: ANY,
         allowed: &[],
         tells: Tells::Both,
@@ -412,7 +432,7 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "ssm:GetParametersByPath",
         target: TargetKind::Named(Kind::ParameterPath),
-        probe: Probe::Wire(Wire { service: &SSM, op: "GetParametersByPath", method: "POST", path: "/", params: &[("Path", V::NameThen("/irsa-verify-probe-{random}"))], xml: None, dry_run: false }),
+        probe: Probe::Wire(Wire { service: &SSM, op: "GetParametersByPath", method: "POST", path: "/", params: &[("Path", V::NameThen("/irsa-verify-probe-{random}"))], xml: None, dry_run: false, tags_for: None }),
         resources: &["arn:{p}:ssm:{r}:{a}:parameter/{name}/irsa-verify-probe-{random}"],
         allowed: &[],
         tells: Tells::Both,
@@ -424,7 +444,7 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "ssm:GetParameters",
         target: TargetKind::Named(Kind::Parameter),
-        probe: Probe::Wire(Wire { service: &SSM, op: "GetParameters", method: "POST", path: "/", params: &[("Names", V::Raw(r#"["{name}:999999"]"#))], xml: None, dry_run: false }),
+        probe: Probe::Wire(Wire { service: &SSM, op: "GetParameters", method: "POST", path: "/", params: &[("Names", V::Raw(r#"["{name}:999999"]"#))], xml: None, dry_run: false, tags_for: None }),
         resources: &[SSM_PARAM],
         allowed: &[],
         tells: Tells::Both,
@@ -436,7 +456,7 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "ssm:GetParameter",
         target: TargetKind::Named(Kind::Parameter),
-        probe: Probe::Wire(Wire { service: &SSM, op: "GetParameter", method: "POST", path: "/", params: &[("Name", V::NameThen(":999999"))], xml: None, dry_run: false }),
+        probe: Probe::Wire(Wire { service: &SSM, op: "GetParameter", method: "POST", path: "/", params: &[("Name", V::NameThen(":999999"))], xml: None, dry_run: false, tags_for: None }),
         resources: &[SSM_PARAM],
         allowed: &[],
         tells: Tells::DenialOnly,
@@ -461,7 +481,7 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "ecr:GetAuthorizationToken",
         target: TargetKind::Account,
-        probe: Probe::Wire(Wire { service: &ECR, op: "GetAuthorizationToken", method: "POST", path: "/", params: &[], xml: None, dry_run: false }),
+        probe: Probe::Wire(Wire { service: &ECR, op: "GetAuthorizationToken", method: "POST", path: "/", params: &[], xml: None, dry_run: false, tags_for: None }),
         resources: ANY,
         allowed: &[],
         tells: Tells::Both,

@@ -2,7 +2,7 @@
 //! (plus those given by flag), every catalogue action that applies to it,
 //! and the expectation IAM's logic gives for the resource the probe touches.
 
-use super::eval::{evaluate, wildcard, Decision};
+use super::eval::{evaluate, evaluate_in, request_tags, wildcard, Context, Decision};
 use super::{Patterns, Policy, Statement};
 use crate::catalogue::{Kind, Probe, Sdk, TargetKind, Tells};
 use crate::check::{
@@ -344,11 +344,50 @@ fn catalogue_checks(
         }
         for target in targets {
             let resources = target.resources(row, at);
-            let decisions: Vec<Decision> = resources
+            // An EC2 create carries the tags its grants ask for; AWS then
+            // also authorizes ec2:CreateTags on what it creates.
+            let tags_for = match &row.probe {
+                Probe::Wire(w) => w.tags_for,
+                _ => None,
+            };
+            let tags: Vec<(String, String)> = match tags_for {
+                Some(_) => {
+                    let mut tags = Vec::new();
+                    for r in &resources {
+                        for t in request_tags(statements(policies), row.action, r) {
+                            if !tags.iter().any(|(k, _)| *k == t.0) {
+                                tags.push(t);
+                            }
+                        }
+                    }
+                    tags
+                }
+                None => Vec::new(),
+            };
+            let context = match tags_for {
+                Some(_) => {
+                    let op = row.action.split_once(':').map_or(row.action, |(_, op)| op);
+                    Context::tagged(&tags).with("ec2:CreateAction", vec![op.to_owned()])
+                }
+                None => Context::default(),
+            };
+            let mut judged: Vec<(String, &str, Decision)> = resources
                 .iter()
-                .map(|r| evaluate(statements(policies), row.action, r))
+                .map(|r| {
+                    (
+                        r.clone(),
+                        row.action,
+                        evaluate_in(statements(policies), row.action, r, &context),
+                    )
+                })
                 .collect();
-            let expect = if decisions.iter().all(|d| d.expect == Expect::Allow) {
+            if let (Some(ty), false) = (tags_for, tags.is_empty()) {
+                if let Some(created) = resources.iter().find(|r| r.contains(&format!(":{ty}/*"))) {
+                    let d = evaluate_in(statements(policies), "ec2:CreateTags", created, &context);
+                    judged.push((created.clone(), "ec2:CreateTags", d));
+                }
+            }
+            let expect = if judged.iter().all(|(_, _, d)| d.expect == Expect::Allow) {
                 Expect::Allow
             } else {
                 Expect::Deny
@@ -361,20 +400,28 @@ fn catalogue_checks(
                 });
                 continue;
             }
-            let mut conditions: Vec<String> = decisions
+            let mut conditions: Vec<String> = judged
                 .iter()
-                .flat_map(|d| d.conditions.clone())
+                .flat_map(|(_, _, d)| d.conditions.clone())
                 .collect();
             conditions.sort();
             conditions.dedup();
-            let basis = decisions
+            let basis = judged
                 .iter()
-                .zip(&resources)
-                .map(|(d, r)| format!("{} (on {r})", d.basis))
+                .map(|(r, a, d)| {
+                    if *a == row.action {
+                        format!("{} (on {r})", d.basis)
+                    } else {
+                        format!("{a}: {} (on {r})", d.basis)
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
-            out.checks
-                .push(Check::new(action, expect, target, None)?.conditional(conditions));
+            out.checks.push(
+                Check::new(action, expect, target, None)?
+                    .conditional(conditions)
+                    .tagged(tags),
+            );
             out.basis.push(basis);
         }
     }
@@ -883,5 +930,60 @@ mod tests {
             "bucket real-bucket",
             Expect::Allow
         ));
+    }
+
+    #[test]
+    fn ebs_csi_creates_carry_their_tags_and_need_create_tags_too() {
+        let d = derived(
+            include_str!("../../tests/fixtures/addons/aws-ebs-csi-driver.json"),
+            &Extra::default(),
+        )
+        .unwrap();
+        let create = d
+            .checks
+            .iter()
+            .find(|c| c.action().name() == "ec2:CreateVolume")
+            .expect("CreateVolume derived");
+        assert_eq!(create.expect(), Expect::Allow);
+        assert!(create.conditions().is_empty(), "{:?}", create.conditions());
+        let keys: Vec<&str> = create.tags().iter().map(|(k, _)| k.as_str()).collect();
+        assert!(
+            keys.contains(&"ebs.csi.aws.com/cluster") && keys.contains(&"CSIVolumeName"),
+            "{keys:?}"
+        );
+        let i = d
+            .checks
+            .iter()
+            .position(|c| c.action().name() == "ec2:CreateVolume")
+            .unwrap();
+        assert!(
+            d.basis[i].contains("ec2:CreateTags: allowed by"),
+            "{}",
+            d.basis[i]
+        );
+        // Without the CreateTags grant the tagged create is denied.
+        let no_tags = include_str!("../../tests/fixtures/addons/aws-ebs-csi-driver.json")
+            .replace("\"ec2:CreateTags\"", "\"ec2:CreateTagz\"");
+        let d = derived(&no_tags, &Extra::default()).unwrap();
+        let create = d
+            .checks
+            .iter()
+            .find(|c| c.action().name() == "ec2:CreateVolume")
+            .unwrap();
+        assert_eq!(create.expect(), Expect::Deny);
+        // DeleteVolume hangs on the volume's own tags, which no request sets.
+        let delete = d
+            .checks
+            .iter()
+            .find(|c| c.action().name() == "ec2:DeleteVolume")
+            .unwrap();
+        assert!(
+            delete
+                .conditions()
+                .iter()
+                .any(|k| k.starts_with("ec2:ResourceTag/")),
+            "{:?}",
+            delete.conditions()
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! action on one resource: an explicit deny beats an allow, which beats the
 //! implicit deny. Conditions are not evaluated; they are reported.
 
-use super::{Effect, Patterns, Statement};
+use super::{Condition, Effect, Patterns, Statement};
 use crate::check::Expect;
 
 pub use crate::glob::wildcard;
@@ -39,11 +39,97 @@ pub struct Decision {
     pub conditions: Vec<String>,
 }
 
-fn keys(statements: &[&Statement]) -> Vec<String> {
-    let mut keys: Vec<String> = statements
-        .iter()
-        .flat_map(|s| s.conditions.iter().map(|c| c.key.clone()))
-        .collect();
+/// What the agent knows of its own request: condition keys and their
+/// values (`aws:RequestTag/K`, `aws:TagKeys`, `ec2:CreateAction`). Keys are
+/// matched case-insensitively, as IAM does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    known: Vec<(String, Vec<String>)>,
+    /// The request's tags are all known (the agent builds it): a tag key not
+    /// listed is absent, not unknown.
+    all_tags: bool,
+}
+
+impl Context {
+    /// The context of a request that carries exactly these tags.
+    pub fn tagged(tags: &[(String, String)]) -> Self {
+        let mut known: Vec<(String, Vec<String>)> = tags
+            .iter()
+            .map(|(k, v)| (format!("aws:RequestTag/{k}"), vec![v.clone()]))
+            .collect();
+        known.push((
+            "aws:TagKeys".to_owned(),
+            tags.iter().map(|(k, _)| k.clone()).collect(),
+        ));
+        Context {
+            known,
+            all_tags: true,
+        }
+    }
+
+    pub fn with(mut self, key: &str, values: Vec<String>) -> Self {
+        self.known.push((key.to_owned(), values));
+        self
+    }
+
+    /// Some(values), Some(empty) for a request tag known to be absent, None
+    /// for what the agent cannot know.
+    fn get(&self, key: &str) -> Option<&[String]> {
+        let found = self
+            .known
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_slice());
+        let is_tag = key
+            .get(..15)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:RequestTag/"));
+        found.or_else(|| (self.all_tags && is_tag).then_some(&[][..]))
+    }
+}
+
+/// A condition on a key the context knows: Some(holds), or None when the
+/// operator is not one evaluated here (it stays reported).
+fn holds(c: &Condition, context: &Context) -> Option<bool> {
+    let (quantifier, op) = match c.operator.split_once(':') {
+        Some((q, op)) => (Some(q), op),
+        None => (None, c.operator.as_str()),
+    };
+    let op = op.strip_suffix("IfExists").unwrap_or(op);
+    let values = context.get(&c.key)?;
+    if op == "Null" {
+        let absent = values.is_empty();
+        return Some(
+            c.values
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(&absent.to_string())),
+        );
+    }
+    if values.is_empty() {
+        // A condition on an absent key: false, but IfExists and the negated
+        // operators hold (IAM's documented behaviour).
+        let negated = op.contains("Not");
+        return Some(c.operator.ends_with("IfExists") || negated);
+    }
+    let one = |v: &str| -> Option<bool> {
+        Some(match op {
+            "StringEquals" => c.values.iter().any(|w| w == v),
+            "StringEqualsIgnoreCase" => c.values.iter().any(|w| w.eq_ignore_ascii_case(v)),
+            "StringLike" => c.values.iter().any(|w| wildcard(w, v, false)),
+            "StringNotEquals" => c.values.iter().all(|w| w != v),
+            "StringNotLike" => c.values.iter().all(|w| !wildcard(w, v, false)),
+            _ => return None,
+        })
+    };
+    let each: Option<Vec<bool>> = values.iter().map(|v| one(v)).collect();
+    let each = each?;
+    Some(match quantifier {
+        Some("ForAllValues") => each.iter().all(|b| *b),
+        _ => each.iter().any(|b| *b),
+    })
+}
+
+fn keys(conditions: &[&Condition]) -> Vec<String> {
+    let mut keys: Vec<String> = conditions.iter().map(|c| c.key.clone()).collect();
     keys.sort();
     keys.dedup();
     keys
@@ -54,20 +140,51 @@ pub fn evaluate<'a>(
     action: &str,
     resource: &str,
 ) -> Decision {
-    let matching: Vec<&Statement> = statements
+    evaluate_in(statements, action, resource, &Context::default())
+}
+
+/// IAM's logic with the conditions the context settles evaluated: a
+/// statement whose condition fails does not apply, and only the conditions
+/// on keys the agent cannot know are reported.
+pub fn evaluate_in<'a>(
+    statements: impl IntoIterator<Item = &'a Statement>,
+    action: &str,
+    resource: &str,
+    context: &Context,
+) -> Decision {
+    // Each matching statement with its conditions left unevaluated.
+    let matching: Vec<(&Statement, Vec<&Condition>)> = statements
         .into_iter()
         .filter(|s| statement_matches(s, action, resource))
+        .filter_map(|s| {
+            let mut open = Vec::new();
+            for c in &s.conditions {
+                match holds(c, context) {
+                    Some(false) => return None,
+                    Some(true) => {}
+                    None => open.push(c),
+                }
+            }
+            Some((s, open))
+        })
         .collect();
-    let by = |effect: Effect, conditional: bool| -> Vec<&Statement> {
+    let by = |effect: Effect, conditional: bool| -> Vec<&(&Statement, Vec<&Condition>)> {
         matching
             .iter()
-            .copied()
-            .filter(|s| s.effect == effect && s.conditions.is_empty() != conditional)
+            .filter(|(s, open)| s.effect == effect && open.is_empty() != conditional)
             .collect()
+    };
+    let open = |list: &[&(&Statement, Vec<&Condition>)]| -> Vec<String> {
+        keys(
+            &list
+                .iter()
+                .flat_map(|(_, o)| o.iter().copied())
+                .collect::<Vec<_>>(),
+        )
     };
     let (denies, conditional_denies) = (by(Effect::Deny, false), by(Effect::Deny, true));
     let (allows, conditional_allows) = (by(Effect::Allow, false), by(Effect::Allow, true));
-    if let Some(deny) = denies.first() {
+    if let Some((deny, _)) = denies.first() {
         return Decision {
             expect: Expect::Deny,
             basis: format!("explicitly denied by {}", deny.label),
@@ -75,16 +192,16 @@ pub fn evaluate<'a>(
         };
     }
     match (allows.first(), conditional_allows.first()) {
-        (Some(allow), _) => Decision {
+        (Some((allow, _)), _) => Decision {
             expect: Expect::Allow,
             basis: format!("allowed by {}", allow.label),
             // A conditional deny may still take it away.
-            conditions: keys(&conditional_denies),
+            conditions: open(&conditional_denies),
         },
-        (None, Some(allow)) => Decision {
+        (None, Some((allow, _))) => Decision {
             expect: Expect::Allow,
             basis: format!("allowed by {} under conditions", allow.label),
-            conditions: keys(
+            conditions: open(
                 &[conditional_allows.as_slice(), conditional_denies.as_slice()].concat(),
             ),
         },
@@ -94,6 +211,49 @@ pub fn evaluate<'a>(
             conditions: Vec::new(),
         },
     }
+}
+
+/// The tags a request must carry to meet the `aws:RequestTag/K` conditions
+/// of the Allow statements that grant `action` on `resource`: a value each
+/// condition accepts (`*` filled in), so those conditions hold by
+/// construction. Keys with wildcards are left to the report.
+pub fn request_tags<'a>(
+    statements: impl IntoIterator<Item = &'a Statement>,
+    action: &str,
+    resource: &str,
+) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for s in statements
+        .into_iter()
+        .filter(|s| s.effect == Effect::Allow && statement_matches(s, action, resource))
+    {
+        for c in &s.conditions {
+            let Some(key) = c
+                .key
+                .get(..15)
+                .filter(|p| p.eq_ignore_ascii_case("aws:RequestTag/"))
+                .map(|_| &c.key[15..])
+            else {
+                continue;
+            };
+            let op = c.operator.strip_suffix("IfExists").unwrap_or(&c.operator);
+            let value = match op {
+                "StringEquals" => c.values.first().cloned(),
+                "StringLike" => c
+                    .values
+                    .first()
+                    .map(|v| v.replace('*', "irsa-verify").replace('?', "x")),
+                "Null" if c.values.iter().any(|v| v == "false") => Some("irsa-verify".to_owned()),
+                _ => None,
+            };
+            if let Some(value) = value.filter(|_| !key.is_empty() && !key.contains(['*', '?'])) {
+                if !tags.iter().any(|(k, _)| k == key) {
+                    tags.push((key.to_owned(), value));
+                }
+            }
+        }
+    }
+    tags
 }
 
 #[cfg(test)]
@@ -270,6 +430,80 @@ mod tests {
         assert_eq!(
             decide(trust, "s3:GetObject", "arn:aws:s3:::b/k").expect,
             Expect::Deny
+        );
+    }
+
+    #[test]
+    fn conditions_the_request_settles_are_evaluated_the_rest_reported() {
+        let p = parse(
+            br#"{"Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringLike":{"aws:RequestTag/ebs.csi.aws.com/cluster":"true"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringEquals":{"ec2:CreateAction":["CreateVolume","CreateSnapshot"]}}},
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"*","Condition":{"StringLike":{"ec2:ResourceTag/owner":"me"}}},
+            {"Effect":"Deny","Action":"ec2:CreateVolume","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["forbidden"]}}}]}"#,
+            Path::new("p.json"),
+        )
+        .unwrap();
+        let vol = "arn:aws:ec2:eu-west-1:1:volume/*";
+        let tags = request_tags(&p.statements, "ec2:CreateVolume", vol);
+        assert_eq!(
+            tags,
+            [("ebs.csi.aws.com/cluster".to_owned(), "true".to_owned())]
+        );
+        let with_tag = Context::tagged(&tags);
+        let d = evaluate_in(&p.statements, "ec2:CreateVolume", vol, &with_tag);
+        assert_eq!(
+            (d.expect, d.conditions.is_empty()),
+            (Expect::Allow, true),
+            "{d:?}"
+        );
+        // Without the tag, the statement does not apply.
+        let d = evaluate_in(
+            &p.statements,
+            "ec2:CreateVolume",
+            vol,
+            &Context::tagged(&[]),
+        );
+        assert_eq!(d.expect, Expect::Deny, "{d:?}");
+        let wrong = Context::tagged(&[("ebs.csi.aws.com/cluster".into(), "false".into())]);
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:CreateVolume", vol, &wrong).expect,
+            Expect::Deny
+        );
+        // Unknown to the request: reported, as before.
+        assert_eq!(
+            evaluate(&p.statements, "ec2:CreateVolume", vol).conditions,
+            ["aws:RequestTag/ebs.csi.aws.com/cluster", "aws:TagKeys"]
+        );
+        let create = Context::default().with("ec2:CreateAction", vec!["CreateVolume".into()]);
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:CreateTags", vol, &create).expect,
+            Expect::Allow
+        );
+        let other = Context::default().with("ec2:CreateAction", vec!["RunInstances".into()]);
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:CreateTags", vol, &other).expect,
+            Expect::Deny
+        );
+        let d = evaluate_in(&p.statements, "ec2:DeleteVolume", vol, &with_tag);
+        assert_eq!(
+            d.conditions,
+            ["ec2:ResourceTag/owner"],
+            "a resource's tags are never known"
+        );
+        let forbidden = Context::tagged(&[
+            ("ebs.csi.aws.com/cluster".into(), "true".into()),
+            ("forbidden".into(), "x".into()),
+        ]);
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:CreateVolume", vol, &forbidden).expect,
+            Expect::Deny,
+            "ForAnyValue on a known multi-valued key"
+        );
+        let null = parse(br#"{"Statement":[{"Effect":"Allow","Action":"ec2:CreateSecurityGroup","Resource":"*","Condition":{"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"false"}}}]}"#, Path::new("n.json")).unwrap();
+        assert_eq!(
+            request_tags(&null.statements, "ec2:CreateSecurityGroup", "x"),
+            [("elbv2.k8s.aws/cluster".to_owned(), "irsa-verify".to_owned())]
         );
     }
 }

@@ -17,6 +17,8 @@ struct Fill<'a> {
     token: String,
     ids: HashMap<Ec2Id, String>,
     found: HashMap<Found, String>,
+    /// Tags the request carries (EC2 creates).
+    tags: Vec<(String, String)>,
 }
 
 impl Fill<'_> {
@@ -82,6 +84,13 @@ fn build(w: &Wire, fill: &Fill) -> Request {
                 .collect();
             if w.dry_run {
                 params.insert(0, ("DryRun".to_owned(), "true".to_owned()));
+            }
+            if let (Some(ty), false) = (w.tags_for, fill.tags.is_empty()) {
+                params.push(("TagSpecification.1.ResourceType".to_owned(), ty.to_owned()));
+                for (i, (k, v)) in fill.tags.iter().enumerate() {
+                    params.push((format!("TagSpecification.1.Tag.{}.Key", i + 1), k.clone()));
+                    params.push((format!("TagSpecification.1.Tag.{}.Value", i + 1), v.clone()));
+                }
             }
             Body::Form(params)
         }
@@ -339,6 +348,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         token: random_token(),
         ids,
         found: reals,
+        tags: check.tags().to_vec(),
     };
     let request = build(w, &fill);
     let form = describe(&request);
@@ -379,6 +389,7 @@ mod tests {
             token: "0123456789abcdef0123456789abcdef".into(),
             ids: HashMap::new(),
             found: HashMap::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -396,6 +407,39 @@ mod tests {
         // No instance found: a well-formed made-up one.
         assert!(params.contains(&("InstanceId".into(), "i-00123456789abcdef".into())));
         assert_eq!(r.operation, "AttachVolume");
+    }
+
+    #[test]
+    fn ec2_creates_carry_the_tags_their_grants_ask_for() {
+        let p = place();
+        let mut f = fill(&p, "");
+        f.tags = vec![
+            ("ebs.csi.aws.com/cluster".into(), "true".into()),
+            ("CSIVolumeName".into(), "irsa-verify".into()),
+        ];
+        let Body::Form(params) = build(wire("ec2:CreateVolume"), &f).body else {
+            panic!("form")
+        };
+        for pair in [
+            ("TagSpecification.1.ResourceType", "volume"),
+            ("TagSpecification.1.Tag.1.Key", "ebs.csi.aws.com/cluster"),
+            ("TagSpecification.1.Tag.1.Value", "true"),
+            ("TagSpecification.1.Tag.2.Key", "CSIVolumeName"),
+        ] {
+            assert!(
+                params.contains(&(pair.0.to_owned(), pair.1.to_owned())),
+                "{pair:?} in {params:?}"
+            );
+        }
+        let Body::Form(untagged) = build(wire("ec2:CreateVolume"), &fill(&p, "")).body else {
+            panic!("form")
+        };
+        assert!(
+            !untagged
+                .iter()
+                .any(|(k, _)| k.starts_with("TagSpecification")),
+            "no tags, no TagSpecification"
+        );
     }
 
     #[test]
