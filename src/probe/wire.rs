@@ -255,23 +255,35 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
     .clone()
 }
 
-/// The first hosted zone the role can list.
+/// The first hosted zone the role can list, by either listing the role may
+/// have (external-dns grants ListHostedZones, cert-manager ByName).
 async fn any_zone(ctx: &Ctx) -> Result<String, String> {
     ctx.zone
         .get_or_init(|| async {
-            let request = Request {
-                service: &ROUTE53,
-                operation: "ListHostedZones",
-                method: "GET",
-                path: "/2013-04-01/hostedzone?maxitems=1".to_owned(),
-                body: Body::Empty,
-            };
-            match ctx.send(&request, None).await {
-                Ok(reply) => first_element(reply.text(), "Id")
-                    .map(|id| id.trim_start_matches("/hostedzone/").to_owned())
-                    .ok_or_else(|| "ListHostedZones listed none".to_owned()),
-                Err(answer) => Err(format!("ListHostedZones: {}", answer.summary())),
+            let mut why = Vec::new();
+            for (operation, path) in [
+                ("ListHostedZones", "/2013-04-01/hostedzone?maxitems=1"),
+                (
+                    "ListHostedZonesByName",
+                    "/2013-04-01/hostedzonesbyname?maxitems=1",
+                ),
+            ] {
+                let request = Request {
+                    service: &ROUTE53,
+                    operation,
+                    method: "GET",
+                    path: path.to_owned(),
+                    body: Body::Empty,
+                };
+                match ctx.send(&request, None).await {
+                    Ok(reply) => match first_element(reply.text(), "Id") {
+                        Some(id) => return Ok(id.trim_start_matches("/hostedzone/").to_owned()),
+                        None => why.push(format!("{operation} listed none")),
+                    },
+                    Err(answer) => why.push(format!("{operation}: {}", answer.summary())),
+                }
             }
+            Err(why.join("; "))
         })
         .await
         .clone()
@@ -298,12 +310,10 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         Target::Any(Kind::HostedZone) => match any_zone(ctx).await {
             Ok(zone) => zone,
             Err(why) => {
-                return Observation::unknown(
-                    format!(
-                        "no hosted zone to probe: {why}; name one with --resource route53:ZONE_ID"
-                    ),
-                    "not sent",
-                )
+                return Observation::skipped(format!(
+                    "not attempted: no hosted zone to name ({why}); a made-up one would only be \"not found\", which tells nothing. \
+                     Name the zone in a spec (`resource: ZONE_ID`) to probe it"
+                ))
             }
         },
         _ => String::new(),

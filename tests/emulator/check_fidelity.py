@@ -5,8 +5,16 @@ with boto3 against a moto server started for this check.
 
 Without --endpoint it starts moto_server.py on a free loopback port (it exits
 with this process), bootstraps the admin user as scenario.py does, seeds a
-few resources and a user with resource-scoped policies, and prints one line
-per assertion. Exits 1 if any assertion fails.
+few resources (and what `scenario.py seed-addons` creates) and a user with
+resource-scoped policies, and prints one line per assertion. Exits 1 if any
+assertion fails.
+
+The "probe catalogue" section sends every row of `irsa-verify --list-probes`
+beyond S3, DynamoDB and IMDS (plus eks:DescribeNodegroup) on the wire as the
+agent does, and asserts per row: the allowed answer (2xx, 412 DryRunOperation
+or DryRunOperationException) for a user allowed everything and for one
+allowed only the row's resources, and the service's own denial for a user
+with no policy.
 """
 
 import argparse
@@ -124,11 +132,11 @@ def make_client(endpoint, key, secret, token=None):
     return c
 
 
-def raw(endpoint, key, secret, service, method, path, body=b"", headers=None):
+def raw(endpoint, key, secret, service, method, path, body=b"", headers=None, region=REGION):
     """A hand-signed request: (status, headers, body)."""
     url = endpoint + path
     req = AWSRequest(method=method, url=url, data=body, headers=headers or {})
-    SigV4Auth(Credentials(key, secret), service, REGION).add_auth(req)
+    SigV4Auth(Credentials(key, secret), service, region).add_auth(req)
     prepared = req.prepare()
     r = urllib.request.Request(url, data=body or None, method=method, headers=dict(prepared.headers.items()))
     try:
@@ -224,6 +232,255 @@ def user_policy(s, attach_instance=False):
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+# --------------------------------------------------------------------------
+# The probe catalogue: every row beyond S3, DynamoDB and IMDS, sent as
+# irsa-verify sends it (`irsa-verify --list-probes`; src/catalogue/rows.rs).
+# --------------------------------------------------------------------------
+
+# service -> (signing name, protocol, API version or X-Amz-Target prefix,
+# signing region or None for the caller's), as src/signed/services.rs.
+WIRE = {
+    "ec2": ("ec2", "query", "2016-11-15", None),
+    "elasticloadbalancing": ("elasticloadbalancing", "query", "2015-12-01", None),
+    "autoscaling": ("autoscaling", "query", "2011-01-01", None),
+    "iam": ("iam", "query", "2010-05-08", "us-east-1"),
+    "kms": ("kms", "json", "TrentService", None),
+    "secretsmanager": ("secretsmanager", "json", "secretsmanager", None),
+    "ssm": ("ssm", "json", "AmazonSSM", None),
+    "logs": ("logs", "json", "Logs_20140328", None),
+    "ecr": ("ecr", "json", "AmazonEC2ContainerRegistry_V20150921", None),
+    "acm": ("acm", "json", "CertificateManager", None),
+    "wafv2": ("wafv2", "json", "AWSWAF_20190729", None),
+    # Shield's API lives in us-east-1 only.
+    "shield": ("shield", "json", "AWSShield_20160616", "us-east-1"),
+    "route53": ("route53", "rest", "", "us-east-1"),
+    "eks": ("eks", "rest", "", None),
+}
+
+# AWS's denial per service: (HTTP status, error code).
+DENIAL = {
+    "ec2": (403, "UnauthorizedOperation"),
+    "elasticloadbalancing": (403, "AccessDenied"),
+    "autoscaling": (403, "AccessDenied"),
+    "iam": (403, "AccessDenied"),
+    "route53": (403, "AccessDenied"),
+    "eks": (403, "AccessDeniedException"),
+}
+
+
+def wire(endpoint, creds, service, op, params=(), path=None, method=None):
+    """One request in the service's protocol, signed as irsa-verify signs it:
+    (status, error code or None, message)."""
+    import re
+    from urllib.parse import quote
+
+    signing, protocol, version, region = WIRE[service]
+    headers = {}
+    if protocol == "query":
+        pairs = [("Action", op), ("Version", version)] + list(params)
+        body = "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in pairs).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        method, path = "POST", "/"
+    elif protocol == "json":
+        body = json.dumps(dict(params)).encode()
+        headers.update({"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{version}.{op}"})
+        method, path = "POST", "/"
+    else:
+        body, method = b"", method or "GET"
+    status, out_headers, text = raw(endpoint, creds[0], creds[1], signing, method, path, body, headers, region or REGION)
+    if 200 <= status < 300:
+        return status, None, ""
+    lower = {k.lower(): v for k, v in out_headers.items()}
+    code = None
+    m = re.search(r"<Code>([^<]+)</Code>", text)
+    if m:
+        code = m.group(1)
+    else:
+        try:
+            doc = json.loads(text or "{}")
+        except ValueError:
+            doc = {}
+        code = doc.get("__type") or doc.get("code") or lower.get("x-amzn-errortype")
+        code = (code or "").split("#")[-1].split(":")[0] or None
+    m = re.search(r"<Message>([^<]*)</Message>", text)
+    message = m.group(1) if m else (json.loads(text).get("message") or json.loads(text).get("Message") or "") if text.startswith("{") else text[:200]
+    return status, code, message
+
+
+def catalogue_rows(a, s):
+    """(action, service, operation, params, path, allowed answer, resources)
+    per row. The allowed answer is (status, code): 2xx with code None, or the
+    error a row names (DryRun), or "any" for a deny-only row, where only a
+    denial tells and any other definitive answer is fine. The resources are
+    the row's (its Service Authorization Reference ARNs), naming the real
+    resource the request names."""
+    region, account = REGION, a["account"]
+    vol, inst, snap, sg, vpc, lt = a["volume"], a["instance"], a["snapshot"], a["security_group"], a["vpc"], a["launch_template"]
+    lb, tg, listener = a["load_balancer_arn"], a["target_group_arn"], a["listener_arn"]
+    made_up = f"arn:aws:elasticloadbalancing:{region}:{account}:%s/irsa-verify-probe/0123456789abcdef"
+    made_up_listener = (made_up % "listener/app") + "/fedcba9876543210"
+    ok, dry, kms_dry = (200, None), (412, "DryRunOperation"), (412, "DryRunOperationException")
+    sg_rule = [("GroupId", sg), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "1"), ("IpPermissions.1.ToPort", "1"), ("IpPermissions.1.IpRanges.1.CidrIp", "192.0.2.1/32")]
+
+    def arn(service, resource, region=region, account=account):
+        return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+    def ec2(op, *params, res=("*",)):
+        return (f"ec2:{op}", "ec2", op, [("DryRun", "true"), *params], None, dry, list(res))
+
+    def read(service, op, *params, allowed=ok, res=("*",)):
+        return (f"{service}:{op}", service, op, list(params), None, allowed, list(res))
+
+    def get(service, op, path, res=("*",)):
+        return (f"{service}:{op}", service, op, [], path, ok, list(res))
+
+    instance, volume, snapshot = arn("ec2", f"instance/{inst}"), arn("ec2", f"volume/{vol}"), arn("ec2", f"snapshot/{snap}", account="")
+    group = arn("ec2", f"security-group/{sg}")
+    secret = arn("secretsmanager", f"secret:{a['secret']}-??????")
+    key = s["key_a"]["Arn"]
+    zone = f"arn:aws:route53:::hostedzone/{a['hosted_zone']}"
+    return [
+        ec2("DescribeAccountAttributes"),
+        ec2("DescribeAddresses"),
+        ec2("DescribeAvailabilityZones"),
+        ec2("DescribeCoipPools"),
+        ec2("DescribeImages", ("Owner.1", "self")),
+        ec2("DescribeInstanceTypes"),
+        ec2("DescribeInstances"),
+        ec2("DescribeInternetGateways"),
+        ec2("DescribeIpamPools"),
+        ec2("DescribeLaunchTemplates"),
+        ec2("DescribeLaunchTemplateVersions", ("LaunchTemplateId", lt)),
+        ec2("DescribeNetworkInterfaces"),
+        ec2("DescribeRouteTables"),
+        ec2("DescribeSecurityGroups"),
+        ec2("DescribeSnapshots", ("Owner.1", "self")),
+        ec2("DescribeSubnets"),
+        ec2("DescribeTags"),
+        ec2("DescribeVolumeStatus"),
+        ec2("DescribeVolumes"),
+        ec2("DescribeVolumesModifications"),
+        ec2("DescribeVpcPeeringConnections"),
+        ec2("DescribeVpcs"),
+        ec2("GetSecurityGroupsForVpc", ("VpcId", vpc), res=[arn("ec2", f"vpc/{vpc}")]),
+        ec2("GetInstanceTypesFromInstanceRequirements", ("ArchitectureType.1", "x86_64"), ("VirtualizationType.1", "hvm"),
+            ("InstanceRequirements.VCpuCount.Min", "1"), ("InstanceRequirements.MemoryMiB.Min", "1024")),
+        ec2("AttachVolume", ("VolumeId", vol), ("InstanceId", inst), ("Device", "/dev/sdz"), res=[instance, volume]),
+        ec2("DetachVolume", ("VolumeId", vol), ("InstanceId", inst), res=[instance, volume]),
+        ec2("ModifyVolume", ("VolumeId", vol), res=[volume]),
+        ec2("CreateVolume", ("AvailabilityZone", f"{region}a"), ("Size", "1"), res=[arn("ec2", "volume/*")]),
+        ec2("DeleteVolume", ("VolumeId", vol), res=[volume]),
+        ec2("CreateSnapshot", ("VolumeId", vol), res=[arn("ec2", "snapshot/*", account=""), volume]),
+        ec2("DeleteSnapshot", ("SnapshotId", snap), res=[snapshot]),
+        ec2("EnableFastSnapshotRestores", ("AvailabilityZone.1", f"{region}a"), ("SourceSnapshotId.1", snap), res=[snapshot]),
+        ec2("CreateTags", ("ResourceId.1", vol), ("Tag.1.Key", "irsa-verify-probe"), ("Tag.1.Value", "dry-run"), res=[volume]),
+        ec2("DeleteTags", ("ResourceId.1", vol), ("Tag.1.Key", "irsa-verify-probe"), res=[volume]),
+        ec2("CreateSecurityGroup", ("GroupName", "irsa-verify-probe-0123"), ("GroupDescription", "irsa-verify dry run"), ("VpcId", vpc),
+            res=[arn("ec2", "security-group/*"), arn("ec2", f"vpc/{vpc}")]),
+        ec2("DeleteSecurityGroup", ("GroupId", sg), res=[group]),
+        ec2("AuthorizeSecurityGroupIngress", *sg_rule, res=[group]),
+        ec2("RevokeSecurityGroupIngress", *sg_rule, res=[group]),
+        ec2("TerminateInstances", ("InstanceId.1", inst), res=[instance]),
+        ec2("DeleteLaunchTemplate", ("LaunchTemplateId", lt), res=[arn("ec2", f"launch-template/{lt}")]),
+
+        read("elasticloadbalancing", "DescribeLoadBalancers", ("PageSize", "1")),
+        read("elasticloadbalancing", "DescribeTargetGroups", ("PageSize", "1")),
+        read("elasticloadbalancing", "DescribeSSLPolicies", ("Names.member.1", "ELBSecurityPolicy-2016-08")),
+        read("elasticloadbalancing", "DescribeAccountLimits"),
+        read("elasticloadbalancing", "DeleteLoadBalancer", ("LoadBalancerArn", made_up % "loadbalancer/app"), res=[made_up % "loadbalancer/app"]),
+        read("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", made_up % "targetgroup"), allowed="any", res=[made_up % "targetgroup"]),
+        read("elasticloadbalancing", "DeleteListener", ("ListenerArn", made_up_listener), allowed="any", res=[made_up_listener]),
+        read("elasticloadbalancing", "DescribeTrustStores", ("PageSize", "1")),
+        read("elasticloadbalancing", "DescribeLoadBalancerAttributes", ("LoadBalancerArn", lb)),
+        read("elasticloadbalancing", "DescribeListeners", ("LoadBalancerArn", lb)),
+        read("elasticloadbalancing", "DescribeTags", ("ResourceArns.member.1", lb)),
+        read("elasticloadbalancing", "DescribeCapacityReservation", ("LoadBalancerArn", lb)),
+        read("elasticloadbalancing", "DescribeTargetGroupAttributes", ("TargetGroupArn", tg)),
+        read("elasticloadbalancing", "DescribeTargetHealth", ("TargetGroupArn", tg)),
+        read("elasticloadbalancing", "DescribeListenerAttributes", ("ListenerArn", listener)),
+        read("elasticloadbalancing", "DescribeListenerCertificates", ("ListenerArn", listener)),
+        read("elasticloadbalancing", "DescribeRules", ("ListenerArn", listener)),
+
+        read("autoscaling", "DescribeAutoScalingGroups", ("MaxRecords", "1")),
+        read("autoscaling", "DescribeAutoScalingInstances", ("MaxRecords", "1")),
+        read("autoscaling", "DescribeLaunchConfigurations", ("MaxRecords", "1")),
+        read("autoscaling", "DescribeScalingActivities", ("MaxRecords", "1")),
+        read("autoscaling", "DescribeTags", ("MaxRecords", "1")),
+
+        read("secretsmanager", "ListSecrets", ("MaxResults", 1)),
+        read("secretsmanager", "DescribeSecret", ("SecretId", a["secret"]), res=[secret]),
+        read("secretsmanager", "ListSecretVersionIds", ("SecretId", a["secret"]), ("MaxResults", 1), res=[secret]),
+        read("secretsmanager", "GetResourcePolicy", ("SecretId", a["secret"]), res=[secret]),
+        read("secretsmanager", "GetSecretValue", ("SecretId", a["secret"]), ("VersionId", "00000000-0000-4000-8000-000000000000"), allowed="any", res=[secret]),
+        read("secretsmanager", "BatchGetSecretValue", ("Filters", [{"Key": "name", "Values": ["irsa-verify-probe-0123"]}])),
+
+        read("ssm", "DescribeParameters", ("MaxResults", 1)),
+        read("ssm", "GetParametersByPath", ("Path", "/app/irsa-verify-probe-0123"), res=[arn("ssm", "parameter/app/irsa-verify-probe-0123")]),
+        read("ssm", "GetParameters", ("Names", ["/app/a:999999"]), res=[arn("ssm", "parameter/app/a")]),
+        read("ssm", "GetParameter", ("Name", "/app/a:999999"), allowed="any", res=[arn("ssm", "parameter/app/a")]),
+
+        read("kms", "DescribeKey", ("KeyId", s["key_a"]["KeyId"]), res=[key]),
+        read("kms", "Encrypt", ("KeyId", s["key_a"]["KeyId"]), ("Plaintext", "AA=="), ("DryRun", True), allowed=kms_dry, res=[key]),
+        read("kms", "GenerateDataKey", ("KeyId", s["key_a"]["KeyId"]), ("KeySpec", "AES_256"), ("DryRun", True), allowed=kms_dry, res=[key]),
+        read("kms", "GenerateDataKeyWithoutPlaintext", ("KeyId", s["key_a"]["KeyId"]), ("KeySpec", "AES_256"), ("DryRun", True), allowed=kms_dry, res=[key]),
+
+        read("logs", "DescribeLogGroups", ("limit", 1), res=[arn("logs", "log-group:*")]),
+        # The row names log-group:NAME; AWS (and so the emulator, see
+        # LOGS_GROUP_SUFFIX in fidelity.py) needs log-group:NAME:* for it.
+        read("logs", "DescribeLogStreams", ("logGroupName", "lg-a"), ("limit", 1), res=[arn("logs", "log-group:lg-a:*")]),
+
+        read("ecr", "GetAuthorizationToken"),
+        read("ecr", "DescribeRepositories", ("maxResults", 1), res=[arn("ecr", "repository/*")]),
+
+        get("route53", "ListHostedZones", "/2013-04-01/hostedzone?maxitems=1"),
+        get("route53", "ListHostedZonesByName", "/2013-04-01/hostedzonesbyname?maxitems=1"),
+        get("route53", "GetHostedZone", f"/2013-04-01/hostedzone/{a['hosted_zone']}", res=[zone]),
+        get("route53", "ListResourceRecordSets", f"/2013-04-01/hostedzone/{a['hosted_zone']}/rrset?maxitems=1", res=[zone]),
+
+        read("acm", "ListCertificates", ("MaxItems", 1)),
+        read("acm", "DescribeCertificate", ("CertificateArn", a["certificate_arn"]), res=[a["certificate_arn"]]),
+        read("iam", "ListServerCertificates", ("MaxItems", "1")),
+        read("iam", "GetServerCertificate", ("ServerCertificateName", a["server_certificate"]), res=[f"arn:aws:iam::{account}:server-certificate/{a['server_certificate']}"]),
+        read("wafv2", "GetWebACLForResource", ("ResourceArn", lb), res=[arn("wafv2", "*/webacl/*/*")]),
+        read("shield", "GetSubscriptionState"),
+        get("eks", "DescribeNodegroup", f"/clusters/{a['eks_cluster']}/node-groups/{a['eks_nodegroup']}",
+            res=[arn("eks", f"nodegroup/{a['eks_cluster']}/{a['eks_nodegroup']}/*")]),
+    ]
+
+
+def check_catalogue_rows(endpoint, iam, a, s):
+    """Per row: the allowed answer for a caller allowed everything and for one
+    allowed only the row's resources, and the service's own denial, naming the
+    action, for a caller with no policy."""
+    rows = catalogue_rows(a, s)
+
+    def user_keys(name, statements):
+        iam.create_user(UserName=name)
+        for i in range(0, len(statements), 20):
+            doc = {"Version": "2012-10-17", "Statement": statements[i : i + 20]}
+            iam.put_user_policy(UserName=name, PolicyName=f"p{i // 20}", PolicyDocument=json.dumps(doc))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    everything = user_keys("fidelity-everything", [{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+    scoped = user_keys("fidelity-row-scoped", [{"Effect": "Allow", "Action": r[0], "Resource": r[6]} for r in rows])
+    nobody = user_keys("fidelity-nobody", [])
+    for action, service, op, params, path, want, _ in rows:
+        for who, creds in (("allowed", everything), ("allowed on its resources", scoped)):
+            status, code, message = wire(endpoint, creds, service, op, params, path)
+            if want == "any":
+                good = status is not None and status < 500 and code not in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+                what = "a definitive answer, not a denial"
+            else:
+                good = (status == want[0] or (want[1] is None and 200 <= status < 300)) and code == want[1]
+                what = f"{want[0]} {want[1]}" if want[1] else "2xx"
+            report(good, f"{action} {who}: {what}", f"{status} {code} {message[:200]!r}")
+        want_status, want_code = DENIAL.get(service, (400, "AccessDeniedException"))
+        status, code, message = wire(endpoint, nobody, service, op, params, path)
+        good = status == want_status and code == want_code and f"is not authorized to perform: {action}" in message
+        report(good, f"{action} denied: {want_status} {want_code}", f"{status} {code} {message[:200]!r}")
+
+
 def main():
     global VERBOSE
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -252,6 +509,7 @@ def run(endpoint):
     admin = make_client(endpoint, boot["key"], boot["secret"])
     account = boot["account"]
     s = seed(admin, account)
+    addons = scenario.seed_addons(endpoint)
 
     iam = admin("iam")
     iam.create_user(UserName=USER)
@@ -402,6 +660,9 @@ def run(endpoint):
     status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
     report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")
     expect_error("elasticloadbalancing:DeleteTargetGroup denied on another", lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-b"), 403, "AccessDenied", (tg % "tg-b",))
+
+    print("# the probe catalogue: every row beyond S3, DynamoDB and IMDS, as irsa-verify sends it")
+    check_catalogue_rows(endpoint, iam, addons, s)
 
     print("# snapshot-all")
     after = scenario.snapshot_all(endpoint)

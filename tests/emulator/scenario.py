@@ -334,12 +334,13 @@ def seed_addons(endpoint):
     else:
         zone = r53.create_hosted_zone(Name=ADDON_ZONE, CallerReference=f"{ADDON}-zone")["HostedZone"]["Id"]
     zone = zone.split("/")[-1]
-    # UPSERT: the same record set however often it runs.
-    r53.change_resource_record_sets(
-        HostedZoneId=zone,
-        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
-            "Name": ADDON_RECORD, "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"irsa-verify seeded"'}]}}]},
-    )
+    records = r53.list_resource_record_sets(HostedZoneId=zone, StartRecordName=ADDON_RECORD, StartRecordType="TXT")["ResourceRecordSets"]
+    if not any(r["Name"] == ADDON_RECORD and r["Type"] == "TXT" for r in records):
+        r53.change_resource_record_sets(
+            HostedZoneId=zone,
+            ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+                "Name": ADDON_RECORD, "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"irsa-verify seeded"'}]}}]},
+        )
     out.update(hosted_zone=zone, hosted_zone_name=ADDON_ZONE, txt_record=ADDON_RECORD)
 
     sm = client("secretsmanager", endpoint)
