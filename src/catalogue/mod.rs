@@ -131,16 +131,30 @@ pub enum Found {
     Listener,
     Certificate,
     ServerCertificate,
+    EksCluster,
+    /// The first node group of the cluster found.
+    EksNodegroup,
 }
 
 impl Found {
-    pub const ALL: [Found; 5] = [
+    pub const ALL: [Found; 7] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
         Found::Certificate,
         Found::ServerCertificate,
+        Found::EksCluster,
+        Found::EksNodegroup,
     ];
+
+    /// Where a REST path names it.
+    pub fn placeholder(self) -> Option<&'static str> {
+        match self {
+            Found::EksCluster => Some("{cluster}"),
+            Found::EksNodegroup => Some("{nodegroup}"),
+            _ => None,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -149,6 +163,8 @@ impl Found {
             Found::Listener => "listener",
             Found::Certificate => "ACM certificate",
             Found::ServerCertificate => "IAM server certificate",
+            Found::EksCluster => "EKS cluster",
+            Found::EksNodegroup => "EKS node group",
         }
     }
 }

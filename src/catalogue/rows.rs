@@ -236,6 +236,7 @@ const KMS_DRY: &str = "KMS Developer Guide, \"Testing your permissions\": with D
 const KMS_DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperationException")];
 const ZONE: &str = "arn:{p}:route53:::hostedzone/{name}";
 const R53_API: &str = "Route 53 API reference (2013-04-01)";
+const EKS_API: &str = "Amazon EKS API reference; the cluster and node group are the first ones the role lists (the check is not attempted when it lists none)";
 
 const fn kms_dry(
     action: &'static str,
@@ -497,6 +498,26 @@ pub const ROWS: &[Row] = &[
     get("route53:GetHostedZone", &ROUTE53, "GetHostedZone", TargetKind::Named(Kind::HostedZone), "/2013-04-01/hostedzone/{name}", &[ZONE], R53_API),
     get("route53:ListResourceRecordSets", &ROUTE53, "ListResourceRecordSets", TargetKind::Named(Kind::HostedZone), "/2013-04-01/hostedzone/{name}/rrset?maxitems=1", &[ZONE], R53_API),
 
+    Row {
+        action: "route53:ListTagsForResources",
+        target: TargetKind::Named(Kind::HostedZone),
+        probe: Probe::Wire(Wire { service: &ROUTE53, op: "ListTagsForResources", method: "POST", path: "/2013-04-01/tags/hostedzone", params: &[],
+            xml: Some(r#"<?xml version="1.0" encoding="UTF-8"?><ListTagsForResourcesRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ResourceIds><ResourceId>{name}</ResourceId></ResourceIds></ListTagsForResourcesRequest>"#),
+            dry_run: false, tags_for: None }),
+        resources: &[ZONE],
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "a read: the zone's tags, which are never printed",
+        basis: "Route 53 API reference, ListTagsForResources (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListTagsForResources.html)",
+        destructive: false,
+    },
+
+    // EKS: on the first cluster and node group the role lists.
+    get("eks:ListClusters", &EKS, "ListClusters", TargetKind::Account, "/clusters?maxResults=1", ANY, EKS_API),
+    get("eks:DescribeCluster", &EKS, "DescribeCluster", TargetKind::Account, "/clusters/{cluster}", &["arn:{p}:eks:{r}:{a}:cluster/{id}"], EKS_API),
+    get("eks:ListNodegroups", &EKS, "ListNodegroups", TargetKind::Account, "/clusters/{cluster}/node-groups?maxResults=1", &["arn:{p}:eks:{r}:{a}:cluster/{id}"], EKS_API),
+    get("eks:DescribeNodegroup", &EKS, "DescribeNodegroup", TargetKind::Account, "/clusters/{cluster}/node-groups/{nodegroup}", &["arn:{p}:eks:{r}:{a}:nodegroup/{id}/{id}/*"], EKS_API),
+
     // Load balancer controller reads elsewhere.
     read("acm:ListCertificates", &ACM, "ListCertificates", TargetKind::Account, &[("MaxItems", V::Num(1))], ANY, "ACM API reference, ListCertificates"),
     read("acm:DescribeCertificate", &ACM, "DescribeCertificate", TargetKind::Account, &[("CertificateArn", V::Found(Found::Certificate))],
@@ -573,7 +594,8 @@ mod tests {
                         || w.params
                             .iter()
                             .any(|(_, v)| matches!(v, V::Raw(s) if s.contains("{name}")))
-                        || w.path.contains("{name}");
+                        || w.path.contains("{name}")
+                        || w.xml.is_some_and(|x| x.contains("{name}"));
                     assert!(named, "{} names its target", r.action);
                     assert!(
                         r.resources.iter().all(|a| a.contains("{name}")),
@@ -724,7 +746,7 @@ mod tests {
             }
             let denial = match w.service.protocol {
                 Protocol::Ec2Query => "UnauthorizedOperation",
-                Protocol::Json11 => "AccessDeniedException",
+                Protocol::Json11 | Protocol::RestJson => "AccessDeniedException",
                 Protocol::Query | Protocol::RestXml => "AccessDenied",
             };
             assert_eq!(observed(err(403, denial)), Observed::Denied, "{}", r.action);

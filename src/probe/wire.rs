@@ -7,7 +7,7 @@ use super::{random_token, Ctx};
 use crate::answer::{Answer, Observation};
 use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, Place, Target};
-use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, ELBV2, IAM, ROUTE53};
+use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, EKS, ELBV2, IAM, ROUTE53};
 use crate::signed::{Body, Request};
 
 /// What a row's values are filled with for one request.
@@ -29,6 +29,18 @@ impl Fill<'_> {
             .replace("{name}", &self.name)
             .replace("{random16}", &self.token[..16])
             .replace("{random}", &self.token)
+            .replace(
+                "{cluster}",
+                self.found
+                    .get(&Found::EksCluster)
+                    .map_or("", String::as_str),
+            )
+            .replace(
+                "{nodegroup}",
+                self.found
+                    .get(&Found::EksNodegroup)
+                    .map_or("", String::as_str),
+            )
     }
 
     fn text(&self, v: &V) -> String {
@@ -104,7 +116,7 @@ fn build(w: &Wire, fill: &Fill) -> Request {
             }
             Body::Json(serde_json::Value::Object(map))
         }
-        Protocol::RestXml => match w.xml {
+        Protocol::RestXml | Protocol::RestJson => match w.xml {
             Some(x) => Body::Xml(fill.template(x)),
             None => Body::Empty,
         },
@@ -186,6 +198,19 @@ fn first_json_string(json: &str, key: &str) -> Option<String> {
     Some(rest[..rest.find('"')?].to_owned()).filter(|v| !v.is_empty())
 }
 
+/// The first string of a JSON answer's list (`"clusters": ["a", ...]`).
+fn first_json_item(json: &str, key: &str) -> Option<String> {
+    let needle = format!("\"{key}\"");
+    let rest = &json[json.find(&needle)? + needle.len()..];
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('[')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_owned()).filter(|v| !v.is_empty())
+}
+
 /// A real resource of another service, once per run: the first a listing
 /// names.
 async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
@@ -237,6 +262,31 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
                     body: Body::Json(serde_json::json!({})),
                 };
                 (r, "CertificateArn", true)
+            }
+            Found::EksCluster | Found::EksNodegroup => {
+                let path = match kind {
+                    Found::EksCluster => "/clusters?maxResults=1".to_owned(),
+                    _ => format!(
+                        "/clusters/{}/node-groups?maxResults=1",
+                        Box::pin(found(ctx, Found::EksCluster)).await?
+                    ),
+                };
+                let (operation, key) = match kind {
+                    Found::EksCluster => ("ListClusters", "clusters"),
+                    _ => ("ListNodegroups", "nodegroups"),
+                };
+                let request = Request {
+                    service: &EKS,
+                    operation,
+                    method: "GET",
+                    path,
+                    body: Body::Empty,
+                };
+                return match ctx.send(&request, None).await {
+                    Ok(reply) => first_json_item(reply.text(), key)
+                        .ok_or_else(|| format!("{operation} listed none")),
+                    Err(answer) => Err(format!("{operation}: {}", answer.summary())),
+                };
             }
         };
         match ctx.send(&request, None).await {
@@ -333,11 +383,18 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         }
     }
     let mut reals = HashMap::new();
-    for (_, v) in w.params {
-        if let V::Found(kind) = v {
-            match found(ctx, *kind).await {
+    let in_path = Found::ALL
+        .into_iter()
+        .filter(|f| f.placeholder().is_some_and(|p| w.path.contains(p)));
+    let in_params = w.params.iter().filter_map(|(_, v)| match v {
+        V::Found(kind) => Some(*kind),
+        _ => None,
+    });
+    for kind in in_params.chain(in_path) {
+        {
+            match found(ctx, kind).await {
                 Ok(value) => {
-                    reals.insert(*kind, value);
+                    reals.insert(kind, value);
                 }
                 Err(why) => {
                     return Observation::skipped(format!(

@@ -10,13 +10,15 @@ pub enum Protocol {
     Query,
     /// awsJson 1.1: `X-Amz-Target`, JSON body, `__type` errors.
     Json11,
+    /// restJson1: path-routed, JSON errors named by `x-amzn-ErrorType`.
+    RestJson,
     /// restXml: path-routed, `<ErrorResponse><Error>` errors.
     RestXml,
 }
 
 impl Protocol {
     pub fn is_json(self) -> bool {
-        self == Protocol::Json11
+        matches!(self, Protocol::Json11 | Protocol::RestJson)
     }
 }
 
@@ -69,6 +71,7 @@ mod defs {
     service!(LOGS,           "logs",                 "logs",                 "logs",                 "CLOUDWATCH_LOGS",           Json11,   "Logs_20140328", false);
     service!(ECR,            "ecr",                  "ecr",                  "api.ecr",              "ECR",                       Json11,   "AmazonEC2ContainerRegistry_V20150921", false);
     service!(ACM,            "acm",                  "acm",                  "acm",                  "ACM",                       Json11,   "CertificateManager", false);
+    service!(EKS,            "eks",                  "eks",                  "eks",                  "EKS",                       RestJson, "", false);
     service!(ROUTE53,        "route53",              "route53",              "route53",              "ROUTE_53",                  RestXml,  "", true);
 }
 pub use defs::*;

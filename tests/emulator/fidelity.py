@@ -748,6 +748,15 @@ def resolve_route53(resp: Any, action: str, params: dict[str, Any]) -> list[Targ
     def hz(zone: str) -> str:
         return f"arn:{resp.partition}:route53:::hostedzone/{zone.split('/')[-1]}"
 
+    if action == "ListTagsForResources":
+        # AWS authorizes each resource the XML body lists (the path names the type).
+        import re as _re
+
+        body = resp.body.decode("utf-8", "replace") if isinstance(resp.body, bytes) else str(resp.body or "")
+        kind = "healthcheck" if "/tags/healthcheck" in getattr(resp, "path", "") else "hostedzone"
+        ids = _re.findall(r"<ResourceId>\s*([^<\s]+)\s*</ResourceId>", body)
+        if ids:
+            return [Target(f"arn:{resp.partition}:route53:::{kind}/{i.split('/')[-1]}") for i in ids]
     if params.get("ResourceType") and params.get("ResourceId"):
         kind = "hostedzone" if params["ResourceType"] == "hostedzone" else "healthcheck"
         return [Target(f"arn:{resp.partition}:route53:::{kind}/{params['ResourceId']}")]
