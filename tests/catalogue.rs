@@ -183,3 +183,36 @@ fn the_catalogue_is_listed_with_every_rows_basis() {
         "never-probed actions are listed with their reason"
     );
 }
+
+#[test]
+fn queues_and_topics_named_by_the_policy_are_read_live() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let base = Scenario::seed("reference");
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":["sqs:GetQueueUrl","sqs:GetQueueAttributes"],"Resource":"arn:aws:sqs:eu-west-1:ACCOUNT:irsa-jobs"},
+      {"Effect":"Allow","Action":"sns:GetTopicAttributes","Resource":"arn:aws:sns:eu-west-1:ACCOUNT:irsa-events"},
+      {"Effect":"Allow","Action":"sqs:GetQueueAttributes","Resource":"arn:aws:sqs:eu-west-1:ACCOUNT:irsa-other"}]}"#
+        .replace("ACCOUNT", &base.account);
+    let s = Scenario::seed_with("reference", Some(&policy));
+    s.admin_python(
+        "client('sqs').create_queue(QueueName='irsa-jobs')\nclient('sqs').create_queue(QueueName='irsa-other')\nclient('sns').create_topic(Name='irsa-events')\n",
+    );
+    let file = write_policy(&s, "queues.json", &policy);
+    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", path(&file)]));
+    run.assert_code(0);
+    for name in [
+        "sqs:GetQueueUrl queue irsa-jobs (eu-west-1, ACCOUNT) expect allow",
+        "sqs:GetQueueAttributes queue irsa-jobs (eu-west-1, ACCOUNT) expect allow",
+        "sqs:GetQueueAttributes queue irsa-other (eu-west-1, ACCOUNT) expect allow",
+        "sqs:GetQueueUrl queue irsa-other (eu-west-1, ACCOUNT) expect deny",
+        "sns:GetTopicAttributes topic irsa-events (eu-west-1, ACCOUNT) expect allow",
+    ] {
+        let name = name.replace("ACCOUNT", &s.account);
+        let r = run
+            .results()
+            .iter()
+            .find(|r| r["name"].as_str() == Some(&name))
+            .unwrap_or_else(|| panic!("no {name}\n{}", run.stdout));
+        assert_eq!(r["status"], "pass", "{r}\n{}", run.stdout);
+    }
+}

@@ -50,6 +50,8 @@ pub enum Kind {
     /// A hosted zone; `hostedzone/*` grants are probed on the first zone the
     /// role can list.
     HostedZone,
+    Queue,
+    Topic,
 }
 
 impl Kind {
@@ -61,6 +63,8 @@ impl Kind {
             Kind::Key => "key",
             Kind::LogGroup => "log group",
             Kind::HostedZone => "hosted zone",
+            Kind::Queue => "queue",
+            Kind::Topic => "topic",
         }
     }
 

@@ -235,6 +235,8 @@ const KMS_DRY: &str = "KMS Developer Guide, \"Testing your permissions\": with D
                        and does not perform the operation (https://docs.aws.amazon.com/kms/latest/developerguide/testing-permissions.html)";
 const KMS_DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperationException")];
 const ZONE: &str = "arn:{p}:route53:::hostedzone/{name}";
+const SQS_QUEUE: &str = "arn:{p}:sqs:{r}:{a}:{name}";
+const SNS_TOPIC: &str = "arn:{p}:sns:{r}:{a}:{name}";
 const R53_API: &str = "Route 53 API reference (2013-04-01)";
 const EKS_API: &str = "Amazon EKS API reference; the cluster and node group are the first ones the role lists (the check is not attempted when it lists none)";
 
@@ -518,6 +520,16 @@ pub const ROWS: &[Row] = &[
     get("eks:ListNodegroups", &EKS, "ListNodegroups", TargetKind::Account, "/clusters/{cluster}/node-groups?maxResults=1", &["arn:{p}:eks:{r}:{a}:cluster/{id}"], EKS_API),
     get("eks:DescribeNodegroup", &EKS, "DescribeNodegroup", TargetKind::Account, "/clusters/{cluster}/node-groups/{nodegroup}", &["arn:{p}:eks:{r}:{a}:nodegroup/{id}/{id}/*"], EKS_API),
 
+    // SQS (awsJson 1.0) and SNS: reads of the named queue and topic.
+    read("sqs:ListQueues", &SQS, "ListQueues", TargetKind::Account, &[("MaxResults", V::Num(1))], ANY, "SQS API reference, ListQueues"),
+    read("sqs:GetQueueUrl", &SQS, "GetQueueUrl", TargetKind::Named(Kind::Queue), &[("QueueName", V::Name)], &[SQS_QUEUE], "SQS API reference, GetQueueUrl"),
+    read("sqs:GetQueueAttributes", &SQS, "GetQueueAttributes", TargetKind::Named(Kind::Queue),
+         &[("QueueUrl", V::MadeUp("https://sqs.{r}.amazonaws.com/{a}/{name}")), ("AttributeNames", V::Raw(r#"["QueueArn"]"#))], &[SQS_QUEUE],
+         "SQS API reference, GetQueueAttributes: the queue's ARN, no message is touched"),
+    read("sns:ListTopics", &SNS, "ListTopics", TargetKind::Account, &[], ANY, "SNS API reference, ListTopics"),
+    read("sns:GetTopicAttributes", &SNS, "GetTopicAttributes", TargetKind::Named(Kind::Topic), &[("TopicArn", V::MadeUp("arn:{p}:sns:{r}:{a}:{name}"))], &[SNS_TOPIC],
+         "SNS API reference, GetTopicAttributes: the topic's settings, nothing published"),
+
     // Load balancer controller reads elsewhere.
     read("acm:ListCertificates", &ACM, "ListCertificates", TargetKind::Account, &[("MaxItems", V::Num(1))], ANY, "ACM API reference, ListCertificates"),
     read("acm:DescribeCertificate", &ACM, "DescribeCertificate", TargetKind::Account, &[("CertificateArn", V::Found(Found::Certificate))],
@@ -591,9 +603,9 @@ mod tests {
                         .params
                         .iter()
                         .any(|(_, v)| matches!(v, V::Name | V::NameThen(_)))
-                        || w.params
-                            .iter()
-                            .any(|(_, v)| matches!(v, V::Raw(s) if s.contains("{name}")))
+                        || w.params.iter().any(
+                            |(_, v)| matches!(v, V::Raw(s) | V::MadeUp(s) if s.contains("{name}")),
+                        )
                         || w.path.contains("{name}")
                         || w.xml.is_some_and(|x| x.contains("{name}"));
                     assert!(named, "{} names its target", r.action);
@@ -746,7 +758,7 @@ mod tests {
             }
             let denial = match w.service.protocol {
                 Protocol::Ec2Query => "UnauthorizedOperation",
-                Protocol::Json11 | Protocol::RestJson => "AccessDeniedException",
+                Protocol::Json10 | Protocol::Json11 | Protocol::RestJson => "AccessDeniedException",
                 Protocol::Query | Protocol::RestXml => "AccessDenied",
             };
             assert_eq!(observed(err(403, denial)), Observed::Denied, "{}", r.action);

@@ -171,6 +171,9 @@ fn read_named(service: &str, region: &str, account: &str, rest: &str, targets: &
             }
         }),
         "kms" => rest.strip_prefix("key/").and_then(|k| named(Kind::Key, k)),
+        // A queue's or topic's ARN ends in its name (a subscription adds `:ID`).
+        "sqs" => named(Kind::Queue, rest),
+        "sns" if !rest.contains(':') => named(Kind::Topic, rest),
         "logs" => rest
             .strip_prefix("log-group:")
             .and_then(|g| named(Kind::LogGroup, g.split(':').next().unwrap_or(g))),

@@ -106,7 +106,7 @@ fn build(w: &Wire, fill: &Fill) -> Request {
             }
             Body::Form(params)
         }
-        Protocol::Json11 => {
+        Protocol::Json10 | Protocol::Json11 => {
             let mut map = serde_json::Map::new();
             for (k, v) in w.params {
                 map.insert((*k).to_owned(), fill.json(v));

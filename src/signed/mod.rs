@@ -87,7 +87,7 @@ impl Request {
         if let Some(ct) = content_type {
             builder = builder.header("content-type", ct);
         }
-        if self.service.protocol == Protocol::Json11 {
+        if matches!(self.service.protocol, Protocol::Json10 | Protocol::Json11) {
             builder = builder.header(
                 "x-amz-target",
                 format!("{}.{}", self.service.version, self.operation),

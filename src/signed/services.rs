@@ -8,7 +8,8 @@ pub enum Protocol {
     Ec2Query,
     /// awsQuery: form body, `<ErrorResponse><Error>` errors.
     Query,
-    /// awsJson 1.1: `X-Amz-Target`, JSON body, `__type` errors.
+    /// awsJson 1.0 / 1.1: `X-Amz-Target`, JSON body, `__type` errors.
+    Json10,
     Json11,
     /// restJson1: path-routed, JSON errors named by `x-amzn-ErrorType`.
     RestJson,
@@ -18,7 +19,10 @@ pub enum Protocol {
 
 impl Protocol {
     pub fn is_json(self) -> bool {
-        matches!(self, Protocol::Json11 | Protocol::RestJson)
+        matches!(
+            self,
+            Protocol::Json10 | Protocol::Json11 | Protocol::RestJson
+        )
     }
 }
 
@@ -71,6 +75,8 @@ mod defs {
     service!(LOGS,           "logs",                 "logs",                 "logs",                 "CLOUDWATCH_LOGS",           Json11,   "Logs_20140328", false);
     service!(ECR,            "ecr",                  "ecr",                  "api.ecr",              "ECR",                       Json11,   "AmazonEC2ContainerRegistry_V20150921", false);
     service!(ACM,            "acm",                  "acm",                  "acm",                  "ACM",                       Json11,   "CertificateManager", false);
+    service!(SQS,            "sqs",                  "sqs",                  "sqs",                  "SQS",                       Json10,   "AmazonSQS", false);
+    service!(SNS,            "sns",                  "sns",                  "sns",                  "SNS",                       Query,    "2010-03-31", false);
     service!(EKS,            "eks",                  "eks",                  "eks",                  "EKS",                       RestJson, "", false);
     service!(ROUTE53,        "route53",              "route53",              "route53",              "ROUTE_53",                  RestXml,  "", true);
 }
