@@ -514,6 +514,22 @@ pub const ROWS: &[Row] = &[
         destructive: false,
     },
 
+    Row {
+        action: "route53:ChangeResourceRecordSets",
+        target: TargetKind::Named(Kind::HostedZone),
+        probe: Probe::Wire(Wire { service: &ROUTE53, op: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/{name}/rrset/", params: &[],
+            xml: Some(r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: deletes a record that does not exist</Comment><Changes><Change><Action>DELETE</Action><ResourceRecordSet><Name>irsa-verify-probe-{random}.{zonename}</Name><Type>TXT</Type><TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"irsa-verify"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#),
+            dry_run: false, tags_for: None }),
+        resources: &[ZONE],
+        allowed: &[],
+        tells: Tells::DenialOnly,
+        harmless: "one DELETE of a random TXT record that does not exist: a change batch is all or nothing, so it fails whole and changes nothing",
+        basis: "Route 53 API reference, ChangeResourceRecordSets: a batch's changes are applied all or none, and deleting a record that does not exist \
+                fails the batch with InvalidChangeBatch; AWS does not document that it authorizes before it validates, so only a denial tells \
+                (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html)",
+        destructive: true,
+    },
+
     // EKS: on the first cluster and node group the role lists.
     get("eks:ListClusters", &EKS, "ListClusters", TargetKind::Account, "/clusters?maxResults=1", ANY, EKS_API),
     get("eks:DescribeCluster", &EKS, "DescribeCluster", TargetKind::Account, "/clusters/{cluster}", &["arn:{p}:eks:{r}:{a}:cluster/{id}"], EKS_API),

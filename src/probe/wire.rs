@@ -19,6 +19,8 @@ struct Fill<'a> {
     found: HashMap<Found, String>,
     /// Tags the request carries (EC2 creates).
     tags: Vec<(String, String)>,
+    /// The hosted zone's domain name, for record names inside it.
+    zone_name: String,
 }
 
 impl Fill<'_> {
@@ -29,6 +31,7 @@ impl Fill<'_> {
             .replace("{name}", &self.name)
             .replace("{random16}", &self.token[..16])
             .replace("{random}", &self.token)
+            .replace("{zonename}", &self.zone_name)
             .replace(
                 "{cluster}",
                 self.found
@@ -339,6 +342,22 @@ async fn any_zone(ctx: &Ctx) -> Result<String, String> {
         .clone()
 }
 
+/// A hosted zone's domain name (`example.com.`), read with GetHostedZone.
+async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, String> {
+    let request = Request {
+        service: &ROUTE53,
+        operation: "GetHostedZone",
+        method: "GET",
+        path: format!("/2013-04-01/hostedzone/{zone}"),
+        body: Body::Empty,
+    };
+    match ctx.send(&request, None).await {
+        Ok(reply) => first_element(reply.text(), "Name")
+            .ok_or_else(|| "GetHostedZone named no domain".to_owned()),
+        Err(answer) => Err(format!("GetHostedZone: {}", answer.summary())),
+    }
+}
+
 pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     let row = check.action().row();
     let mut notes = Vec::new();
@@ -405,6 +424,21 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             }
         }
     }
+    // A record name inside the zone: its domain, from GetHostedZone. Without
+    // it the record is named under `invalid.` (RFC 6761): still nothing to
+    // delete, and a denial still tells.
+    let zone_name = match w.xml.filter(|x| x.contains("{zonename}")) {
+        Some(_) => match zone_domain(ctx, &name).await {
+            Ok(domain) => domain,
+            Err(why) => {
+                notes.push(format!(
+                    "the zone's domain is unknown ({why}): the record is named under invalid."
+                ));
+                "invalid.".to_owned()
+            }
+        },
+        None => String::new(),
+    };
     let place = Place {
         region: region.clone().unwrap_or_else(|| ctx.place.region.clone()),
         ..ctx.place.clone()
@@ -416,6 +450,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         ids,
         found: reals,
         tags: check.tags().to_vec(),
+        zone_name,
     };
     let request = build(w, &fill);
     let form = describe(&request);
@@ -457,6 +492,7 @@ mod tests {
             ids: HashMap::new(),
             found: HashMap::new(),
             tags: Vec::new(),
+            zone_name: "example.com.".into(),
         }
     }
 
@@ -555,6 +591,34 @@ mod tests {
             panic!("form")
         };
         assert_eq!(params[0].1, "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/irsa-verify-probe/0123456789abcdef");
+    }
+
+    #[test]
+    fn a_record_delete_names_a_random_txt_record_inside_the_zone() {
+        let p = place();
+        let mut f = fill(&p, "Z1");
+        f.zone_name = "apps.example.com.".into();
+        let r = build(wire("route53:ChangeResourceRecordSets"), &f);
+        assert_eq!(
+            (r.method, r.path.as_str()),
+            ("POST", "/2013-04-01/hostedzone/Z1/rrset/")
+        );
+        let Body::Xml(x) = &r.body else { panic!("xml") };
+        assert!(
+            x.contains("<Action>DELETE</Action>") && x.contains("<Type>TXT</Type>"),
+            "{x}"
+        );
+        assert!(
+            x.contains(
+                "<Name>irsa-verify-probe-0123456789abcdef0123456789abcdef.apps.example.com.</Name>"
+            ),
+            "{x}"
+        );
+        assert_eq!(
+            x.matches("<Change>").count(),
+            1,
+            "one change: nothing but the delete"
+        );
     }
 
     #[test]
