@@ -401,6 +401,39 @@ mod tests {
     }
 
     #[test]
+    fn a_could_not_tell_message_carries_its_short_reason() {
+        let mut report = hostile_report("x");
+        report.results[1].unsure = Some("the 403 may be s3:GetObject's".to_owned());
+        let xml = String::from_utf8(render(&report, None)).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let error = doc
+            .descendants()
+            .find(|n| n.has_tag_name("error"))
+            .expect("an error testcase");
+        let message = error.attribute("message").unwrap();
+        assert!(
+            message.starts_with("expected allow, denied: 403 AccessDenied")
+                && message.ends_with("(the 403 may be s3:GetObject's)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn coverage_goes_into_the_suite_properties() {
+        let report = hostile_report("x");
+        let xml = String::from_utf8(render(&report, None)).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let prop = |name: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name))
+                .and_then(|n| n.attribute("value"))
+                .map(str::to_owned)
+        };
+        assert_eq!(prop("irsa-verify.coverage.granted").as_deref(), Some("1"));
+        assert_eq!(prop("irsa-verify.coverage.proven").as_deref(), Some("1"));
+    }
+
+    #[test]
     fn any_text_gives_well_formed_xml_that_round_trips() {
         let text = "a]]>b <&\"'> \u{0}\u{1b}[31mred\u{7} ]]]]> \u{FFFF} ok";
         let xml = String::from_utf8(render(&hostile_report(text), None)).unwrap();

@@ -73,10 +73,14 @@ impl Request {
                     Some("application/x-www-form-urlencoded".to_owned()),
                 )
             }
-            Body::Json(v) => (
-                v.to_string().into_bytes(),
-                Some("application/x-amz-json-1.1".to_owned()),
-            ),
+            Body::Json(v) => {
+                let kind = match s.protocol {
+                    Protocol::Json10 => "application/x-amz-json-1.0",
+                    Protocol::Json11 => "application/x-amz-json-1.1",
+                    _ => "application/json",
+                };
+                (v.to_string().into_bytes(), Some(kind.to_owned()))
+            }
             Body::Xml(x) => (x.clone().into_bytes(), Some("application/xml".to_owned())),
         }
     }
@@ -143,30 +147,47 @@ impl Intercept for SigV4 {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let identity = self.credentials.clone().into();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(self.name)
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()?
-            .into();
-        let request = context.request_mut();
-        let body = request.body().bytes().unwrap_or_default().to_vec();
-        let signable = SignableRequest::new(
-            request.method(),
-            request.uri(),
-            request.headers().iter(),
-            SignableBody::Bytes(&body),
-        )?;
-        let (instructions, _) = sign(signable, &params)?.into_parts();
-        let (headers, _) = instructions.into_parts();
-        for h in headers {
-            request.headers_mut().insert(h.name(), h.value().to_owned());
-        }
-        Ok(())
+        sign_v4(
+            context.request_mut(),
+            &self.credentials,
+            &self.region,
+            self.name,
+            SystemTime::now(),
+        )
     }
+}
+
+/// Adds SigV4 headers to a request (signed over its method, URI, headers and
+/// body) at `time`.
+fn sign_v4(
+    request: &mut HttpRequest,
+    credentials: &Credentials,
+    region: &str,
+    name: &str,
+    time: SystemTime,
+) -> Result<(), BoxError> {
+    let identity = credentials.clone().into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(name)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()?
+        .into();
+    let body = request.body().bytes().unwrap_or_default().to_vec();
+    let signable = SignableRequest::new(
+        request.method(),
+        request.uri(),
+        request.headers().iter(),
+        SignableBody::Bytes(&body),
+    )?;
+    let (instructions, _) = sign(signable, &params)?.into_parts();
+    let (headers, _) = instructions.into_parts();
+    for h in headers {
+        request.headers_mut().insert(h.name(), h.value().to_owned());
+    }
+    Ok(())
 }
 
 fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
@@ -252,5 +273,160 @@ impl Sender {
             .invoke(request.clone())
             .await
             .map_err(|e| Answer::from_sdk(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use services::{EC2, EKS, ROUTE53, SECRETSMANAGER, SQS};
+
+    fn request(
+        service: &'static ServiceDef,
+        operation: &'static str,
+        method: &'static str,
+        path: &str,
+        body: Body,
+    ) -> Request {
+        Request {
+            service,
+            operation,
+            method,
+            path: path.to_owned(),
+            body,
+        }
+    }
+
+    fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
+        r.headers().get(name)
+    }
+
+    #[test]
+    fn each_protocol_puts_its_bytes_on_the_wire() {
+        let form = request(
+            &EC2,
+            "DeleteVolume",
+            "POST",
+            "/",
+            Body::Form(vec![
+                ("DryRun".into(), "true".into()),
+                ("VolumeId".into(), "vol-1 x".into()),
+            ]),
+        );
+        let http = form.http().unwrap();
+        assert_eq!(
+            std::str::from_utf8(http.body().bytes().unwrap()).unwrap(),
+            "Action=DeleteVolume&Version=2016-11-15&DryRun=true&VolumeId=vol-1%20x"
+        );
+        assert_eq!(
+            header(&http, "content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(header(&http, "x-amz-target"), None);
+
+        let json = request(
+            &SECRETSMANAGER,
+            "DescribeSecret",
+            "POST",
+            "/",
+            Body::Json(serde_json::json!({"SecretId": "app"})),
+        );
+        let http = json.http().unwrap();
+        assert_eq!(http.body().bytes().unwrap(), br#"{"SecretId":"app"}"#);
+        assert_eq!(
+            header(&http, "x-amz-target"),
+            Some("secretsmanager.DescribeSecret")
+        );
+        assert_eq!(
+            header(&http, "content-type"),
+            Some("application/x-amz-json-1.1")
+        );
+        let sqs = request(
+            &SQS,
+            "ListQueues",
+            "POST",
+            "/",
+            Body::Json(serde_json::json!({})),
+        )
+        .http()
+        .unwrap();
+        assert_eq!(
+            (header(&sqs, "x-amz-target"), header(&sqs, "content-type")),
+            (
+                Some("AmazonSQS.ListQueues"),
+                Some("application/x-amz-json-1.0")
+            )
+        );
+
+        let rest = request(&EKS, "DescribeCluster", "GET", "/clusters/c-1", Body::Empty)
+            .http()
+            .unwrap();
+        assert_eq!(
+            (
+                rest.method(),
+                rest.uri(),
+                rest.body().bytes().unwrap().len()
+            ),
+            ("GET", "/clusters/c-1", 0)
+        );
+        assert_eq!(header(&rest, "x-amz-target"), None, "REST routes by path");
+        let xml = request(
+            &ROUTE53,
+            "ChangeResourceRecordSets",
+            "POST",
+            "/2013-04-01/hostedzone/Z/rrset/",
+            Body::Xml("<x/>".into()),
+        )
+        .http()
+        .unwrap();
+        assert_eq!(header(&xml, "content-type"), Some("application/xml"));
+    }
+
+    #[test]
+    fn requests_are_signed_for_the_service_and_region() {
+        let mut http = request(
+            &EC2,
+            "DescribeVolumes",
+            "POST",
+            "https://ec2.eu-west-1.amazonaws.com/",
+            Body::Form(vec![]),
+        )
+        .http()
+        .unwrap();
+        let credentials = Credentials::new(
+            "AKIDEXAMPLE",
+            "secret-never-printed",
+            Some("session".into()),
+            None,
+            "test",
+        );
+        let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        sign_v4(&mut http, &credentials, "eu-west-1", "ec2", time).unwrap();
+        let auth = header(&http, "authorization").expect("signed");
+        assert!(
+            auth.starts_with(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20270115/eu-west-1/ec2/aws4_request"
+            ),
+            "{auth}"
+        );
+        assert!(
+            auth.contains("SignedHeaders=") && auth.contains("host"),
+            "{auth}"
+        );
+        assert!(!auth.contains("secret-never-printed"));
+        assert_eq!(header(&http, "x-amz-security-token"), Some("session"));
+        assert_eq!(header(&http, "x-amz-date"), Some("20270115T080000Z"));
+    }
+
+    #[test]
+    fn a_reply_never_shows_its_body() {
+        let reply = Reply {
+            status: 200,
+            body: bytes::Bytes::from_static(b"{\"SecretString\":\"hunter2\"}"),
+        };
+        assert_eq!(
+            format!("{reply:?}"),
+            "Reply { status: 200, body: 26 bytes }"
+        );
     }
 }
