@@ -310,6 +310,11 @@ impl KeyPrefix {
         &self.0
     }
 
+    /// A fresh probe key under this prefix, ending in `token`.
+    pub fn fresh_key(&self, token: &str) -> String {
+        format!("{}{PROBE_PREFIX}{token}", self.0)
+    }
+
     /// The pattern every fresh key under this prefix matches.
     pub fn fresh_pattern(&self) -> String {
         format!("{}{PROBE_PREFIX}*", self.0)

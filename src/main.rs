@@ -12,6 +12,7 @@ mod glob;
 mod identity;
 mod policy;
 mod probe;
+mod random;
 mod report;
 mod run;
 mod sar;

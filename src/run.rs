@@ -104,6 +104,11 @@ pub async fn run(plan: &Plan) -> RunFindings {
     if let Some(problem) = crate::aws::tls_roots_problem() {
         observation.notes.push(problem.to_owned());
     }
+    if plan.checks.is_empty() && plan.unprobed.is_empty() {
+        observation.notes.push(
+            "only the identity was checked: no permission check was asked for (give --bucket/--table, --spec or --from-policy)".to_owned(),
+        );
+    }
     let trust_finding = plan
         .trust_policy
         .as_ref()

@@ -80,7 +80,7 @@ pub fn emit(report: &RunFindings, outputs: &Outputs) -> Vec<String> {
     let mut problems = Vec::new();
     if outputs.junit_log {
         let junit = report::junit::render(report, outputs.suite_name.as_deref());
-        let framed = report::framed(&junit, &crate::probe::random_token());
+        let framed = report::framed(&junit, &crate::random::random_token());
         if let Err(e) = std::io::stdout()
             .write_all(&framed)
             .and_then(|_| std::io::stdout().flush())

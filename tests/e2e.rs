@@ -266,6 +266,11 @@ fn expected_role_by_bare_name_ignores_the_role_path() {
         1,
         "no targets: only the identity check"
     );
+    assert!(
+        run.stdout.contains("only the identity was checked"),
+        "a run with nothing but the identity says so\n{}",
+        run.stdout
+    );
 }
 
 #[test]

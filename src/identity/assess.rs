@@ -1,7 +1,7 @@
 //! The pure half of the identity step: facts and expectations in, the
 //! identity verdict, its notes and the report's identity data out.
 
-use super::gather::{Facts, StsFailure, TokenFacts, TokenKind};
+use super::gather::{Facts, StsFailure, TokenFacts};
 use super::source::{ExpectSource, Source};
 use super::token::{self, TokenError};
 use super::{Expectations, Identity};
@@ -16,25 +16,6 @@ pub struct Assessment {
     pub status: Status,
     pub observation: Observation,
     pub identity: Identity,
-}
-
-/// A file at AWS_WEB_IDENTITY_TOKEN_FILE that is readable but no token would
-/// only be sent to STS to be refused.
-fn malformed_irsa_token(f: &Facts) -> Option<&TokenError> {
-    match &f.token {
-        TokenFacts::Failed {
-            kind: TokenKind::Irsa,
-            error,
-        } if !matches!(error, TokenError::Unreadable { .. }) && f.env.aws_role_arn.is_some() => {
-            Some(error)
-        }
-        _ => None,
-    }
-}
-
-/// Whether the facts so far already settle the verdict, so nothing is sent.
-pub fn sends_nothing(f: &Facts) -> bool {
-    !f.region_set || malformed_irsa_token(f).is_some()
 }
 
 pub fn assess(f: &Facts, expect: &Expectations, run_secs: i64) -> Assessment {
@@ -67,7 +48,7 @@ pub fn assess(f: &Facts, expect: &Expectations, run_secs: i64) -> Assessment {
         identity,
     };
 
-    if let Some(e) = malformed_irsa_token(f) {
+    if let Some(e) = f.malformed_irsa_token() {
         let path = f.env.aws_web_identity_token_file.as_deref().unwrap_or("");
         let o = Observation::unknown(e.to_string(), "not sent").note(format!(
             "the file at AWS_WEB_IDENTITY_TOKEN_FILE must be the projected ServiceAccount token the EKS webhook mounts \
@@ -79,10 +60,12 @@ pub fn assess(f: &Facts, expect: &Expectations, run_secs: i64) -> Assessment {
         fails.push("cannot confirm the ServiceAccount: no readable projected token".to_owned());
     }
     if !f.region_set {
-        let o = Observation::unknown(
+        let mut o = Observation::unknown(
             "no AWS region: set AWS_REGION (the EKS webhook sets it for IRSA pods)",
             "not sent",
         );
+        // The webhook sets AWS_REGION with the rest: say what else it did not inject.
+        o.notes.extend(setup_hints(f, expect.source));
         return verdict(Status::Error, o, identity);
     }
     let Some((attempts, chain)) = &f.chain else {
@@ -280,7 +263,7 @@ mod tests {
     use super::*;
     use crate::answer::Observed;
     use crate::arn::{RoleRef, ServiceAccount};
-    use crate::identity::gather::{Caller, ChainFailure, PodEnv};
+    use crate::identity::gather::{Caller, ChainFailure, PodEnv, TokenKind};
     use crate::identity::hints::Cause;
     use crate::identity::source::Attempt;
     use crate::identity::token::Claims;
@@ -516,12 +499,12 @@ mod tests {
             },
             ..healthy()
         };
-        assert!(sends_nothing(&malformed));
-        assert!(sends_nothing(&Facts {
+        assert!(Facts::sends_nothing(&malformed));
+        assert!(Facts::sends_nothing(&Facts {
             region_set: false,
             ..healthy()
         }));
-        assert!(!sends_nothing(&healthy()));
+        assert!(!Facts::sends_nothing(&healthy()));
         let unreadable = Facts {
             token: TokenFacts::Failed {
                 kind: TokenKind::Irsa,
@@ -534,7 +517,7 @@ mod tests {
             ..healthy()
         };
         assert!(
-            !sends_nothing(&unreadable),
+            !Facts::sends_nothing(&unreadable),
             "the SDK's own error names an unreadable file"
         );
     }
@@ -546,5 +529,28 @@ mod tests {
         assert_eq!(a.identity.source, Some(Source::WebIdentity));
         assert_eq!(a.identity.token, Some(claims()));
         assert_eq!(a.identity.label(), format!("as {ROLE}"));
+    }
+
+    #[test]
+    fn without_a_region_the_setup_diagnosis_is_still_given() {
+        let mut f = Facts {
+            region_set: false,
+            chain: None,
+            sts: None,
+            ..healthy()
+        };
+        f.env.aws_role_arn = None;
+        f.env.aws_web_identity_token_file = None;
+        f.token = TokenFacts::Absent;
+        let a = assess(&f, &expect(), 30);
+        assert!(a.observation.answer.summary().contains("no AWS region"));
+        assert!(
+            a.observation
+                .notes
+                .iter()
+                .any(|n| n.contains("the EKS webhook did not inject IRSA")),
+            "{:?}",
+            a.observation.notes
+        );
     }
 }

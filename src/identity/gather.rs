@@ -1,6 +1,6 @@
 //! The I/O half of the identity step: the pod's environment read once, the
 //! token file, the credential-chain walk, STS and its `Date` header. It
-//! decides nothing but whether to go on asking (`assess::sends_nothing`).
+//! decides nothing but whether to go on asking (`Facts::sends_nothing`).
 
 use std::sync::{Arc, Mutex};
 
@@ -175,6 +175,29 @@ impl Intercept for DateCapture {
     }
 }
 
+impl Facts {
+    /// A file at AWS_WEB_IDENTITY_TOKEN_FILE that is readable but no token
+    /// would only be sent to STS to be refused.
+    pub fn malformed_irsa_token(&self) -> Option<&TokenError> {
+        match &self.token {
+            TokenFacts::Failed {
+                kind: TokenKind::Irsa,
+                error,
+            } if !matches!(error, TokenError::Unreadable { .. })
+                && self.env.aws_role_arn.is_some() =>
+            {
+                Some(error)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the facts so far already settle the verdict, so nothing is sent.
+    pub fn sends_nothing(&self) -> bool {
+        !self.region_set || self.malformed_irsa_token().is_some()
+    }
+}
+
 pub async fn gather(sdk: &SdkConfig, env: PodEnv) -> Gathered {
     let token = read_token(&env);
     let mut facts = Facts {
@@ -186,7 +209,7 @@ pub async fn gather(sdk: &SdkConfig, env: PodEnv) -> Gathered {
         sts: None,
         clock_skew_seconds: None,
     };
-    if super::assess::sends_nothing(&facts) {
+    if facts.sends_nothing() {
         return Gathered {
             facts,
             credentials: None,

@@ -7,7 +7,7 @@ use super::{Patterns, Policy, Statement};
 use crate::catalogue::{Kind, Probe, Sdk, TargetKind, Tells};
 use crate::check::{
     Action, BucketName, Check, Expect, KeyPrefix, Named, ObjectKey, ObjectKeyChoice, Place,
-    TableName, Target, PROBE_PREFIX,
+    TableName, Target,
 };
 use crate::verdict::SkipGroup;
 
@@ -445,9 +445,10 @@ fn names_service(policies: &[Policy], service: &str) -> bool {
     })
 }
 
-/// The representative key a fresh probe uses under `prefix`.
+/// The representative key a fresh probe uses under `prefix`: its random
+/// part as zeros, so the expectation and its text are stable.
 fn fresh_key(prefix: &KeyPrefix) -> String {
-    format!("{}{PROBE_PREFIX}{}", prefix.as_str(), "0".repeat(32))
+    prefix.fresh_key(&"0".repeat(32))
 }
 
 pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived, String> {

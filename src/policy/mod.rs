@@ -187,27 +187,10 @@ fn unwrap_envelope(value: Value) -> Result<Value, String> {
 
 /// `%7B%22Version%22...` as the IAM API returns documents; `+` is a space.
 fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8()
+        .ok()
+        .map(|d| d.into_owned())
 }
 
 /// A string or a list of strings.
@@ -378,6 +361,8 @@ mod tests {
             percent_decode("%7B%22a%22%3A1%7D"),
             Some("{\"a\":1}".to_owned())
         );
-        assert_eq!(percent_decode("%zz"), None);
+        // A stray `%` stays as it is; the document then is no JSON.
+        assert!(err(r#"{"PolicyDocument":"%zz"}"#).contains("not JSON"));
+        assert_eq!(percent_decode("a+b%2Bc").as_deref(), Some("a b+c"));
     }
 }

@@ -7,8 +7,6 @@ pub mod s3;
 pub mod wire;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::answer::{Answer, Observation};
 use crate::catalogue::{Ec2Id, Found, Probe, Sdk};
@@ -159,21 +157,7 @@ fn unguarded(request: &crate::signed::Request) -> Option<String> {
     })
 }
 
-/// A unique, unguessable-enough token for probe keys and never-present
-/// attribute names. Not for security: only to never collide with real data.
-pub fn random_token() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        h.write_u128(d.as_nanos());
-    }
-    h.write_u32(std::process::id());
-    let a = h.finish();
-    let mut h2 = std::collections::hash_map::RandomState::new().build_hasher();
-    h2.write_u64(a);
-    format!("{a:016x}{:016x}", h2.finish())
-}
+pub use crate::random::random_token;
 
 #[cfg(test)]
 mod tests {
@@ -228,12 +212,5 @@ mod tests {
             unguarded(&request(&services::ELBV2, "DeleteLoadBalancer", &[])).is_none(),
             "other services' rows carry their own harmless forms"
         );
-    }
-
-    #[test]
-    fn random_tokens_differ() {
-        let a = random_token();
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, random_token());
     }
 }

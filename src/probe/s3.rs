@@ -5,7 +5,7 @@ use aws_sdk_s3::primitives::ByteStream;
 
 use super::{random_token, Ctx};
 use crate::answer::{classify, Answer, Observation, Observed};
-use crate::check::{BucketName, KeyPrefix, ObjectKey, ObjectKeyChoice, PROBE_PREFIX};
+use crate::check::{BucketName, KeyPrefix, ObjectKey, ObjectKeyChoice};
 
 use crate::catalogue::rows_answers::{
     S3_CONDITIONAL_AUTHORIZED as CONDITIONAL_AUTHORIZED, S3_READ_AUTHORIZED as READ_AUTHORIZED,
@@ -248,7 +248,7 @@ fn settle_write_denial(
 }
 
 fn fresh_key(prefix: &KeyPrefix) -> String {
-    format!("{}{PROBE_PREFIX}{}", prefix.as_str(), random_token())
+    prefix.fresh_key(&random_token())
 }
 
 pub async fn put_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKeyChoice) -> Observation {

@@ -81,21 +81,13 @@ pub fn render(report: &RunFindings) -> String {
 /// The claims a person needs; never the signature.
 pub fn token_line(c: &crate::identity::token::Claims) -> String {
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_owned());
-    let exp = c.exp.map(rfc3339).unwrap_or_else(|| "?".to_owned());
+    let exp = c.exp.map(super::rfc3339).unwrap_or_else(|| "?".to_owned());
     format!(
         "sub {}, aud {}, iss {}, expires {exp}",
         or(&c.sub),
         c.aud.join(","),
         or(&c.iss)
     )
-}
-
-pub fn rfc3339(unix: i64) -> String {
-    use time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string())
 }
 
 fn line(out: &mut String, r: &Finding) {

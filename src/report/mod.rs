@@ -68,6 +68,15 @@ pub fn framed(document: &[u8], nonce: &str) -> Vec<u8> {
     out
 }
 
+/// A Unix time as RFC 3339, for the reports (the number itself if out of range).
+pub fn rfc3339(unix: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,33 @@
+//! Random tokens for probe keys, version IDs and log frames: unique enough to
+//! never collide with real data. Not for security.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A unique, unguessable-enough token for probe keys and never-present
+/// attribute names. Not for security: only to never collide with real data.
+pub fn random_token() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.write_u32(std::process::id());
+    let a = h.finish();
+    let mut h2 = std::collections::hash_map::RandomState::new().build_hasher();
+    h2.write_u64(a);
+    format!("{a:016x}{:016x}", h2.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_tokens_differ() {
+        let a = random_token();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, random_token());
+    }
+}
