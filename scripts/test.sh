@@ -86,7 +86,12 @@ export IMAGE=localhost/irsa-verify:test BINARY="$ROOT/target/debug/irsa-verify"
 bats tests/container.bats | tee "$results/bats-container.txt"
 log "all checks passed"
 # One closing line for the whole run (pipefail has already stopped on any failure).
+# A bats "# skip" and a cargo "ignored" count as skipped, not passed.
 passed=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$results/cargo.txt")
-passed=$((passed + $(cat "$results"/bats-*.txt | grep -c '^ok ')))
+skipped=$(awk '/^test result:/ { n += $8 } END { print n + 0 }' "$results/cargo.txt")
+bats_skipped=$(cat "$results"/bats-*.txt | grep -c '^ok .* # skip' || true)
+bats_ok=$(cat "$results"/bats-*.txt | grep -c '^ok ' || true)
+passed=$((passed + bats_ok - bats_skipped))
+skipped=$((skipped + bats_skipped))
 failed=$(cat "$results"/bats-*.txt | grep -c '^not ok ' || true)
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -15,7 +15,14 @@ fn s3_error(status: u16, code: &str, message: &str) -> Value {
 }
 
 /// Runs the reference checks with S3 (or DynamoDB) behind the fault proxy.
-fn run_with(service: &str, mut rules: Vec<Value>, extra: &[&str]) -> (Scenario, Run) {
+fn run_with(service: &str, rules: Vec<Value>, extra: &[&str]) -> (Scenario, Run) {
+    let (s, run, _) = run_through(service, rules, extra);
+    (s, run)
+}
+
+/// The reference checks with `service` behind the fault proxy; the proxy
+/// is returned so a test can ask what it injected.
+fn run_through(service: &str, mut rules: Vec<Value>, extra: &[&str]) -> (Scenario, Run, StandIn) {
     for r in &mut rules {
         r["service"] = json!(service);
     }
@@ -37,7 +44,7 @@ fn run_with(service: &str, mut rules: Vec<Value>, extra: &[&str]) -> (Scenario, 
         })
         .args(extra);
     let run = s.run_unchanged(agent);
-    (s, run)
+    (s, run, proxy)
 }
 
 fn assert_s3_errors_others_pass(run: &Run, s3_actions: &[&str]) {
@@ -169,8 +176,9 @@ fn a_fault_the_retries_absorb_is_no_fault() {
     let mut once = s3_error(503, "SlowDown", "Please reduce your request rate.");
     once["action"] = json!("ListObjectsV2");
     once["times"] = json!(1);
-    let (_, run) = run_with("s3", vec![once], &[]);
+    let (_, run, proxy) = run_through("s3", vec![once], &[]);
     run.assert_code(0);
+    assert_eq!(proxy.proxy_injected(), 1, "the 503 was injected, and retried past");
 }
 
 #[test]

@@ -114,6 +114,7 @@ class FaultProxy(BaseHTTPRequestHandler):
     in_flight = 0
     max_in_flight = 0
     total = 0
+    injected = 0
     replies = {}
     protocol_version = "HTTP/1.1"
 
@@ -132,6 +133,8 @@ class FaultProxy(BaseHTTPRequestHandler):
                     if times <= 0:
                         continue
                     rule["times"] = times - 1
+                # How many requests met a rule: a test can assert its fault happened.
+                FaultProxy.injected += 1
                 return rule
         return None
 
@@ -175,7 +178,7 @@ class FaultProxy(BaseHTTPRequestHandler):
     def _handle(self):
         if self.path == "/__proxy_stats":
             with self.lock:
-                stats = {"max_in_flight": FaultProxy.max_in_flight, "total": FaultProxy.total}
+                stats = {"max_in_flight": FaultProxy.max_in_flight, "total": FaultProxy.total, "injected": FaultProxy.injected}
             return self._send(200, [("Content-Type", "application/json")], json.dumps(stats).encode())
         with self.lock:
             FaultProxy.in_flight += 1
