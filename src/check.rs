@@ -26,6 +26,52 @@ impl Expect {
 }
 
 pub use crate::catalogue::TargetKind;
+
+/// A name, key or check that cannot be what it claims: the message says what
+/// would be valid. Each variant is the field at fault, so callers map errors
+/// to their inputs by type, never by text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error(
+        "`{0}` is not an S3 bucket name (3-63 characters: lowercase letters, digits, '.', '-', starting and ending with a letter or digit; \
+         buckets created in us-east-1 before 2018-03-01 may also have uppercase letters and '_', up to 255 characters)"
+    )]
+    Bucket(String),
+    #[error("an S3 object key has 1 to 1024 bytes")]
+    KeyLength,
+    #[error("an object key with control characters cannot be probed reliably")]
+    KeyControl,
+    #[error("`{0}` is not a valid DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.')")]
+    Table(String),
+    #[error("an item key has one (partition) or two (partition, sort) attributes")]
+    ItemKey,
+    #[error("`{0}` is not a key prefix (at most 900 bytes, no control characters, no wildcards)")]
+    Prefix(String),
+    #[error("`{name}` is not a {kind} name (1-2048 characters, no wildcards)")]
+    Resource { kind: &'static str, name: String },
+    #[error("{action} cannot take the target {target}")]
+    Target { action: Action, target: String },
+    #[error("{0} checks that the node's credentials are out of reach: use `expect: deny` or leave it out")]
+    NodeAllowed(Action),
+    #[error("a name has 1 to 200 characters")]
+    DisplayName,
+}
+
+impl Invalid {
+    /// The spec field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Invalid::Bucket(_) => "bucket",
+            Invalid::KeyLength | Invalid::KeyControl | Invalid::ItemKey => "key",
+            Invalid::Table(_) => "table",
+            Invalid::Prefix(_) => "prefix",
+            Invalid::Resource { .. } => "resource",
+            Invalid::Target { .. } => "action",
+            Invalid::NodeAllowed(_) => "expect",
+            Invalid::DisplayName => "name",
+        }
+    }
+}
 use crate::catalogue::{Kind, Row, Sdk, ROWS};
 
 /// An action the agent can probe: a row of the catalogue.
@@ -95,7 +141,7 @@ pub struct BucketName {
 }
 
 impl BucketName {
-    pub fn parse(b: &str) -> Result<Self, String> {
+    pub fn parse(b: &str) -> Result<Self, Invalid> {
         let general_chars = |s: &str| {
             s.bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
@@ -120,10 +166,7 @@ impl BucketName {
         {
             BucketKind::Legacy
         } else {
-            return Err(format!(
-                "`{b}` is not an S3 bucket name (3-63 characters: lowercase letters, digits, '.', '-', starting and ending with a letter or digit; \
-                 buckets created in us-east-1 before 2018-03-01 may also have uppercase letters and '_', up to 255 characters)"
-            ));
+            return Err(Invalid::Bucket(b.to_owned()));
         };
         Ok(BucketName {
             name: b.to_owned(),
@@ -150,14 +193,12 @@ impl fmt::Display for BucketName {
 pub struct ObjectKey(String);
 
 impl ObjectKey {
-    pub fn parse(k: &str) -> Result<Self, String> {
+    pub fn parse(k: &str) -> Result<Self, Invalid> {
         if k.is_empty() || k.len() > 1024 {
-            return Err("an S3 object key has 1 to 1024 bytes".to_owned());
+            return Err(Invalid::KeyLength);
         }
         if k.chars().any(char::is_control) {
-            return Err(
-                "an object key with control characters cannot be probed reliably".to_owned(),
-            );
+            return Err(Invalid::KeyControl);
         }
         Ok(ObjectKey(k.to_owned()))
     }
@@ -183,12 +224,12 @@ pub struct TableName {
 }
 
 impl TableName {
-    pub fn parse(t: &str) -> Result<Self, String> {
+    pub fn parse(t: &str) -> Result<Self, Invalid> {
         let ok_chars = t
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
         if !(3..=255).contains(&t.len()) || !ok_chars {
-            return Err(format!("`{t}` is not a valid DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.')"));
+            return Err(Invalid::Table(t.to_owned()));
         }
         Ok(TableName {
             name: t.to_owned(),
@@ -259,11 +300,9 @@ pub enum KeyValue {
 pub struct ItemKey(BTreeMap<String, KeyValue>);
 
 impl ItemKey {
-    pub fn parse(attributes: BTreeMap<String, KeyValue>) -> Result<Self, String> {
+    pub fn parse(attributes: BTreeMap<String, KeyValue>) -> Result<Self, Invalid> {
         if attributes.is_empty() || attributes.len() > 2 {
-            return Err(
-                "an item key has one (partition) or two (partition, sort) attributes".to_owned(),
-            );
+            return Err(Invalid::ItemKey);
         }
         Ok(ItemKey(attributes))
     }
@@ -297,11 +336,9 @@ pub const PROBE_PREFIX: &str = "irsa-verify-probe/";
 pub struct KeyPrefix(String);
 
 impl KeyPrefix {
-    pub fn parse(p: &str) -> Result<Self, String> {
+    pub fn parse(p: &str) -> Result<Self, Invalid> {
         if p.len() > 900 || p.chars().any(char::is_control) || p.contains(['*', '?']) {
-            return Err(format!(
-                "`{p}` is not a key prefix (at most 900 bytes, no control characters, no wildcards)"
-            ));
+            return Err(Invalid::Prefix(p.to_owned()));
         }
         Ok(KeyPrefix(p.to_owned()))
     }
@@ -373,16 +410,16 @@ pub struct Named {
 impl Named {
     /// A name as the service's requests take it: no control characters,
     /// no wildcards, 1 to 2048 bytes.
-    pub fn parse(kind: Kind, name: &str) -> Result<Self, String> {
+    pub fn parse(kind: Kind, name: &str) -> Result<Self, Invalid> {
         if name.is_empty()
             || name.len() > 2048
             || name.chars().any(char::is_control)
             || name.contains(['*', '?'])
         {
-            return Err(format!(
-                "`{name}` is not a {} name (1-2048 characters, no wildcards)",
-                kind.as_str()
-            ));
+            return Err(Invalid::Resource {
+                kind: kind.as_str(),
+                name: name.to_owned(),
+            });
         }
         Ok(Named {
             kind,
@@ -574,19 +611,19 @@ impl Check {
         expect: Expect,
         target: Target,
         name: Option<String>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, Invalid> {
         if !target.kind_matches(action.target_kind()) {
-            return Err(format!(
-                "{action} cannot take the target {}",
-                target.label()
-            ));
+            return Err(Invalid::Target {
+                action,
+                target: target.label(),
+            });
         }
         if action.target_kind() == TargetKind::Node && expect == Expect::Allow {
-            return Err(format!("{action} checks that the node's credentials are out of reach: use `expect: deny` or leave it out"));
+            return Err(Invalid::NodeAllowed(action));
         }
         if let Some(n) = &name {
             if n.trim().is_empty() || n.len() > 200 {
-                return Err("a name has 1 to 200 characters".to_owned());
+                return Err(Invalid::DisplayName);
             }
         }
         Ok(Check {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::arn::{RoleRef, ServiceAccount};
 use crate::catalogue::Sdk;
 use crate::check::{
-    Action, BucketName, Check, Expect, ItemKey, KeyPrefix, KeyValue, Named, ObjectKey,
+    Action, BucketName, Check, Expect, Invalid, ItemKey, KeyPrefix, KeyValue, Named, ObjectKey,
     ObjectKeyChoice, TableName, Target, TargetKind,
 };
 use crate::file::{read_limited, LimitedError};
@@ -236,6 +236,11 @@ fn check_lines(text: &str) -> Vec<usize> {
 
 type FieldError = (&'static str, String);
 
+/// An invalid name or check, against the field it came from (by its type).
+fn field_of(e: Invalid) -> FieldError {
+    (e.field(), e.to_string())
+}
+
 enum Parsed {
     /// The identity check, with its display name.
     Identity(Option<String>),
@@ -282,22 +287,20 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
     };
     let kind = action.target_kind();
     let expect = match (kind, rc.expect) {
-        (TargetKind::Node, None | Some(Expect::Deny)) => Expect::Deny,
-        (TargetKind::Node, Some(Expect::Allow)) => {
-            return Err(("expect", format!("{action} checks that the node's credentials are out of reach: use `expect: deny` or leave it out")))
-        }
+        // Only a denial makes sense for the node (Check::new holds that rule).
+        (TargetKind::Node, None) => Expect::Deny,
         (_, Some(e)) => e,
         (_, None) => return Err(("expect", format!("{action} needs `expect`: allow or deny"))),
     };
     if !matches!(kind, TargetKind::Object { .. }) {
         forbid("prefix", rc.prefix.is_some())?;
     }
-    let bucket = |b: String| BucketName::parse(&b).map_err(|m| ("bucket", m));
+    let bucket = |b: String| BucketName::parse(&b).map_err(field_of);
     let (region, account) = (rc.region.clone(), rc.account.clone());
     let table = |t: String| {
         TableName::parse(&t)
             .map(|t| t.at(region.clone(), account.clone()))
-            .map_err(|m| ("table", m))
+            .map_err(field_of)
     };
     if !matches!(kind, TargetKind::Named(_)) {
         forbid("resource", rc.resource.is_some())?;
@@ -320,7 +323,7 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
             } else {
                 Target::Named(
                     Named::parse(k, &r)
-                        .map_err(|m| ("resource", m))?
+                        .map_err(field_of)?
                         .at(rc.region, rc.account),
                 )
             }
@@ -352,7 +355,7 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                     ))
                 }
                 (Some(RawKey::Object(k)), None) => {
-                    ObjectKeyChoice::Named(ObjectKey::parse(&k).map_err(|m| ("key", m))?)
+                    ObjectKeyChoice::Named(ObjectKey::parse(&k).map_err(field_of)?)
                 }
                 (Some(RawKey::Item(_)), _) => {
                     return Err(("key", format!("{action} takes an object key (a string)")))
@@ -364,7 +367,7 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                     ))
                 }
                 (None, prefix) => ObjectKeyChoice::Fresh(
-                    KeyPrefix::parse(prefix.as_deref().unwrap_or("")).map_err(|m| ("prefix", m))?,
+                    KeyPrefix::parse(prefix.as_deref().unwrap_or("")).map_err(field_of)?,
                 ),
             };
             Target::Object {
@@ -388,20 +391,13 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                         format!("{action} takes an item key: a map such as `{{id: \"42\"}}`"),
                     ))
                 }
-                Some(RawKey::Item(m)) => Some(ItemKey::parse(m).map_err(|m| ("key", m))?),
+                Some(RawKey::Item(m)) => Some(ItemKey::parse(m).map_err(field_of)?),
                 None => None,
             };
             Target::Item {
                 table: table(t)?,
                 key,
             }
-        }
-    };
-    let name_error = |m: String| {
-        if m.starts_with("a name") {
-            ("name", m)
-        } else {
-            ("action", m)
         }
     };
     let conditions = rc.conditions.unwrap_or_default();
@@ -419,7 +415,7 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
     }
     Check::new(action, expect, target, rc.name)
         .map(|c| Parsed::Check(c.conditional(conditions).tagged(tags)))
-        .map_err(name_error)
+        .map_err(field_of)
 }
 
 /// The default checks of the reference procedure, from flags.
@@ -431,11 +427,12 @@ pub fn from_flags(
     let flag = |flag, message| SpecError::Flag { flag, message };
     // Flag combinations are fixed here, so Check::new cannot refuse them.
     let check = |action, expect, target| {
-        Check::new(action, expect, target, None).map_err(|m| flag("--bucket/--table/--object", m))
+        Check::new(action, expect, target, None)
+            .map_err(|m| flag("--bucket/--table/--object", m.to_string()))
     };
     let mut checks = Vec::new();
     if let Some(b) = bucket {
-        let b = BucketName::parse(b).map_err(|m| flag("--bucket", m))?;
+        let b = BucketName::parse(b).map_err(|m| flag("--bucket", m.to_string()))?;
         checks.push(check(
             Action::from(Sdk::ListBucket),
             Expect::Allow,
@@ -450,7 +447,7 @@ pub fn from_flags(
             },
         )?);
         if let Some(k) = object {
-            let key = ObjectKey::parse(k).map_err(|m| flag("--object", m))?;
+            let key = ObjectKey::parse(k).map_err(|m| flag("--object", m.to_string()))?;
             checks.push(check(
                 Action::from(Sdk::GetObject),
                 Expect::Allow,
@@ -464,7 +461,7 @@ pub fn from_flags(
         return Err(flag("--object", "needs --bucket".to_owned()));
     }
     if let Some(t) = table {
-        let t = TableName::parse(t).map_err(|m| flag("--table", m))?;
+        let t = TableName::parse(t).map_err(|m| flag("--table", m.to_string()))?;
         checks.push(check(
             Action::from(Sdk::DescribeTable),
             Expect::Allow,

@@ -5,6 +5,7 @@
 use super::eval::{evaluate, evaluate_in, request_tags, wildcard, Context, Decision};
 use super::{Patterns, Policy, Statement};
 use crate::catalogue::{Kind, Probe, Sdk, TargetKind, Tells};
+use crate::check::Invalid;
 use crate::check::{
     Action, BucketName, Check, Expect, KeyPrefix, Named, ObjectKey, ObjectKeyChoice, Place,
     TableName, Target,
@@ -312,7 +313,7 @@ fn catalogue_checks(
     named: &[Target],
     at: &Place,
     out: &mut Derived,
-) -> Result<(), String> {
+) -> Result<(), Invalid> {
     for action in Action::all() {
         let row = action.row();
         if !matches!(row.probe, Probe::Wire(_)) || !names_service(policies, row.service()) {
@@ -451,7 +452,19 @@ fn fresh_key(prefix: &KeyPrefix) -> String {
     prefix.fresh_key(&"0".repeat(32))
 }
 
-pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived, String> {
+/// Why the policies give no checks.
+#[derive(Debug, thiserror::Error)]
+pub enum DeriveError {
+    #[error(transparent)]
+    Check(#[from] Invalid),
+    #[error(
+        "nothing in the policies can be probed: no action they grant has a harmless probe on a resource they name; \
+         give targets with --bucket and/or --table, or see --list-probes"
+    )]
+    NothingToProbe,
+}
+
+pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived, DeriveError> {
     let mut targets = Targets::default();
     for s in statements(policies) {
         if let Some(Patterns {
@@ -477,7 +490,7 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
         basis: Vec::new(),
         unprobed: Vec::new(),
     };
-    let mut add = |action: Action, target: Target, resource: String| -> Result<(), String> {
+    let mut add = |action: Action, target: Target, resource: String| -> Result<(), Invalid> {
         let Decision {
             expect,
             basis,
@@ -575,11 +588,7 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
         }
     }
     if out.checks.is_empty() && extra.buckets.is_empty() && extra.tables.is_empty() {
-        return Err(
-            "nothing in the policies can be probed: no action they grant has a harmless probe on a resource they name; \
-             give targets with --bucket and/or --table, or see --list-probes"
-                .to_owned(),
-        );
+        return Err(DeriveError::NothingToProbe);
     }
     Ok(out)
 }
@@ -599,7 +608,7 @@ mod tests {
         }
     }
 
-    fn derived(policy: &str, extra: &Extra) -> Result<Derived, String> {
+    fn derived(policy: &str, extra: &Extra) -> Result<Derived, DeriveError> {
         let p = parse(policy.as_bytes(), Path::new("p.json")).unwrap();
         derive(&[p], extra, &at())
     }
@@ -793,6 +802,8 @@ mod tests {
     fn wildcard_resources_need_targets_by_flag() {
         let policy = r#"{"Statement":[{"Effect":"Allow","Action":["s3:*","sqs:SendMessage"],"Resource":"*"}]}"#;
         let e = derived(policy, &Extra::default()).unwrap_err();
+        assert!(matches!(e, DeriveError::NothingToProbe), "{e}");
+        let e = e.to_string();
         assert!(e.contains("--bucket") && e.contains("--table"), "{e}");
         let extra = Extra {
             buckets: vec![BucketName::parse("b-1").unwrap()],
