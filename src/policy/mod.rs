@@ -68,8 +68,65 @@ pub enum PolicyError {
     TooLarge { path: PathBuf, size: u64 },
     #[error("{}: no .json files in this directory (a ConfigMap mounts one file per key: name the keys *.json)", path.display())]
     EmptyDirectory { path: PathBuf },
-    #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    Invalid { path: PathBuf, source: DocError },
+}
+
+/// What is wrong with a document, and where (`at`: "FILE statement N").
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("the file is not UTF-8 text")]
+    NotUtf8,
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("the embedded document is not JSON: {0}")]
+    EmbeddedNotJson(serde_json::Error),
+    #[error("not a policy: expected a JSON object")]
+    NotObject,
+    #[error("the document is neither JSON nor URL-encoded JSON")]
+    NotEncoded,
+    #[error("`Statement` must be an object or a list of objects")]
+    StatementShape,
+    #[error(
+        "not a policy: no `Statement` (give a policy document, or the output of aws iam get-role-policy, get-policy-version or get-role)"
+    )]
+    NoStatement,
+    #[error("the policy has no statements")]
+    NoStatements,
+    #[error("{at}: {problem}")]
+    At { at: String, problem: Problem },
+}
+
+/// What is wrong with one element of a statement.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("a statement must be a JSON object")]
+    StatementNotObject,
+    #[error("unknown Effect `{0}` (IAM knows Allow and Deny)")]
+    UnknownEffect(String),
+    #[error("no Effect")]
+    NoEffect,
+    #[error("no Action or NotAction")]
+    NoAction,
+    #[error("has both `{0}` and `{1}`")]
+    Both(&'static str, &'static str),
+    #[error("holds a non-string")]
+    NonString,
+    #[error("must be a string or a list of strings")]
+    NotStrings,
+    #[error("Principal must be \"*\" or an object")]
+    Principal,
+    #[error("Condition.{0} must be an object")]
+    ConditionOperator(String),
+    #[error("Condition must be an object")]
+    Condition,
+}
+
+fn at(label: &str, problem: Problem) -> DocError {
+    DocError::At {
+        at: label.to_owned(),
+        problem,
+    }
 }
 
 /// Every policy at `path`: the file, or each `.json` file of the directory.
@@ -116,17 +173,17 @@ pub fn load_file(path: &Path) -> Result<Policy, PolicyError> {
             size,
         },
     })?;
-    parse(&bytes, path).map_err(|message| PolicyError::Invalid {
+    parse(&bytes, path).map_err(|source| PolicyError::Invalid {
         path: path.to_owned(),
-        message,
+        source,
     })
 }
 
 /// Parses one document in any of the accepted envelopes.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<Policy, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_owned())?;
-    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| format!("not JSON: {e}"))?;
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Policy, DocError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| DocError::NotUtf8)?;
+    let value: Value =
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(DocError::NotJson)?;
     let document = unwrap_envelope(value)?;
     let name = path
         .file_name()
@@ -135,17 +192,11 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Policy, String> {
     let statements = match document.get("Statement") {
         Some(Value::Array(list)) => list.clone(),
         Some(one @ Value::Object(_)) => vec![one.clone()],
-        Some(_) => return Err("`Statement` must be an object or a list of objects".to_owned()),
-        None => {
-            return Err(
-                "not a policy: no `Statement` (give a policy document, or the output of aws iam get-role-policy, \
-                 get-policy-version or get-role)"
-                    .to_owned(),
-            )
-        }
+        Some(_) => return Err(DocError::StatementShape),
+        None => return Err(DocError::NoStatement),
     };
     if statements.is_empty() {
-        return Err("the policy has no statements".to_owned());
+        return Err(DocError::NoStatements);
     }
     let statements = statements
         .iter()
@@ -160,7 +211,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Policy, String> {
 
 /// The document inside `get-role-policy`, `get-policy-version` or `get-role`
 /// output, decoded when the IAM API left it URL-encoded.
-fn unwrap_envelope(value: Value) -> Result<Value, String> {
+fn unwrap_envelope(value: Value) -> Result<Value, DocError> {
     let inner = if let Some(d) = value.get("PolicyDocument") {
         d.clone()
     } else if let Some(d) = value.pointer("/PolicyVersion/Document") {
@@ -175,13 +226,13 @@ fn unwrap_envelope(value: Value) -> Result<Value, String> {
             let decoded = if s.trim_start().starts_with('{') {
                 s
             } else {
-                percent_decode(&s).ok_or("the document is neither JSON nor URL-encoded JSON")?
+                percent_decode(&s).ok_or(DocError::NotEncoded)?
             };
             serde_json::from_str(&decoded)
-                .map_err(|e| format!("the embedded document is not JSON: {e}"))
+                .map_err(DocError::EmbeddedNotJson)
         }
         Value::Object(_) => Ok(inner),
-        _ => Err("not a policy: expected a JSON object".to_owned()),
+        _ => Err(DocError::NotObject),
     }
 }
 
@@ -194,7 +245,7 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// A string or a list of strings.
-fn strings(v: &Value, what: &str) -> Result<Vec<String>, String> {
+fn strings(v: &Value, what: &str) -> Result<Vec<String>, DocError> {
     match v {
         Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(list) => list
@@ -202,16 +253,21 @@ fn strings(v: &Value, what: &str) -> Result<Vec<String>, String> {
             .map(|x| {
                 x.as_str()
                     .map(str::to_owned)
-                    .ok_or_else(|| format!("{what} holds a non-string"))
+                    .ok_or_else(|| at(what, Problem::NonString))
             })
             .collect(),
-        _ => Err(format!("{what} must be a string or a list of strings")),
+        _ => Err(at(what, Problem::NotStrings)),
     }
 }
 
-fn patterns(s: &Value, plain: &str, not: &str, label: &str) -> Result<Option<Patterns>, String> {
+fn patterns(
+    s: &Value,
+    plain: &'static str,
+    not: &'static str,
+    label: &str,
+) -> Result<Option<Patterns>, DocError> {
     match (s.get(plain), s.get(not)) {
-        (Some(_), Some(_)) => Err(format!("{label}: has both `{plain}` and `{not}`")),
+        (Some(_), Some(_)) => Err(at(label, Problem::Both(plain, not))),
         (Some(v), None) => Ok(Some(Patterns {
             patterns: strings(v, &format!("{label}: `{plain}`"))?,
             negated: false,
@@ -224,9 +280,9 @@ fn patterns(s: &Value, plain: &str, not: &str, label: &str) -> Result<Option<Pat
     }
 }
 
-fn statement(s: &Value, label: &str) -> Result<Statement, String> {
+fn statement(s: &Value, label: &str) -> Result<Statement, DocError> {
     if !s.is_object() {
-        return Err(format!("{label}: a statement must be a JSON object"));
+        return Err(at(label, Problem::StatementNotObject));
     }
     let label = match s.get("Sid").and_then(Value::as_str) {
         Some(sid) if !sid.is_empty() => format!("{label} (Sid {sid})"),
@@ -235,15 +291,11 @@ fn statement(s: &Value, label: &str) -> Result<Statement, String> {
     let effect = match s.get("Effect").and_then(Value::as_str) {
         Some("Allow") => Effect::Allow,
         Some("Deny") => Effect::Deny,
-        Some(other) => {
-            return Err(format!(
-                "{label}: unknown Effect `{other}` (IAM knows Allow and Deny)"
-            ))
-        }
-        None => return Err(format!("{label}: no Effect")),
+        Some(other) => return Err(at(&label, Problem::UnknownEffect(other.to_owned()))),
+        None => return Err(at(&label, Problem::NoEffect)),
     };
     let actions = patterns(s, "Action", "NotAction", &label)?
-        .ok_or_else(|| format!("{label}: no Action or NotAction"))?;
+        .ok_or_else(|| at(&label, Problem::NoAction))?;
     let resources = patterns(s, "Resource", "NotResource", &label)?;
     let principal = match s.get("Principal") {
         None => Vec::new(),
@@ -251,8 +303,8 @@ fn statement(s: &Value, label: &str) -> Result<Statement, String> {
         Some(Value::Object(map)) => map
             .iter()
             .map(|(k, v)| Ok((k.clone(), strings(v, &format!("{label}: Principal.{k}"))?)))
-            .collect::<Result<_, String>>()?,
-        Some(_) => return Err(format!("{label}: Principal must be \"*\" or an object")),
+            .collect::<Result<_, DocError>>()?,
+        Some(_) => return Err(at(&label, Problem::Principal)),
     };
     let mut conditions = Vec::new();
     match s.get("Condition") {
@@ -260,7 +312,7 @@ fn statement(s: &Value, label: &str) -> Result<Statement, String> {
         Some(Value::Object(ops)) => {
             for (operator, keys) in ops {
                 let Value::Object(keys) = keys else {
-                    return Err(format!("{label}: Condition.{operator} must be an object"));
+                    return Err(at(&label, Problem::ConditionOperator(operator.clone())));
                 };
                 for (key, values) in keys {
                     let values = match values {
@@ -276,7 +328,7 @@ fn statement(s: &Value, label: &str) -> Result<Statement, String> {
                 }
             }
         }
-        Some(_) => return Err(format!("{label}: Condition must be an object")),
+        Some(_) => return Err(at(&label, Problem::Condition)),
     }
     Ok(Statement {
         label,
@@ -293,7 +345,7 @@ mod tests {
     use super::*;
 
     fn p(text: &str) -> Result<Policy, String> {
-        parse(text.as_bytes(), Path::new("p.json"))
+        parse(text.as_bytes(), Path::new("p.json")).map_err(|e| e.to_string())
     }
 
     const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":["s3:Get*","s3:ListBucket"],"Resource":"arn:aws:s3:::b"},{"Effect":"Deny","NotAction":"s3:*","NotResource":["arn:aws:s3:::b/*"],"Condition":{"StringEquals":{"aws:SourceVpc":["vpc-1","vpc-2"]},"Bool":{"aws:SecureTransport":false}}}]}"#;
