@@ -55,6 +55,51 @@ impl<'a> Arn<'a> {
     }
 }
 
+/// A role reference or ServiceAccount that cannot be one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefError {
+    #[error("`{0}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")]
+    NotRoleArn(String),
+    #[error("`{0}` is neither a role ARN nor a role name")]
+    NotRole(String),
+    #[error("`{0}` is not NAMESPACE:SERVICEACCOUNT (lowercase names)")]
+    NotServiceAccount(String),
+}
+
+/// The caller is the expected role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    pub role: String,
+    pub account: String,
+}
+
+impl fmt::Display for Matched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "caller is role {} in account {}",
+            self.role, self.account
+        )
+    }
+}
+
+/// Why the caller is not the expected role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Mismatch {
+    #[error("the caller ARN `{0}` cannot be read")]
+    Unreadable(String),
+    #[error("the caller is not a role session but `{resource}`; expected role {expected}")]
+    NotRole { resource: String, expected: String },
+    /// What differs, and the session name when it is an EC2 instance id.
+    #[error("wrong identity: {}{}", problems.join("; "), instance.as_ref().map(|i| format!(
+        ". The session `{i}` is an EC2 instance id: the pod is using the node's instance role, so IRSA was not applied to it"
+    )).unwrap_or_default())]
+    Wrong {
+        problems: Vec<String>,
+        instance: Option<String>,
+    },
+}
+
 /// The role the caller must be: an IAM role ARN or a bare role name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoleRef {
@@ -65,7 +110,7 @@ pub struct RoleRef {
 }
 
 impl RoleRef {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, RefError> {
         let raw = raw.trim();
         if let Some(arn) = Arn::parse(raw) {
             let name = match (arn.service, arn.resource.strip_prefix("role/")) {
@@ -73,9 +118,7 @@ impl RoleRef {
                 _ => "",
             };
             if name.is_empty() || arn.account.is_empty() {
-                return Err(format!(
-                    "`{raw}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-                ));
+                return Err(RefError::NotRoleArn(raw.to_owned()));
             }
             return Ok(RoleRef {
                 raw: raw.to_owned(),
@@ -86,7 +129,7 @@ impl RoleRef {
         }
         let valid = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
         if raw.is_empty() || raw.len() > 64 || !raw.chars().all(valid) {
-            return Err(format!("`{raw}` is neither a role ARN nor a role name"));
+            return Err(RefError::NotRole(raw.to_owned()));
         }
         Ok(RoleRef {
             raw: raw.to_owned(),
@@ -98,15 +141,15 @@ impl RoleRef {
 
     /// Compares account and role name (an assumed-role ARN drops the role's
     /// path, so a raw string comparison would be wrong).
-    pub fn matches(&self, caller_arn: &str) -> Result<String, String> {
+    pub fn matches(&self, caller_arn: &str) -> Result<Matched, Mismatch> {
         let Some(caller) = Arn::parse(caller_arn) else {
-            return Err(format!("the caller ARN `{caller_arn}` cannot be read"));
+            return Err(Mismatch::Unreadable(caller_arn.to_owned()));
         };
         let Some(role) = caller.role_name() else {
-            return Err(format!(
-                "the caller is not a role session but `{}`; expected role {}",
-                caller.resource, self.name
-            ));
+            return Err(Mismatch::NotRole {
+                resource: caller.resource.to_owned(),
+                expected: self.name.clone(),
+            });
         };
         let mut problems = Vec::new();
         // IAM role names are case-insensitive.
@@ -126,18 +169,18 @@ impl RoleRef {
             ));
         }
         if problems.is_empty() {
-            return Ok(format!(
-                "caller is role {role} in account {}",
-                caller.account
-            ));
+            return Ok(Matched {
+                role: role.to_owned(),
+                account: caller.account.to_owned(),
+            });
         }
-        let mut msg = format!("wrong identity: {}", problems.join("; "));
-        if let Some(instance) = caller.session_name().filter(|s| s.starts_with("i-")) {
-            msg.push_str(&format!(
-                ". The session `{instance}` is an EC2 instance id: the pod is using the node's instance role, so IRSA was not applied to it"
-            ));
-        }
-        Err(msg)
+        Err(Mismatch::Wrong {
+            problems,
+            instance: caller
+                .session_name()
+                .filter(|s| s.starts_with("i-"))
+                .map(str::to_owned),
+        })
     }
 }
 
@@ -156,7 +199,7 @@ pub struct ServiceAccount {
 }
 
 impl ServiceAccount {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, RefError> {
         let dns = |p: &str| {
             !p.is_empty()
                 && p.len() <= 253
@@ -168,9 +211,7 @@ impl ServiceAccount {
                 namespace: ns.to_owned(),
                 name: sa.to_owned(),
             }),
-            _ => Err(format!(
-                "`{s}` is not NAMESPACE:SERVICEACCOUNT (lowercase names)"
-            )),
+            _ => Err(RefError::NotServiceAccount(s.to_owned())),
         }
     }
 
@@ -225,18 +266,21 @@ mod tests {
         let expected = RoleRef::parse("arn:aws:iam::111122223333:role/my-app").unwrap();
         let e = expected
             .matches("arn:aws:sts::999999999999:assumed-role/my-app/s")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("account 999999999999"), "{e}");
         let e = expected
             .matches("arn:aws:sts::111122223333:assumed-role/eks-node-role/i-0abc123")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("role `eks-node-role`") && e.contains("node's instance role"),
             "{e}"
         );
         let e = expected
             .matches("arn:aws:iam::111122223333:user/ci")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a role session"), "{e}");
         assert!(expected
             .matches("arn:aws-cn:sts::111122223333:assumed-role/my-app/s")

@@ -140,8 +140,9 @@ pub fn assess(f: &Facts, expect: &Expectations, run_secs: i64) -> Assessment {
     let mut notes = Vec::new();
     let detail = match &expect.role {
         Some((role, origin)) => match role.matches(&caller.arn) {
-            Ok(msg) => msg,
-            Err(msg) => {
+            Ok(matched) => matched.to_string(),
+            Err(mismatch) => {
+                let msg = mismatch.to_string();
                 notes.push(format!(
                     "expected role {} (from {}); the pod runs as {}",
                     role.raw,

@@ -228,8 +228,7 @@ fn unwrap_envelope(value: Value) -> Result<Value, DocError> {
             } else {
                 percent_decode(&s).ok_or(DocError::NotEncoded)?
             };
-            serde_json::from_str(&decoded)
-                .map_err(DocError::EmbeddedNotJson)
+            serde_json::from_str(&decoded).map_err(DocError::EmbeddedNotJson)
         }
         Value::Object(_) => Ok(inner),
         _ => Err(DocError::NotObject),
@@ -294,8 +293,8 @@ fn statement(s: &Value, label: &str) -> Result<Statement, DocError> {
         Some(other) => return Err(at(&label, Problem::UnknownEffect(other.to_owned()))),
         None => return Err(at(&label, Problem::NoEffect)),
     };
-    let actions = patterns(s, "Action", "NotAction", &label)?
-        .ok_or_else(|| at(&label, Problem::NoAction))?;
+    let actions =
+        patterns(s, "Action", "NotAction", &label)?.ok_or_else(|| at(&label, Problem::NoAction))?;
     let resources = patterns(s, "Resource", "NotResource", &label)?;
     let principal = match s.get("Principal") {
         None => Vec::new(),
