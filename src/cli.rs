@@ -5,16 +5,16 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::arn::{RoleRef, ServiceAccount};
+use crate::arn::{RefError, RoleRef, ServiceAccount};
 use crate::catalogue::Sdk;
-use crate::check::{Action, BucketName, Check, Expect, ObjectKey, TableName, Target};
+use crate::check::{Action, BucketName, Check, Expect, Invalid, ObjectKey, TableName, Target};
 use crate::identity::{ExpectSource, Expectations, RoleOrigin};
 use crate::policy::{
     self,
-    derive::{derive, Derived, Extra},
+    derive::{derive, DeriveError, Derived, Extra},
 };
 use crate::run::Plan;
-use crate::sink::{Outputs, Sink};
+use crate::sink::{Outputs, Sink, SinkError};
 use crate::spec;
 use crate::verdict::ExitCode;
 
@@ -116,13 +116,51 @@ pub struct Cli {
     pub concurrency: u16,
 }
 
-fn parse_timeout(s: &str) -> Result<Duration, String> {
+/// A --timeout that is no duration.
+#[derive(Debug, thiserror::Error)]
+pub enum TimeoutError {
+    #[error("`{0}` is not a number of seconds")]
+    NotANumber(String),
+    #[error("{0}: give between 0 and 3600 seconds")]
+    OutOfRange(String),
+}
+
+/// Why the command line is invalid input (exit 2, nothing sent).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("--spec cannot be used with --bucket/--table/--object (they add targets only to --from-policy)")]
+    SpecWithTargets,
+    #[error(transparent)]
+    Spec(#[from] crate::spec::SpecError),
+    #[error("{flag}: {source}")]
+    Role {
+        flag: &'static str,
+        source: RefError,
+    },
+    #[error("{flag}: {source}")]
+    Name { flag: &'static str, source: Invalid },
+    #[error("{flag}: {source}")]
+    Policy {
+        flag: &'static str,
+        source: policy::PolicyError,
+    },
+    #[error("--from-policy: {0}")]
+    Derive(#[from] DeriveError),
+    #[error(transparent)]
+    Output(#[from] SinkError),
+    #[error("--junit-log and --junit - would both print the document on stdout; choose one")]
+    JunitTwice,
+    #[error("--trust-policy: {} is a directory: give one file, the role's trust policy", .0.display())]
+    TrustPolicyDirectory(PathBuf),
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, TimeoutError> {
     let secs: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+        .map_err(|_| TimeoutError::NotANumber(s.to_owned()))?;
     if !(secs > 0.0 && secs <= 3600.0) {
-        return Err(format!("{s}: give between 0 and 3600 seconds"));
+        return Err(TimeoutError::OutOfRange(s.to_owned()));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -139,20 +177,19 @@ pub struct Invocation {
 
 /// Turns flags into a plan, reading the spec and policy files; any error is
 /// invalid input.
-pub fn plan(cli: Cli) -> Result<Invocation, String> {
+pub fn plan(cli: Cli) -> Result<Invocation, InputError> {
     let targets_by_flag = cli.bucket.is_some() || cli.table.is_some() || cli.object.is_some();
     if cli.spec.is_some() && targets_by_flag && cli.from_policy.is_empty() {
-        return Err("--spec cannot be used with --bucket/--table/--object (they add targets only to --from-policy)".to_owned());
+        return Err(InputError::SpecWithTargets);
     }
     let spec = match &cli.spec {
-        Some(path) => spec::load(path).map_err(|e| e.to_string())?,
+        Some(path) => spec::load(path)?,
         None if cli.from_policy.is_empty() => spec::Spec {
             checks: spec::from_flags(
                 cli.bucket.as_deref(),
                 cli.table.as_deref(),
                 cli.object.as_deref(),
-            )
-            .map_err(|e| e.to_string())?,
+            )?,
             ..spec::Spec::default()
         },
         None => spec::Spec::default(),
@@ -160,12 +197,18 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
     let aws_role_arn = std::env::var("AWS_ROLE_ARN").ok().filter(|v| !v.is_empty());
     let role = match (&cli.expect_role, spec.expect_role, aws_role_arn.as_deref()) {
         (Some(r), _, _) => Some((
-            RoleRef::parse(r).map_err(|m| format!("--expect-role: {m}"))?,
+            RoleRef::parse(r).map_err(|source| InputError::Role {
+                flag: "--expect-role",
+                source,
+            })?,
             RoleOrigin::Flag,
         )),
         (None, Some(r), _) => Some((r, RoleOrigin::Spec)),
         (None, None, Some(r)) => Some((
-            RoleRef::parse(r).map_err(|m| format!("AWS_ROLE_ARN: {m}"))?,
+            RoleRef::parse(r).map_err(|source| InputError::Role {
+                flag: "AWS_ROLE_ARN",
+                source,
+            })?,
             RoleOrigin::Env,
         )),
         _ => None,
@@ -199,9 +242,12 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
             ExpectSource::Any
         });
     let service_account = match cli.expect_service_account {
-        Some(sa) => {
-            Some(ServiceAccount::parse(&sa).map_err(|m| format!("--expect-service-account: {m}"))?)
-        }
+        Some(sa) => Some(
+            ServiceAccount::parse(&sa).map_err(|source| InputError::Role {
+                flag: "--expect-service-account",
+                source,
+            })?,
+        ),
         None => spec.expect_service_account,
     };
     if cli.expect_no_imds
@@ -216,16 +262,16 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
                 Target::Node,
                 None,
             )
-            .map_err(|m| format!("--expect-no-imds: {m}"))?,
+            .map_err(|source| InputError::Name {
+                flag: "--expect-no-imds",
+                source,
+            })?,
         );
     }
     let sink = |flag, p: Option<PathBuf>| p.map(|p| Sink::parse(flag, &p)).transpose();
     let mut outputs = Outputs::new(sink("--junit", cli.junit)?, sink("--json", cli.json)?)?;
     if cli.junit_log && outputs.junit == Some(Sink::Stdout) {
-        return Err(
-            "--junit-log and --junit - would both print the document on stdout; choose one"
-                .to_owned(),
-        );
+        return Err(InputError::JunitTwice);
     }
     outputs.junit_log = cli.junit_log;
     outputs.suite_name = cli.suite_name;
@@ -240,13 +286,13 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
             .map(|p| (p, false)),
     };
     let trust_policy = match &cli.trust_policy {
-        Some(path) if path.is_dir() => {
-            return Err(format!(
-                "--trust-policy: {} is a directory: give one file, the role's trust policy",
-                path.display()
-            ))
-        }
-        Some(path) => Some(policy::load_file(path).map_err(|e| format!("--trust-policy: {e}"))?),
+        Some(path) if path.is_dir() => return Err(InputError::TrustPolicyDirectory(path.clone())),
+        Some(path) => Some(
+            policy::load_file(path).map_err(|source| InputError::Policy {
+                flag: "--trust-policy",
+                source,
+            })?,
+        ),
         None => None,
     };
     let plan = Plan {
@@ -271,26 +317,30 @@ pub fn plan(cli: Cli) -> Result<Invocation, String> {
     })
 }
 
-fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, String> {
+fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, InputError> {
     let mut policies = Vec::new();
     for path in &cli.from_policy {
-        policies.extend(policy::load(path).map_err(|e| format!("--from-policy: {e}"))?);
+        policies.extend(policy::load(path).map_err(|source| InputError::Policy {
+            flag: "--from-policy",
+            source,
+        })?);
     }
+    let name = |flag| move |source| InputError::Name { flag, source };
     let extra = Extra {
         buckets: cli
             .bucket
             .iter()
-            .map(|b| BucketName::parse(b).map_err(|m| format!("--bucket: {m}")))
+            .map(|b| BucketName::parse(b).map_err(name("--bucket")))
             .collect::<Result<_, _>>()?,
         tables: cli
             .table
             .iter()
-            .map(|t| TableName::parse(t).map_err(|m| format!("--table: {m}")))
+            .map(|t| TableName::parse(t).map_err(name("--table")))
             .collect::<Result<_, _>>()?,
         object: cli
             .object
             .as_deref()
-            .map(|k| ObjectKey::parse(k).map_err(|m| format!("--object: {m}")))
+            .map(|k| ObjectKey::parse(k).map_err(name("--object")))
             .transpose()?,
     };
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
@@ -305,5 +355,5 @@ fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, String> {
             .and_then(|r| r.account.clone())
             .unwrap_or_else(|| "*".to_owned()),
     };
-    derive(&policies, &extra, &at).map_err(|e| format!("--from-policy: {e}"))
+    Ok(derive(&policies, &extra, &at)?)
 }

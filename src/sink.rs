@@ -6,6 +6,17 @@ use std::path::{Path, PathBuf};
 use crate::findings::RunFindings;
 use crate::report;
 
+/// A report destination that cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SinkError {
+    #[error("{flag}: directory {} does not exist", dir.display())]
+    NoDirectory { flag: &'static str, dir: PathBuf },
+    #[error("{flag}: {} is a directory; give a file name", path.display())]
+    IsDirectory { flag: &'static str, path: PathBuf },
+    #[error("--junit - and --json - cannot both take standard output")]
+    BothStdout,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sink {
     Stdout,
@@ -14,7 +25,7 @@ pub enum Sink {
 
 impl Sink {
     /// `-` means standard output.
-    pub fn parse(flag: &'static str, path: &Path) -> Result<Sink, String> {
+    pub fn parse(flag: &'static str, path: &Path) -> Result<Sink, SinkError> {
         if path.as_os_str() == "-" {
             return Ok(Sink::Stdout);
         }
@@ -23,16 +34,16 @@ impl Sink {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         if !parent.is_dir() {
-            return Err(format!(
-                "{flag}: directory {} does not exist",
-                parent.display()
-            ));
+            return Err(SinkError::NoDirectory {
+                flag,
+                dir: parent.to_owned(),
+            });
         }
         if path.is_dir() {
-            return Err(format!(
-                "{flag}: {} is a directory; give a file name",
-                path.display()
-            ));
+            return Err(SinkError::IsDirectory {
+                flag,
+                path: path.to_owned(),
+            });
         }
         Ok(Sink::File(path.to_owned()))
     }
@@ -50,9 +61,9 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    pub fn new(junit: Option<Sink>, json: Option<Sink>) -> Result<Self, String> {
+    pub fn new(junit: Option<Sink>, json: Option<Sink>) -> Result<Self, SinkError> {
         if junit == Some(Sink::Stdout) && json == Some(Sink::Stdout) {
-            return Err("--junit - and --json - cannot both take standard output".to_owned());
+            return Err(SinkError::BothStdout);
         }
         Ok(Outputs {
             junit,
