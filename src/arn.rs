@@ -59,11 +59,11 @@ impl<'a> Arn<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefError {
     #[error("`{0}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")]
-    NotRoleArn(String),
+    RoleArn(String),
     #[error("`{0}` is neither a role ARN nor a role name")]
-    NotRole(String),
+    Role(String),
     #[error("`{0}` is not NAMESPACE:SERVICEACCOUNT (lowercase names)")]
-    NotServiceAccount(String),
+    ServiceAccount(String),
 }
 
 /// The caller is the expected role.
@@ -118,7 +118,7 @@ impl RoleRef {
                 _ => "",
             };
             if name.is_empty() || arn.account.is_empty() {
-                return Err(RefError::NotRoleArn(raw.to_owned()));
+                return Err(RefError::RoleArn(raw.to_owned()));
             }
             return Ok(RoleRef {
                 raw: raw.to_owned(),
@@ -129,7 +129,7 @@ impl RoleRef {
         }
         let valid = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
         if raw.is_empty() || raw.len() > 64 || !raw.chars().all(valid) {
-            return Err(RefError::NotRole(raw.to_owned()));
+            return Err(RefError::Role(raw.to_owned()));
         }
         Ok(RoleRef {
             raw: raw.to_owned(),
@@ -211,7 +211,7 @@ impl ServiceAccount {
                 namespace: ns.to_owned(),
                 name: sa.to_owned(),
             }),
-            _ => Err(RefError::NotServiceAccount(s.to_owned())),
+            _ => Err(RefError::ServiceAccount(s.to_owned())),
         }
     }
 

@@ -78,8 +78,15 @@ fn base_operator(op: &str) -> (&str, bool) {
     }
 }
 
-/// One condition on the token's sub or aud: Ok(explanation) when it holds.
-fn check_condition(c: &Condition, token_values: &[String], claim: &str) -> Result<String, String> {
+/// Whether something about the token holds, and why: an explanation either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Held<T> {
+    Yes(T),
+    No(String),
+}
+
+/// One condition on the token's sub or aud.
+fn check_condition(c: &Condition, token_values: &[String], claim: &str) -> Held<String> {
     let (op, negated) = base_operator(&c.operator);
     let matches = |v: &String| {
         c.values.iter().any(|want| match op {
@@ -93,7 +100,7 @@ fn check_condition(c: &Condition, token_values: &[String], claim: &str) -> Resul
     let wants = format!("{} {} {:?}", c.operator, c.key, c.values);
     let literal_wildcard = op == "StringEquals" && c.values.iter().any(|v| v.contains(['*', '?']));
     if holds {
-        return Ok(format!("{wants} holds for the token's {claim} `{shown}`"));
+        return Held::Yes(format!("{wants} holds for the token's {claim} `{shown}`"));
     }
     let mut why = format!("{wants} does not hold: the token's {claim} is `{shown}`");
     if literal_wildcard {
@@ -101,7 +108,7 @@ fn check_condition(c: &Condition, token_values: &[String], claim: &str) -> Resul
             "; StringEquals compares literally, so its wildcard matches only a literal `*`: use StringLike",
         );
     }
-    Err(why)
+    Held::No(why)
 }
 
 /// Why one statement does or does not accept the token, and the conditions it
@@ -112,11 +119,11 @@ fn irsa_statement(
     provider: &str,
     claims: &Claims,
     issuer_host: &str,
-) -> (Result<Vec<String>, String>, Vec<String>) {
+) -> (Held<Vec<String>>, Vec<String>) {
     let mut unevaluated = Vec::new();
     if !allows_action(s, IRSA_ACTION) {
         return (
-            Err(format!("{} does not name {IRSA_ACTION}", s.label)),
+            Held::No(format!("{} does not name {IRSA_ACTION}", s.label)),
             unevaluated,
         );
     }
@@ -126,7 +133,7 @@ fn irsa_statement(
         .any(|f| *f == "*" || f.ends_with(provider_suffix))
     {
         return (
-            Err(format!(
+            Held::No(format!(
                 "{} trusts Federated {:?}, not the OIDC provider of the token's issuer ({provider})",
                 s.label, federated
             )),
@@ -155,11 +162,11 @@ fn irsa_statement(
         }
         let claim = claim.unwrap_or_default();
         match check_condition(c, &values, &claim) {
-            Ok(why) => held.push(why),
-            Err(why) => return (Err(format!("{}: {why}", s.label)), unevaluated),
+            Held::Yes(why) => held.push(why),
+            Held::No(why) => return (Held::No(format!("{}: {why}", s.label)), unevaluated),
         }
     }
-    (Ok(held), unevaluated)
+    (Held::Yes(held), unevaluated)
 }
 
 fn irsa(policy: &Policy, claims: Option<&Claims>, role: Option<&RoleRef>, form: String) -> Verdict {
@@ -197,11 +204,11 @@ fn irsa(policy: &Policy, claims: Option<&Claims>, role: Option<&RoleRef>, form: 
     for s in &policy.statements {
         let (result, unevaluated) = irsa_statement(s, &suffix, &provider, claims, issuer_host);
         match (s.effect, result) {
-            (Effect::Deny, Ok(_)) => denied_by = Some(s.label.clone()),
-            (Effect::Allow, Ok(held)) if accepted.is_none() => {
+            (Effect::Deny, Held::Yes(_)) => denied_by = Some(s.label.clone()),
+            (Effect::Allow, Held::Yes(held)) if accepted.is_none() => {
                 accepted = Some((s.label.clone(), held, unevaluated))
             }
-            (Effect::Allow, Err(why)) => refusals.push(why),
+            (Effect::Allow, Held::No(why)) => refusals.push(why),
             _ => {}
         }
     }

@@ -372,7 +372,7 @@ mod tests {
             row("healthy IRSA pod", healthy(), expect(), Pass, Allowed, "caller is role my-app in account 111122223333"),
             row("no expected role", healthy(), Expectations { role: None, ..expect() }, Pass, Allowed, "no expected role"),
             row("token file holds no JWT", Facts {
-                token: TokenFacts::Failed { kind: TokenKind::Irsa, error: TokenError::NotAJwt { path: "/t".into(), reason: "it is empty".into() } },
+                token: TokenFacts::Failed { kind: TokenKind::Irsa, error: TokenError::NotAJwt { path: "/t".into(), reason: crate::identity::token::NotAJwt::Empty } },
                 chain: None, sts: None, ..healthy()
             }, expect(), Fail, Unknown, "must be the projected ServiceAccount token"),
             row("no region", Facts { region_set: false, chain: None, sts: None, ..healthy() }, expect(), Error, Unknown, "no AWS region"),
@@ -495,7 +495,7 @@ mod tests {
                 kind: TokenKind::Irsa,
                 error: TokenError::NotAJwt {
                     path: "/t".into(),
-                    reason: "x".into(),
+                    reason: crate::identity::token::NotAJwt::Empty,
                 },
             },
             ..healthy()

@@ -38,7 +38,24 @@ pub enum TokenError {
     #[error("the token file {path} is {size} bytes, too large for a projected token")]
     TooLarge { path: String, size: u64 },
     #[error("the token file {path} is not a JWT: {reason}")]
-    NotAJwt { path: String, reason: String },
+    NotAJwt { path: String, reason: NotAJwt },
+}
+
+/// Why some bytes are not a JWT.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotAJwt {
+    #[error("it is not text")]
+    NotText,
+    #[error("it is empty")]
+    Empty,
+    #[error("it has {0} dot-separated parts, a JWT has 3")]
+    Parts(usize),
+    #[error("its payload is not base64url")]
+    NotBase64,
+    #[error("its payload is not JSON")]
+    NotJson,
+    #[error("its payload is not a JSON object")]
+    NotObject,
 }
 
 pub fn read(path: &str) -> Result<Claims, TokenError> {
@@ -61,25 +78,21 @@ pub fn read(path: &str) -> Result<Claims, TokenError> {
 }
 
 /// Reads the claims of `header.payload.signature`; the signature is ignored.
-pub fn decode(token: &[u8]) -> Result<Claims, String> {
+pub fn decode(token: &[u8]) -> Result<Claims, NotAJwt> {
     let text = std::str::from_utf8(token)
-        .map_err(|_| "it is not text".to_owned())?
+        .map_err(|_| NotAJwt::NotText)?
         .trim();
     if text.is_empty() {
-        return Err("it is empty".to_owned());
+        return Err(NotAJwt::Empty);
     }
     let parts: Vec<&str> = text.split('.').collect();
     if parts.len() != 3 {
-        return Err(format!(
-            "it has {} dot-separated parts, a JWT has 3",
-            parts.len()
-        ));
+        return Err(NotAJwt::Parts(parts.len()));
     }
-    let payload = base64url(parts[1]).ok_or("its payload is not base64url")?;
-    let v: Value =
-        serde_json::from_slice(&payload).map_err(|_| "its payload is not JSON".to_owned())?;
+    let payload = base64url(parts[1]).ok_or(NotAJwt::NotBase64)?;
+    let v: Value = serde_json::from_slice(&payload).map_err(|_| NotAJwt::NotJson)?;
     if !v.is_object() {
-        return Err("its payload is not a JSON object".to_owned());
+        return Err(NotAJwt::NotObject);
     }
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     let aud = match v.get("aud") {
@@ -224,16 +237,19 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_jwt() {
-        assert!(decode(b"").unwrap_err().contains("empty"));
-        assert!(decode(b"abc").unwrap_err().contains("3"));
-        assert!(decode(b"a.!!!.c").unwrap_err().contains("base64url"));
-        assert!(decode(format!("a.{}.c", b64("not json")).as_bytes())
-            .unwrap_err()
-            .contains("JSON"));
-        assert!(decode(&[0xff, 0xfe, 0x2e]).unwrap_err().contains("text"));
-        assert!(decode(format!("a.{}.c", b64("[1]")).as_bytes())
-            .unwrap_err()
-            .contains("object"));
+        assert_eq!(decode(b"").unwrap_err(), NotAJwt::Empty);
+        assert_eq!(decode(b"abc").unwrap_err(), NotAJwt::Parts(1));
+        assert!(decode(b"abc").unwrap_err().to_string().contains("3"));
+        assert_eq!(decode(b"a.!!!.c").unwrap_err(), NotAJwt::NotBase64);
+        assert_eq!(
+            decode(format!("a.{}.c", b64("not json")).as_bytes()).unwrap_err(),
+            NotAJwt::NotJson
+        );
+        assert_eq!(decode(&[0xff, 0xfe, 0x2e]).unwrap_err(), NotAJwt::NotText);
+        assert_eq!(
+            decode(format!("a.{}.c", b64("[1]")).as_bytes()).unwrap_err(),
+            NotAJwt::NotObject
+        );
     }
 
     #[test]

@@ -343,6 +343,7 @@ fn statement(s: &Value, label: &str) -> Result<Statement, DocError> {
 mod tests {
     use super::*;
 
+    // The tests compare messages as text: the one String error kept on purpose.
     fn p(text: &str) -> Result<Policy, String> {
         parse(text.as_bytes(), Path::new("p.json")).map_err(|e| e.to_string())
     }

@@ -10,6 +10,24 @@ use crate::check::{Check, Place, Target};
 use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, EKS, ELBV2, IAM, ROUTE53};
 use crate::signed::{Body, Request};
 
+/// Why a lookup found nothing to name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Lookup {
+    #[error("{0} listed none")]
+    ListedNone(&'static str),
+    #[error("{op}: {answer}")]
+    Refused { op: &'static str, answer: String },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Each(Vec<Lookup>),
+}
+
+fn refused(op: &'static str, answer: &Answer) -> Lookup {
+    Lookup::Refused {
+        op,
+        answer: answer.summary(),
+    }
+}
+
 /// What a row's values are filled with for one request.
 struct Fill<'a> {
     place: &'a Place,
@@ -167,7 +185,7 @@ fn first_element(xml: &str, element: &str) -> Option<String> {
 }
 
 /// A real EC2 ID of this type, once per run: the first a Describe lists.
-async fn ec2_id(ctx: &Ctx, kind: Ec2Id) -> Result<String, String> {
+async fn ec2_id(ctx: &Ctx, kind: Ec2Id) -> Result<String, Lookup> {
     let cell = ctx.ec2_ids.get(&kind).expect("every Ec2Id has a cell");
     cell.get_or_init(|| async move {
         let (_, _, op, element) = kind.parts();
@@ -183,10 +201,8 @@ async fn ec2_id(ctx: &Ctx, kind: Ec2Id) -> Result<String, String> {
             body: Body::Form(params),
         };
         match ctx.send(&request, None).await {
-            Ok(reply) => {
-                first_element(reply.text(), element).ok_or_else(|| format!("{op} listed none"))
-            }
-            Err(answer) => Err(format!("{op}: {}", answer.summary())),
+            Ok(reply) => first_element(reply.text(), element).ok_or(Lookup::ListedNone(op)),
+            Err(answer) => Err(refused(op, &answer)),
         }
     })
     .await
@@ -216,7 +232,7 @@ fn first_json_item(json: &str, key: &str) -> Option<String> {
 
 /// A real resource of another service, once per run: the first a listing
 /// names.
-async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
+async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
     let cell = ctx.found.get(&kind).expect("every Found has a cell");
     cell.get_or_init(|| async move {
         let form = |service: &'static ServiceDef,
@@ -286,9 +302,10 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
                     body: Body::Empty,
                 };
                 return match ctx.send(&request, None).await {
-                    Ok(reply) => first_json_item(reply.text(), key)
-                        .ok_or_else(|| format!("{operation} listed none")),
-                    Err(answer) => Err(format!("{operation}: {}", answer.summary())),
+                    Ok(reply) => {
+                        first_json_item(reply.text(), key).ok_or(Lookup::ListedNone(operation))
+                    }
+                    Err(answer) => Err(refused(operation, &answer)),
                 };
             }
         };
@@ -299,9 +316,9 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
                 } else {
                     first_element(reply.text(), element)
                 };
-                value.ok_or_else(|| format!("{} listed none", request.operation))
+                value.ok_or(Lookup::ListedNone(request.operation))
             }
-            Err(answer) => Err(format!("{}: {}", request.operation, answer.summary())),
+            Err(answer) => Err(refused(request.operation, &answer)),
         }
     })
     .await
@@ -310,7 +327,7 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, String> {
 
 /// The first hosted zone the role can list, by either listing the role may
 /// have (external-dns grants ListHostedZones, cert-manager ByName).
-async fn any_zone(ctx: &Ctx) -> Result<String, String> {
+async fn any_zone(ctx: &Ctx) -> Result<String, Lookup> {
     ctx.zone
         .get_or_init(|| async {
             let mut why = Vec::new();
@@ -331,19 +348,19 @@ async fn any_zone(ctx: &Ctx) -> Result<String, String> {
                 match ctx.send(&request, None).await {
                     Ok(reply) => match first_element(reply.text(), "Id") {
                         Some(id) => return Ok(id.trim_start_matches("/hostedzone/").to_owned()),
-                        None => why.push(format!("{operation} listed none")),
+                        None => why.push(Lookup::ListedNone(operation)),
                     },
-                    Err(answer) => why.push(format!("{operation}: {}", answer.summary())),
+                    Err(answer) => why.push(refused(operation, &answer)),
                 }
             }
-            Err(why.join("; "))
+            Err(Lookup::Each(why))
         })
         .await
         .clone()
 }
 
 /// A hosted zone's domain name (`example.com.`), read with GetHostedZone.
-async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, String> {
+async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, Lookup> {
     let request = Request {
         service: &ROUTE53,
         operation: "GetHostedZone",
@@ -352,9 +369,8 @@ async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, String> {
         body: Body::Empty,
     };
     match ctx.send(&request, None).await {
-        Ok(reply) => first_element(reply.text(), "Name")
-            .ok_or_else(|| "GetHostedZone named no domain".to_owned()),
-        Err(answer) => Err(format!("GetHostedZone: {}", answer.summary())),
+        Ok(reply) => first_element(reply.text(), "Name").ok_or(Lookup::ListedNone("GetHostedZone")),
+        Err(answer) => Err(refused("GetHostedZone", &answer)),
     }
 }
 

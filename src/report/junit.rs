@@ -43,7 +43,7 @@ pub fn render(report: &RunFindings, suite_name: Option<&str>) -> Vec<u8> {
         .build()
         .write_xml(&mut buf);
     match built
-        .map_err(|e| e.to_string())
+        .map_err(RewriteError::from)
         .and_then(|()| finish(&buf, report))
     {
         Ok(mut doc) => {
@@ -52,7 +52,7 @@ pub fn render(report: &RunFindings, suite_name: Option<&str>) -> Vec<u8> {
         }
         Err(e) => format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<testsuites><!-- {} --></testsuites>\n",
-            xml_text(&e).replace("--", "- -")
+            xml_text(&e.to_string()).replace("--", "- -")
         )
         .into_bytes(),
     }
@@ -132,8 +132,24 @@ fn coverage(report: &RunFindings) -> Vec<(&'static str, Option<String>)> {
 
 /// Rewrites junit-report's document: the testsuite gets exact times, a
 /// `skipped` count and properties, and loses `package`; testcases get exact times.
-fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(doc).map_err(|e| e.to_string())?;
+/// Why junit-report's document could not be rewritten (a bug, never input:
+/// the document is ours).
+#[derive(Debug, thiserror::Error)]
+enum RewriteError {
+    #[error("junit-report wrote no UTF-8: {0}")]
+    Utf8(#[from] std::str::Utf8Error),
+    #[error("reading junit-report's document: {0}")]
+    Read(#[from] quick_xml::Error),
+    #[error("an attribute of junit-report's document: {0}")]
+    Attribute(#[from] quick_xml::events::attributes::AttrError),
+    #[error("writing the document: {0}")]
+    Write(#[from] std::io::Error),
+    #[error("junit-report: {0}")]
+    Build(#[from] junit_report::Error),
+}
+
+fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, RewriteError> {
+    let text = std::str::from_utf8(doc)?;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut w = quick_xml::Writer::new(Vec::with_capacity(doc.len() + 1024));
     let mut case_times = report.results.iter().map(|r| seconds(r.duration));
@@ -144,9 +160,8 @@ fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, String> {
         .sum();
     let suite_time = seconds(whole_ms);
     let skipped = report.summary.skip.to_string();
-    let io = |e: std::io::Error| e.to_string();
     loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
+        match reader.read_event()? {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"testsuite" => {
                 let was_empty = e.is_empty();
@@ -155,32 +170,27 @@ fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, String> {
                     &[("time", &suite_time), ("skipped", &skipped)],
                     &["package"],
                 )?;
-                w.write_event(Event::Start(start.borrow())).map_err(io)?;
-                w.write_event(Event::Start(BytesStart::new("properties")))
-                    .map_err(io)?;
+                w.write_event(Event::Start(start.borrow()))?;
+                w.write_event(Event::Start(BytesStart::new("properties")))?;
                 for (name, value) in properties(report) {
                     let prop = BytesStart::new("property")
                         .with_attributes([("name", name), ("value", value.as_str())]);
-                    w.write_event(Event::Empty(prop)).map_err(io)?;
+                    w.write_event(Event::Empty(prop))?;
                 }
-                w.write_event(Event::End(BytesEnd::new("properties")))
-                    .map_err(io)?;
+                w.write_event(Event::End(BytesEnd::new("properties")))?;
                 if was_empty {
-                    w.write_event(Event::End(BytesEnd::new("testsuite")))
-                        .map_err(io)?;
+                    w.write_event(Event::End(BytesEnd::new("testsuite")))?;
                 }
             }
             Event::Start(e) if e.name().as_ref() == b"testcase" => {
                 let t = case_times.next().unwrap_or_default();
-                w.write_event(Event::Start(rewrite(&e, &[("time", &t)], &[])?))
-                    .map_err(io)?;
+                w.write_event(Event::Start(rewrite(&e, &[("time", &t)], &[])?))?;
             }
             Event::Empty(e) if e.name().as_ref() == b"testcase" => {
                 let t = case_times.next().unwrap_or_default();
-                w.write_event(Event::Empty(rewrite(&e, &[("time", &t)], &[])?))
-                    .map_err(io)?;
+                w.write_event(Event::Empty(rewrite(&e, &[("time", &t)], &[])?))?;
             }
-            other => w.write_event(other).map_err(io)?,
+            other => w.write_event(other)?,
         }
     }
     Ok(w.into_inner())
@@ -191,10 +201,10 @@ fn rewrite(
     e: &BytesStart<'_>,
     set: &[(&str, &str)],
     drop: &[&str],
-) -> Result<BytesStart<'static>, String> {
+) -> Result<BytesStart<'static>, RewriteError> {
     let mut out = BytesStart::new(String::from_utf8_lossy(e.name().as_ref()).into_owned());
     for a in e.attributes() {
-        let a = a.map_err(|e| e.to_string())?;
+        let a = a?;
         let key = a.key.as_ref();
         let replaced = set.iter().any(|(k, _)| k.as_bytes() == key);
         if !replaced && !drop.iter().any(|d| d.as_bytes() == key) {
