@@ -63,3 +63,58 @@ pub async fn load(total: Duration) -> SdkConfig {
         .load()
         .await
 }
+
+/// A plain GET through the same HTTP client (no signing, no retries), for
+/// endpoints that are not AWS APIs (the EKS Pod Identity agent): the status
+/// and at most 16 KiB of the body.
+pub async fn get(url: &str, authorization: &str, timeout: Duration) -> Option<(u16, String)> {
+    use aws_smithy_runtime::client::orchestrator::operation::Operation;
+    use aws_smithy_runtime_api::client::orchestrator::{
+        HttpRequest, HttpResponse, OrchestratorError,
+    };
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    let split = url.find("://").map(|i| i + 3)?;
+    let path_at = url[split..].find('/').map_or(url.len(), |i| split + i);
+    let (endpoint, path) = (
+        &url[..path_at],
+        if path_at == url.len() {
+            "/"
+        } else {
+            &url[path_at..]
+        },
+    );
+    let operation = Operation::builder()
+        .service_name("container-credentials")
+        .operation_name("GetCredentials")
+        .http_client(http_client())
+        .endpoint_url(endpoint)
+        .no_auth()
+        .no_retry()
+        .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build())
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+        .serializer(|(path, authorization): (String, String)| {
+            let request = http::Request::builder()
+                .method("GET")
+                .uri(path)
+                .header("authorization", authorization)
+                .body(SdkBody::empty())?;
+            Ok(HttpRequest::try_from(request)?)
+        })
+        .deserializer(
+            |response: &HttpResponse| -> Result<(u16, String), OrchestratorError<ErrorMetadata>> {
+                let body = response.body().bytes().unwrap_or_default();
+                let body = &body[..body.len().min(16 * 1024)];
+                Ok((
+                    response.status().as_u16(),
+                    String::from_utf8_lossy(body).into_owned(),
+                ))
+            },
+        )
+        .build();
+    operation
+        .invoke((path.to_owned(), authorization.to_owned()))
+        .await
+        .ok()
+}

@@ -98,34 +98,14 @@ fn container_source(env: &impl Fn(&str) -> Option<String>) -> Source {
 }
 
 /// Asks the container credentials endpoint once more, only to read its error
-/// body. Plain HTTP, as the EKS Pod Identity agent speaks; bounded to 2 s.
+/// body, through the SDK's HTTP client; bounded to 2 s.
 async fn container_error_body(env: &impl Fn(&str) -> Option<String>) -> Option<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let uri = env("AWS_CONTAINER_CREDENTIALS_FULL_URI")?;
-    let rest = uri.strip_prefix("http://")?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let host_port = if authority.contains(':') && !authority.ends_with(']') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
     let token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
         .and_then(|f| std::fs::read_to_string(f).ok())?;
-    let fetch = async {
-        let mut stream = tokio::net::TcpStream::connect(&host_port).await.ok()?;
-        let path = if path.is_empty() { "/" } else { path };
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: {}\r\nConnection: close\r\n\r\n", token.trim());
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut buf = Vec::new();
-        stream.take(16 * 1024).read_to_end(&mut buf).await.ok()?;
-        let text = String::from_utf8_lossy(&buf);
-        let body = text.split_once("\r\n\r\n")?.1.trim().to_owned();
-        (!body.is_empty()).then_some(body)
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(2), fetch)
-        .await
-        .ok()
-        .flatten()
+    let (_, body) = crate::aws::get(&uri, token.trim(), std::time::Duration::from_secs(2)).await?;
+    let body = body.trim().to_owned();
+    (!body.is_empty()).then_some(body)
 }
 
 pub async fn walk(sdk: &SdkConfig) -> Walk {
