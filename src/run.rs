@@ -8,11 +8,12 @@ use time::OffsetDateTime;
 use tokio::time::timeout_at;
 
 use crate::answer::{reconsider_denial, Answer, Observation, Observed};
-use crate::arn::Arn;
 use crate::check::{Check, Expect, Place};
 use crate::findings::{Finding, RunFindings, Subject};
-use crate::identity::gather::{Facts, TokenFacts, TokenKind};
-use crate::identity::{self, Assessment, ExpectSource, Expectations, Identity, PodEnv};
+use crate::identity::token::Claims;
+use crate::identity::{
+    self, Assessment, ExpectSource, Expectations, Outcome, PodEnv, Session, TokenKind,
+};
 use crate::policy::derive::Unprobed;
 use crate::policy::Policy;
 use crate::probe::{self, Ctx};
@@ -79,23 +80,25 @@ pub async fn run(plan: &Plan) -> RunFindings {
 
     let sdk = crate::aws::load(plan.timeout).await;
     let run_secs = plan.timeout.as_secs() as i64 + 1;
-    let (assessment, credentials, facts) =
-        match timeout_at(deadline, identity::gather(&sdk, env.clone())).await {
-            Ok(gathered) => (
-                identity::assess(&gathered.facts, &plan.expect, run_secs),
-                gathered.credentials,
-                Some(gathered.facts),
-            ),
-            Err(_) => (
-                Assessment {
-                    status: Status::Error,
-                    observation: timed_out(plan.timeout, "establishing the identity"),
-                    identity: Identity::blank(&plan.expect, env),
-                },
-                None,
-                None,
-            ),
-        };
+    let outcome = match timeout_at(
+        deadline,
+        identity::establish(&sdk, env.clone(), &plan.expect, run_secs),
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(_) => Outcome::unestablished(
+            &plan.expect,
+            env,
+            timed_out(plan.timeout, "establishing the identity"),
+        ),
+    };
+    let Outcome {
+        assessment,
+        session,
+        token,
+        causes,
+    } = outcome;
     let Assessment {
         status: identity_status,
         mut observation,
@@ -112,14 +115,11 @@ pub async fn run(plan: &Plan) -> RunFindings {
     let trust_finding = plan
         .trust_policy
         .as_ref()
-        .map(|policy| trust_finding(policy, plan, facts.as_ref()));
-    if let (Some(t), Some(facts)) = (&trust_finding, &facts) {
-        let causes = match (&facts.chain, &facts.sts) {
-            (Some((_, Err(failure))), _) => failure.causes.as_slice(),
-            (_, Some(Err(failure))) => failure.causes.as_slice(),
-            _ => &[],
-        };
-        observation.notes.extend(trust::elsewhere(t.status, causes));
+        .map(|policy| trust_finding(policy, plan, token.as_ref()));
+    if let Some(t) = &trust_finding {
+        observation
+            .notes
+            .extend(trust::elsewhere(t.status, &causes));
     }
     let identity_finding = Finding::new(
         Subject {
@@ -138,25 +138,14 @@ pub async fn run(plan: &Plan) -> RunFindings {
         started.elapsed(),
     );
 
-    let place = Place {
-        partition: identity
-            .caller_arn
-            .as_deref()
-            .and_then(Arn::parse)
-            .map_or("aws", |a| a.partition)
-            .to_owned(),
-        region: sdk
-            .region()
-            .map_or_else(|| "REGION".to_owned(), |r| r.to_string()),
-        account: identity
-            .account
-            .clone()
-            .unwrap_or_else(|| "ACCOUNT".to_owned()),
-    };
     let mut findings = vec![identity_finding];
     findings.extend(trust_finding);
-    match credentials {
-        Some(credentials) => {
+    match session {
+        Some(Session {
+            credentials,
+            place,
+            caller_arn,
+        }) => {
             let sdk = sdk
                 .to_builder()
                 .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
@@ -164,10 +153,9 @@ pub async fn run(plan: &Plan) -> RunFindings {
             // Never destroy anything on behalf of the wrong identity.
             let destructive = plan.allow_destructive && identity_status == Status::Pass;
             let ctx = Ctx::new(&sdk, credentials, place.clone(), destructive, &plan.checks);
-            let caller = identity.caller_arn.clone().unwrap_or_default();
             // Unordered, so a slow check never holds a slot another could use;
             // the report keeps the order given.
-            let (ctx, caller, place) = (&ctx, caller.as_str(), &place);
+            let (ctx, caller, place) = (&ctx, caller_arn.as_str(), &place);
             let mut checked: Vec<(usize, Finding)> = stream::iter(plan.checks.iter().enumerate())
                 .map(|(i, check)| async move {
                     let started = Instant::now();
@@ -186,14 +174,7 @@ pub async fn run(plan: &Plan) -> RunFindings {
             checked.sort_by_key(|(i, _)| *i);
             findings.extend(checked.into_iter().map(|(_, f)| f));
         }
-        None => {
-            let reason = "not attempted: the identity could not be established (see the sts:GetCallerIdentity check)";
-            findings.extend(
-                plan.checks
-                    .iter()
-                    .map(|c| conclude(c, Observation::skipped(reason), "", &place, Duration::ZERO)),
-            );
-        }
+        None => findings.extend(plan.checks.iter().map(unattempted)),
     }
     findings.extend(plan.unprobed.iter().map(unprobed));
     RunFindings::new(started_at, started.elapsed(), identity, findings)
@@ -276,21 +257,36 @@ fn conclude(
     }
 }
 
+/// A check not sent because the identity is not established: its resource is
+/// named by the target (the caller's region and account are unknown).
+fn unattempted(check: &Check) -> Finding {
+    let action = check.action();
+    Finding::new(
+        Subject {
+            action: action.name().to_owned(),
+            service: action.service().to_owned(),
+            label: check.target().label(),
+            resource: check.target().label(),
+            expect: Some(check.expect()),
+            display_name: check.name().map(str::to_owned),
+        },
+        Status::Skip,
+        Observation::skipped(
+            "not attempted: the identity could not be established (see the sts:GetCallerIdentity check)",
+        ),
+        Duration::ZERO,
+    )
+    .in_group(SkipGroup::NotAttempted)
+}
+
 /// The trust policy against the pod's token, as its own finding.
-fn trust_finding(policy: &Policy, plan: &Plan, facts: Option<&Facts>) -> Finding {
-    let token = facts.map(|f| &f.token);
+fn trust_finding(policy: &Policy, plan: &Plan, token: Option<&(Claims, TokenKind)>) -> Finding {
     let mode = match token {
-        Some(TokenFacts::Read {
-            kind: TokenKind::PodIdentity,
-            ..
-        }) => trust::Mode::PodIdentity,
+        Some((_, TokenKind::PodIdentity)) => trust::Mode::PodIdentity,
         _ if plan.expect.source == ExpectSource::PodIdentity => trust::Mode::PodIdentity,
         _ => trust::Mode::Irsa,
     };
-    let claims = match token {
-        Some(TokenFacts::Read { claims, .. }) => Some(claims),
-        _ => None,
-    };
+    let claims = token.map(|(claims, _)| claims);
     let role = plan.expect.role.as_ref().map(|(r, _)| r);
     let verdict = trust::check(policy, mode, claims, role);
     Finding::new(

@@ -178,7 +178,11 @@ fn a_fault_the_retries_absorb_is_no_fault() {
     once["times"] = json!(1);
     let (_, run, proxy) = run_through("s3", vec![once], &[]);
     run.assert_code(0);
-    assert_eq!(proxy.proxy_injected(), 1, "the 503 was injected, and retried past");
+    assert_eq!(
+        proxy.proxy_injected(),
+        1,
+        "the 503 was injected, and retried past"
+    );
 }
 
 #[test]

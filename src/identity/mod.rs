@@ -15,7 +15,108 @@ pub use gather::{gather, PodEnv};
 pub use source::{Attempt, ExpectSource, Source};
 use token::Claims;
 
-use crate::arn::{RoleRef, ServiceAccount};
+use crate::answer::Observation;
+use crate::arn::{Arn, RoleRef, ServiceAccount};
+use crate::check::Place;
+use crate::verdict::Status;
+pub use gather::TokenKind;
+use gather::{Facts, TokenFacts};
+use hints::Cause;
+
+/// What the identity step hands the run: the verdict, and, when the pod's
+/// identity is established, its credentials and where its resources are.
+pub struct Outcome {
+    pub assessment: Assessment,
+    pub session: Option<Session>,
+    /// The projected token's claims and kind, for the trust policy check.
+    pub token: Option<(Claims, TokenKind)>,
+    /// Known causes of a failed credential chain or STS call.
+    pub causes: Vec<Cause>,
+}
+
+/// An established identity: the credentials every client uses, and the
+/// caller's partition, region and account.
+pub struct Session {
+    pub credentials: aws_credential_types::Credentials,
+    pub place: Place,
+    pub caller_arn: String,
+}
+
+impl Outcome {
+    fn of(
+        facts: Facts,
+        credentials: Option<aws_credential_types::Credentials>,
+        expect: &Expectations,
+        run_secs: i64,
+        region: Option<String>,
+    ) -> Outcome {
+        let assessment = assess(&facts, expect, run_secs);
+        let caller = match &facts.sts {
+            Some(Ok(caller)) => Some(caller),
+            _ => None,
+        };
+        let session = match (credentials, caller, region) {
+            (Some(credentials), Some(caller), Some(region)) => Some(Session {
+                credentials,
+                place: Place {
+                    partition: Arn::parse(&caller.arn)
+                        .map_or("aws", |a| a.partition)
+                        .to_owned(),
+                    region,
+                    account: caller.account.clone(),
+                },
+                caller_arn: caller.arn.clone(),
+            }),
+            _ => None,
+        };
+        let causes = match (&facts.chain, &facts.sts) {
+            (Some((_, Err(failure))), _) => failure.causes.clone(),
+            (_, Some(Err(failure))) => failure.causes.clone(),
+            _ => Vec::new(),
+        };
+        let token = match facts.token {
+            TokenFacts::Read { kind, claims } => Some((claims, kind)),
+            _ => None,
+        };
+        Outcome {
+            assessment,
+            session,
+            token,
+            causes,
+        }
+    }
+
+    /// No identity within the run's bound: the observation says why.
+    pub fn unestablished(expect: &Expectations, env: PodEnv, observation: Observation) -> Outcome {
+        Outcome {
+            assessment: Assessment {
+                status: Status::Error,
+                observation,
+                identity: Identity::blank(expect, env),
+            },
+            session: None,
+            token: None,
+            causes: Vec::new(),
+        }
+    }
+}
+
+/// Gathers the facts (the I/O) and judges them (pure), as one result.
+pub async fn establish(
+    sdk: &aws_config::SdkConfig,
+    env: PodEnv,
+    expect: &Expectations,
+    run_secs: i64,
+) -> Outcome {
+    let gathered = gather(sdk, env).await;
+    Outcome::of(
+        gathered.facts,
+        gathered.credentials,
+        expect,
+        run_secs,
+        sdk.region().map(|r| r.to_string()),
+    )
+}
 
 /// The action the identity check is named by.
 pub const ACTION: &str = "sts:GetCallerIdentity";
