@@ -4,47 +4,77 @@
 # (a testsuite per ServiceAccount), prints the reports and exits with the
 # worst verdict. Needs only kubectl and POSIX tools on the CI runner.
 #
-# usage: scripts/smoke-test.sh --image IMAGE (--service-account SA [-n NS] | --target NS/SA ...)
-#                              (--spec FILE | --bucket B [--object KEY] --table T | --from-role)
-#                              [--timeout SECS] [--junit-out FILE] [--keep]
-#
-#   -i, --image IMAGE          the irsa-verify image (registry/irsa-verify:tag or @digest)
-#   -s, --service-account SA   the ServiceAccount to verify, in --namespace
-#   -n, --namespace NS         default: default
-#   -t, --target NS/SA         verify this ServiceAccount too (repeatable)
-#   -f, --spec FILE            expectations (YAML/JSON, see README)
-#   -b, --bucket B             instead of a spec: the reference checks on B ...
-#       --table T              ... and on T
-#       --object KEY           ... and s3:GetObject on B/KEY
-#   -r, --from-role            derive the checks from the role's own policies: reads each
-#                              ServiceAccount's eks.amazonaws.com/role-arn, fetches the role's
-#                              inline, attached (default version) and trust policies with the
-#                              aws CLI (needs iam:Get*/List* on the role), and runs the agent
-#                              with --from-policy and --trust-policy; --spec then overrides
-#                              derived checks and --bucket/--table/--object add targets
-#       --timeout SECS         bound on the whole smoke test (default 300)
-#   -o, --junit-out FILE       where the JUnit file goes (default irsa-verify-junit.xml)
-#       --keep                 leave the Jobs and ConfigMaps in the cluster
-#       --manifests DIR        the Job's kustomization (default: manifests/job beside this script)
-#
-# Exit codes: the agent's 0 pass, 1 a check failed, 2 invalid spec, 3 could
-# not verify; and this script's own 10 the Job never ran (image pull error,
-# unschedulable, admission refused), 11 the webhook did not inject the IRSA or
-# Pod Identity environment, 12 timed out, 13 no report in the logs, 14 the
-# role's policies could not be read (--from-role), 64 usage.
-# With several targets, the worst wins: 2 > 1 > 10-14 > 3 > 0.
+# The usage, every option and every exit code: usage() below, which --help prints.
 set -eu
+
+# This script's own exit codes (the agent's are 0-3); usage() says what each means.
+readonly NEVER_RAN=10 NOT_INJECTED=11 TIMED_OUT=12 NO_REPORT=13 NO_POLICIES=14 USAGE=64 INTERRUPTED=130
+
+# The one usage text: --help prints it; tests/smoke-test.bats checks it names
+# every option the parser below accepts and every exit code the script uses.
+usage() {
+    cat <<'EOF'
+usage: smoke-test.sh --image IMAGE (--service-account SA [-n NS] | --target NS/SA ...)
+                     (--spec FILE | --bucket B [--object KEY] --table T | --from-role)
+                     [--timeout SECS] [--junit-out FILE] [--keep] [--manifests DIR]
+
+Runs irsa-verify as a Job under each workload's ServiceAccount, waits for it,
+writes one JUnit file (a testsuite per ServiceAccount), prints the reports and
+exits with the worst verdict. Needs kubectl (with its built-in kustomize) and
+POSIX tools; --from-role also needs the aws CLI.
+
+options:
+  -i, --image IMAGE          the irsa-verify image (REGISTRY/irsa-verify:TAG or @sha256:...)
+  -s, --service-account SA   the ServiceAccount to verify, in --namespace
+  -n, --namespace NS         default: default
+  -t, --target NS/SA         verify this ServiceAccount too (repeatable)
+  -f, --spec FILE            expectations (YAML/JSON, see the README's "Spec file")
+  -b, --bucket B             instead of a spec: s3:ListBucket allowed, s3:DeleteObject denied on B
+      --table T              ... dynamodb:DescribeTable allowed, dynamodb:DeleteTable denied on T
+      --object KEY           ... and s3:GetObject allowed on B/KEY
+  -r, --from-role            derive the checks from the role's own policies: reads each
+                             ServiceAccount's eks.amazonaws.com/role-arn, fetches the role's
+                             inline, attached (default version) and trust policies with the
+                             aws CLI (needs iam:Get*/List* on the role), and runs the agent
+                             on them; --spec then overrides derived checks and
+                             --bucket/--table/--object add targets
+      --timeout SECS         bound on the whole smoke test (default 300)
+  -o, --junit-out FILE       where the JUnit file goes (default irsa-verify-junit.xml)
+      --keep                 leave the Jobs and ConfigMaps in the cluster
+      --manifests DIR        the Job kustomization to render (manifests/job of irsa-verify;
+                             default: ../manifests/job from this script's directory)
+  -h, --help                 print this text on stdout and exit 0
+
+environment: KUBECTL (default kubectl), AWS (default aws), TMPDIR
+
+exit codes (with several targets the worst wins: 2 > 1 > 10-14 > 3 > 0):
+    0  every check passed (the agent's)
+    1  a check failed, including a wrong identity (the agent's)
+    2  invalid spec or flags for the agent; nothing was sent (the agent's)
+    3  could not verify: a check could not be decided (the agent's)
+   10  the Job never ran: image pull error, unschedulable, admission refused
+       (the pod's status and events are printed)
+   11  the webhook did not inject the IRSA or Pod Identity environment into the
+       pod; with --from-role, also: the ServiceAccount names no role
+   12  timed out (--timeout)
+   13  no complete JUnit report in the pod's log
+   14  --from-role: the role's policies could not be read with the aws CLI
+   64  usage: a wrong or missing option, an unreadable spec, no Job template
+       at --manifests, or the Job did not render
+  130  interrupted (SIGINT or SIGTERM); the Jobs are deleted all the same
+EOF
+}
 
 KUBECTL=${KUBECTL:-kubectl}
 AWS=${AWS:-aws}
 here=$(cd "$(dirname "$0")" && pwd)
-manifests="$here/../manifests/job"
+manifests=""
 image="" namespace=default service_account="" targets="" spec="" bucket="" table="" object=""
 timeout=300 junit_out=irsa-verify-junit.xml keep=false from_role=false
 
 # Asked-for help goes to stdout and succeeds; wrong usage is exit 64 (die).
-help() { sed -n '7,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
-die() { printf 'smoke-test: %s\n' "$*" >&2; exit 64; }
+help() { usage; exit 0; }
+die() { printf 'smoke-test: %s\n' "$*" >&2; exit "$USAGE"; }
 log() { printf 'smoke-test: %s\n' "$*" >&2; }
 # Seconds since the epoch, with POSIX tools only: srand() returns the seed it replaces.
 now() { awk 'BEGIN { srand(); print srand() }'; }
@@ -76,7 +106,16 @@ done
 [ -n "$(printf '%s' "$targets" | tr -d ' ')" ] || die "give --service-account SA or --target NS/SA"
 case "$timeout" in '' | *[!0-9]*) die "--timeout takes whole seconds" ;; esac
 [ "$timeout" -gt 0 ] || die "--timeout must be positive"
-[ -f "$manifests/kustomization.yaml" ] || die "no kustomization in $manifests"
+# The Job template: manifests/job of irsa-verify. A copy of this script on its
+# own has none beside it, and says what it needs.
+if [ -z "$manifests" ]; then
+    manifests="$(dirname "$here")/manifests/job"
+    [ -f "$manifests/kustomization.yaml" ] ||
+        die "no Job template at $manifests: pass --manifests DIR naming a directory with the Job kustomization (manifests/job of irsa-verify), or keep this script in scripts/ beside that manifests/"
+else
+    [ -f "$manifests/kustomization.yaml" ] ||
+        die "no Job template at $manifests: --manifests DIR must name a directory with the Job kustomization (manifests/job of irsa-verify)"
+fi
 if [ "$from_role" = true ]; then
     [ -z "$spec" ] || [ -r "$spec" ] || die "cannot read the spec $spec"
     command -v "$AWS" >/dev/null 2>&1 || die "--from-role needs the aws CLI ($AWS) on the PATH"
@@ -105,7 +144,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit "$INTERRUPTED"' INT TERM
 
 # The spec every target checks (with --from-role: only overrides, if given).
 if [ -z "$spec" ] && [ "$from_role" = false ]; then
@@ -127,7 +166,7 @@ fi
 run_id=$(now)
 deadline=$(($(now) + timeout))
 worst=0
-# Severity: 2 > 1 > 10..13 > 3 > 0.
+# Severity: 2 > 1 > 10..14 > 3 > 0.
 rank() { case "$1" in 2) echo 5 ;; 1) echo 4 ;; 1[0-4]) echo 3 ;; 3) echo 2 ;; 0) echo 0 ;; *) echo 3 ;; esac; }
 record() { [ "$(rank "$1")" -gt "$(rank "$worst")" ] && worst=$1; return 0; }
 
@@ -138,28 +177,28 @@ fetch_policies() { # NS SA DIR
     role_arn=$(kc get serviceaccount "$2" -n "$1" -o jsonpath='{.metadata.annotations.eks\.amazonaws\.com/role-arn}' 2>/dev/null || true)
     if [ -z "$role_arn" ]; then
         log "$1/$2: the ServiceAccount has no eks.amazonaws.com/role-arn annotation: there is no role to read the policies of"
-        return 11
+        return "$NOT_INJECTED"
     fi
     role=${role_arn##*/}
     mkdir -p "$3/policies" "$3/trust"
-    names=$("$AWS" iam list-role-policies --role-name "$role" --query 'PolicyNames[]' --output text) || return 14
+    names=$("$AWS" iam list-role-policies --role-name "$role" --query 'PolicyNames[]' --output text) || return "$NO_POLICIES"
     for n in $names; do
         [ "$n" != None ] || continue
-        "$AWS" iam get-role-policy --role-name "$role" --policy-name "$n" --output json >"$3/policies/inline-$n.json" || return 14
+        "$AWS" iam get-role-policy --role-name "$role" --policy-name "$n" --output json >"$3/policies/inline-$n.json" || return "$NO_POLICIES"
     done
-    arns=$("$AWS" iam list-attached-role-policies --role-name "$role" --query 'AttachedPolicies[].PolicyArn' --output text) || return 14
+    arns=$("$AWS" iam list-attached-role-policies --role-name "$role" --query 'AttachedPolicies[].PolicyArn' --output text) || return "$NO_POLICIES"
     for arn in $arns; do
         [ "$arn" != None ] || continue
-        version=$("$AWS" iam get-policy --policy-arn "$arn" --query 'Policy.DefaultVersionId' --output text) || return 14
+        version=$("$AWS" iam get-policy --policy-arn "$arn" --query 'Policy.DefaultVersionId' --output text) || return "$NO_POLICIES"
         "$AWS" iam get-policy-version --policy-arn "$arn" --version-id "$version" --output json \
-            >"$3/policies/attached-${arn##*/}.json" || return 14
+            >"$3/policies/attached-${arn##*/}.json" || return "$NO_POLICIES"
     done
-    "$AWS" iam get-role --role-name "$role" --output json >"$3/trust/trust.json" || return 14
+    "$AWS" iam get-role --role-name "$role" --output json >"$3/trust/trust.json" || return "$NO_POLICIES"
     count=0
     for f in "$3"/policies/*.json; do [ ! -e "$f" ] || count=$((count + 1)); done
     if [ "$count" -eq 0 ]; then
         log "$1/$2: the role $role has no inline or attached policies"
-        return 14
+        return "$NO_POLICIES"
     fi
     log "$1/$2: read $count policies and the trust policy of $role"
 }
@@ -241,11 +280,11 @@ patches:
         value: {name: IRSA_VERIFY_SUITE_NAME, value: "$1/$2"}
 $([ "$from_role" = false ] || from_role_patch)
 EOF
-    kc kustomize "$dir" >"$dir/rendered.yaml" || return 64
+    kc kustomize "$dir" >"$dir/rendered.yaml" || return "$USAGE"
     rendered_all="$rendered_all $dir/rendered.yaml"
     if ! kc apply -f "$dir/rendered.yaml" >"$dir/apply.out" 2>&1; then
         cat "$dir/apply.out" >&2
-        return 10
+        return "$NEVER_RAN"
     fi
     echo "irsa-verify-$name-$run_id" >"$dir/job-name"
 }
@@ -285,7 +324,7 @@ wait_for() { # NS SA INDEX
                 ErrImagePull | ImagePullBackOff | InvalidImageName | CreateContainerConfigError | CreateContainerError)
                     log "$1/$2: the Job never ran: $waiting"
                     diagnose "$1" "$pod"
-                    return 10
+                    return "$NEVER_RAN"
                     ;;
             esac
             if [ "$injected_checked" = false ]; then
@@ -303,11 +342,11 @@ wait_for() { # NS SA INDEX
             if [ "$scheduled" = Unschedulable ]; then
                 log "$1/$2: the Job never ran: the pod is unschedulable"
                 diagnose "$1" "$pod"
-                return 10
+                return "$NEVER_RAN"
             fi
             log "$1/$2: timed out after ${timeout}s waiting for the Job"
             diagnose "$1" "$pod"
-            return 12
+            return "$TIMED_OUT"
         fi
         sleep 2
     done
@@ -317,23 +356,23 @@ wait_for() { # NS SA INDEX
         reason=$(kc get job "$job" -n "$1" -o jsonpath='{.status.conditions[?(@.type=="Failed")].reason}' 2>/dev/null || true)
         log "$1/$2: the Job never ran${reason:+ ($reason)}"
         diagnose "$1" "$pod"
-        return 10
+        return "$NEVER_RAN"
     fi
     kc logs "$pod" -n "$1" -c irsa-verify >"$dir/log" 2>&1 || true
     if ! bytes=$(extract "$dir/log" "$dir/junit.xml" 2>"$dir/human"); then
         log "$1/$2: no JUnit report in the pod's log (agent exit $code); the log:"
         cat "$dir/log" >&2
-        return 13
+        return "$NO_REPORT"
     fi
     cat "$dir/human"
     if [ "$(wc -c <"$dir/junit.xml" | tr -d ' ')" != "$bytes" ]; then
         log "$1/$2: the JUnit report in the log is incomplete"
-        return 13
+        return "$NO_REPORT"
     fi
     if [ "$injected" = false ]; then
         log "$1/$2: the pod has neither AWS_ROLE_ARN nor AWS_CONTAINER_CREDENTIALS_FULL_URI: the EKS webhook did not inject IRSA or Pod Identity (is the ServiceAccount annotated / associated? was the webhook running?)"
         diagnose "$1" "$pod"
-        return 11
+        return "$NOT_INJECTED"
     fi
     return "$code"
 }

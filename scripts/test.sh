@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Every test. Sets up what it needs itself: the emulator and validator venvs
 # (PyPI), Debian packages (bats, shellcheck, xmllint, buildah, podman, runc,
-# musl-tools), the musl Rust target.
+# musl-tools, groovy for the Jenkinsfile), the musl Rust target.
 #   1. cargo fmt --check, clippy -D warnings, cargo test: unit tests, and the
 #      built binary against the emulator (end-to-end, identity, faults, bad input)
 #   2. static checks: shellcheck, hadolint, yamllint, every kustomize overlay
-#      rendered and validated with kubernetes-validate --strict, checkov, the
-#      manifests' specs and policy files through the agent's own parser
-#   3. scripts/smoke-test.sh with bats, driven by a stand-in kubectl
+#      (and the CI runner's RBAC) rendered and validated with
+#      kubernetes-validate --strict, checkov, the manifests' specs and policy
+#      files through the agent's own parser
+#   3. scripts/smoke-test.sh with bats, driven by a stand-in kubectl; the CI
+#      recipes (ci/) linted and run, the README's cluster steps walked
 #   4. the container: built from the Dockerfile with buildah, run with podman
 #      as the pod would, against the emulator
 set -euo pipefail
@@ -19,7 +21,7 @@ ensure_venv
 ensure_pip_venv "$ROOT/.venv-tools" tests/tools-requirements.txt
 ensure_pip_venv "$ROOT/.venv-checkov" tests/checkov-requirements.txt
 ensure_apt bats:bats shellcheck:shellcheck xmllint:libxml2-utils buildah:buildah podman:podman runc:runc musl-gcc:musl-tools \
-    update-ca-certificates:ca-certificates
+    update-ca-certificates:ca-certificates groovy:groovy
 command -v kubectl >/dev/null || ensure_apt kubectl:kubectl
 rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
 export IRSA_VERIFY_PYTHON="$PY"
@@ -42,10 +44,10 @@ if [ -f "$shared_xsd" ]; then
 fi
 shellcheck -x scripts/*.sh .ci/run tests/smoke/kubectl tests/smoke/record-fixtures.sh
 "$tools/hadolint" Dockerfile
-"$tools/yamllint" -s manifests .checkov.yaml .yamllint.yaml
+"$tools/yamllint" -s manifests ci .checkov.yaml .yamllint.yaml
 rendered="$ROOT/target/rendered"
 rm -rf "$rendered" && mkdir -p "$rendered"
-for dir in manifests/base manifests/job manifests/overlays/*; do
+for dir in manifests/base manifests/job manifests/overlays/* manifests/ci-runner-rbac; do
     out="$rendered/$(echo "$dir" | tr / _).yaml"
     kubectl kustomize "$dir" >"$out"
     # Warnings are failures too.

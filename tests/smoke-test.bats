@@ -24,11 +24,73 @@ well_formed() { # and valid against the strict JUnit schema
     xmllint --noout --schema "$ROOT/tests/schema/junit-10.xsd" "$1"
 }
 
+# Every option the script's `case` parser accepts (-i, --image, ...).
+parsed_options() {
+    sed -n '/^while \[ \$# -gt 0 \]; do$/,/^done$/p' "$ROOT/scripts/smoke-test.sh" |
+        grep -oE '^ +-[^)]*\)' | grep -oE -- '--?[a-z][a-z-]*'
+}
+
+# Every exit code the script can end with: literal `exit N`/`return N`, the
+# values of its named codes, and the agent's own (src/verdict.rs), passed on.
+used_exit_codes() {
+    local script="$ROOT/scripts/smoke-test.sh"
+    grep -oE '\b(exit|return) [0-9]+\b' "$script" | awk '{ print $2 }'
+    grep -E '^readonly ' "$script" | grep -oE '[A-Z_]+=[0-9]+' | cut -d= -f2
+    sed -n '/^pub enum ExitCode/,/^}/p' "$ROOT/src/verdict.rs" | grep -oE '= [0-9]+' | grep -oE '[0-9]+'
+}
+
+# The README's ```sh block that contains $1, as it stands.
+readme_block() {
+    awk -v want="$1" '
+        /^```sh$/ { inside = 1; block = ""; next }
+        inside && /^```$/ { inside = 0; if (index(block, want)) { printf "%s", block; found = 1; exit } next }
+        inside { block = block $0 "\n" }
+        END { if (!found) exit 1 }
+    ' "$ROOT/README.md"
+}
+
+# Runs what a CI recipe runs, summarised as tests/smoke/ci-recipe.py prints it
+# (env NAME=VALUE, run COMMAND, junit PATH), in a workspace laid out as the
+# recipe's: this repository checked out as irsa-verify/, the spec where the
+# command names it. The stand-in kubectl plays the cluster.
+run_recipe() { # SUMMARY
+    local work="$BATS_TEST_TMPDIR/workspace" command spec junit applied
+    command=$(sed -n 's/^run //p' "$1")
+    junit=$(sed -n 's/^junit //p' "$1")
+    [[ "$command" == "irsa-verify/scripts/smoke-test.sh "* ]]
+    [ -n "$junit" ]
+    spec=$(printf '%s\n' "$command" | grep -oE -- '--spec [^ ]+' | cut -d' ' -f2)
+    mkdir -p "$work/$(dirname "$spec")"
+    ln -s "$ROOT" "$work/irsa-verify"
+    cp "$SPEC" "$work/$spec"
+    {
+        echo "cd '$work'"
+        sed -n 's/^env /export /p' "$1"
+        echo "$command"
+    } >"$BATS_TEST_TMPDIR/recipe.sh"
+    export KUBECTL_STANDIN_SCENARIO=complete
+    run timeout 120 sh -eu "$BATS_TEST_TMPDIR/recipe.sh"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"result: 4 pass, 0 fail"* ]]
+    well_formed "$work/$junit"
+    # The recipe's own variables reached the Job.
+    applied=$(ls "$KUBECTL_STANDIN_STATE"/applied-*.yaml)
+    grep -q "serviceAccountName: $(sed -n "s/^env SERVICE_ACCOUNT=//p" "$1" | tr -d "'")" "$applied"
+    grep -q "namespace: $(sed -n "s/^env NAMESPACE=//p" "$1" | tr -d "'")" "$applied"
+    grep -q "image: $(sed -n "s/^env IRSA_VERIFY_IMAGE=//p" "$1" | tr -d "'")" "$applied"
+}
+
+# Succeeds when the command fails. A bare `! cmd` never fails a bats test
+# (bash's errexit ignores it), so the negative assertions use this.
+not() { ! "$@"; }
+
+java_home() { dirname "$(dirname "$(readlink -f "$(command -v java)")")"; }
+
 @test "--help: the usage on stdout, exit 0; a wrong flag: stderr, exit 64" {
     bats_require_minimum_version 1.5.0
     run --separate-stderr "$ROOT/scripts/smoke-test.sh" --help
     [ "$status" -eq 0 ]
-    [[ "$output" == *"usage: scripts/smoke-test.sh --image IMAGE"* ]]
+    [[ "$output" == *"usage: smoke-test.sh --image IMAGE"* ]]
     [ -z "$stderr" ]
     run --separate-stderr "$ROOT/scripts/smoke-test.sh" --no-such-flag
     [ "$status" -eq 64 ]
@@ -75,7 +137,7 @@ well_formed() { # and valid against the strict JUnit schema
     [ "$status" -eq 0 ]
     well_formed "$JUNIT"
     [[ "$output" == *"a line some wrapper printed after the report"* ]]
-    ! grep -q 'wrapper printed' "$JUNIT"
+    not grep -q 'wrapper printed' "$JUNIT"
 }
 
 @test "image pull error: the Job never ran (10), with the pod's events" {
@@ -193,4 +255,215 @@ well_formed() { # and valid against the strict JUnit schema
     smoke --target no-slash --spec "$SPEC"
     [ "$status" -eq 64 ]
     [ ! -e "$KUBECTL_STANDIN_STATE/calls.log" ]
+}
+
+@test "--help names every option the parser accepts, and every exit code the script and the agent use" {
+    run "$ROOT/scripts/smoke-test.sh" --help
+    [ "$status" -eq 0 ]
+    help=$output
+    # The option lines of the usage text, and the codes of its exit code table.
+    option_lines=$(printf '%s\n' "$help" | grep -E '^(  -[a-z], |      )--[a-z]')
+    listed_codes=$(printf '%s\n' "$help" | sed -n '/^exit codes/,$p' | grep -oE '^ +[0-9]+  ' | tr -d ' ')
+    parsed=$(parsed_options)
+    [ "$(printf '%s\n' "$parsed" | wc -l)" -ge 20 ] # the extraction found the parser
+    for opt in $parsed; do
+        printf '%s\n' "$option_lines" | grep -qE -- "(^| )$opt(,| |$)" || {
+            echo "--help does not describe $opt, which the parser accepts"
+            return 1
+        }
+    done
+    # ... and describes no option the parser would refuse.
+    for opt in $(printf '%s\n' "$option_lines" | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--?[a-z][a-z-]*'); do
+        printf '%s\n' "$parsed" | grep -qx -- "$opt" || {
+            echo "--help describes $opt, which the parser does not accept"
+            return 1
+        }
+    done
+    used=$(used_exit_codes | sort -un)
+    for code in 0 1 2 3 64 130; do printf '%s\n' "$used" | grep -qx "$code"; done # the extraction found them
+    for code in $used; do
+        printf '%s\n' "$listed_codes" | grep -qx "$code" || {
+            echo "--help does not explain exit code $code, which the script uses"
+            return 1
+        }
+    done
+    # Every named code the script exits or returns with is one of those defined.
+    for name in $(grep -oE '(exit|return) "\$[A-Z_]+"' "$ROOT/scripts/smoke-test.sh" | grep -oE '[A-Z_]+"$' | tr -d '"'); do
+        grep -qE "^readonly .*\b$name=[0-9]+" "$ROOT/scripts/smoke-test.sh" || {
+            echo "exit code $name is not defined"
+            return 1
+        }
+    done
+}
+
+@test "copied on its own: exit 64 saying it needs --manifests, nothing sent; given it, it runs" {
+    bats_require_minimum_version 1.5.0
+    alone="$BATS_TEST_TMPDIR/alone"
+    mkdir -p "$alone"
+    cp "$ROOT/scripts/smoke-test.sh" "$alone/"
+    run --separate-stderr "$alone/smoke-test.sh" --image registry.example/irsa-verify:0.1.0 -s app --spec "$SPEC" -o "$JUNIT"
+    [ "$status" -eq 64 ]
+    [[ "$stderr" == *"no Job template at $BATS_TEST_TMPDIR/manifests/job: pass --manifests DIR naming a directory with the Job kustomization (manifests/job of irsa-verify)"* ]]
+    [ ! -e "$KUBECTL_STANDIN_STATE/calls.log" ]
+    [ ! -e "$JUNIT" ]
+    # Its --help needs nothing beside it.
+    run "$alone/smoke-test.sh" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"--manifests DIR"* ]]
+    # A --manifests without the kustomization: the same code, its own message.
+    run --separate-stderr "$alone/smoke-test.sh" --image registry.example/irsa-verify:0.1.0 -s app --spec "$SPEC" --manifests "$alone"
+    [ "$status" -eq 64 ]
+    [[ "$stderr" == *"no Job template at $alone: --manifests DIR must name a directory with the Job kustomization"* ]]
+    # Doing what the message says works.
+    export KUBECTL_STANDIN_SCENARIO=complete
+    run "$alone/smoke-test.sh" --image registry.example/irsa-verify:0.1.0 -s app --spec "$SPEC" -o "$JUNIT" \
+        --manifests "$ROOT/manifests/job"
+    [ "$status" -eq 0 ]
+    well_formed "$JUNIT"
+}
+
+@test "the CI runner's Role: renders, validates, no wildcard, and grants exactly the kubectl calls smoke-test.sh makes" {
+    [ -n "${TOOLS_VENV:-}" ] || skip "needs TOOLS_VENV (scripts/test.sh)"
+    rendered="$BATS_TEST_TMPDIR/rbac.yaml"
+    "$REAL_KUBECTL" kustomize "$ROOT/manifests/ci-runner-rbac" >"$rendered"
+    run "$TOOLS_VENV/bin/kubernetes-validate" --strict "$rendered"
+    [ "$status" -eq 0 ]
+    not grep -E 'WARN|ERROR' <<<"$output"
+    # No wildcard anywhere: apiGroups, resources, verbs, names (kustomize drops the comments).
+    not grep -n '\*' "$rendered"
+    # What each kubectl call of the script needs. A call this table does not
+    # know fails the test until the table, and the Role, learn it.
+    [ "$(grep -c '"\$KUBECTL"' "$ROOT/scripts/smoke-test.sh")" -eq 1 ] # every call goes through kc()
+    calls=$(grep -oE '\bkc [a-z]+( -f| [a-z]+)?' "$ROOT/scripts/smoke-test.sh" | sort -u)
+    [ "$(wc -l <<<"$calls")" -ge 8 ]
+    needed=""
+    while read -r call; do
+        case "$call" in
+            "kc kustomize") ;; # renders on the runner
+            "kc apply -f") needed="$needed batch/jobs:get batch/jobs:create core/configmaps:get core/configmaps:create" ;;
+            "kc delete -f") needed="$needed batch/jobs:delete core/configmaps:delete" ;;
+            "kc get job") needed="$needed batch/jobs:get" ;;
+            "kc get pods") needed="$needed core/pods:list" ;;
+            "kc get pod") needed="$needed core/pods:get" ;;
+            "kc get events") needed="$needed core/events:list" ;;
+            "kc get serviceaccount") needed="$needed core/serviceaccounts:get" ;;
+            "kc logs") needed="$needed core/pods:get core/pods/log:get" ;;
+            *)
+                echo "smoke-test.sh makes a kubectl call this test does not know: $call"
+                return 1
+                ;;
+        esac
+    done <<<"$calls"
+    granted=$("$TOOLS_VENV/bin/python" - "$rendered" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+assert sorted(d["kind"] for d in docs) == ["Role", "RoleBinding"], "a Role and a RoleBinding, nothing cluster-wide"
+role = next(d for d in docs if d["kind"] == "Role")
+binding = next(d for d in docs if d["kind"] == "RoleBinding")
+assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
+for rule in role["rules"]:
+    assert set(rule) == {"apiGroups", "resources", "verbs"}, rule
+    for group in rule["apiGroups"]:
+        for resource in rule["resources"]:
+            for verb in rule["verbs"]:
+                print(f"{group or 'core'}/{resource}:{verb}")
+PY
+    )
+    expected=$(tr ' ' '\n' <<<"$needed" | sed '/^$/d' | sort -u)
+    [ "$(sort -u <<<"$granted")" = "$expected" ] || {
+        diff <(echo "$expected") <(sort -u <<<"$granted")
+        return 1
+    }
+}
+
+@test "ci/github-actions.yml: actionlint; its smoke-test step runs and writes the JUnit its report step publishes" {
+    [ -n "${TOOLS_VENV:-}" ] || skip "needs TOOLS_VENV (scripts/test.sh)"
+    run "$TOOLS_VENV/bin/actionlint" "$ROOT/ci/github-actions.yml"
+    [ "$status" -eq 0 ]
+    "$TOOLS_VENV/bin/python" "$ROOT/tests/smoke/ci-recipe.py" github "$ROOT/ci/github-actions.yml" >"$BATS_TEST_TMPDIR/summary"
+    grep -qx 'when always()' "$BATS_TEST_TMPDIR/summary"
+    run_recipe "$BATS_TEST_TMPDIR/summary"
+}
+
+@test "ci/gitlab-ci.yml: yamllint, the GitLab CI schema; its script runs and writes the JUnit its artifacts report" {
+    [ -n "${TOOLS_VENV:-}" ] || skip "needs TOOLS_VENV (scripts/test.sh)"
+    "$TOOLS_VENV/bin/yamllint" -s -c "$ROOT/.yamllint.yaml" "$ROOT/ci/gitlab-ci.yml"
+    run "$TOOLS_VENV/bin/check-jsonschema" --builtin-schema vendor.gitlab-ci "$ROOT/ci/gitlab-ci.yml"
+    [ "$status" -eq 0 ]
+    "$TOOLS_VENV/bin/python" "$ROOT/tests/smoke/ci-recipe.py" gitlab "$ROOT/ci/gitlab-ci.yml" >"$BATS_TEST_TMPDIR/summary"
+    grep -qx 'when always' "$BATS_TEST_TMPDIR/summary"
+    run_recipe "$BATS_TEST_TMPDIR/summary"
+}
+
+@test "ci/Jenkinsfile: Groovy parses it; its stage runs smoke-test.sh and publishes that JUnit in post/always" {
+    command -v groovy >/dev/null || skip "needs groovy (scripts/test.sh installs it)"
+    export JAVA_HOME=${JAVA_HOME:-$(java_home)}
+    listing=$(groovy "$ROOT/tests/smoke/jenkinsfile-calls.groovy" "$ROOT/ci/Jenkinsfile")
+    # The stage whose sh step calls the smoke test ...
+    stage=$(awk -F'\t' '$1 ~ /\/sh$/ && $2 ~ /scripts\/smoke-test\.sh / { match($1, /stage\[[^]]*\]/); print substr($1, RSTART, RLENGTH); exit }' <<<"$listing")
+    [ -n "$stage" ]
+    # ... publishes its JUnit file whatever the outcome: junit in post { always { } }.
+    junit=$(awk -F'\t' -v p="pipeline/stages/$stage/post/always/junit" '
+        $1 == p { n = split($2, w, " "); for (i = 1; i <= n; i++) if (w[i] ~ /^testResults=/) print substr(w[i], 13) }' <<<"$listing")
+    [ -n "$junit" ]
+    {
+        awk -F'\t' '$1 ~ /^pipeline\/environment\/\$/ { sub(/.*\$/, "", $1); printf "env %s=\047%s\047\n", $1, $2 }' <<<"$listing"
+        awk -F'\t' -v s="$stage" '$1 ~ /\/sh$/ && index($1, s) && $2 ~ /smoke-test\.sh/ { print "run " $2; exit }' <<<"$listing"
+        echo "junit $junit"
+    } >"$BATS_TEST_TMPDIR/summary"
+    run_recipe "$BATS_TEST_TMPDIR/summary"
+}
+
+@test "README steps 2-5: the template, changed as step 2 says, renders, validates, runs as the workload's ServiceAccount; step 5 reads the verdict" {
+    tree="$BATS_TEST_TMPDIR/checkout"
+    mkdir -p "$tree/manifests/overlays" "$tree/bin"
+    cp -r "$ROOT/manifests/job" "$tree/manifests/"
+    cp -r "$ROOT/manifests/overlays/template" "$tree/manifests/overlays/"
+    ln -s "$KUBECTL" "$tree/bin/kubectl"
+    cd "$tree"
+    # Step 2: the copy, and its four placeholders, each marked CHANGE.
+    readme_block 'cp -r manifests/overlays/template' | grep -qx 'cp -r manifests/overlays/template manifests/overlays/my-app'
+    cp -r manifests/overlays/template manifests/overlays/my-app
+    overlay=manifests/overlays/my-app
+    [ "$(grep -c '^# CHANGE [1-4],' "$overlay/kustomization.yaml")" -eq 4 ]
+    # The lines `kustomize edit set namespace team-a` and `kustomize edit set
+    # image ghcr.io/example/irsa-verify=registry.example/irsa-verify:0.2.0`
+    # write, written by hand (no kustomize CLI here), and the ServiceAccount and spec.
+    sed -i -e 's/^namespace: .*/namespace: team-a/' \
+        -e 's|^    newName: .*|    newName: registry.example/irsa-verify|' -e 's/^    newTag: .*/    newTag: 0.2.0/' \
+        -e 's/^        value: my-app$/        value: orders/' "$overlay/kustomization.yaml"
+    cp "$SPEC" "$overlay/spec.yaml"
+    # It renders, and no placeholder of the template is left: the four were all.
+    "$REAL_KUBECTL" kustomize "$overlay" >rendered.yaml
+    not grep -nE 'my-namespace|my-app|registry\.example\.com/platform' rendered.yaml
+    grep -q 'serviceAccountName: orders' rendered.yaml
+    grep -q 'namespace: team-a' rendered.yaml
+    grep -q 'image: registry.example/irsa-verify:0.2.0' rendered.yaml
+    not grep -q 'kind: ServiceAccount' rendered.yaml # it runs as the workload's, creates none
+    if [ -n "${TOOLS_VENV:-}" ]; then
+        run "$TOOLS_VENV/bin/kubernetes-validate" --strict rendered.yaml
+        [ "$status" -eq 0 ]
+        not grep -E 'WARN|ERROR' <<<"$output"
+    fi
+    # Steps 4 and 5, the README's own command blocks, in this namespace.
+    readme_block 'kubectl apply -k manifests/overlays/my-app' | sed 's/my-namespace/team-a/g' >step4.sh
+    readme_block 'until kubectl' | sed 's/my-namespace/team-a/g' >step5.sh
+    export KUBECTL_STANDIN_SCENARIO=complete
+    run env PATH="$tree/bin:$PATH" bash -euo pipefail step4.sh
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"job.batch/irsa-verify created"* ]]
+    grep -q 'delete job irsa-verify --ignore-not-found --cascade=foreground' "$KUBECTL_STANDIN_STATE/deleted.log"
+    # The Job ran as the workload's ServiceAccount, in its namespace, with the image.
+    [ "$(cat "$KUBECTL_STANDIN_STATE/job-irsa-verify.sa")" = orders ]
+    grep -q 'namespace: team-a' "$KUBECTL_STANDIN_STATE/applied-irsa-verify.yaml"
+    grep -q 'image: registry.example/irsa-verify:0.2.0' "$KUBECTL_STANDIN_STATE/applied-irsa-verify.yaml"
+    run env PATH="$tree/bin:$PATH" timeout 60 bash -euo pipefail step5.sh
+    [ "$status" -eq 0 ]
+    grep -c 'get job irsa-verify -o jsonpath=' "$KUBECTL_STANDIN_STATE/calls.log" | grep -qx 2 # it waited for the end
+    [[ "$output" == *"result: 4 pass, 0 fail, 0 error, 0 skip"* ]]
+    [[ "$output" == *"irsa-verify exit 0: 4 pass, 0 fail, 0 error, 0 skip"* ]]
+    well_formed irsa-verify-junit.xml
+    # The byte count on the end marker matches the file, as step 5 says.
+    bytes=$(grep -oE '^===== irsa-verify junit end [0-9a-f]+ bytes=[0-9]+' "$SMOKE_FIXTURES/logs-pass.txt" | sed 's/.*bytes=//')
+    [ "$(wc -c <irsa-verify-junit.xml)" -eq "$bytes" ]
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Records the pod logs the kubectl stand-in replays, from real runs of the
-# agent (as the Job runs it: --spec, --junit-log) against the emulator.
+# agent (as the Job runs it: --spec, --junit-log) against the emulator, and
+# the termination messages those runs wrote (logs-*-termination.txt).
 #   tests/smoke/record-fixtures.sh OUTDIR [BINARY]
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -28,7 +29,8 @@ record() { # KIND OUTFILE [with-irsa]
     [ "${3:-with-irsa}" = with-irsa ] || irsa=()
     env -i PATH="$PATH" HOME="$out" AWS_REGION=eu-west-1 AWS_ENDPOINT_URL="$EMULATOR_ENDPOINT" \
         AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1 IRSA_VERIFY_SUITE_NAME="demo/app-$1" \
-        "${irsa[@]}" "$bin" --spec "$out/spec-$1.yaml" --junit-log >"$2" 2>&1 || true
+        "${irsa[@]}" "$bin" --spec "$out/spec-$1.yaml" --junit-log \
+        --termination-log "${2%.txt}-termination.txt" >"$2" 2>&1 || true
 }
 record reference "$out/logs-pass.txt"
 # As smoke-test.sh --from-role runs it: the role's policies and trust policy.
