@@ -475,3 +475,23 @@ fn a_question_mark_prefix_is_proven_inside_the_grant() {
     assert_eq!(r["status"], "pass", "{r}\n{}", run.stdout);
     run.assert_code(0);
 }
+
+/// The bucket reads the add-on policies use are proven where granted.
+#[test]
+fn bucket_reads_are_proven_live() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":["s3:ListBucket","s3:GetBucketLocation","s3:ListBucketMultipartUploads","s3:ListBucketVersions"],"Resource":"arn:aws:s3:::YOUR_BUCKET"},
+      {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::YOUR_BUCKET/*"}]}"#;
+    let s = Scenario::seed_with("reference", Some(policy));
+    let file = s.dir.join("reads.json");
+    std::fs::write(&file, policy.replace("YOUR_BUCKET", &s.bucket)).unwrap();
+    let run = s.run_unchanged(s.pod().args(["--from-policy", path(&file)]));
+    run.assert_code(0);
+    for action in [
+        "s3:GetBucketLocation",
+        "s3:ListBucketMultipartUploads",
+        "s3:ListBucketVersions",
+    ] {
+        assert_eq!(run.status(action), "pass", "{action}\n{}", run.stdout);
+    }
+}

@@ -223,6 +223,9 @@ pub enum Sdk {
     DeleteItem,
     DeleteTable,
     ImdsUnreachable,
+    GetBucketLocation,
+    ListBucketMultipartUploads,
+    ListBucketVersions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

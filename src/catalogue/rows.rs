@@ -64,7 +64,7 @@ const DDB_COND: &str = "DynamoDB API reference, ConditionExpression: a condition
 
 /// In `Sdk` order (a unit test holds it).
 #[rustfmt::skip]
-pub const SDK_ROWS: [Row; 11] = [
+pub const SDK_ROWS: [Row; 14] = [
     sdk("s3:ListBucket", Sdk::ListBucket, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
         "ListObjectsV2 with max-keys 1: a read", "S3 API reference, ListObjectsV2 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)", false),
     sdk("s3:GetObject", Sdk::GetObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_READ_AUTHORIZED,
@@ -92,6 +92,13 @@ pub const SDK_ROWS: [Row; 11] = [
     sdk("imds:Unreachable", Sdk::ImdsUnreachable, TargetKind::Node, &[], &[],
         "a PUT for an IMDSv2 token and a GET of the role name, 1-second timeouts: reads the node's metadata, never its credentials",
         "EC2 User Guide, instance metadata; EKS best practices: restrict IMDS to pods (hop limit 1)", false),
+    // Bucket reads the add-on policies use (Velero, Loki, Thanos, Fluent Bit...).
+    sdk("s3:GetBucketLocation", Sdk::GetBucketLocation, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "GetBucketLocation: a read", "S3 API reference, GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html)", false),
+    sdk("s3:ListBucketMultipartUploads", Sdk::ListBucketMultipartUploads, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "ListMultipartUploads with max-uploads 1: a read", "S3 API reference, ListMultipartUploads (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html)", false),
+    sdk("s3:ListBucketVersions", Sdk::ListBucketVersions, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "ListObjectVersions with max-keys 1: a read", "S3 API reference, ListObjectVersions (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html)", false),
 ];
 
 // ---------------------------------------------------------------- EC2 (DryRun)
@@ -302,6 +309,7 @@ const MADE_UP_LISTENER: V = V::MadeUp(
 #[rustfmt::skip]
 pub const ROWS: &[Row] = &[
     SDK_ROWS[0], SDK_ROWS[1], SDK_ROWS[2], SDK_ROWS[3], SDK_ROWS[4], SDK_ROWS[5], SDK_ROWS[6], SDK_ROWS[7], SDK_ROWS[8], SDK_ROWS[9], SDK_ROWS[10],
+    SDK_ROWS[11], SDK_ROWS[12], SDK_ROWS[13],
 
     // EC2 reads (DryRun; the Service Authorization Reference lists no resource for Describe*).
     ec2("ec2:DescribeAccountAttributes", "DescribeAccountAttributes", &[], ANY, false),

@@ -507,6 +507,21 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
             Target::Bucket(bucket.clone()),
             format!("arn:{p}:s3:::{bucket}"),
         )?;
+        // The other bucket reads, where the policies grant them.
+        for read in [
+            Sdk::GetBucketLocation,
+            Sdk::ListBucketMultipartUploads,
+            Sdk::ListBucketVersions,
+        ] {
+            let action = Action::from(read);
+            if mentioned(policies, action.name()) {
+                add(
+                    action,
+                    Target::Bucket(bucket.clone()),
+                    format!("arn:{p}:s3:::{bucket}"),
+                )?;
+            }
+        }
         if let Some(key) = &extra.object {
             let target = Target::Object {
                 bucket: bucket.clone(),
@@ -999,6 +1014,25 @@ mod tests {
                 .any(|k| k.starts_with("ec2:ResourceTag/")),
             "{:?}",
             delete.conditions()
+        );
+    }
+
+    #[test]
+    fn bucket_reads_are_checked_where_granted() {
+        let policy = r#"{"Statement":[{"Effect":"Allow","Action":["s3:ListBucket","s3:GetBucketLocation","s3:ListBucketMultipartUploads"],"Resource":"arn:aws:s3:::b-1"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert!(has(&d, "s3:GetBucketLocation", "bucket b-1", Expect::Allow));
+        assert!(has(
+            &d,
+            "s3:ListBucketMultipartUploads",
+            "bucket b-1",
+            Expect::Allow
+        ));
+        assert!(
+            !table(&d)
+                .iter()
+                .any(|(a, _, _)| a == "s3:ListBucketVersions"),
+            "not granted, not destructive: no check"
         );
     }
 }

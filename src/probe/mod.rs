@@ -25,6 +25,12 @@ pub async fn send(ctx: &Ctx, check: &Check) -> Observation {
     match (probe, check.target()) {
         (Sdk::ListBucket, Target::Bucket(b)) => s3::list_bucket(ctx, b).await,
         (
+            read @ (Sdk::GetBucketLocation
+            | Sdk::ListBucketMultipartUploads
+            | Sdk::ListBucketVersions),
+            Target::Bucket(b),
+        ) => s3::bucket_read(ctx, b, read).await,
+        (
             Sdk::GetObject,
             Target::Object {
                 bucket,

@@ -33,6 +33,52 @@ pub async fn list_bucket(ctx: &Ctx, bucket: &BucketName) -> Observation {
     )
 }
 
+/// The bucket-level reads other than ListBucket: each a 2xx or a denial.
+pub async fn bucket_read(
+    ctx: &Ctx,
+    bucket: &BucketName,
+    read: crate::catalogue::Sdk,
+) -> Observation {
+    use crate::catalogue::Sdk;
+    let b = bucket.as_str();
+    let (answer, form) = match read {
+        Sdk::GetBucketLocation => (
+            ctx.s3
+                .get_bucket_location()
+                .bucket(b)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| Answer::from_sdk(&e)),
+            format!("GetBucketLocation on {bucket}"),
+        ),
+        Sdk::ListBucketMultipartUploads => (
+            ctx.s3
+                .list_multipart_uploads()
+                .bucket(b)
+                .max_uploads(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| Answer::from_sdk(&e)),
+            format!("ListMultipartUploads on {bucket}, max-uploads 1"),
+        ),
+        _ => (
+            ctx.s3
+                .list_object_versions()
+                .bucket(b)
+                .max_keys(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| Answer::from_sdk(&e)),
+            format!("ListObjectVersions on {bucket}, max-keys 1"),
+        ),
+    };
+    let answer = answer.map_or_else(|a| a, |()| Answer::success(200, ""));
+    Observation::new(answer, &[], form)
+}
+
 async fn read_one_byte(ctx: &Ctx, bucket: &BucketName, key: &str) -> Answer {
     match ctx
         .s3
