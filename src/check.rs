@@ -216,11 +216,33 @@ impl fmt::Display for ObjectKey {
 
 /// A table, and where it is when the policy's ARN says (another region,
 /// another account); otherwise it is the caller's.
+/// Where a resource is when its ARN says so (another region, another
+/// account); `None` parts are the caller's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+impl Location {
+    /// ` (us-east-1, 999999999999)` after a label, or nothing.
+    fn suffix(&self) -> String {
+        let parts: Vec<&str> = [self.region.as_deref(), self.account.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableName {
     name: String,
-    region: Option<String>,
-    account: Option<String>,
+    at: Location,
 }
 
 impl TableName {
@@ -233,15 +255,13 @@ impl TableName {
         }
         Ok(TableName {
             name: t.to_owned(),
-            region: None,
-            account: None,
+            at: Location::default(),
         })
     }
 
     /// The same table in the region and account an ARN names.
     pub fn at(mut self, region: Option<String>, account: Option<String>) -> Self {
-        self.region = region;
-        self.account = account;
+        self.at = Location { region, account };
         self
     }
 
@@ -250,21 +270,21 @@ impl TableName {
     }
 
     pub fn region(&self) -> Option<&str> {
-        self.region.as_deref()
+        self.at.region.as_deref()
     }
 
     pub fn account(&self) -> Option<&str> {
-        self.account.as_deref()
+        self.at.account.as_deref()
     }
 
     /// What a request names: the table's ARN when it is in another account
     /// (DynamoDB takes an ARN as TableName), else its name.
     pub fn request_name(&self, at: &Place) -> String {
-        match self.account.as_deref().filter(|a| *a != at.account) {
+        match self.account().filter(|a| *a != at.account) {
             Some(account) => format!(
                 "arn:{}:dynamodb:{}:{account}:table/{}",
                 at.partition,
-                self.region.as_deref().unwrap_or(&at.region),
+                self.region().unwrap_or(&at.region),
                 self.name
             ),
             None => self.name.clone(),
@@ -274,15 +294,7 @@ impl TableName {
 
 impl fmt::Display for TableName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
-        let at: Vec<&str> = [self.region.as_deref(), self.account.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        if !at.is_empty() {
-            write!(f, " ({})", at.join(", "))?;
-        }
-        Ok(())
+        write!(f, "{}{}", self.name, self.at.suffix())
     }
 }
 
@@ -403,8 +415,7 @@ pub enum Target {
 pub struct Named {
     pub kind: Kind,
     name: String,
-    pub region: Option<String>,
-    pub account: Option<String>,
+    at: Location,
 }
 
 impl Named {
@@ -424,15 +435,21 @@ impl Named {
         Ok(Named {
             kind,
             name: name.to_owned(),
-            region: None,
-            account: None,
+            at: Location::default(),
         })
     }
 
     pub fn at(mut self, region: Option<String>, account: Option<String>) -> Self {
-        self.region = region;
-        self.account = account;
+        self.at = Location { region, account };
         self
+    }
+
+    pub fn region(&self) -> Option<&str> {
+        self.at.region.as_deref()
+    }
+
+    pub fn account(&self) -> Option<&str> {
+        self.at.account.as_deref()
     }
 
     pub fn name(&self) -> &str {
@@ -508,17 +525,7 @@ impl Target {
                 key: Some(k),
             } => format!("item {table} {k}"),
             Target::Node => "node instance metadata".to_owned(),
-            Target::Named(n) => {
-                let mut label = format!("{} {}", n.kind.as_str(), n.name);
-                let elsewhere: Vec<&str> = [n.region.as_deref(), n.account.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                if !elsewhere.is_empty() {
-                    label.push_str(&format!(" ({})", elsewhere.join(", ")));
-                }
-                label
-            }
+            Target::Named(n) => format!("{} {}{}", n.kind.as_str(), n.name, n.at.suffix()),
             Target::Any(kind) => format!("the first {} listed", kind.as_str()),
         }
     }
@@ -526,7 +533,7 @@ impl Target {
     /// The region and account the target's ARN named, if any.
     fn location(&self) -> (Option<&str>, Option<&str>) {
         match self {
-            Target::Named(n) => (n.region.as_deref(), n.account.as_deref()),
+            Target::Named(n) => (n.region(), n.account()),
             Target::Table(t) | Target::Item { table: t, .. } => (t.region(), t.account()),
             _ => (None, None),
         }

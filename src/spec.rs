@@ -523,11 +523,11 @@ fn out_check(c: &Check) -> OutCheck {
             _ => None,
         },
         region: match c.target() {
-            Target::Named(n) => n.region.clone(),
+            Target::Named(n) => n.region().map(str::to_owned),
             t => t.table().and_then(|t| t.region().map(str::to_owned)),
         },
         account: match c.target() {
-            Target::Named(n) => n.account.clone(),
+            Target::Named(n) => n.account().map(str::to_owned),
             t => t.table().and_then(|t| t.account().map(str::to_owned)),
         },
         expect: c.expect(),

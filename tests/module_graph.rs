@@ -6,32 +6,12 @@ use std::path::Path;
 
 /// Top-level module -> the top-level modules its files name as `crate::X`.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    let mut stack = vec![src.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read src") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in files {
-        let rel = file.strip_prefix(&src).expect("under src");
-        let first = rel.components().next().expect("a component");
-        let module = first
-            .as_os_str()
-            .to_string_lossy()
-            .trim_end_matches(".rs")
-            .to_owned();
-        if module == "main" {
+    for (file, text) in files() {
+        let module = module_of(&file).first().cloned().unwrap_or_default();
+        if module.is_empty() {
             continue;
         }
-        let text = std::fs::read_to_string(&file).expect("read file");
         let deps = graph.entry(module.clone()).or_default();
         for (i, _) in text.match_indices("crate::") {
             let rest = &text[i + "crate::".len()..];

@@ -199,7 +199,7 @@ const fn read(
     }
 }
 
-/// A REST read (GET).
+/// A REST read (GET): a read, routed by its path.
 const fn get(
     action: &'static str,
     service: &'static ServiceDef,
@@ -209,26 +209,12 @@ const fn get(
     resources: &'static [&'static str],
     basis: &'static str,
 ) -> Row {
-    Row {
-        action,
-        target,
-        probe: Probe::Wire(Wire {
-            service,
-            op,
-            method: "GET",
-            path,
-            params: &[],
-            xml: None,
-            dry_run: false,
-            tags_for: None,
-        }),
-        resources,
-        allowed: &[],
-        tells: Tells::Both,
-        harmless: "a read: it changes nothing, and the answer's body is never printed",
-        basis,
-        destructive: false,
+    let mut row = read(action, service, op, target, &[], resources, basis);
+    if let Probe::Wire(w) = &mut row.probe {
+        w.method = "GET";
+        w.path = path;
     }
+    row
 }
 
 const ELBV2_READS: &str = "Elastic Load Balancing API reference (2015-12-01); the Service Authorization Reference lists no resource types for ELBv2 Describe* actions";

@@ -380,16 +380,16 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     let mut region = None;
     let name = match check.target() {
         Target::Named(n) => {
-            if n.account.as_deref().is_some_and(|a| a != ctx.place.account) {
+            if n.account().is_some_and(|a| a != ctx.place.account) {
                 return Observation::skipped(format!(
                     "not attempted: the policy names this {} in account {}, not the caller's ({}); cross-account probes of {} are not supported",
                     n.kind.as_str(),
-                    n.account.as_deref().unwrap_or_default(),
+                    n.account().unwrap_or_default(),
                     ctx.place.account,
                     row.service()
                 ));
             }
-            region = n.region.clone();
+            region = n.region().map(str::to_owned);
             n.name().to_owned()
         }
         Target::Any(Kind::HostedZone) => match any_zone(ctx).await {

@@ -675,19 +675,7 @@ impl StandIn {
     }
 
     pub fn proxy_stats(&self) -> (u64, u64) {
-        use std::io::{Read, Write};
-        let addr = self.endpoint.trim_start_matches("http://");
-        let mut s = TcpStream::connect(addr).expect("connect proxy");
-        s.write_all(b"GET /__proxy_stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .expect("write");
-        let mut buf = String::new();
-        s.read_to_string(&mut buf).expect("read");
-        let body = buf.split_once("\r\n\r\n").expect("http body").1;
-        let v: Value = serde_json::from_str(body).expect("stats JSON");
-        (
-            v["max_in_flight"].as_u64().unwrap_or(0),
-            v["total"].as_u64().unwrap_or(0),
-        )
+        (self.proxy_stat("max_in_flight"), self.proxy_stat("total"))
     }
 }
 
