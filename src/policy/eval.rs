@@ -506,4 +506,108 @@ mod tests {
             [("elbv2.k8s.aws/cluster".to_owned(), "irsa-verify".to_owned())]
         );
     }
+
+    fn cond(operator: &str, key: &str, values: &[&str]) -> Condition {
+        Condition {
+            operator: operator.to_owned(),
+            key: key.to_owned(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+
+    /// Each operator on a key the request settles: (operator, values, tag value, holds).
+    #[test]
+    fn each_condition_operator_on_a_known_request_tag() {
+        let key = "aws:RequestTag/team";
+        for (operator, values, tag, want) in [
+            ("StringEquals", &["a"][..], Some("a"), Some(true)),
+            ("StringEquals", &["a"][..], Some("A"), Some(false)),
+            ("StringEqualsIgnoreCase", &["a"][..], Some("A"), Some(true)),
+            ("StringEqualsIgnoreCase", &["a"][..], Some("b"), Some(false)),
+            ("StringLike", &["a*"][..], Some("abc"), Some(true)),
+            ("StringLike", &["a*"][..], Some("bc"), Some(false)),
+            ("StringNotEquals", &["a"][..], Some("b"), Some(true)),
+            ("StringNotEquals", &["a"][..], Some("a"), Some(false)),
+            ("StringNotLike", &["a*"][..], Some("b"), Some(true)),
+            ("StringNotLike", &["a*"][..], Some("ab"), Some(false)),
+            ("StringEqualsIfExists", &["a"][..], None, Some(true)),
+            ("StringEquals", &["a"][..], None, Some(false)),
+            ("StringNotEquals", &["a"][..], None, Some(true)),
+            ("Null", &["false"][..], Some("x"), Some(true)),
+            ("Null", &["false"][..], None, Some(false)),
+            ("Null", &["true"][..], None, Some(true)),
+            ("Null", &["true"][..], Some("x"), Some(false)),
+            ("NumericLessThan", &["3"][..], Some("1"), None),
+        ] {
+            let tags: Vec<(String, String)> = tag
+                .map(|t| ("team".to_owned(), t.to_owned()))
+                .into_iter()
+                .collect();
+            let got = holds(&cond(operator, key, values), &Context::tagged(&tags));
+            assert_eq!(got, want, "{operator} {values:?} on {tag:?}");
+        }
+        // Keys the request does not settle are never evaluated.
+        assert_eq!(
+            holds(
+                &cond("StringEquals", "aws:ResourceTag/team", &["a"]),
+                &Context::tagged(&[])
+            ),
+            None
+        );
+        assert_eq!(
+            holds(
+                &cond("Null", "aws:SourceVpc", &["true"]),
+                &Context::tagged(&[])
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn multi_valued_keys_take_their_quantifier() {
+        let tags = [
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "2".to_owned()),
+        ];
+        let ctx = Context::tagged(&tags);
+        let all = cond("ForAllValues:StringEquals", "aws:TagKeys", &["a", "c"]);
+        assert_eq!(holds(&all, &ctx), Some(false), "b is not allowed");
+        let all_ok = cond("ForAllValues:StringEquals", "aws:TagKeys", &["a", "b", "c"]);
+        assert_eq!(holds(&all_ok, &ctx), Some(true));
+        let any = cond("ForAnyValue:StringEquals", "aws:TagKeys", &["b"]);
+        assert_eq!(holds(&any, &ctx), Some(true));
+        let none = cond("ForAnyValue:StringEquals", "aws:TagKeys", &["z"]);
+        assert_eq!(holds(&none, &ctx), Some(false));
+    }
+
+    #[test]
+    fn request_tags_are_read_from_allow_statements_that_grant_the_action() {
+        let p = parse(
+            br#"{"Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"*","Condition":{
+               "StringEquals":{"aws:RequestTag/exact":["v1","v2"]},
+               "StringLikeIfExists":{"aws:RequestTag/like":"pre-*-?"},
+               "Null":{"aws:RequestTag/present":"false","aws:RequestTag/absent":"true"},
+               "StringLike":{"aws:RequestTag/wild*":"x","aws:ResourceTag/not-a-request-tag":"y"},
+               "NumericEquals":{"aws:RequestTag/number":"1"}}},
+            {"Effect":"Deny","Action":"ec2:CreateVolume","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/denied":"d"}}},
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/other":"o"}}}]}"#,
+            Path::new("t.json"),
+        )
+        .unwrap();
+        let mut tags = request_tags(
+            &p.statements,
+            "ec2:CreateVolume",
+            "arn:aws:ec2:r:a:volume/*",
+        );
+        tags.sort();
+        assert_eq!(
+            tags,
+            [
+                ("exact".to_owned(), "v1".to_owned()),
+                ("like".to_owned(), "pre-irsa-verify-x".to_owned()),
+                ("present".to_owned(), "irsa-verify".to_owned()),
+            ]
+        );
+    }
 }
