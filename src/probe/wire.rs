@@ -651,5 +651,17 @@ mod tests {
             first_json_string(r#"{"CertificateSummaryList":[]}"#, "CertificateArn"),
             None
         );
+        let clusters = r#"{"clusters": [ "c-1", "c-2"], "nextToken": null}"#;
+        assert_eq!(
+            first_json_item(clusters, "clusters").as_deref(),
+            Some("c-1")
+        );
+        assert_eq!(first_json_item(r#"{"nodegroups":[]}"#, "nodegroups"), None);
+        assert_eq!(
+            first_json_item(r#"{"nodegroups":[""]}"#, "nodegroups"),
+            None,
+            "an empty name is none"
+        );
+        assert_eq!(first_json_item(r#"{"other":["x"]}"#, "nodegroups"), None);
     }
 }
