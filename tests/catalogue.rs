@@ -216,3 +216,28 @@ fn queues_and_topics_named_by_the_policy_are_read_live() {
         assert_eq!(r["status"], "pass", "{r}\n{}", run.stdout);
     }
 }
+
+/// A topic whose ARN names another region is probed there, its ARN built in
+/// that region.
+#[test]
+fn a_topic_in_another_region_is_read_there() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let base = Scenario::seed("reference");
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"sns:GetTopicAttributes","Resource":"arn:aws:sns:us-east-1:ACCOUNT:irsa-far"}]}"#
+        .replace("ACCOUNT", &base.account);
+    let s = Scenario::seed_with("reference", Some(&policy));
+    s.admin_python("client('sns', 'us-east-1').create_topic(Name='irsa-far')\n");
+    let file = write_policy(&s, "far.json", &policy);
+    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", path(&file)]));
+    run.assert_code(0);
+    let r = run.result("sns:GetTopicAttributes");
+    assert_eq!(r["status"], "pass", "{r}\n{}", run.stdout);
+    assert!(
+        r["form"]
+            .as_str()
+            .unwrap()
+            .contains("arn:aws:sns:us-east-1:"),
+        "{r}"
+    );
+}

@@ -162,6 +162,24 @@ mod tests {
     }
 
     #[test]
+    fn the_first_code_and_message_win_and_depth_is_bounded() {
+        let two = "<Response><Errors><Error><Code>First</Code><Message>m1</Message></Error>\
+                   <Error><Code>Second</Code><Message>m2</Message></Error></Errors></Response>";
+        assert_eq!(codes(false, Headers::default(), two), pair("First", "m1"));
+        let at5 = "<a><b><c><d><e><Code>Deep</Code></e></d></c></b></a>";
+        assert_eq!(
+            codes(false, Headers::default(), at5).0.as_deref(),
+            Some("Deep")
+        );
+        let at6 = "<a><b><c><d><e><f><Code>Deeper</Code></f></e></d></c></b></a>";
+        assert_eq!(
+            codes(false, Headers::default(), at6).0,
+            None,
+            "no deeper than the shapes AWS uses"
+        );
+    }
+
+    #[test]
     fn unreadable_bodies_give_no_code() {
         assert_eq!(
             codes(false, Headers::default(), "<html>503</html>"),
