@@ -306,5 +306,10 @@ mod coverage_tests {
             None,
             "the identity check is no grant"
         );
+        assert_eq!(
+            Coverage::of(&results[..2]).line().as_deref(),
+            Some("1 of 1 granted actions proven"),
+            "nothing skipped: no skipped clause"
+        );
     }
 }

@@ -357,9 +357,12 @@ mod tests {
         let read = |a| Observation::new(a, READ_AUTHORIZED, "f");
         let listed = Answer::success(200, "");
         let list_denied = err(403, "AccessDenied");
-        assert_eq!(
-            settle_fresh_read(read(err(404, "NoSuchKey")), &listed).observed,
-            Observed::Allowed
+        let allowed = settle_fresh_read(read(err(404, "NoSuchKey")), &listed);
+        assert_eq!(allowed.observed, Observed::Allowed);
+        assert!(
+            allowed.notes[0].contains("NoSuchKey only to a caller allowed"),
+            "{:?}",
+            allowed.notes
         );
         assert_eq!(
             settle_fresh_read(read(err(403, "AccessDenied")), &listed).observed,
