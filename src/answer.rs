@@ -66,6 +66,9 @@ pub struct Observation {
     /// Why the answer could not tell, in a few words, when the answer alone
     /// does not say (it goes into a JUnit error's message).
     pub unsure: Option<String>,
+    /// The exact ARNs the request named, when the probe picked them itself
+    /// (an EC2 ID a Describe listed): the report shows these.
+    pub probed: Option<Vec<String>>,
 }
 
 impl Observation {
@@ -77,6 +80,7 @@ impl Observation {
             form: form.into(),
             notes: Vec::new(),
             unsure: None,
+            probed: None,
         }
     }
 
@@ -88,6 +92,7 @@ impl Observation {
             form: "not sent".to_owned(),
             notes: Vec::new(),
             unsure: None,
+            probed: None,
         }
     }
 
@@ -99,6 +104,7 @@ impl Observation {
             form: form.into(),
             notes: Vec::new(),
             unsure: None,
+            probed: None,
         }
     }
 

@@ -72,7 +72,7 @@ impl Invalid {
         }
     }
 }
-use crate::catalogue::{Kind, Row, Sdk, ROWS};
+use crate::catalogue::{Ec2Id, Kind, Row, Sdk, ROWS};
 
 /// An action the agent can probe: a row of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -407,6 +407,48 @@ pub enum Target {
     /// Whichever resource of this kind the role can list first (a hosted
     /// zone behind a `hostedzone/*` grant).
     Any(Kind),
+    /// The EC2 resources an EC2 request names, each picked as the policy
+    /// requires (a type not listed: the first one a Describe lists).
+    Ec2(Vec<(Ec2Id, IdPick)>),
+}
+
+/// How the EC2 ID of one type in a request is picked, so that the check is
+/// judged on the resource it really probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdPick {
+    /// This one, as a policy names it (`instance/i-0abc`).
+    Exact(String),
+    /// The first one a Describe lists whose ARN none of these policy
+    /// patterns names, else a made-up one: a resource outside those grants
+    /// and denials, judged like any such resource.
+    Outside(Vec<String>),
+}
+
+impl IdPick {
+    fn label(&self, kind: Ec2Id) -> String {
+        let ty = kind.parts().1;
+        match self {
+            IdPick::Exact(id) => format!("{ty} {id}"),
+            IdPick::Outside(patterns) => {
+                // The IDs (or their patterns) the policy names, short.
+                let named: Vec<&str> = patterns
+                    .iter()
+                    .map(|p| p.rsplit_once('/').map_or(p.as_str(), |(_, id)| id))
+                    .collect();
+                format!("a {ty} other than {}", named.join(", "))
+            }
+        }
+    }
+}
+
+/// Does a secret's ID end in the six random characters Secrets Manager
+/// appends to every secret's ARN (`-AbCdEf`)?
+pub fn has_random_suffix(id: &str) -> bool {
+    id.len() > 7
+        && id.as_bytes()[id.len() - 7] == b'-'
+        && id.as_bytes()[id.len() - 6..]
+            .iter()
+            .all(u8::is_ascii_alphanumeric)
 }
 
 /// A named resource of a service beyond S3 and DynamoDB. Region and account
@@ -416,12 +458,19 @@ pub struct Named {
     pub kind: Kind,
     name: String,
     at: Location,
+    /// The resource's exact ARN, when it was given as one: a secret's ARN
+    /// ends in a random suffix (`-AbCdEf`) that its name lacks, so only the
+    /// full ARN names that one secret, in the request and in the policy.
+    arn: Option<String>,
 }
 
 impl Named {
     /// A name as the service's requests take it: no control characters,
     /// no wildcards, 1 to 2048 bytes.
     pub fn parse(kind: Kind, name: &str) -> Result<Self, Invalid> {
+        if kind == Kind::Secret && name.starts_with("arn:") {
+            return Named::secret_arn(name);
+        }
         if name.is_empty()
             || name.len() > 2048
             || name.chars().any(char::is_control)
@@ -436,7 +485,44 @@ impl Named {
             kind,
             name: name.to_owned(),
             at: Location::default(),
+            arn: None,
         })
+    }
+
+    /// A secret by its full ARN (`arn:P:secretsmanager:R:A:secret:NAME-AbCdEf`),
+    /// as Terraform's `aws_secretsmanager_secret.x.arn` and CDK give it: its
+    /// region and account are the ARN's, and requests name it by that ARN.
+    /// AWS answers a name carrying the suffix with "not found" or "access
+    /// denied", depending on the permissions (API reference, SecretId).
+    pub fn secret_arn(arn: &str) -> Result<Self, Invalid> {
+        let invalid = || Invalid::Resource {
+            kind: Kind::Secret.as_str(),
+            name: arn.to_owned(),
+        };
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let [_, _, "secretsmanager", region, account, rest] = parts[..] else {
+            return Err(invalid());
+        };
+        let id = rest.strip_prefix("secret:").ok_or_else(invalid)?;
+        if !has_random_suffix(id) || arn.contains(['*', '?']) {
+            return Err(invalid());
+        }
+        let named = Named::parse(Kind::Secret, id)?;
+        let concrete = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        Ok(Named {
+            arn: Some(arn.to_owned()),
+            ..named.at(concrete(region), concrete(account))
+        })
+    }
+
+    /// The exact ARN, when the resource was given by one.
+    pub fn arn(&self) -> Option<&str> {
+        self.arn.as_deref()
+    }
+
+    /// What a request names: the full ARN when known, else the name.
+    pub fn request_name(&self) -> &str {
+        self.arn.as_deref().unwrap_or(&self.name)
     }
 
     pub fn at(mut self, region: Option<String>, account: Option<String>) -> Self {
@@ -493,6 +579,8 @@ impl Target {
         ) || match (self, kind) {
             (Target::Named(n), TargetKind::Named(k)) => n.kind == k,
             (Target::Any(a), TargetKind::Named(k)) => *a == k && k.discoverable(),
+            // Check::new holds that each type is one the request names.
+            (Target::Ec2(_), TargetKind::Account) => true,
             _ => false,
         }
     }
@@ -527,6 +615,11 @@ impl Target {
             Target::Node => "node instance metadata".to_owned(),
             Target::Named(n) => format!("{} {}{}", n.kind.as_str(), n.name, n.at.suffix()),
             Target::Any(kind) => format!("the first {} listed", kind.as_str()),
+            Target::Ec2(picks) => picks
+                .iter()
+                .map(|(kind, pick)| pick.label(*kind))
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 
@@ -547,7 +640,7 @@ impl Target {
             Target::Table(t) | Target::Item { table: t, .. } => t.as_str().to_owned(),
             Target::Named(n) => n.arn_name().to_owned(),
             Target::Any(_) => "*".to_owned(),
-            Target::Account | Target::Node => String::new(),
+            Target::Account | Target::Node | Target::Ec2(_) => String::new(),
         }
     }
 
@@ -560,18 +653,79 @@ impl Target {
         if self == &Target::Node {
             return vec!["the node's instance metadata (IMDS)".to_owned()];
         }
+        if let Target::Named(n) = self {
+            if let Some(arn) = n.arn() {
+                // The one resource the request names, exactly: never the
+                // row's pattern for it.
+                return row
+                    .resources
+                    .iter()
+                    .map(|t| {
+                        if t.contains("{name}") {
+                            arn.to_owned()
+                        } else {
+                            fill_stable(t, &at.partition, region, account, "")
+                        }
+                    })
+                    .collect();
+            }
+        }
         row.resources
             .iter()
             .map(|t| {
-                t.replace("{p}", &at.partition)
-                    .replace("{r}", region)
-                    .replace("{a}", account)
-                    .replace("{name}", &self.arn_name())
-                    .replace("{id}", "*")
-                    .replace("{random16}", &"0".repeat(16))
-                    .replace("{random}", &"0".repeat(32))
+                let t = self.fill_ids(t, |pick| match pick {
+                    Some(IdPick::Exact(id)) => id.clone(),
+                    _ => "*".to_owned(),
+                });
+                fill_stable(&t, &at.partition, region, account, &self.arn_name())
             })
             .collect()
+    }
+
+    /// The ARNs the expectation is judged on: as `resources`, with every ID
+    /// not named exactly a representative one (`i-0xxxxxxxxxxxxxxxx`): a
+    /// policy pattern that matches it covers any ID of its type, while one
+    /// naming IDs does not, and the probe picks its ID to agree
+    /// (`IdPick::Outside`).
+    pub fn judged_resources(&self, row: &crate::catalogue::Row, at: &Place) -> Vec<String> {
+        let (region, account) = self.location();
+        let (region, account) = (region.unwrap_or(&at.region), account.unwrap_or(&at.account));
+        if !matches!(self, Target::Account | Target::Ec2(_)) {
+            return self.resources(row, at);
+        }
+        row.resources
+            .iter()
+            .map(|t| {
+                let t = self.fill_ids(t, |pick| match pick {
+                    Some(IdPick::Exact(id)) => id.clone(),
+                    _ => String::new(),
+                });
+                fill_stable(&t, &at.partition, region, account, "")
+            })
+            .collect()
+    }
+
+    /// The template with each `TYPE/{id}` of an EC2 type filled by `id_of`
+    /// its pick (an empty string: the type's representative ID).
+    pub fn fill_ids(&self, template: &str, id_of: impl Fn(Option<&IdPick>) -> String) -> String {
+        let mut out = template.to_owned();
+        for kind in Ec2Id::ALL {
+            let slot = format!(":{}/{{id}}", kind.parts().1);
+            if out.contains(&slot) {
+                let pick = match self {
+                    Target::Ec2(picks) => picks.iter().find(|(k, _)| *k == kind).map(|(_, p)| p),
+                    _ => None,
+                };
+                let id = id_of(pick);
+                let id = if id.is_empty() {
+                    kind.representative()
+                } else {
+                    id
+                };
+                out = out.replace(&slot, &format!(":{}/{id}", kind.parts().1));
+            }
+        }
+        out
     }
 
     /// What a reader should know about the target itself.
@@ -585,6 +739,18 @@ impl Target {
             _ => Vec::new(),
         }
     }
+}
+
+/// A row's ARN template filled for the report: IDs found at run time show
+/// as `*`, random parts as zeros, so the text is stable from run to run.
+fn fill_stable(t: &str, partition: &str, region: &str, account: &str, name: &str) -> String {
+    t.replace("{p}", partition)
+        .replace("{r}", region)
+        .replace("{a}", account)
+        .replace("{name}", name)
+        .replace("{id}", "*")
+        .replace("{random16}", &"0".repeat(16))
+        .replace("{random}", &"0".repeat(32))
 }
 
 /// Where ARNs are: the caller's partition, the region, the account.

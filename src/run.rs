@@ -192,6 +192,7 @@ fn timed_out(timeout: Duration, what: &str) -> Observation {
         form: "bounded by --timeout".to_owned(),
         notes: Vec::new(),
         unsure: None,
+        probed: None,
     }
 }
 
@@ -205,7 +206,12 @@ fn conclude(
     duration: Duration,
 ) -> Finding {
     let action = check.action();
-    let resource = check.target().resources(action.row(), place).join(" ");
+    // The resources the probe named, when it picked them itself; else the
+    // ones the check names.
+    let resource = match &observation.probed {
+        Some(probed) => probed.join(" "),
+        None => check.target().resources(action.row(), place).join(" "),
+    };
     let mut observation = reconsider_denial(observation, action.name(), caller);
     let mut status = judge(check.expect(), observation.observed);
     // An expectation that hangs on unevaluated conditions is never a pass or

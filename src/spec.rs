@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::arn::{RoleRef, ServiceAccount};
-use crate::catalogue::Sdk;
+use crate::catalogue::{Ec2Id, Sdk};
 use crate::check::{
-    Action, BucketName, Check, Expect, Invalid, ItemKey, KeyPrefix, KeyValue, Named, ObjectKey,
-    ObjectKeyChoice, TableName, Target, TargetKind,
+    Action, BucketName, Check, Expect, IdPick, Invalid, ItemKey, KeyPrefix, KeyValue, Named,
+    ObjectKey, ObjectKeyChoice, TableName, Target, TargetKind,
 };
 use crate::file::{read_limited, LimitedError};
 use crate::identity::{ExpectSource, ACTION as IDENTITY_ACTION};
@@ -100,8 +100,20 @@ struct RawCheck {
     /// Tags the request carries (EC2 creates), for `aws:RequestTag` conditions.
     #[serde(default)]
     tags: Option<BTreeMap<String, String>>,
+    /// EC2 resources by type (`instance`, `volume`...): an ID, or
+    /// `{other_than: [ARN patterns]}` for one no pattern names; a type not
+    /// given is the first one a Describe lists.
+    #[serde(default)]
+    ec2: Option<BTreeMap<String, RawPick>>,
     #[serde(default)]
     name: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(untagged, deny_unknown_fields)]
+enum RawPick {
+    Exact(String),
+    Outside { other_than: Vec<String> },
 }
 
 /// A spec names the identity check, or an action the agent probes.
@@ -247,6 +259,43 @@ enum Parsed {
     Check(Check),
 }
 
+/// A spec's `ec2:` map as picks, each a type the action's request names.
+fn picks(
+    action: Action,
+    raw: BTreeMap<String, RawPick>,
+) -> Result<Vec<(Ec2Id, IdPick)>, FieldError> {
+    let mut out = Vec::new();
+    for (ty, pick) in raw {
+        let kind = Ec2Id::ALL
+            .into_iter()
+            .find(|k| {
+                k.parts().1 == ty
+                    && action
+                        .row()
+                        .resources
+                        .iter()
+                        .any(|r| r.contains(&format!(":{ty}/{{id}}")))
+            })
+            .ok_or_else(|| ("ec2", format!("{action} names no EC2 `{ty}` by ID")))?;
+        let pick = match pick {
+            RawPick::Exact(id)
+                if id.starts_with(&format!("{}-", kind.parts().0)) && !id.contains(['*', '?']) =>
+            {
+                IdPick::Exact(id)
+            }
+            RawPick::Exact(id) => {
+                return Err((
+                    "ec2",
+                    format!("`{id}` is not a {ty} ID ({}-...)", kind.parts().0),
+                ))
+            }
+            RawPick::Outside { other_than } => IdPick::Outside(other_than),
+        };
+        out.push((kind, pick));
+    }
+    Ok(out)
+}
+
 fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
     let action = match rc.action {
         SpecAction::Probe(a) => a,
@@ -333,7 +382,10 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
             forbid("table", rc.table.is_some())?;
             forbid("key", rc.key.is_some())?;
             if kind == TargetKind::Node {
+                forbid("ec2", rc.ec2.is_some())?;
                 Target::Node
+            } else if let Some(ec2) = rc.ec2 {
+                Target::Ec2(picks(action, ec2)?)
             } else {
                 Target::Account
             }
@@ -499,6 +551,8 @@ struct OutCheck {
     conditions: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     tags: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    ec2: BTreeMap<String, RawPick>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
 }
@@ -518,7 +572,7 @@ fn out_check(c: &Check) -> OutCheck {
         prefix: None,
         table: c.target().table().map(|t| t.as_str().to_owned()),
         resource: match c.target() {
-            Target::Named(n) => Some(n.name().to_owned()),
+            Target::Named(n) => Some(n.arn().unwrap_or(n.name()).to_owned()),
             Target::Any(_) => Some("*".to_owned()),
             _ => None,
         },
@@ -533,6 +587,21 @@ fn out_check(c: &Check) -> OutCheck {
         expect: c.expect(),
         conditions: c.conditions().to_vec(),
         tags: c.tags().iter().cloned().collect(),
+        ec2: match c.target() {
+            Target::Ec2(picks) => picks
+                .iter()
+                .map(|(k, p)| {
+                    let raw = match p {
+                        IdPick::Exact(id) => RawPick::Exact(id.clone()),
+                        IdPick::Outside(other_than) => RawPick::Outside {
+                            other_than: other_than.clone(),
+                        },
+                    };
+                    (k.parts().1.to_owned(), raw)
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        },
         name: c.name().map(str::to_owned),
     };
     match c.target() {

@@ -61,6 +61,7 @@ fn verdict(status: Status, detail: String, form: String, notes: Vec<String>) -> 
             form,
             notes,
             unsure: None,
+            probed: None,
         },
     }
 }

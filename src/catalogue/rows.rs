@@ -227,6 +227,11 @@ const KMS_KEY: &str = "arn:{p}:kms:{r}:{a}:key/{name}";
 const KMS_DRY: &str = "KMS Developer Guide, \"Testing your permissions\": with DryRun, KMS answers DryRunOperationException when the request would succeed, \
                        and does not perform the operation (https://docs.aws.amazon.com/kms/latest/developerguide/testing-permissions.html)";
 const KMS_DRY_RUN: &[AuthorizedError] = &[AuthorizedError::code("DryRunOperationException")];
+/// CloudWatch Logs authorizes calls on a log group as `log-group:NAME:log-stream:`
+/// (AWS's denials name that ARN), so `log-group:NAME:*` grants them and a bare
+/// `log-group:NAME` does not; DescribeLogGroups names no group.
+const LOGS_GROUP: &str = "arn:{p}:logs:{r}:{a}:log-group:{name}:log-stream:";
+const LOGS_ALL_GROUPS: &str = "arn:{p}:logs:{r}:{a}:log-group::log-stream:";
 const ZONE: &str = "arn:{p}:route53:::hostedzone/{name}";
 const SQS_QUEUE: &str = "arn:{p}:sqs:{r}:{a}:{name}";
 const SNS_TOPIC: &str = "arn:{p}:sns:{r}:{a}:{name}";
@@ -414,13 +419,17 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "secretsmanager:BatchGetSecretValue",
         target: TargetKind::Account,
+        // A SecretIdList, not Filters: with Filters AWS also requires
+        // secretsmanager:ListSecrets, so a denial would not tell which one.
         probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "BatchGetSecretValue", method: "POST", path: "/",
-            params: &[("Filters", V::Raw(r#"[{"Key":"name","Values":["irsa-verify-probe-{random}"]}]"#))], xml: None, dry_run: false, tags_for: None }),
+            params: &[("SecretIdList", V::Raw(r#"["irsa-verify-probe-{random}"]"#))], xml: None, dry_run: false, tags_for: None }),
         resources: ANY,
         allowed: &[],
         tells: Tells::Both,
-        harmless: "filters on a random name that no secret has: the answer lists no secret, so no value",
-        basis: "Secrets Manager API reference, BatchGetSecretValue: with Filters it returns the secrets that match (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html)",
+        harmless: "names one random secret that does not exist: the answer lists it under Errors, so no value",
+        basis: "Secrets Manager API reference, BatchGetSecretValue: \"Required permissions: secretsmanager:BatchGetSecretValue, and you must have \
+                secretsmanager:GetSecretValue for each secret. If you use filters, you must also have secretsmanager:ListSecrets\"; errors for \
+                single secrets are listed in Errors of the answer (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html)",
         destructive: false,
     },
 
@@ -429,13 +438,19 @@ pub const ROWS: &[Row] = &[
     Row {
         action: "ssm:GetParametersByPath",
         target: TargetKind::Named(Kind::ParameterPath),
-        probe: Probe::Wire(Wire { service: &SSM, op: "GetParametersByPath", method: "POST", path: "/", params: &[("Path", V::NameThen("/irsa-verify-probe-{random}"))], xml: None, dry_run: false, tags_for: None }),
-        resources: &["arn:{p}:ssm:{r}:{a}:parameter/{name}/irsa-verify-probe-{random}"],
+        // The path the grant is for, as the workload calls it: AWS authorizes
+        // the call on `parameter/PATH`, which a `parameter/PATH/*` grant does
+        // not cover. A label no parameter carries keeps every value out.
+        probe: Probe::Wire(Wire { service: &SSM, op: "GetParametersByPath", method: "POST", path: "/",
+            params: &[("Path", V::Name), ("ParameterFilters", V::Raw(r#"[{"Key":"Label","Option":"Equals","Values":["irsa-verify-probe-{random}"]}]"#)),
+                      ("WithDecryption", V::Raw("false")), ("MaxResults", V::Num(1))], xml: None, dry_run: false, tags_for: None }),
+        resources: &["arn:{p}:ssm:{r}:{a}:parameter/{name}"],
         allowed: &[],
         tells: Tells::Both,
-        harmless: "a random sub-path of the granted path, where no parameter lives: the answer is an empty list",
-        basis: "Systems Manager API reference, GetParametersByPath: ParameterNotFound is not among its errors, an empty path gives an empty list \
-                (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html)",
+        harmless: "the granted path itself, filtered on a random label that no parameter carries: the answer lists no parameter, so no value",
+        basis: "Systems Manager API reference, GetParametersByPath and ParameterStringFilter: \"The following Key values are supported for \
+                GetParametersByPath: Type, KeyId, and Label\" (Label with Equals); the call is authorized on the path it names \
+                (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ParameterStringFilter.html)",
         destructive: false,
     },
     Row {
@@ -469,10 +484,10 @@ pub const ROWS: &[Row] = &[
     kms_dry("kms:GenerateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", &[("KeyId", V::Name), ("KeySpec", V::Lit("AES_256"))]),
 
     // CloudWatch Logs.
-    read("logs:DescribeLogGroups", &LOGS, "DescribeLogGroups", TargetKind::Account, &[("limit", V::Num(1))], &["arn:{p}:logs:{r}:{a}:log-group:*"],
+    read("logs:DescribeLogGroups", &LOGS, "DescribeLogGroups", TargetKind::Account, &[("limit", V::Num(1))], &[LOGS_ALL_GROUPS],
          "CloudWatch Logs API reference, DescribeLogGroups"),
     read("logs:DescribeLogStreams", &LOGS, "DescribeLogStreams", TargetKind::Named(Kind::LogGroup), &[("logGroupName", V::Name), ("limit", V::Num(1))],
-         &["arn:{p}:logs:{r}:{a}:log-group:{name}"], "CloudWatch Logs API reference, DescribeLogStreams"),
+         &[LOGS_GROUP], "CloudWatch Logs API reference, DescribeLogStreams"),
 
     // ECR: the authorization token is a credential, dropped unread.
     Row {

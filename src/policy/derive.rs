@@ -4,10 +4,10 @@
 
 use super::eval::{evaluate, evaluate_in, request_tags, wildcard, Context, Decision};
 use super::{Patterns, Policy, Statement};
-use crate::catalogue::{Kind, Probe, Sdk, TargetKind, Tells};
+use crate::catalogue::{Ec2Id, Kind, Probe, Sdk, TargetKind, Tells};
 use crate::check::Invalid;
 use crate::check::{
-    Action, BucketName, Check, Expect, KeyPrefix, Named, ObjectKey, ObjectKeyChoice, Place,
+    Action, BucketName, Check, Expect, IdPick, KeyPrefix, Named, ObjectKey, ObjectKeyChoice, Place,
     TableName, Target,
 };
 use crate::verdict::SkipGroup;
@@ -57,6 +57,37 @@ impl Targets {
         }
     }
 
+    /// A secret named both by its full ARN and by a pattern (`NAME-??????`)
+    /// is one secret: probed and judged once, by its exact ARN, which every
+    /// pattern is then matched against.
+    fn prefer_exact_secrets(&mut self) {
+        let exact: Vec<(String, Option<String>, Option<String>)> = self
+            .named
+            .iter()
+            .filter_map(|t| match t {
+                Target::Named(n) if n.arn().is_some() => {
+                    let id = n.name();
+                    Some((
+                        id[..id.len().saturating_sub(7)].to_owned(),
+                        n.region().map(str::to_owned),
+                        n.account().map(str::to_owned),
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        self.named.retain(|t| match t {
+            Target::Named(n) if n.kind == Kind::Secret && n.arn().is_none() => {
+                !exact.iter().any(|(name, region, account)| {
+                    name == n.name()
+                        && (n.region().is_none() || n.region() == region.as_deref())
+                        && (n.account().is_none() || n.account() == account.as_deref())
+                })
+            }
+            _ => true,
+        });
+    }
+
     fn bucket(&mut self, bucket: BucketName, prefix: KeyPrefix) {
         match self.buckets.iter_mut().find(|(b, _)| *b == bucket) {
             Some((_, prefixes)) if !prefixes.contains(&prefix) => prefixes.push(prefix),
@@ -83,7 +114,7 @@ fn has_wildcard(s: &str) -> bool {
 }
 
 /// The concrete targets one resource pattern names, if any.
-fn read_resource(pattern: &str, targets: &mut Targets) {
+fn read_resource(pattern: &str, at: &Place, targets: &mut Targets) {
     let parts: Vec<&str> = pattern.splitn(6, ':').collect();
     let [_, _, service, region, account, rest] = parts[..] else {
         return;
@@ -122,7 +153,7 @@ fn read_resource(pattern: &str, targets: &mut Targets) {
                 targets.table(table.at(concrete(region), concrete(account)));
             }
         }
-        _ => read_named(service, region, account, rest, targets),
+        _ => read_named(service, region, account, rest, at, targets),
     }
 }
 
@@ -141,7 +172,14 @@ fn key_prefix(key: Option<&str>) -> String {
 }
 
 /// A secret, parameter, key, log group or hosted zone an ARN names.
-fn read_named(service: &str, region: &str, account: &str, rest: &str, targets: &mut Targets) {
+fn read_named(
+    service: &str,
+    region: &str,
+    account: &str,
+    rest: &str,
+    at: &Place,
+    targets: &mut Targets,
+) {
     let named = |kind: Kind, name: &str| {
         let concrete = |s: &str| (!s.is_empty() && !has_wildcard(s)).then(|| s.to_owned());
         Named::parse(kind, name)
@@ -151,7 +189,27 @@ fn read_named(service: &str, region: &str, account: &str, rest: &str, targets: &
     let target = match service {
         // `name-??????` and `name-*` stand for the secret `name` (Secrets
         // Manager appends a random six-character suffix).
+        // A full ARN (no wildcard, the random suffix) names one secret
+        // exactly: it is probed and judged by that ARN.
         "secretsmanager" => rest.strip_prefix("secret:").and_then(|s| {
+            if !has_wildcard(s) && crate::check::has_random_suffix(s) {
+                // A wildcard region or account is the caller's: that is
+                // where the request goes.
+                let or = |v: &str, caller: &str| {
+                    if v.is_empty() || has_wildcard(v) {
+                        caller.to_owned()
+                    } else {
+                        v.to_owned()
+                    }
+                };
+                let arn = format!(
+                    "arn:{}:secretsmanager:{}:{}:secret:{s}",
+                    at.partition,
+                    or(region, &at.region),
+                    or(account, &at.account)
+                );
+                return Named::secret_arn(&arn).ok().map(Target::Named);
+            }
             let name = s
                 .strip_suffix("-??????")
                 .or_else(|| s.strip_suffix("-*"))
@@ -331,7 +389,7 @@ fn catalogue_checks(
                 })
                 .cloned()
                 .collect(),
-            _ => vec![Target::Account],
+            _ => ec2_targets(policies, row, at),
         };
         if targets.is_empty() {
             if let (true, TargetKind::Named(kind)) = (granted, row.target) {
@@ -347,7 +405,7 @@ fn catalogue_checks(
             continue;
         }
         for target in targets {
-            let resources = target.resources(row, at);
+            let resources = target.judged_resources(row, at);
             // An EC2 create carries the tags its grants ask for; AWS then
             // also authorizes ec2:CreateTags on what it creates.
             let tags_for = match &row.probe {
@@ -432,6 +490,107 @@ fn catalogue_checks(
     Ok(())
 }
 
+/// The targets of a row on the account or on EC2 resources: one check where
+/// every policy pattern treats all IDs alike; else one on each ID the
+/// policies name, and one on an ID outside all of them, each judged on
+/// exactly what it probes (a grant on one instance is proven on it, and the
+/// role proven unable to do the same to another).
+fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> Vec<Target> {
+    let slots: Vec<Ec2Id> = Ec2Id::ALL
+        .into_iter()
+        .filter(|k| {
+            let slot = format!(":{}/{{id}}", k.parts().1);
+            row.resources.iter().any(|r| r.contains(&slot))
+        })
+        .collect();
+    if slots.is_empty() {
+        return vec![Target::Account];
+    }
+    // Every resource pattern of the statements naming the action, Allow or
+    // Deny, Resource or NotResource: each can tell IDs apart.
+    let patterns: Vec<&String> = statements(policies)
+        .filter(|s| super::eval::action_matches(s, row.action))
+        .filter_map(|s| s.resources.as_ref())
+        .flat_map(|r| r.patterns.iter())
+        .collect();
+    let representative = Target::Account.judged_resources(row, at);
+    // Per type: the patterns that do not cover its representative ID, and
+    // the IDs they name exactly.
+    let narrow: Vec<(Ec2Id, Vec<String>, Vec<String>)> = slots
+        .iter()
+        .map(|kind| {
+            let ty = kind.parts().1;
+            let rep = representative
+                .iter()
+                .find(|r| r.contains(&format!(":{ty}/")))
+                .cloned()
+                .unwrap_or_default();
+            let naming: Vec<String> = patterns
+                .iter()
+                .filter(|p| ec2_type_of(p) == Some(ty) && !wildcard(p, &rep, false))
+                .map(|p| (*p).clone())
+                .collect();
+            let exact: Vec<String> = naming
+                .iter()
+                .filter_map(|p| p.rsplit_once('/').map(|(_, id)| id))
+                .filter(|id| !has_wildcard(id) && id.starts_with(&format!("{}-", kind.parts().0)))
+                .map(str::to_owned)
+                .collect();
+            (*kind, dedup(naming), dedup(exact))
+        })
+        .collect();
+    if narrow.iter().all(|(_, naming, _)| naming.is_empty()) {
+        return vec![Target::Account];
+    }
+    let outside = |kind: Ec2Id| -> (Ec2Id, IdPick) {
+        let naming = narrow
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .map(|(_, n, _)| n.clone())
+            .unwrap_or_default();
+        (kind, IdPick::Outside(naming))
+    };
+    let mut targets = vec![Target::Ec2(slots.iter().map(|k| outside(*k)).collect())];
+    for (kind, _, exact) in &narrow {
+        for id in exact {
+            let picks = slots
+                .iter()
+                .map(|k| {
+                    if k == kind {
+                        (*k, IdPick::Exact(id.clone()))
+                    } else {
+                        outside(*k)
+                    }
+                })
+                .collect();
+            targets.push(Target::Ec2(picks));
+        }
+    }
+    targets
+}
+
+/// The EC2 resource type an ARN pattern names (`instance` of
+/// `arn:aws:ec2:*:*:instance/i-0abc`), if it is an EC2 one.
+fn ec2_type_of(pattern: &str) -> Option<&str> {
+    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    match parts[..] {
+        [_, _, service, _, _, rest] if wildcard(service, "ec2", true) => {
+            rest.split_once('/').map(|(ty, _)| ty)
+        }
+        _ => None,
+    }
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    v.retain(|x| {
+        let new = !seen.contains(x);
+        seen.push(x.clone());
+        new
+    });
+    v
+}
+
 fn statements(policies: &[Policy]) -> impl Iterator<Item = &Statement> {
     policies.iter().flat_map(|p| p.statements.iter())
 }
@@ -473,10 +632,11 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
         }) = &s.resources
         {
             for p in patterns {
-                read_resource(p, &mut targets);
+                read_resource(p, at, &mut targets);
             }
         }
     }
+    targets.prefer_exact_secrets();
     for b in &extra.buckets {
         targets.bucket(b.clone(), KeyPrefix::default());
     }
@@ -1033,6 +1193,211 @@ mod tests {
                 .iter()
                 .any(|(a, _, _)| a == "s3:ListBucketVersions"),
             "not granted, not destructive: no check"
+        );
+    }
+
+    /// Every check of a derivation is judged on the exact resources it
+    /// probes: no deny check's resources overlap an unconditional Allow of
+    /// the same action, and no allow check's resources fall outside one.
+    fn judged_exactly(d: &Derived, policy: &str) {
+        let p = parse(policy.as_bytes(), Path::new("p.json")).unwrap();
+        for c in &d.checks {
+            let row = c.action().row();
+            for r in c.target().resources(row, &at()) {
+                let allows = p.statements.iter().filter(|s| {
+                    s.effect == crate::policy::Effect::Allow
+                        && s.conditions.is_empty()
+                        && super::super::eval::action_matches(s, row.action)
+                });
+                // An ID picked outside some patterns is outside them.
+                let outside: Vec<&String> = match c.target() {
+                    Target::Ec2(picks) => picks
+                        .iter()
+                        .flat_map(|(_, p)| match p {
+                            IdPick::Outside(avoid) => avoid.iter().collect(),
+                            IdPick::Exact(_) => Vec::new(),
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let overlapping = allows.filter_map(|s| s.resources.as_ref()).any(|res| {
+                    !res.negated
+                        && res
+                            .patterns
+                            .iter()
+                            .any(|pat| !outside.contains(&pat) && crate::glob::overlap(pat, &r))
+                });
+                if c.expect() == Expect::Deny && c.conditions().is_empty() {
+                    let denied = p.statements.iter().any(|s| {
+                        s.effect == crate::policy::Effect::Deny
+                            && super::super::eval::statement_matches(s, row.action, &r)
+                    });
+                    assert!(
+                        denied || !overlapping,
+                        "{} on {} expects deny, yet an Allow covers part of it",
+                        row.action,
+                        r
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_secrets_full_arn_is_probed_and_judged_by_that_arn() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue"],
+             "Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"},
+            {"Effect":"Allow","Action":"secretsmanager:GetResourcePolicy","Resource":"arn:aws:secretsmanager:*:*:secret:prod/db-??????"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        use Expect::*;
+        let label = "secret prod/db-AbCdEf (eu-west-1, 111122223333)";
+        assert!(
+            has(&d, "secretsmanager:DescribeSecret", label, Allow),
+            "{:?}",
+            table(&d)
+        );
+        assert!(
+            has(&d, "secretsmanager:GetResourcePolicy", label, Allow),
+            "{:?}",
+            table(&d)
+        );
+        // The pattern names the same secret: it is not probed again by name.
+        assert!(
+            table(&d).iter().all(|(_, l, _)| l == label),
+            "{:?}",
+            table(&d)
+        );
+        assert!(
+            table(&d).iter().all(|(_, _, e)| *e == Allow),
+            "{:?}",
+            table(&d)
+        );
+        let c = &d.checks[0];
+        assert_eq!(
+            c.target().resources(c.action().row(), &at()),
+            ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"]
+        );
+        let Target::Named(n) = c.target() else {
+            panic!()
+        };
+        assert_eq!(
+            n.request_name(),
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf",
+            "the request names the secret by its full ARN"
+        );
+        // Only a denial tells for GetSecretValue: granted, it is skipped.
+        assert!(
+            d.unprobed
+                .iter()
+                .any(|u| u.action == "secretsmanager:GetSecretValue"
+                    && u.why == SkipGroup::DenialOnly)
+        );
+        judged_exactly(&d, policy);
+    }
+
+    #[test]
+    fn log_groups_and_parameter_paths_are_judged_where_aws_authorizes_them() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["logs:DescribeLogStreams","logs:DescribeLogGroups"],"Resource":"arn:aws:logs:eu-west-1:111122223333:log-group:app:*"},
+            {"Effect":"Allow","Action":"ssm:GetParametersByPath","Resource":"arn:aws:ssm:eu-west-1:111122223333:parameter/app/*"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        use Expect::*;
+        assert!(
+            has(
+                &d,
+                "logs:DescribeLogStreams",
+                "log group app (eu-west-1, 111122223333)",
+                Allow
+            ),
+            "{:?}",
+            table(&d)
+        );
+        // DescribeLogGroups is authorized on `log-group::log-stream:`, which
+        // a grant on one group does not cover.
+        assert!(
+            has(&d, "logs:DescribeLogGroups", "account", Deny),
+            "{:?}",
+            table(&d)
+        );
+        // The workload's call names the path, authorized on parameter/app,
+        // which `parameter/app/*` does not cover.
+        assert!(
+            has(
+                &d,
+                "ssm:GetParametersByPath",
+                "parameter path /app (eu-west-1, 111122223333)",
+                Deny
+            ),
+            "{:?}",
+            table(&d)
+        );
+        let i = d
+            .checks
+            .iter()
+            .position(|c| c.action().name() == "ssm:GetParametersByPath")
+            .unwrap();
+        assert!(
+            d.basis[i].contains("on arn:aws:ssm:eu-west-1:111122223333:parameter/app)"),
+            "{}",
+            d.basis[i]
+        );
+        judged_exactly(&d, policy);
+    }
+
+    #[test]
+    fn a_grant_on_one_instance_is_proven_on_it_and_refused_on_another() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-0abc"},
+            {"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        use Expect::*;
+        let terminate: Vec<(String, Expect)> = table(&d)
+            .into_iter()
+            .filter(|(a, _, _)| a == "ec2:TerminateInstances")
+            .map(|(_, l, e)| (l, e))
+            .collect();
+        assert_eq!(
+            terminate,
+            [
+                ("a instance other than i-0abc".to_owned(), Deny),
+                ("instance i-0abc".to_owned(), Allow)
+            ]
+        );
+        let exact = d
+            .checks
+            .iter()
+            .find(|c| c.target().label() == "instance i-0abc")
+            .unwrap();
+        assert_eq!(
+            exact.target().resources(exact.action().row(), &at()),
+            ["arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"]
+        );
+        judged_exactly(&d, policy);
+        // Granted on every instance: one check, any instance.
+        let everywhere = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/*"}]}"#;
+        let d = derived(everywhere, &Extra::default()).unwrap();
+        assert_eq!(
+            table(&d)
+                .iter()
+                .filter(|(a, _, _)| a == "ec2:TerminateInstances")
+                .collect::<Vec<_>>(),
+            [&(
+                "ec2:TerminateInstances".to_owned(),
+                "account".to_owned(),
+                Allow
+            )]
+        );
+        // A prefix pattern that covers every real ID is judged as such, not
+        // against the literal `instance/*`.
+        let prefix = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-*"}]}"#;
+        let d = derived(prefix, &Extra::default()).unwrap();
+        assert!(
+            has(&d, "ec2:TerminateInstances", "account", Allow),
+            "{:?}",
+            table(&d)
         );
     }
 }

@@ -26,6 +26,7 @@ fn result(observed: Observed, answer: Answer, note: impl Into<String>) -> Observ
         form,
         notes: vec![note.into()],
         unsure: None,
+        probed: None,
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{random_token, Ctx};
 use crate::answer::{Answer, Observation};
 use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
-use crate::check::{Check, Place, Target};
+use crate::check::{Check, IdPick, Place, Target};
 use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, EKS, ELBV2, IAM, ROUTE53};
 use crate::signed::{Body, Request};
 
@@ -184,8 +184,26 @@ fn first_element(xml: &str, element: &str) -> Option<String> {
     Some(xml[start..end].trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// A real EC2 ID of this type, once per run: the first a Describe lists.
-async fn ec2_id(ctx: &Ctx, kind: Ec2Id) -> Result<String, Lookup> {
+/// Every `<element>VALUE</element>` of an XML answer, each once.
+fn all_elements(xml: &str, element: &str) -> Vec<String> {
+    let open = format!("<{element}>");
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        rest = &rest[i + open.len()..];
+        let Some(end) = rest.find('<') else { break };
+        let v = rest[..end].trim();
+        if !v.is_empty() && !out.iter().any(|o| o == v) {
+            out.push(v.to_owned());
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The real EC2 IDs of this type a Describe lists (its first page), once
+/// per run.
+async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<String>, Lookup> {
     let cell = ctx.ec2_ids.get(&kind).expect("every Ec2Id has a cell");
     cell.get_or_init(|| async move {
         let (_, _, op, element) = kind.parts();
@@ -201,12 +219,51 @@ async fn ec2_id(ctx: &Ctx, kind: Ec2Id) -> Result<String, Lookup> {
             body: Body::Form(params),
         };
         match ctx.send(&request, None).await {
-            Ok(reply) => first_element(reply.text(), element).ok_or(Lookup::ListedNone(op)),
+            Ok(reply) => {
+                let ids = all_elements(reply.text(), element);
+                if ids.is_empty() {
+                    Err(Lookup::ListedNone(op))
+                } else {
+                    Ok(ids)
+                }
+            }
             Err(answer) => Err(refused(op, &answer)),
         }
     })
     .await
     .clone()
+}
+
+/// The ID a check's pick names, from the IDs listed: its own when exact;
+/// else the first whose ARN none of the pick's patterns names, else a
+/// made-up one that none names either. Pure. `Err` when none fits.
+fn pick_id(
+    kind: Ec2Id,
+    pick: Option<&IdPick>,
+    listed: &[String],
+    arn_of: impl Fn(&str) -> String,
+    made_up: &str,
+) -> Result<(String, bool), String> {
+    let avoid: &[String] = match pick {
+        Some(IdPick::Exact(id)) => return Ok((id.clone(), true)),
+        Some(IdPick::Outside(patterns)) => patterns,
+        None => &[],
+    };
+    let outside = |id: &str| {
+        let arn = arn_of(id);
+        !avoid.iter().any(|p| crate::glob::wildcard(p, &arn, false))
+    };
+    if let Some(id) = listed.iter().find(|id| outside(id)) {
+        return Ok((id.clone(), true));
+    }
+    if outside(made_up) {
+        return Ok((made_up.to_owned(), false));
+    }
+    Err(format!(
+        "every {} listed, and a made-up one, is named by the policy's patterns ({})",
+        kind.parts().1,
+        avoid.join(", ")
+    ))
 }
 
 /// The first `"key":"value"` of a JSON answer.
@@ -390,7 +447,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
                 ));
             }
             region = n.region().map(str::to_owned);
-            n.name().to_owned()
+            n.request_name().to_owned()
         }
         Target::Any(Kind::HostedZone) => match any_zone(ctx).await {
             Ok(zone) => zone,
@@ -403,18 +460,57 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         },
         _ => String::new(),
     };
+    let token = random_token();
     let mut ids = HashMap::new();
+    let picks = match check.target() {
+        Target::Ec2(picks) => picks.as_slice(),
+        _ => &[],
+    };
     for (_, v) in w.params {
-        if let V::Id(kind) = v {
-            match ec2_id(ctx, *kind).await {
-                Ok(id) => {
-                    ids.insert(*kind, id);
+        let V::Id(kind) = v else { continue };
+        let pick = picks.iter().find(|(k, _)| k == kind).map(|(_, p)| p);
+        let listed = match pick {
+            Some(IdPick::Exact(_)) => Ok(Vec::new()),
+            _ => ec2_ids(ctx, *kind).await,
+        };
+        let arn_of = |id: &str| {
+            let t = row
+                .resources
+                .iter()
+                .find(|t| t.contains(&format!(":{}/{{id}}", kind.parts().1)))
+                .map_or(String::new(), |t| {
+                    t.replace(
+                        &format!(":{}/{{id}}", kind.parts().1),
+                        &format!(":{}/{id}", kind.parts().1),
+                    )
+                });
+            ctx_fill(&t, &ctx.place)
+        };
+        let made_up = kind.made_up(&token);
+        match pick_id(
+            *kind,
+            pick,
+            listed.as_deref().unwrap_or(&[]),
+            arn_of,
+            &made_up,
+        ) {
+            Ok((id, real)) => {
+                if !real {
+                    if let Err(why) = &listed {
+                        notes.push(format!(
+                            "no real {} to name ({why}): the request names a made-up ID, so a \"not found\" answer cannot tell",
+                            kind.parts().1
+                        ));
+                    } else {
+                        notes.push(format!(
+                            "every {} listed is named by the policy: the request names a made-up one outside it, so a \"not found\" answer cannot tell",
+                            kind.parts().1
+                        ));
+                    }
                 }
-                Err(why) => notes.push(format!(
-                    "no real {} to name ({why}): the request names a made-up ID, so a \"not found\" answer cannot tell",
-                    kind.parts().1
-                )),
+                ids.insert(*kind, id);
             }
+            Err(why) => return Observation::skipped(format!("not attempted: {why}")),
         }
     }
     let mut reals = HashMap::new();
@@ -462,7 +558,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     let fill = Fill {
         place: &place,
         name,
-        token: random_token(),
+        token,
         ids,
         found: reals,
         tags: check.tags().to_vec(),
@@ -477,7 +573,30 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     };
     let mut observation = Observation::new(answer, row.allowed, form);
     observation.notes.extend(notes);
+    if !fill.ids.is_empty() {
+        // The exact resources this request named: the report shows them.
+        observation.probed = Some(
+            row.resources
+                .iter()
+                .map(|t| {
+                    let mut t = (*t).to_owned();
+                    for (kind, id) in &fill.ids {
+                        let ty = kind.parts().1;
+                        t = t.replace(&format!(":{ty}/{{id}}"), &format!(":{ty}/{id}"));
+                    }
+                    ctx_fill(&t, &place)
+                })
+                .collect(),
+        );
+    }
     observation
+}
+
+/// A row's ARN template in the caller's place (no name, no random part).
+fn ctx_fill(t: &str, place: &Place) -> String {
+    t.replace("{p}", &place.partition)
+        .replace("{r}", &place.region)
+        .replace("{a}", &place.account)
 }
 
 #[cfg(test)]
@@ -585,9 +704,26 @@ mod tests {
         let Body::Json(v) = &r.body else {
             panic!("json")
         };
+        // The path the grant is for, as the workload calls it, and a label
+        // no parameter carries.
+        assert_eq!(v["Path"], "/app");
         assert_eq!(
-            v["Path"],
-            "/app/irsa-verify-probe-0123456789abcdef0123456789abcdef"
+            v["ParameterFilters"][0]["Values"][0],
+            "irsa-verify-probe-0123456789abcdef0123456789abcdef"
+        );
+        assert_eq!(v["ParameterFilters"][0]["Key"], "Label");
+        assert_eq!(v["WithDecryption"], false);
+        let r = build(wire("secretsmanager:BatchGetSecretValue"), &fill(&p, ""));
+        let Body::Json(v) = &r.body else {
+            panic!("json")
+        };
+        assert!(
+            v.get("Filters").is_none(),
+            "Filters would need ListSecrets too"
+        );
+        assert_eq!(
+            v["SecretIdList"][0],
+            "irsa-verify-probe-0123456789abcdef0123456789abcdef"
         );
     }
 
