@@ -313,8 +313,36 @@ fn trust_finding(policy: &Policy, plan: &Plan, token: Option<&(Claims, TokenKind
     )
 }
 
-/// A policy action the agent cannot probe, as a skipped finding.
+/// A policy action the agent cannot probe, as a skipped finding; an action
+/// IAM does not have fails: its statement grants nothing, and the
+/// workload's call will be denied.
 fn unprobed(u: &Unprobed) -> Finding {
+    if u.why == SkipGroup::UnknownAction {
+        let service = u.action.split(':').next().unwrap_or("policy").to_owned();
+        return Finding::new(
+            Subject {
+                action: u.action.clone(),
+                service,
+                label: "named by the policy".to_owned(),
+                resource: "(no such action)".to_owned(),
+                expect: Some(Expect::Allow),
+                display_name: None,
+            },
+            Status::Fail,
+            Observation {
+                observed: Observed::Denied,
+                answer: Answer::not_sent(format!("no such action: {}", u.reason)),
+                form: "not sent: read from the policy".to_owned(),
+                notes: vec![format!(
+                    "fix the policy: replace {} with a real IAM action (the Service Authorization Reference lists them)",
+                    u.action
+                )],
+                unsure: None,
+                probed: None,
+            },
+            Duration::ZERO,
+        );
+    }
     let service = u.action.split(':').next().unwrap_or("policy").to_owned();
     Finding::new(
         Subject {

@@ -125,12 +125,15 @@ fn secrets_and_parameters_are_proven_and_their_values_never_printed() {
         "{}",
         run.stdout
     );
+    // `parameter/app/*` does not cover `Path=/app` (authorized on
+    // parameter/app): the workload's own call is denied, and so is the probe.
     assert_eq!(
         run.status("ssm:GetParametersByPath"),
         "pass",
         "{}",
         run.stdout
     );
+    assert_eq!(run.result("ssm:GetParametersByPath")["expect"], "deny");
     // Granted, but AWS does not document that it authorizes before it looks
     // the version up: reported, never passed.
     assert_eq!(

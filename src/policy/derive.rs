@@ -307,10 +307,13 @@ fn unprobed_pattern(pattern: &str, label: &str) -> Option<Unprobed> {
             return None;
         }
         if !crate::sar::known(pattern) {
+            let closest = crate::sar::closest(pattern)
+                .map(|a| format!("; the closest real action is {a}"))
+                .unwrap_or_default();
             return Some(entry(
                 SkipGroup::UnknownAction,
                 format!(
-                    "IAM has no such action ({}); named by {label}",
+                    "IAM has no such action ({}), so {label} grants nothing by it and the workload's call will be denied{closest}",
                     crate::sar::source()
                 ),
             ));
@@ -616,11 +619,6 @@ fn fresh_key(prefix: &KeyPrefix) -> String {
 pub enum DeriveError {
     #[error(transparent)]
     Check(#[from] Invalid),
-    #[error(
-        "nothing in the policies can be probed: no action they grant has a harmless probe on a resource they name; \
-         give targets with --bucket and/or --table, or see --list-probes"
-    )]
-    NothingToProbe,
 }
 
 pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived, DeriveError> {
@@ -751,20 +749,48 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
         s3_elsewhere(policies, arn, &mut out.unprobed);
     }
 
+    // S3 and DynamoDB granted on wildcards only: nothing names a bucket or
+    // a table to probe.
+    let unnamed: Vec<(&str, &str, &str)> = [
+        ("s3", "bucket", "--bucket"),
+        ("dynamodb", "table", "--table"),
+    ]
+    .into_iter()
+    .filter(|(service, _, _)| {
+        names_service(policies, service)
+            && !out.checks.iter().any(|c| c.action().service() == *service)
+    })
+    .collect();
     for s in statements(policies).filter(|s| !s.actions.negated && s.effect == super::Effect::Allow)
     {
         for pattern in &s.actions.patterns {
             if out.unprobed.iter().any(|u| u.action == *pattern) {
                 continue;
             }
+            let prefix = pattern.split(':').next().unwrap_or(pattern);
+            if let Some((_, what, flag)) = unnamed
+                .iter()
+                .find(|(service, _, _)| wildcard(prefix, service, true))
+            {
+                if crate::sar::known(pattern) || has_wildcard(pattern) {
+                    out.unprobed.push(Unprobed {
+                        action: pattern.clone(),
+                        why: SkipGroup::NoResourceNamed,
+                        reason: format!(
+                            "no concrete {what} is named in the policies (the grant's resource is a wildcard); give {flag}, or name one in a spec, to probe it (named by {})",
+                            s.label
+                        ),
+                    });
+                    continue;
+                }
+            }
             if let Some(u) = unprobed_pattern(pattern, &s.label) {
                 out.unprobed.push(u);
             }
         }
     }
-    if out.checks.is_empty() && extra.buckets.is_empty() && extra.tables.is_empty() {
-        return Err(DeriveError::NothingToProbe);
-    }
+    // A policy with nothing to probe is no bad input: the run checks the
+    // identity and lists every grant as not proven, with why.
     Ok(out)
 }
 
@@ -976,10 +1002,18 @@ mod tests {
     #[test]
     fn wildcard_resources_need_targets_by_flag() {
         let policy = r#"{"Statement":[{"Effect":"Allow","Action":["s3:*","sqs:SendMessage"],"Resource":"*"}]}"#;
-        let e = derived(policy, &Extra::default()).unwrap_err();
-        assert!(matches!(e, DeriveError::NothingToProbe), "{e}");
-        let e = e.to_string();
-        assert!(e.contains("--bucket") && e.contains("--table"), "{e}");
+        // Nothing to probe is no bad input: every grant is listed as not
+        // proven, and the flag that would name a target is said.
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert!(d.checks.is_empty());
+        let s3 = d.unprobed.iter().find(|u| u.action == "s3:*").unwrap();
+        assert_eq!(s3.why, SkipGroup::NoResourceNamed);
+        assert!(s3.reason.contains("--bucket"), "{}", s3.reason);
+        assert!(
+            d.unprobed.iter().any(|u| u.action == "sqs:SendMessage"),
+            "{:?}",
+            d.unprobed
+        );
         let extra = Extra {
             buckets: vec![BucketName::parse("b-1").unwrap()],
             ..Extra::default()

@@ -46,8 +46,58 @@ pub fn known(action: &str) -> bool {
         .is_some_and(|(_, actions)| actions.split(' ').any(|a| a.eq_ignore_ascii_case(name)))
 }
 
+/// The real action an unknown one most likely means: of the same service,
+/// the longest that begins its name (`ssm:GetParameterWithContext`, an SDK
+/// method, means `ssm:GetParameter`), else the nearest by edit distance.
+pub fn closest(action: &str) -> Option<String> {
+    let (service, name) = action.split_once(':')?;
+    let (prefix, actions) = services().find(|(p, _)| p.eq_ignore_ascii_case(service))?;
+    let lower = name.to_ascii_lowercase();
+    let best = actions
+        .split(' ')
+        .filter(|a| lower.starts_with(&a.to_ascii_lowercase()))
+        .max_by_key(|a| a.len())
+        .or_else(|| {
+            actions
+                .split(' ')
+                .min_by_key(|a| distance(&lower, &a.to_ascii_lowercase()))
+        })?;
+    Some(format!("{prefix}:{best}"))
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unknown_actions_get_the_closest_real_one() {
+        assert_eq!(
+            closest("ssm:GetParameterWithContext").as_deref(),
+            Some("ssm:GetParameter")
+        );
+        assert_eq!(closest("s3:GetObjekt").as_deref(), Some("s3:GetObject"));
+        assert_eq!(
+            closest("SSM:getparameterswithcontext").as_deref(),
+            Some("ssm:GetParameters")
+        );
+        assert_eq!(closest("nosuch:Action"), None);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+
     use super::*;
 
     #[test]
