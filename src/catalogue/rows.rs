@@ -90,7 +90,7 @@ pub const SDK_ROWS: [Row; 14] = [
         "DeleteTable only on a table with deletion protection (ValidationException, the table stays), or with --allow-destructive",
         "DynamoDB Developer Guide, deletion protection; that it authorizes first is an assumption stated in the README", true),
     sdk("imds:Unreachable", Sdk::ImdsUnreachable, TargetKind::Node, &[], &[],
-        "a PUT for an IMDSv2 token and a GET of the role name, 1-second timeouts: reads the node's metadata, never its credentials",
+        "a PUT for an IMDSv2 token and a GET of the role name, or the same GET without a token (IMDSv1) when the token fails, 1-second timeouts: reads the role's name, never its credentials",
         "EC2 User Guide, instance metadata; EKS best practices: restrict IMDS to pods (hop limit 1)", false),
     // Bucket reads the add-on policies use (Velero, Loki, Thanos, Fluent Bit...).
     sdk("s3:GetBucketLocation", Sdk::GetBucketLocation, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
