@@ -9,15 +9,17 @@ Each is named as a stand-in in the tests that use it.
 
   stand_ins.py fault-proxy --port P --upstream URL --rules FILE
       A proxy in front of the emulator that injects faults. A rule is
-      {"service": "s3"|"dynamodb"|"sts"|"*", "action": optional, "fault": ...,
-       "times": optional count, then the rule passes requests through}.
+      {"service": "s3"|"dynamodb"|"sts"|"*", "action": optional, "path":
+       optional (a substring of the request path), "fault": ..., "times":
+       optional count, then the rule passes requests through}.
       Faults: "delay" (+ "seconds", then forwards), "status" (+ "status",
       "headers", "body": an AWS-shaped error), "reset" (TCP RST, no answer),
       "truncate" (half the upstream body, then close), "garbage" (the upstream
       status with a body that is neither XML nor JSON), "latency" (+ "seconds":
       answers late, replaying the first upstream answer for each kind of
       request: a stand-in for AWS's latency and parallel capacity, since the
-      emulator answers one request at a time).
+      emulator answers one request at a time), "none" (forwards unchanged:
+      only counted, so a test can assert a request was or was not made).
 
   stand_ins.py pod-identity-agent --port P --emulator URL --role-arn ARN [--error-status N --error-body S]
       Plays the EKS Pod Identity agent (169.254.170.23): checks the
@@ -139,6 +141,8 @@ class FaultProxy(BaseHTTPRequestHandler):
                 if rule.get("service", "*") not in ("*", service):
                     continue
                 if rule.get("action") not in (None, action):
+                    continue
+                if rule.get("path") is not None and rule["path"] not in self.path:
                     continue
                 times = rule.get("times")
                 if times is not None:
