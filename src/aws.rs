@@ -68,14 +68,46 @@ pub async fn load(total: Duration) -> SdkConfig {
 /// endpoints that are not AWS APIs (the EKS Pod Identity agent): the status
 /// and at most 16 KiB of the body.
 pub async fn get(url: &str, authorization: &str, timeout: Duration) -> Option<(u16, String)> {
+    plain(
+        "GET",
+        url,
+        vec![("authorization", authorization.to_owned())],
+        TimeoutConfig::builder().operation_timeout(timeout).build(),
+    )
+    .await
+    .ok()
+}
+
+/// Why a plain request got no usable answer. Kept apart because a caller may
+/// read silence (nothing listening, or nothing answering in time) as "out of
+/// reach", but never an answer it could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unanswered {
+    /// Refused, reset or closed before an answer, or no answer within the timeouts.
+    Silent(String),
+    /// Something answered, but not with HTTP that could be read.
+    Garbled(String),
+}
+
+/// One request through the same HTTP client (no signing, one attempt): the
+/// status and at most 16 KiB of the body.
+pub async fn plain(
+    method: &'static str,
+    url: &str,
+    headers: Vec<(&'static str, String)>,
+    timeouts: TimeoutConfig,
+) -> Result<(u16, String), Unanswered> {
     use aws_smithy_runtime::client::orchestrator::operation::Operation;
     use aws_smithy_runtime_api::client::orchestrator::{
         HttpRequest, HttpResponse, OrchestratorError,
     };
+    use aws_smithy_runtime_api::client::result::SdkError;
     use aws_smithy_types::body::SdkBody;
     use aws_smithy_types::error::ErrorMetadata;
 
-    let split = url.find("://").map(|i| i + 3)?;
+    let Some(split) = url.find("://").map(|i| i + 3) else {
+        return Err(Unanswered::Garbled(format!("not a URL: {url}")));
+    };
     let path_at = url[split..].find('/').map_or(url.len(), |i| split + i);
     let (endpoint, path) = (
         &url[..path_at],
@@ -86,22 +118,23 @@ pub async fn get(url: &str, authorization: &str, timeout: Duration) -> Option<(u
         },
     );
     let operation = Operation::builder()
-        .service_name("container-credentials")
-        .operation_name("GetCredentials")
+        .service_name("plain-http")
+        .operation_name(method)
         .http_client(http_client())
         .endpoint_url(endpoint)
         .no_auth()
         .no_retry()
-        .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build())
+        .timeout_config(timeouts)
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
-        .serializer(|(path, authorization): (String, String)| {
-            let request = http::Request::builder()
-                .method("GET")
-                .uri(path)
-                .header("authorization", authorization)
-                .body(SdkBody::empty())?;
-            Ok(HttpRequest::try_from(request)?)
-        })
+        .serializer(
+            |(method, path, headers): (&'static str, String, Vec<(&'static str, String)>)| {
+                let mut request = http::Request::builder().method(method).uri(path);
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+                Ok(HttpRequest::try_from(request.body(SdkBody::empty())?)?)
+            },
+        )
         .deserializer(
             |response: &HttpResponse| -> Result<(u16, String), OrchestratorError<ErrorMetadata>> {
                 let body = response.body().bytes().unwrap_or_default();
@@ -113,8 +146,17 @@ pub async fn get(url: &str, authorization: &str, timeout: Duration) -> Option<(u
             },
         )
         .build();
-    operation
-        .invoke((path.to_owned(), authorization.to_owned()))
-        .await
-        .ok()
+    match operation.invoke((method, path.to_owned(), headers)).await {
+        Ok(answer) => Ok(answer),
+        Err(SdkError::TimeoutError(_)) => Err(Unanswered::Silent(
+            "no answer within the timeout".to_owned(),
+        )),
+        Err(SdkError::DispatchFailure(d)) if d.is_timeout() || d.is_io() => {
+            Err(Unanswered::Silent(d.as_connector_error().map_or_else(
+                || "no connection".to_owned(),
+                |c| crate::answer::error_chain(c),
+            )))
+        }
+        Err(e) => Err(Unanswered::Garbled(crate::answer::error_chain(&e))),
+    }
 }

@@ -107,7 +107,7 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_TIMEOUT", value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
     pub timeout: Duration,
 
-    /// Let probes really delete when an allowed call cannot be made harmless (a named object, an unprotected table)
+    /// Let probes act where only the endpoint keeps an allowed call harmless, or nothing does: delete or conditionally write a named object, delete an unprotected table
     #[arg(long, env = "IRSA_VERIFY_ALLOW_DESTRUCTIVE")]
     pub allow_destructive: bool,
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Agent, Recorder, Run, Scenario};
+use common::{Agent, Recorder, Run, Scenario, StandIn};
 
 #[test]
 fn reference_procedure_passes_and_changes_nothing() {
@@ -371,8 +371,13 @@ fn spec_covers_the_whole_catalogue_on_the_reference_role() {
         "a real object is only deleted with --allow-destructive"
     );
     assert_eq!(
+        by_name("never overwrite the demo file")["status"],
+        "skip",
+        "a real object is only written to with --allow-destructive"
+    );
+    assert_eq!(
         run.json()["summary"],
-        serde_json::json!({"pass": 14, "fail": 0, "error": 0, "skip": 1})
+        serde_json::json!({"pass": 13, "fail": 0, "error": 0, "skip": 2})
     );
     assert_eq!(
         run.results().len(),
@@ -396,7 +401,7 @@ fn spec_on_an_overpermissive_role_fails_every_write_and_writes_nothing() {
         .filter(|r| r["status"] == "fail")
         .map(|r| r["name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(failed.len(), 8, "{failed:#?}");
+    assert_eq!(failed.len(), 7, "{failed:#?}");
     for action in [
         "s3:PutObject",
         "s3:DeleteObject",
@@ -416,8 +421,8 @@ fn spec_on_an_overpermissive_role_fails_every_write_and_writes_nothing() {
         .find(|r| r["display_name"] == "never overwrite the demo file")
         .unwrap();
     assert_eq!(
-        overwrite["answer"]["code"], "PreconditionFailed",
-        "If-Match on an existing key answers 412"
+        overwrite["status"], "skip",
+        "a named key is written to only with --allow-destructive"
     );
     let item = run
         .results()
@@ -714,4 +719,88 @@ fn a_write_denial_that_may_be_get_objects_is_could_not_tell() {
         assert_eq!(r["status"], "error", "{}", run.stdout);
         assert!(r["notes"].to_string().contains("may be GetObject's"), "{r}");
     }
+}
+
+#[test]
+fn a_put_to_a_named_key_is_not_sent_without_allow_destructive() {
+    // Only If-Match would keep an allowed PutObject from overwriting a named
+    // object, and some S3-compatible stores ignore it. S3 goes through the
+    // fault proxy (a loopback stand-in, tests/emulator/stand_ins.py) with a
+    // pass-through rule that counts every PUT to the named key.
+    let s = Scenario::seed("overpermissive");
+    let spec = s.dir.join("named-put.yaml");
+    std::fs::write(
+        &spec,
+        format!(
+            "checks:
+  - {{action: s3:PutObject, bucket: {b}, key: demo-test-file, expect: deny, name: named put}}
+  - {{action: s3:PutObject, bucket: {b}, expect: deny, name: fresh put}}
+",
+            b = s.bucket
+        ),
+    )
+    .unwrap();
+    let object = |snapshot: &serde_json::Value| {
+        snapshot["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["key"] == "demo-test-file")
+            .cloned()
+            .expect("the demo file exists")
+    };
+    let run_through_proxy = |extra: &[&str]| {
+        let proxy = StandIn::fault_proxy(&serde_json::json!([
+            {"service": "s3", "action": "PutObject", "path": "/demo-test-file", "fault": "none"}
+        ]));
+        let before = object(&s.snapshot());
+        let run = s.run_unchanged(
+            s.pod()
+                .env("AWS_ENDPOINT_URL_S3", &proxy.endpoint)
+                .args(["--spec", spec.to_str().unwrap()])
+                .args(extra),
+        );
+        assert_eq!(
+            before,
+            object(&s.snapshot()),
+            "the demo file's ETag and size"
+        );
+        (run, proxy.proxy_injected())
+    };
+    let by_name = |run: &Run, n: &str| {
+        run.results()
+            .iter()
+            .find(|r| r["display_name"] == n)
+            .unwrap_or_else(|| panic!("{n}\n{}", run.stdout))
+            .clone()
+    };
+
+    let (run, puts_to_named_key) = run_through_proxy(&[]);
+    assert_eq!(
+        puts_to_named_key, 0,
+        "a PUT reached the named key\n{}",
+        run.stdout
+    );
+    let named = by_name(&run, "named put");
+    assert_eq!(named["status"], "skip", "{named}");
+    let reason = named["answer"]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("not attempted") && reason.contains("--allow-destructive"),
+        "{reason}"
+    );
+    // Fresh random keys are still probed: the overpermissive role may write.
+    assert_eq!(
+        by_name(&run, "fresh put")["status"],
+        "fail",
+        "{}",
+        run.stdout
+    );
+
+    // With the opt-in the same conditional PutObject is sent (the proxy counts
+    // it), and If-Match keeps the object as it was on this emulator.
+    let (run, puts_to_named_key) = run_through_proxy(&["--allow-destructive"]);
+    assert_eq!(puts_to_named_key, 1, "{}", run.stdout);
+    let named = by_name(&run, "named put");
+    assert_eq!(named["status"], "fail", "{named}");
+    assert_eq!(named["answer"]["code"], "PreconditionFailed", "{named}");
 }

@@ -404,6 +404,119 @@ fn imds_check_passes_fails_or_errs_never_hangs() {
     assert_eq!(run.result("imds:Unreachable")["status"], "error");
 }
 
+/// The IMDS stand-in (tests/emulator/stand_ins.py `imds`, a loopback stand-in
+/// for a node's 169.254.169.254) behind `--expect-no-imds`: the run and the
+/// requests the stand-in saw.
+fn imds_run(
+    s: &Scenario,
+    token: common::ImdsToken,
+    v1_allowed: bool,
+) -> (common::Run, Vec<(String, String, bool)>) {
+    let log = s.dir.join("imds-requests.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let imds = StandIn::imds(token, v1_allowed, &log);
+    let run = s
+        .pod()
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.endpoint)
+        .args(["--expect-no-imds"])
+        .run();
+    drop(imds);
+    (run, common::imds_requests(&log))
+}
+
+const NODE_ROLE_LISTING: &str = "/latest/meta-data/iam/security-credentials/";
+const NODE_ROLE_CREDENTIALS: &str = "/latest/meta-data/iam/security-credentials/node-role";
+
+/// The node's credentials were never asked for, and nothing of them was printed.
+fn assert_no_credentials_requested(run: &common::Run, requests: &[(String, String, bool)]) {
+    assert!(
+        !requests
+            .iter()
+            .any(|(_, path, _)| path.starts_with(NODE_ROLE_CREDENTIALS)),
+        "the node role's credentials were requested: {requests:?}"
+    );
+    let out = run.all_output();
+    for secret in ["STAND-IN-NODE-SECRET", "ASIASTANDINNODEROLE0"] {
+        assert!(
+            !out.contains(secret),
+            "node credential text in the output: {secret}"
+        );
+    }
+}
+
+#[test]
+fn imds_v1_answering_after_an_unanswered_token_request_fails_the_check() {
+    // Behind a hop limit of 1 the token's answer never arrives, but with
+    // HttpTokens=optional a tokenless GET still lists the node role.
+    let s = Scenario::seed("reference");
+    let (run, requests) = imds_run(&s, common::ImdsToken::Hang, true);
+    run.assert_code(1);
+    let imds = run.result("imds:Unreachable");
+    assert_eq!(imds["status"], "fail", "{imds}");
+    let notes = imds["notes"].to_string();
+    for text in [
+        "IMDSv1 answered without a token",
+        "node-role",
+        "--http-tokens required --http-put-response-hop-limit 1",
+        "HttpTokens: required",
+    ] {
+        assert!(
+            notes.contains(text),
+            "the note should say `{text}`: {notes}"
+        );
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|(m, p, _)| m == "PUT" && p == "/latest/api/token"),
+        "{requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|(m, p, token)| m == "GET" && p == NODE_ROLE_LISTING && !token),
+        "no tokenless listing was made: {requests:?}"
+    );
+    assert_no_credentials_requested(&run, &requests);
+}
+
+#[test]
+fn imds_v1_refused_after_an_unanswered_token_request_passes() {
+    // HttpTokens=required and a hop limit of 1: the role is out of the pod's reach.
+    let s = Scenario::seed("reference");
+    let (run, requests) = imds_run(&s, common::ImdsToken::Hang, false);
+    run.assert_code(0);
+    let imds = run.result("imds:Unreachable");
+    assert_eq!(imds["status"], "pass", "{imds}");
+    assert!(
+        imds["notes"].to_string().contains("IMDSv1 is refused"),
+        "{imds}"
+    );
+    assert_no_credentials_requested(&run, &requests);
+}
+
+#[test]
+fn imds_v2_listing_the_role_fails_without_asking_for_its_credentials() {
+    let s = Scenario::seed("reference");
+    let (run, requests) = imds_run(&s, common::ImdsToken::Answer, false);
+    run.assert_code(1);
+    let imds = run.result("imds:Unreachable");
+    assert_eq!(imds["status"], "fail", "{imds}");
+    assert!(
+        imds["notes"]
+            .to_string()
+            .contains("a pod without IRSA would silently use it"),
+        "{imds}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|(m, p, token)| m == "GET" && p == NODE_ROLE_LISTING && *token),
+        "no listing with the token: {requests:?}"
+    );
+    assert_no_credentials_requested(&run, &requests);
+}
+
 fn dynamodb_denial(message: &str) -> serde_json::Value {
     json!({
         "match": "*",

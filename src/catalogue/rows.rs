@@ -73,7 +73,7 @@ pub const SDK_ROWS: [Row; 14] = [
          If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error.\" \
          (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)", false),
     sdk("s3:PutObject", Sdk::PutObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
-        "PutObject with If-Match on a random ETag, on a fresh key: 404 or 412, nothing written", S3_COND, false),
+        "PutObject with If-Match on a random ETag, on a fresh key: 404 or 412, nothing written; on a named key only with --allow-destructive", S3_COND, false),
     sdk("s3:DeleteObject", Sdk::DeleteObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
         "DeleteObject with If-Match on a random ETag, on a fresh key: 404, nothing deleted, no delete marker", S3_COND, true),
     sdk("dynamodb:DescribeTable", Sdk::DescribeTable, TargetKind::Table, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], &[],
@@ -90,7 +90,7 @@ pub const SDK_ROWS: [Row; 14] = [
         "DeleteTable only on a table with deletion protection (ValidationException, the table stays), or with --allow-destructive",
         "DynamoDB Developer Guide, deletion protection; that it authorizes first is an assumption stated in the README", true),
     sdk("imds:Unreachable", Sdk::ImdsUnreachable, TargetKind::Node, &[], &[],
-        "a PUT for an IMDSv2 token and a GET of the role name, 1-second timeouts: reads the node's metadata, never its credentials",
+        "a PUT for an IMDSv2 token and a GET of the role name, or the same GET without a token (IMDSv1) when the token fails, 1-second timeouts: reads the role's name, never its credentials",
         "EC2 User Guide, instance metadata; EKS best practices: restrict IMDS to pods (hop limit 1)", false),
     // Bucket reads the add-on policies use (Velero, Loki, Thanos, Fluent Bit...).
     sdk("s3:GetBucketLocation", Sdk::GetBucketLocation, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],

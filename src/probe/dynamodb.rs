@@ -1,5 +1,5 @@
 //! DynamoDB probes. Item writes carry a condition no item can meet; DeleteTable
-//! is only sent to a table that deletion protection keeps.
+//! is only sent to a table that deletion protection keeps, as read just before.
 
 use std::collections::HashMap;
 
@@ -38,45 +38,47 @@ async fn table_info<'a>(ctx: &'a Ctx, table: &TableName) -> &'a Result<TableInfo
     let Some(cell) = ctx.tables.get(&table.to_string()) else {
         return MISSING.get_or_init(|| Err(Answer::not_sent("internal: table not registered")));
     };
-    cell.get_or_init(|| async {
-        let out = ctx
-            .dynamodb
-            .describe_table()
-            .table_name(table.request_name(&ctx.place))
-            .customize()
-            .config_override(located(table))
-            .send()
-            .await
-            .map_err(|e| Answer::from_sdk(&e))?;
-        let t = out.table().ok_or_else(|| Answer::Transport {
-            detail: "DescribeTable returned no table".to_owned(),
-        })?;
-        let types: HashMap<&str, &ScalarAttributeType> = t
-            .attribute_definitions()
-            .iter()
-            .map(|d| (d.attribute_name(), d.attribute_type()))
-            .collect();
-        let key = t
-            .key_schema()
-            .iter()
-            .map(|k| {
-                let ty = types
-                    .get(k.attribute_name())
-                    .map(|t| (*t).clone())
-                    .unwrap_or(ScalarAttributeType::S);
-                (k.attribute_name().to_owned(), ty)
-            })
-            .collect();
-        Ok(TableInfo {
-            status: t
-                .table_status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
-            deletion_protection: t.deletion_protection_enabled().unwrap_or(false),
-            key,
+    cell.get_or_init(|| describe(ctx, table)).await
+}
+
+/// DescribeTable, uncached.
+async fn describe(ctx: &Ctx, table: &TableName) -> Result<TableInfo, Answer> {
+    let out = ctx
+        .dynamodb
+        .describe_table()
+        .table_name(table.request_name(&ctx.place))
+        .customize()
+        .config_override(located(table))
+        .send()
+        .await
+        .map_err(|e| Answer::from_sdk(&e))?;
+    let t = out.table().ok_or_else(|| Answer::Transport {
+        detail: "DescribeTable returned no table".to_owned(),
+    })?;
+    let types: HashMap<&str, &ScalarAttributeType> = t
+        .attribute_definitions()
+        .iter()
+        .map(|d| (d.attribute_name(), d.attribute_type()))
+        .collect();
+    let key = t
+        .key_schema()
+        .iter()
+        .map(|k| {
+            let ty = types
+                .get(k.attribute_name())
+                .map(|t| (*t).clone())
+                .unwrap_or(ScalarAttributeType::S);
+            (k.attribute_name().to_owned(), ty)
         })
+        .collect();
+    Ok(TableInfo {
+        status: t
+            .table_status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        deletion_protection: t.deletion_protection_enabled().unwrap_or(false),
+        key,
     })
-    .await
 }
 
 pub async fn describe_table(ctx: &Ctx, table: &TableName) -> Observation {
@@ -255,6 +257,47 @@ async fn conditional_item_write(
     }
 }
 
+/// Whether DeleteTable may be sent, and in which form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DeleteGate {
+    /// --allow-destructive: the real delete.
+    OptedIn,
+    /// Deletion protection is on: an allowed call is refused and the table stays.
+    Protected,
+    /// Not sent, with why.
+    Skip(String),
+}
+
+/// Pure: may DeleteTable be sent? `fresh` is what a DescribeTable read just
+/// before the delete said of deletion protection (None: not read); without
+/// --allow-destructive only "on" lets it go.
+fn delete_gate(
+    table: &TableName,
+    allow_destructive: bool,
+    fresh: Option<Result<bool, &Answer>>,
+) -> DeleteGate {
+    if allow_destructive {
+        return DeleteGate::OptedIn;
+    }
+    match fresh {
+        None => DeleteGate::Skip(format!(
+            "not attempted: internal: deletion protection of {table} was not read before the delete"
+        )),
+        Some(Ok(true)) => DeleteGate::Protected,
+        Some(Ok(false)) => DeleteGate::Skip(format!(
+            "not attempted: {table} has no deletion protection, so an allowed DeleteTable would drop it. \
+             Enable deletion protection (aws dynamodb update-table --table-name {table} --deletion-protection-enabled) \
+             to make this probe harmless, or pass --allow-destructive to attempt the real delete"
+        )),
+        Some(Err(answer)) => DeleteGate::Skip(format!(
+            "not attempted: could not learn whether {table} has deletion protection (DescribeTable answered {}), \
+             and without it an allowed DeleteTable would drop the table. Allow dynamodb:DescribeTable on the table, \
+             or pass --allow-destructive to attempt the real delete",
+            answer.summary()
+        )),
+    }
+}
+
 pub async fn delete_table(ctx: &Ctx, table: &TableName) -> Observation {
     let send = || async {
         match ctx
@@ -270,43 +313,47 @@ pub async fn delete_table(ctx: &Ctx, table: &TableName) -> Observation {
             Err(e) => Answer::from_sdk(&e),
         }
     };
-    if ctx.allow_destructive {
-        let probed = Observation::new(
-            send().await,
-            DELETION_PROTECTED,
-            format!("DeleteTable {table}, unprotected (--allow-destructive)"),
-        );
-        return if matches!(probed.answer, Answer::Success { .. }) {
-            probed.note(format!("table {table} is being deleted"))
-        } else {
-            probed
-        };
-    }
-    match table_info(ctx, table).await {
-        Ok(info) if info.deletion_protection => {
+    // Read protection again right before the delete, not from the run's cache:
+    // it may have been turned off since the first DescribeTable.
+    let fresh = if ctx.allow_destructive {
+        None
+    } else {
+        Some(describe(ctx, table).await)
+    };
+    let protection = fresh
+        .as_ref()
+        .map(|r| r.as_ref().map(|info| info.deletion_protection));
+    match delete_gate(table, ctx.allow_destructive, protection) {
+        DeleteGate::OptedIn => {
             let probed = Observation::new(
                 send().await,
                 DELETION_PROTECTED,
-                format!("DeleteTable {table}, which has deletion protection: an allowed call is refused with ValidationException and the table stays \
-                         (this assumes DynamoDB authorizes the call before it checks deletion protection)"),
+                format!("DeleteTable {table}, unprotected (--allow-destructive)"),
             );
-            if probed.observed == Observed::Allowed && matches!(probed.answer, Answer::Success { .. }) {
-                probed.note(format!("UNEXPECTED: {table} was protected but the endpoint started deleting it"))
+            if matches!(probed.answer, Answer::Success { .. }) {
+                probed.note(format!("table {table} is being deleted"))
             } else {
                 probed
             }
         }
-        Ok(_) => Observation::skipped(format!(
-            "not attempted: {table} has no deletion protection, so an allowed DeleteTable would drop it. \
-             Enable deletion protection (aws dynamodb update-table --table-name {table} --deletion-protection-enabled) \
-             to make this probe harmless, or pass --allow-destructive to attempt the real delete"
-        )),
-        Err(answer) => Observation::skipped(format!(
-            "not attempted: could not learn whether {table} has deletion protection (DescribeTable answered {}), \
-             and without it an allowed DeleteTable would drop the table. Allow dynamodb:DescribeTable on the table, \
-             or pass --allow-destructive to attempt the real delete",
-            answer.summary()
-        )),
+        DeleteGate::Protected => {
+            let probed = Observation::new(
+                send().await,
+                DELETION_PROTECTED,
+                format!("DescribeTable {table} (deletion protection on), then at once DeleteTable {table}: an allowed call is refused with \
+                         ValidationException and the table stays (this assumes DynamoDB authorizes the call before it checks deletion protection)"),
+            );
+            if probed.observed == Observed::Allowed
+                && matches!(probed.answer, Answer::Success { .. })
+            {
+                probed.note(format!(
+                    "UNEXPECTED: {table} was protected but the endpoint started deleting it"
+                ))
+            } else {
+                probed
+            }
+        }
+        DeleteGate::Skip(reason) => Observation::skipped(reason),
     }
 }
 
@@ -351,6 +398,37 @@ mod tests {
             )),
             Observed::Unknown
         );
+    }
+
+    #[test]
+    fn delete_table_goes_out_only_on_a_fresh_protected_read_or_the_opt_in() {
+        let t = TableName::parse("orders").unwrap();
+        let denied = err(
+            "AccessDeniedException",
+            "not authorized to perform: dynamodb:DescribeTable",
+        );
+        assert_eq!(
+            delete_gate(&t, false, Some(Ok(true))),
+            DeleteGate::Protected
+        );
+        let DeleteGate::Skip(why) = delete_gate(&t, false, Some(Ok(false))) else {
+            panic!("an unprotected table must not be deleted");
+        };
+        assert!(
+            why.contains("no deletion protection") && why.contains("--allow-destructive"),
+            "{why}"
+        );
+        let DeleteGate::Skip(why) = delete_gate(&t, false, Some(Err(&denied))) else {
+            panic!("an unknown protection must not be deleted");
+        };
+        assert!(
+            why.contains("could not learn") && why.contains("AccessDeniedException"),
+            "{why}"
+        );
+        assert!(matches!(delete_gate(&t, false, None), DeleteGate::Skip(_)));
+        for fresh in [None, Some(Ok(true)), Some(Ok(false)), Some(Err(&denied))] {
+            assert_eq!(delete_gate(&t, true, fresh), DeleteGate::OptedIn);
+        }
     }
 
     #[test]

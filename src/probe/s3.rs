@@ -298,12 +298,31 @@ fn fresh_key(prefix: &KeyPrefix) -> String {
 }
 
 pub async fn put_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKeyChoice) -> Observation {
-    // Harmless even on a real key: the ETag condition cannot hold.
     let key = match key {
-        ObjectKeyChoice::Named(k) => k.as_str().to_owned(),
-        ObjectKeyChoice::Fresh(prefix) => fresh_key(prefix),
+        ObjectKeyChoice::Named(k) => k,
+        ObjectKeyChoice::Fresh(prefix) => {
+            return conditional_write(ctx, bucket, &fresh_key(prefix), Write::Put).await
+        }
     };
-    conditional_write(ctx, bucket, &key, Write::Put).await
+    // On a named key only If-Match stands between the probe and an overwrite,
+    // and some S3-compatible stores ignore it: gated as a named delete is.
+    if !ctx.allow_destructive {
+        return Observation::skipped(named_put_refused(bucket, key));
+    }
+    conditional_write(ctx, bucket, key.as_str(), Write::Put)
+        .await
+        .note(format!(
+            "sent to the named key {bucket}/{key} because of --allow-destructive: a store that ignores If-Match would have overwritten it"
+        ))
+}
+
+/// Why a PutObject on a named key is not sent without --allow-destructive.
+fn named_put_refused(bucket: &BucketName, key: &ObjectKey) -> String {
+    format!(
+        "not attempted: `key` names {bucket}/{key}, and only If-Match on a random ETag would keep an allowed PutObject from \
+         overwriting it (some S3-compatible stores ignore If-Match). Omit `key` to probe a fresh random key harmlessly, \
+         or pass --allow-destructive to send the conditional PutObject to that key"
+    )
 }
 
 pub async fn delete_object(ctx: &Ctx, bucket: &BucketName, key: &ObjectKeyChoice) -> Observation {
@@ -459,6 +478,16 @@ mod tests {
             o.notes[0].contains("empty object may now be at b-1/k"),
             "{:?}",
             o.notes
+        );
+    }
+
+    #[test]
+    fn a_named_put_is_refused_with_the_opt_in_named() {
+        let why = named_put_refused(&bucket(), &ObjectKey::parse("demo-test-file").unwrap());
+        assert!(why.starts_with("not attempted"), "{why}");
+        assert!(
+            why.contains("b-1/demo-test-file") && why.contains("--allow-destructive"),
+            "{why}"
         );
     }
 

@@ -753,3 +753,50 @@ impl Scenario {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
+
+/// The IMDS stand-in's IMDSv2 token PUT: answered, hung past the probe's 1 s
+/// timeout (as behind a hop limit of 1), or refused.
+#[derive(Debug, Clone, Copy)]
+pub enum ImdsToken {
+    Answer,
+    Hang,
+    Refuse401,
+}
+
+impl StandIn {
+    /// Plays a node's instance metadata service with the role `node-role`:
+    /// `token` for the IMDSv2 token PUT, `v1_allowed` for tokenless GETs
+    /// (HttpTokens optional) or 401 (required). Requests go to `requests`.
+    pub fn imds(token: ImdsToken, v1_allowed: bool, requests: &Path) -> StandIn {
+        let token = match token {
+            ImdsToken::Answer => "answer",
+            ImdsToken::Hang => "hang",
+            ImdsToken::Refuse401 => "401",
+        };
+        StandIn::start(&[
+            "imds",
+            "--token",
+            token,
+            "--v1",
+            if v1_allowed { "allowed" } else { "refused" },
+            "--requests",
+            requests.to_str().expect("utf-8"),
+        ])
+    }
+}
+
+/// The IMDS stand-in's log: (method, path, sent with a token) per request.
+pub fn imds_requests(log: &Path) -> Vec<(String, String, bool)> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("request log line");
+            (
+                v["method"].as_str().unwrap_or("").to_owned(),
+                v["path"].as_str().unwrap_or("").to_owned(),
+                v["token"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}

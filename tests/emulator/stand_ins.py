@@ -9,15 +9,17 @@ Each is named as a stand-in in the tests that use it.
 
   stand_ins.py fault-proxy --port P --upstream URL --rules FILE
       A proxy in front of the emulator that injects faults. A rule is
-      {"service": "s3"|"dynamodb"|"sts"|"*", "action": optional, "fault": ...,
-       "times": optional count, then the rule passes requests through}.
+      {"service": "s3"|"dynamodb"|"sts"|"*", "action": optional, "path":
+       optional (a substring of the request path), "fault": ..., "times":
+       optional count, then the rule passes requests through}.
       Faults: "delay" (+ "seconds", then forwards), "status" (+ "status",
       "headers", "body": an AWS-shaped error), "reset" (TCP RST, no answer),
       "truncate" (half the upstream body, then close), "garbage" (the upstream
       status with a body that is neither XML nor JSON), "latency" (+ "seconds":
       answers late, replaying the first upstream answer for each kind of
       request: a stand-in for AWS's latency and parallel capacity, since the
-      emulator answers one request at a time).
+      emulator answers one request at a time), "none" (forwards unchanged:
+      only counted, so a test can assert a request was or was not made).
 
   stand_ins.py pod-identity-agent --port P --emulator URL --role-arn ARN [--error-status N --error-body S]
       Plays the EKS Pod Identity agent (169.254.170.23): checks the
@@ -27,6 +29,18 @@ Each is named as a stand-in in the tests that use it.
       to --issued, so tests can check none leaks into the agent's output.
       With --error-status it answers with that error instead (the agent's
       exact error body is not documented; the message text is AWS's).
+
+  stand_ins.py imds --port P --token answer|hang|401 --v1 allowed|refused --requests FILE
+      Plays a node's instance metadata service (169.254.169.254) with the
+      instance role `node-role`. --token is how the IMDSv2 token PUT
+      (/latest/api/token) fares: answered with a token; hung for 3 s and
+      closed unanswered (what a pod behind a hop limit of 1 sees: the answer
+      is dropped on its way); or refused with 401. --v1 is how tokenless GETs
+      fare: answered (HttpTokens=optional) or refused with 401 (required).
+      GETs with the issued token are always answered. The credentials path
+      serves a fake secret (STAND-IN-NODE-SECRET...), so a test can see it
+      leak if it were ever asked for. Every request is appended to --requests
+      as one JSON line {"method", "path", "token"} before it is answered.
 """
 
 import argparse
@@ -127,6 +141,8 @@ class FaultProxy(BaseHTTPRequestHandler):
                 if rule.get("service", "*") not in ("*", service):
                     continue
                 if rule.get("action") not in (None, action):
+                    continue
+                if rule.get("path") is not None and rule["path"] not in self.path:
                     continue
                 times = rule.get("times")
                 if times is not None:
@@ -278,6 +294,70 @@ class PodIdentityAgent(BaseHTTPRequestHandler):
         self._json(200, creds)
 
 
+class Imds(BaseHTTPRequestHandler):
+    args = None
+    token = "AQAEAStandInImdsV2Token" + os.urandom(8).hex()
+    role = "node-role"
+    # Never a real secret: it only has to be recognisable in the agent's output.
+    secret = "STAND-IN-NODE-SECRET-" + os.urandom(8).hex()
+    lock = threading.Lock()
+
+    def log_message(self, *args):
+        pass
+
+    def _record(self, has_token):
+        with self.lock, open(self.args.requests, "a") as f:
+            f.write(json.dumps({"method": self.command, "path": self.path, "token": has_token}) + "\n")
+
+    def _text(self, status, body):
+        out = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def do_PUT(self):
+        self._record(False)
+        if self.path != "/latest/api/token":
+            return self._text(404, "")
+        if self.args.token == "hang":
+            # The real answer is dropped on its way to the pod: the client sees nothing.
+            time.sleep(3)
+            self.close_connection = True
+            return
+        if self.args.token == "401":
+            return self._text(401, "")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("X-aws-ec2-metadata-token-ttl-seconds", self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "21600"))
+        self.send_header("Content-Length", str(len(self.token)))
+        self.end_headers()
+        self.wfile.write(self.token.encode())
+
+    def do_GET(self):
+        given = self.headers.get("X-aws-ec2-metadata-token")
+        self._record(given is not None)
+        if given is not None and given != self.token:
+            return self._text(401, "")
+        if given is None and self.args.v1 == "refused":
+            return self._text(401, "")
+        prefix = "/latest/meta-data/iam/security-credentials/"
+        if self.path == prefix:
+            return self._text(200, self.role)
+        if self.path == prefix + self.role:
+            creds = {
+                "Code": "Success",
+                "Type": "AWS-HMAC",
+                "AccessKeyId": "ASIASTANDINNODEROLE0",
+                "SecretAccessKey": self.secret,
+                "Token": self.secret + "-token",
+                "Expiration": "2099-01-01T00:00:00Z",
+            }
+            return self._text(200, json.dumps(creds))
+        return self._text(404, "")
+
+
 def make_certificates(directory):
     """A throwaway CA (ca.pem) and a certificate for 127.0.0.1 signed by it."""
     import datetime
@@ -318,7 +398,7 @@ def make_certificates(directory):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=["replay", "pod-identity-agent", "fault-proxy"])
+    p.add_argument("kind", choices=["replay", "pod-identity-agent", "fault-proxy", "imds"])
     p.add_argument("--upstream")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--parent-pid", type=int)
@@ -329,6 +409,9 @@ def main():
     p.add_argument("--issued")
     p.add_argument("--error-status", type=int)
     p.add_argument("--error-body", default="")
+    p.add_argument("--token", choices=["answer", "hang", "401"], default="answer", help="imds: the IMDSv2 token PUT")
+    p.add_argument("--v1", choices=["allowed", "refused"], default="allowed", help="imds: tokenless GETs")
+    p.add_argument("--requests", help="imds: every request is appended here as a JSON line")
     p.add_argument("--tls-dir", help="serve HTTPS with a throwaway CA written here (ca.pem)")
     a = p.parse_args()
     if a.parent_pid:
@@ -342,6 +425,11 @@ def main():
             FaultProxy.rules = json.load(f)
         FaultProxy.upstream = urllib.parse.urlparse(a.upstream).netloc
         handler = FaultProxy
+    elif a.kind == "imds":
+        if not a.requests:
+            p.error("imds needs --requests FILE")
+        Imds.args = a
+        handler = Imds
     else:
         PodIdentityAgent.args = a
         handler = PodIdentityAgent
