@@ -441,15 +441,8 @@ impl IdPick {
     }
 }
 
-/// Does a secret's ID end in the six random characters Secrets Manager
-/// appends to every secret's ARN (`-AbCdEf`)?
-pub fn has_random_suffix(id: &str) -> bool {
-    id.len() > 7
-        && id.as_bytes()[id.len() - 7] == b'-'
-        && id.as_bytes()[id.len() - 6..]
-            .iter()
-            .all(u8::is_ascii_alphanumeric)
-}
+pub use crate::resource::has_random_suffix;
+use crate::resource::{fill, Unknown, Values};
 
 /// A named resource of a service beyond S3 and DynamoDB. Region and account
 /// are the ARN's when it named them; otherwise the pod's.
@@ -648,38 +641,10 @@ impl Target {
     /// the target's region and account, else the caller's. IDs found at run
     /// time show as `*`, random parts as zeros, so the text is stable.
     pub fn resources(&self, row: &crate::catalogue::Row, at: &Place) -> Vec<String> {
-        let (region, account) = self.location();
-        let (region, account) = (region.unwrap_or(&at.region), account.unwrap_or(&at.account));
         if self == &Target::Node {
             return vec!["the node's instance metadata (IMDS)".to_owned()];
         }
-        if let Target::Named(n) = self {
-            if let Some(arn) = n.arn() {
-                // The one resource the request names, exactly: never the
-                // row's pattern for it.
-                return row
-                    .resources
-                    .iter()
-                    .map(|t| {
-                        if t.contains("{name}") {
-                            arn.to_owned()
-                        } else {
-                            fill_stable(t, &at.partition, region, account, "")
-                        }
-                    })
-                    .collect();
-            }
-        }
-        row.resources
-            .iter()
-            .map(|t| {
-                let t = self.fill_ids(t, |pick| match pick {
-                    Some(IdPick::Exact(id)) => id.clone(),
-                    _ => "*".to_owned(),
-                });
-                fill_stable(&t, &at.partition, region, account, &self.arn_name())
-            })
-            .collect()
+        self.filled(row, at, Unknown::Any)
     }
 
     /// The ARNs the expectation is judged on: as `resources`, with every ID
@@ -688,44 +653,46 @@ impl Target {
     /// naming IDs does not, and the probe picks its ID to agree
     /// (`IdPick::Outside`).
     pub fn judged_resources(&self, row: &crate::catalogue::Row, at: &Place) -> Vec<String> {
-        let (region, account) = self.location();
-        let (region, account) = (region.unwrap_or(&at.region), account.unwrap_or(&at.account));
-        if !matches!(self, Target::Account | Target::Ec2(_)) {
-            return self.resources(row, at);
-        }
-        row.resources
-            .iter()
-            .map(|t| {
-                let t = self.fill_ids(t, |pick| match pick {
-                    Some(IdPick::Exact(id)) => id.clone(),
-                    _ => String::new(),
-                });
-                fill_stable(&t, &at.partition, region, account, "")
-            })
-            .collect()
+        self.filled(row, at, Unknown::Representative)
     }
 
-    /// The template with each `TYPE/{id}` of an EC2 type filled by `id_of`
-    /// its pick (an empty string: the type's representative ID).
-    pub fn fill_ids(&self, template: &str, id_of: impl Fn(Option<&IdPick>) -> String) -> String {
-        let mut out = template.to_owned();
-        for kind in Ec2Id::ALL {
-            let slot = format!(":{}/{{id}}", kind.parts().1);
-            if out.contains(&slot) {
-                let pick = match self {
-                    Target::Ec2(picks) => picks.iter().find(|(k, _)| *k == kind).map(|(_, p)| p),
-                    _ => None,
-                };
-                let id = id_of(pick);
-                let id = if id.is_empty() {
-                    kind.representative()
-                } else {
-                    id
-                };
-                out = out.replace(&slot, &format!(":{}/{id}", kind.parts().1));
-            }
-        }
-        out
+    /// The row's templates filled for this target, in its region and
+    /// account, else the caller's; random parts as zeros, so the text is the
+    /// same on every run.
+    fn filled(&self, row: &crate::catalogue::Row, at: &Place, unknown: Unknown) -> Vec<String> {
+        let (region, account) = self.location();
+        let name = self.arn_name();
+        let values = Values {
+            partition: &at.partition,
+            region: region.unwrap_or(&at.region),
+            account: account.unwrap_or(&at.account),
+            name: &name,
+            ids: match self {
+                Target::Ec2(picks) => picks
+                    .iter()
+                    .filter_map(|(k, p)| match p {
+                        IdPick::Exact(id) => Some((*k, id.clone())),
+                        IdPick::Outside(_) => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            unknown,
+            random: crate::resource::STABLE,
+        };
+        let exact = match self {
+            Target::Named(n) => n.arn(),
+            _ => None,
+        };
+        row.resources
+            .iter()
+            .map(|t| match exact {
+                // The one resource the request names, exactly: never the
+                // row's pattern for it.
+                Some(arn) if t.contains("{name}") => arn.to_owned(),
+                _ => fill(t, &values),
+            })
+            .collect()
     }
 
     /// What a reader should know about the target itself.
@@ -739,18 +706,6 @@ impl Target {
             _ => Vec::new(),
         }
     }
-}
-
-/// A row's ARN template filled for the report: IDs found at run time show
-/// as `*`, random parts as zeros, so the text is stable from run to run.
-fn fill_stable(t: &str, partition: &str, region: &str, account: &str, name: &str) -> String {
-    t.replace("{p}", partition)
-        .replace("{r}", region)
-        .replace("{a}", account)
-        .replace("{name}", name)
-        .replace("{id}", "*")
-        .replace("{random16}", &"0".repeat(16))
-        .replace("{random}", &"0".repeat(32))
 }
 
 /// Where ARNs are: the caller's partition, the region, the account.

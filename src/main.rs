@@ -14,6 +14,7 @@ mod policy;
 mod probe;
 mod random;
 mod report;
+mod resource;
 mod run;
 mod sar;
 mod signed;

@@ -530,7 +530,9 @@ fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> 
                 .unwrap_or_default();
             let naming: Vec<String> = patterns
                 .iter()
-                .filter(|p| ec2_type_of(p) == Some(ty) && !wildcard(p, &rep, false))
+                .filter(|p| {
+                    crate::resource::ec2_type_of(p) == Some(ty) && !wildcard(p, &rep, false)
+                })
                 .map(|p| (*p).clone())
                 .collect();
             let exact: Vec<String> = naming
@@ -570,18 +572,6 @@ fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> 
         }
     }
     targets
-}
-
-/// The EC2 resource type an ARN pattern names (`instance` of
-/// `arn:aws:ec2:*:*:instance/i-0abc`), if it is an EC2 one.
-fn ec2_type_of(pattern: &str) -> Option<&str> {
-    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
-    match parts[..] {
-        [_, _, service, _, _, rest] if wildcard(service, "ec2", true) => {
-            rest.split_once('/').map(|(ty, _)| ty)
-        }
-        _ => None,
-    }
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {
@@ -1433,5 +1423,41 @@ mod tests {
             "{:?}",
             table(&d)
         );
+    }
+
+    /// The published add-on policies (tests/fixtures/addons): none is
+    /// refused, and no deny check's resources overlap an Allow of its action.
+    #[test]
+    fn published_policies_are_judged_exactly() {
+        for (name, policy) in [
+            (
+                "aws-load-balancer-controller",
+                include_str!("../../tests/fixtures/addons/aws-load-balancer-controller.json"),
+            ),
+            (
+                "aws-ebs-csi-driver",
+                include_str!("../../tests/fixtures/addons/aws-ebs-csi-driver.json"),
+            ),
+            (
+                "cluster-autoscaler",
+                include_str!("../../tests/fixtures/addons/cluster-autoscaler.json"),
+            ),
+            (
+                "external-dns",
+                include_str!("../../tests/fixtures/addons/external-dns.json"),
+            ),
+            (
+                "external-secrets",
+                include_str!("../../tests/fixtures/addons/external-secrets.json"),
+            ),
+            (
+                "cert-manager",
+                include_str!("../../tests/fixtures/addons/cert-manager.json"),
+            ),
+        ] {
+            let d = derived(policy, &Extra::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!d.checks.is_empty() || !d.unprobed.is_empty(), "{name}");
+            judged_exactly(&d, policy);
+        }
     }
 }

@@ -42,13 +42,10 @@ struct Fill<'a> {
 }
 
 impl Fill<'_> {
+    /// The ARN templates' placeholders (crate::resource), then the ones only
+    /// requests carry (a zone's domain, an EKS cluster and node group).
     fn template(&self, t: &str) -> String {
-        t.replace("{p}", &self.place.partition)
-            .replace("{r}", &self.place.region)
-            .replace("{a}", &self.place.account)
-            .replace("{name}", &self.name)
-            .replace("{random16}", &self.token[..16])
-            .replace("{random}", &self.token)
+        crate::resource::fill(t, &self.values())
             .replace("{zonename}", &self.zone_name)
             .replace(
                 "{cluster}",
@@ -62,6 +59,18 @@ impl Fill<'_> {
                     .get(&Found::EksNodegroup)
                     .map_or("", String::as_str),
             )
+    }
+
+    fn values(&self) -> crate::resource::Values<'_> {
+        crate::resource::Values {
+            partition: &self.place.partition,
+            region: &self.place.region,
+            account: &self.place.account,
+            name: &self.name,
+            ids: self.ids.iter().map(|(k, id)| (*k, id.clone())).collect(),
+            unknown: crate::resource::Unknown::Any,
+            random: &self.token,
+        }
     }
 
     fn text(&self, v: &V) -> String {
@@ -474,17 +483,23 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             _ => ec2_ids(ctx, *kind).await,
         };
         let arn_of = |id: &str| {
-            let t = row
+            let template = row
                 .resources
                 .iter()
-                .find(|t| t.contains(&format!(":{}/{{id}}", kind.parts().1)))
-                .map_or(String::new(), |t| {
-                    t.replace(
-                        &format!(":{}/{{id}}", kind.parts().1),
-                        &format!(":{}/{id}", kind.parts().1),
-                    )
-                });
-            ctx_fill(&t, &ctx.place)
+                .find(|t| crate::resource::names(t, *kind))
+                .map_or("", |t| *t);
+            crate::resource::fill(
+                template,
+                &crate::resource::Values {
+                    partition: &ctx.place.partition,
+                    region: &ctx.place.region,
+                    account: &ctx.place.account,
+                    name: "",
+                    ids: vec![(*kind, id.to_owned())],
+                    unknown: crate::resource::Unknown::Any,
+                    random: crate::resource::STABLE,
+                },
+            )
         };
         let made_up = kind.made_up(&token);
         match pick_id(
@@ -575,28 +590,18 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     observation.notes.extend(notes);
     if !fill.ids.is_empty() {
         // The exact resources this request named: the report shows them.
+        let values = crate::resource::Values {
+            random: crate::resource::STABLE,
+            ..fill.values()
+        };
         observation.probed = Some(
             row.resources
                 .iter()
-                .map(|t| {
-                    let mut t = (*t).to_owned();
-                    for (kind, id) in &fill.ids {
-                        let ty = kind.parts().1;
-                        t = t.replace(&format!(":{ty}/{{id}}"), &format!(":{ty}/{id}"));
-                    }
-                    ctx_fill(&t, &place)
-                })
+                .map(|t| crate::resource::fill(t, &values))
                 .collect(),
         );
     }
     observation
-}
-
-/// A row's ARN template in the caller's place (no name, no random part).
-fn ctx_fill(t: &str, place: &Place) -> String {
-    t.replace("{p}", &place.partition)
-        .replace("{r}", &place.region)
-        .replace("{a}", &place.account)
 }
 
 #[cfg(test)]
