@@ -228,6 +228,43 @@ pub enum Sdk {
     ListBucketVersions,
 }
 
+impl Sdk {
+    /// The request as one line. Written out, not cut from the row's
+    /// `harmless` prose: the request is code in `probe/`, and the prose is
+    /// free to use colons (`s3:ListBucket`). Exhaustive, so a new probe
+    /// must say its form.
+    pub const fn form(self) -> &'static str {
+        match self {
+            Sdk::ListBucket => "ListObjectsV2 max-keys=1",
+            Sdk::GetObject => {
+                "GetObject Range=bytes=0-0 on the named key; without one, ListObjectsV2 then GetObject Range=bytes=0-0 on a fresh random key"
+            }
+            Sdk::PutObject => "PutObject If-Match=<random ETag> on the named key, else a fresh random one",
+            Sdk::DeleteObject => {
+                "DeleteObject If-Match=<random ETag> on a fresh random key (a named key: unconditional, only with --allow-destructive)"
+            }
+            Sdk::DescribeTable => "DescribeTable",
+            Sdk::ListTables => "ListTables Limit=1",
+            Sdk::GetItem => "GetItem on the named key, else a random key shaped by the key schema",
+            Sdk::PutItem => {
+                "PutItem ConditionExpression=attribute_exists(<made-up attribute>) on the named key, else a random key"
+            }
+            Sdk::DeleteItem => {
+                "DeleteItem ConditionExpression=attribute_exists(<made-up attribute>) on the named key, else a random key"
+            }
+            Sdk::DeleteTable => {
+                "DeleteTable, only on a table with deletion protection (unprotected: only with --allow-destructive)"
+            }
+            Sdk::ImdsUnreachable => {
+                "PUT /latest/api/token, then GET /latest/meta-data/iam/security-credentials/ (1 s timeouts, one attempt)"
+            }
+            Sdk::GetBucketLocation => "GetBucketLocation",
+            Sdk::ListBucketMultipartUploads => "ListMultipartUploads max-uploads=1",
+            Sdk::ListBucketVersions => "ListObjectVersions max-keys=1",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wire {
     pub service: &'static ServiceDef,
@@ -289,12 +326,7 @@ impl Row {
     /// The request as one line, for `--list-probes` and the report's "via".
     pub fn form(&self) -> String {
         match &self.probe {
-            Probe::Sdk(_) => self
-                .harmless
-                .split(':')
-                .next()
-                .unwrap_or(self.harmless)
-                .to_owned(),
+            Probe::Sdk(s) => s.form().to_owned(),
             Probe::Wire(w) => {
                 let mut parts: Vec<String> = Vec::new();
                 if w.dry_run {
@@ -376,4 +408,33 @@ pub fn never(action: &str) -> Option<&'static str> {
         .iter()
         .find(|(p, _)| crate::glob::wildcard(p, action, true))
         .map(|(_, why)| *why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The listing once cut each SDK row's prose at its first ':', which
+    /// left s3:GetObject's form ending "... proves s3".
+    #[test]
+    fn sdk_forms_are_whole_and_not_cut_from_the_prose() {
+        for r in ROWS {
+            let form = r.form();
+            assert!(!form.is_empty() && !form.contains('\n'), "{}", r.action);
+            // A form that is its prose up to a ':' inside an action name.
+            if let Some(rest) = r.harmless.strip_prefix(&form) {
+                assert!(
+                    !rest.starts_with(':') || rest[1..].starts_with(' '),
+                    "{}: its form is cut mid-word: {form}",
+                    r.action
+                );
+            }
+        }
+        let get = &ROWS[find("s3:GetObject").expect("a GetObject row")];
+        assert!(
+            get.form().ends_with("on a fresh random key"),
+            "{}",
+            get.form()
+        );
+    }
 }
