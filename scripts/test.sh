@@ -4,7 +4,9 @@
 # musl-tools, groovy for the Jenkinsfile), the musl Rust target.
 #   1. cargo fmt --check, clippy -D warnings, cargo test: unit tests, and the
 #      built binary against the emulator (end-to-end, identity, faults, bad input)
-#   2. static checks: shellcheck, hadolint, yamllint, every kustomize overlay
+#   2. the emulator's fidelity (tests/emulator/check_fidelity.py: every wire
+#      row of the built binary's catalogue sent to the patched moto), static
+#      checks: shellcheck, hadolint, yamllint, every kustomize overlay
 #      (and the CI runner's RBAC) rendered and validated with
 #      kubernetes-validate --strict, checkov, the manifests' specs and policy
 #      files through the agent's own parser
@@ -36,7 +38,10 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked 2>&1 | tee "$results/cargo.txt"
 
-log "2/4 static checks"
+log "2/4 the emulator's fidelity to AWS for every catalogue row, static checks"
+# The debug binary cargo test just built lists the catalogue it checks; it
+# starts its own moto. A FAIL line makes it exit 1, and pipefail stops here.
+"$PY" tests/emulator/check_fidelity.py --binary target/debug/irsa-verify | tee "$results/fidelity.txt"
 # The schema the tests validate every JUnit document against is the shared reference's copy.
 shared_xsd="$ROOT/../shared/reference/junit-10.xsd"
 if [ -f "$shared_xsd" ]; then
@@ -96,4 +101,9 @@ bats_ok=$(cat "$results"/bats-*.txt | grep -c '^ok ' || true)
 passed=$((passed + bats_ok - bats_skipped))
 skipped=$((skipped + bats_skipped))
 failed=$(cat "$results"/bats-*.txt | grep -c '^not ok ' || true)
+# check_fidelity.py: one "ok  -" or "FAIL -" line per assertion.
+fidelity_ok=$(grep -c '^ok ' "$results/fidelity.txt" || true)
+fidelity_failed=$(grep -c '^FAIL ' "$results/fidelity.txt" || true)
+passed=$((passed + fidelity_ok))
+failed=$((failed + fidelity_failed))
 echo "tests: $passed passed, $failed failed, $skipped skipped"

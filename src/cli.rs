@@ -103,6 +103,16 @@ pub struct Cli {
     #[arg(long)]
     pub list_probes: bool,
 
+    /// How --list-probes prints the catalogue: text to read, or json (every row's fields as data) for tools; an error without --list-probes
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        default_value = "text",
+        requires = "list_probes"
+    )]
+    pub format: ListFormat,
+
     /// Bound on the whole run, in seconds
     #[arg(long, env = "IRSA_VERIFY_TIMEOUT", value_name = "SECS", default_value = "30", value_parser = parse_timeout)]
     pub timeout: Duration,
@@ -114,6 +124,13 @@ pub struct Cli {
     /// How many checks run at once (they wait on the network, not the CPU)
     #[arg(long, env = "IRSA_VERIFY_CONCURRENCY", value_name = "N", default_value = "32", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+}
+
+/// The forms of `--list-probes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 /// A --timeout that is no duration.

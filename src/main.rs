@@ -31,7 +31,13 @@ fn main() -> std::process::ExitCode {
     // clap exits 2 itself on a bad flag.
     let cli = cli::Cli::parse();
     if cli.list_probes {
-        print!("{}", catalogue::listing());
+        print!(
+            "{}",
+            match cli.format {
+                cli::ListFormat::Text => catalogue::listing(),
+                cli::ListFormat::Json => catalogue::listing_json(),
+            }
+        );
         return ExitCode::Ok.into();
     }
     let invocation = match cli::plan(cli) {

@@ -156,25 +156,31 @@ fn secrets_and_parameters_are_proven_and_their_values_never_printed() {
     );
 }
 
-#[test]
-fn the_catalogue_is_listed_with_every_rows_basis() {
+/// `irsa-verify --list-probes ARGS`: its stdout, after exit 0 (nothing is sent).
+fn list_probes(args: &[&str]) -> String {
     let dir = common::scratch("list-probes");
     let run = Agent::new("http://127.0.0.1:9", &dir)
         .no_report_files()
         .args(["--list-probes"])
+        .args(args)
         .run();
     run.assert_code(0);
+    run.stdout
+}
+
+#[test]
+fn list_probes_lists_every_rows_basis() {
+    let stdout = list_probes(&[]);
     for action in [
         "ec2:AttachVolume",
         "secretsmanager:GetSecretValue",
         "ssm:GetParametersByPath",
         "s3:DeleteObject",
     ] {
-        let at = run
-            .stdout
+        let at = stdout
             .find(&format!("\n{action}"))
-            .unwrap_or_else(|| panic!("{action} listed\n{}", run.stdout));
-        let entry = &run.stdout[at..];
+            .unwrap_or_else(|| panic!("{action} listed\n{stdout}"));
+        let entry = &stdout[at..];
         let basis = entry
             .lines()
             .find(|l| l.trim_start().starts_with("basis:"))
@@ -182,9 +188,167 @@ fn the_catalogue_is_listed_with_every_rows_basis() {
         assert!(basis.len() > "  basis:    ".len() + 10, "{action}: {basis}");
     }
     assert!(
-        run.stdout.contains("sqs:ReceiveMessage: "),
+        stdout.contains("sqs:ReceiveMessage: "),
         "never-probed actions are listed with their reason"
     );
+}
+
+/// The whole listing is reviewed as a file: a row changed anywhere shows up
+/// in the diff of tests/snapshots/, where a reviewer sees it.
+#[test]
+fn list_probes_text_matches_its_snapshot() {
+    assert_snapshot("list-probes.txt", &list_probes(&[]));
+}
+
+#[test]
+fn list_probes_json_matches_its_snapshot() {
+    let json = list_probes(&["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("one JSON document");
+    assert!(doc["rows"].as_array().is_some_and(|r| !r.is_empty()));
+    assert_snapshot("list-probes.json", &json);
+}
+
+/// --format means nothing without --list-probes: clap refuses it (exit 2)
+/// rather than ignoring it, so a typo'd invocation does not run checks.
+#[test]
+fn list_probes_format_is_refused_without_list_probes() {
+    let dir = common::scratch("format-alone");
+    let run = Agent::new("http://127.0.0.1:9", &dir)
+        .no_report_files()
+        .args(["--format", "json", "--bucket", "some-bucket"])
+        .run();
+    run.assert_code(2);
+    assert!(run.stderr.contains("--list-probes"), "{}", run.stderr);
+    let run = Agent::new("http://127.0.0.1:9", &dir)
+        .no_report_files()
+        .args(["--list-probes", "--format", "yaml"])
+        .run();
+    run.assert_code(2);
+}
+
+/// The README's catalogue table gives per-service counts ("EC2 (40
+/// actions)"); rows are added under it, so each figure is held to the
+/// catalogue.
+#[test]
+fn readme_action_counts_match_the_catalogue() {
+    // The names the README gives services, and their IAM prefixes.
+    const SERVICES: &[(&str, &str)] = &[
+        ("S3", "s3"),
+        ("DynamoDB", "dynamodb"),
+        ("EC2", "ec2"),
+        ("ELBv2", "elasticloadbalancing"),
+        ("Auto Scaling", "autoscaling"),
+        ("ACM", "acm"),
+        ("IAM", "iam"),
+        ("Logs", "logs"),
+        ("ECR", "ecr"),
+        ("Route 53", "route53"),
+        ("EKS", "eks"),
+        ("WAFv2", "wafv2"),
+        ("Shield", "shield"),
+        ("Secrets Manager", "secretsmanager"),
+        ("SSM", "ssm"),
+        ("KMS", "kms"),
+        ("SQS", "sqs"),
+        ("SNS", "sns"),
+    ];
+    let doc: serde_json::Value =
+        serde_json::from_str(&list_probes(&["--format", "json"])).expect("JSON");
+    let rows = doc["rows"].as_array().expect("rows");
+    let count = |prefix: &str| rows.iter().filter(|r| r["service"] == prefix).count();
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
+    let mut figures = Vec::new();
+    // Every "NAME (N action" in the README: NAME runs back to a '|' or ','.
+    for (open, _) in readme.match_indices('(') {
+        let rest = &readme[open + 1..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 || !rest[digits..].starts_with(" action") {
+            continue;
+        }
+        let n: usize = rest[..digits].parse().expect("a count");
+        let before = &readme[..open];
+        let name = before[before.rfind(['|', ',', '\n']).map_or(0, |i| i + 1)..].trim();
+        let prefix = SERVICES
+            .iter()
+            .find(|(shown, _)| *shown == name)
+            .map(|(_, p)| *p)
+            .unwrap_or_else(|| panic!("README.md counts actions of `{name}`, which this test cannot map to a service: add it to SERVICES"));
+        assert_eq!(
+            n,
+            count(prefix),
+            "README.md says {name} ({n} actions); the catalogue has {} {prefix} rows",
+            count(prefix)
+        );
+        figures.push(name);
+    }
+    assert!(
+        figures.contains(&"EC2"),
+        "no count found in README.md: {figures:?}"
+    );
+}
+
+/// Compares `actual` with tests/snapshots/NAME; with UPDATE_SNAPSHOTS=1 it
+/// rewrites the file instead, for a change that is meant.
+fn assert_snapshot(name: &str, actual: &str) {
+    let path = common::root().join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create tests/snapshots");
+        std::fs::write(&path, actual).expect("write the snapshot");
+        eprintln!("updated {}", path.display());
+        return;
+    }
+    // A missing file compares as empty, so the hint shows all of it.
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        panic!(
+            "{} differs from the output:\n{}\nIf the change is meant, accept it with:\n  UPDATE_SNAPSHOTS=1 cargo test --test catalogue list_probes\nand commit the file.",
+            path.display(),
+            diff_hint(&expected, actual)
+        );
+    }
+}
+
+/// The lines between the common head and tail, as `-` (the file) and `+`
+/// (the output) with three lines of context: enough to see what changed
+/// without a diff crate.
+fn diff_hint(expected: &str, actual: &str) -> String {
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    let head = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let tail = old[head..]
+        .iter()
+        .rev()
+        .zip(new[head..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (old_mid, new_mid) = (&old[head..old.len() - tail], &new[head..new.len() - tail]);
+    let from = head.saturating_sub(3);
+    let mut out = format!(
+        "@@ -{},{} +{},{} @@\n",
+        head + 1,
+        old_mid.len(),
+        head + 1,
+        new_mid.len()
+    );
+    for l in &old[from..head] {
+        out.push_str(&format!(" {l}\n"));
+    }
+    const MAX: usize = 40;
+    for (sign, lines) in [('-', old_mid), ('+', new_mid)] {
+        for l in lines.iter().take(MAX) {
+            out.push_str(&format!("{sign}{l}\n"));
+        }
+        if lines.len() > MAX {
+            out.push_str(&format!("{sign}... {} more lines\n", lines.len() - MAX));
+        }
+    }
+    for l in new[new.len() - tail..].iter().take(3) {
+        out.push_str(&format!(" {l}\n"));
+    }
+    if expected.ends_with('\n') != actual.ends_with('\n') {
+        out.push_str("(the final newline differs)\n");
+    }
+    out
 }
 
 #[test]

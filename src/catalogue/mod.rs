@@ -167,6 +167,19 @@ impl Found {
         }
     }
 
+    /// Its name in `--list-probes --format json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Found::LoadBalancer => "load_balancer",
+            Found::TargetGroup => "target_group",
+            Found::Listener => "listener",
+            Found::Certificate => "certificate",
+            Found::ServerCertificate => "server_certificate",
+            Found::EksCluster => "eks_cluster",
+            Found::EksNodegroup => "eks_nodegroup",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Found::LoadBalancer => "load balancer",
@@ -190,7 +203,7 @@ pub enum V {
     Name,
     /// The target's name followed by a literal (`NAME:99999`).
     NameThen(&'static str),
-    /// A fresh random token (32 hex digits).
+    /// A fresh random name: `RANDOM_NAME` with `{random}` filled in.
     Random,
     /// A fresh random string in UUID form.
     Uuid,
@@ -205,6 +218,10 @@ pub enum V {
     /// A real resource a listing finds (else the check is not attempted).
     Found(Found),
 }
+
+/// What `V::Random` sends: a name that says where it came from, around a
+/// fresh token (32 hex digits), so nothing real can share it.
+pub const RANDOM_NAME: &str = "irsa-verify-probe-{random}";
 
 /// How a request goes out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +250,43 @@ pub enum Sdk {
     GetBucketLocation,
     ListBucketMultipartUploads,
     ListBucketVersions,
+}
+
+impl Sdk {
+    /// The request as one line. Written out, not cut from the row's
+    /// `harmless` prose: the request is code in `probe/`, and the prose is
+    /// free to use colons (`s3:ListBucket`). Exhaustive, so a new probe
+    /// must say its form.
+    pub const fn form(self) -> &'static str {
+        match self {
+            Sdk::ListBucket => "ListObjectsV2 max-keys=1",
+            Sdk::GetObject => {
+                "GetObject Range=bytes=0-0 on the named key; without one, ListObjectsV2 then GetObject Range=bytes=0-0 on a fresh random key"
+            }
+            Sdk::PutObject => "PutObject If-Match=<random ETag> on the named key, else a fresh random one",
+            Sdk::DeleteObject => {
+                "DeleteObject If-Match=<random ETag> on a fresh random key (a named key: unconditional, only with --allow-destructive)"
+            }
+            Sdk::DescribeTable => "DescribeTable",
+            Sdk::ListTables => "ListTables Limit=1",
+            Sdk::GetItem => "GetItem on the named key, else a random key shaped by the key schema",
+            Sdk::PutItem => {
+                "PutItem ConditionExpression=attribute_exists(<made-up attribute>) on the named key, else a random key"
+            }
+            Sdk::DeleteItem => {
+                "DeleteItem ConditionExpression=attribute_exists(<made-up attribute>) on the named key, else a random key"
+            }
+            Sdk::DeleteTable => {
+                "DeleteTable, only on a table with deletion protection (unprotected: only with --allow-destructive)"
+            }
+            Sdk::ImdsUnreachable => {
+                "PUT /latest/api/token, then GET /latest/meta-data/iam/security-credentials/ (1 s timeouts, one attempt)"
+            }
+            Sdk::GetBucketLocation => "GetBucketLocation",
+            Sdk::ListBucketMultipartUploads => "ListMultipartUploads max-uploads=1",
+            Sdk::ListBucketVersions => "ListObjectVersions max-keys=1",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,12 +350,7 @@ impl Row {
     /// The request as one line, for `--list-probes` and the report's "via".
     pub fn form(&self) -> String {
         match &self.probe {
-            Probe::Sdk(_) => self
-                .harmless
-                .split(':')
-                .next()
-                .unwrap_or(self.harmless)
-                .to_owned(),
+            Probe::Sdk(s) => s.form().to_owned(),
             Probe::Wire(w) => {
                 let mut parts: Vec<String> = Vec::new();
                 if w.dry_run {
@@ -377,10 +426,211 @@ pub fn listing() -> String {
     out
 }
 
+/// `--list-probes --format json`: the same catalogue as `listing()`, every
+/// field of every row as data, for tools that check the catalogue against
+/// something else (tests/emulator/check_fidelity.py sends each wire row).
+/// Pure and deterministic: rows in `ROWS` order, object keys sorted.
+pub fn listing_json() -> String {
+    use serde_json::{json, Value};
+    let rows: Vec<Value> = ROWS
+        .iter()
+        .map(|r| {
+            json!({
+                "action": r.action,
+                "service": r.service(),
+                "target": target_name(r.target),
+                "tells": match r.tells {
+                    Tells::Both => "both",
+                    Tells::DenialOnly => "denial-only",
+                },
+                "destructive": r.destructive,
+                "harmless": r.harmless,
+                "basis": r.basis,
+                "resources": r.resources,
+                "allowed": r.allowed.iter().map(|a| json!({
+                    "code": a.code,
+                    "message_has": a.message_has,
+                })).collect::<Vec<_>>(),
+                "request": request_json(&r.probe),
+            })
+        })
+        .collect();
+    let never: Vec<Value> = rows::NEVER
+        .iter()
+        .map(|(pattern, reason)| json!({"pattern": pattern, "reason": reason}))
+        .collect();
+    // What the templates in `resources`, `path`, `xml` and the values say;
+    // filled as src/probe/wire.rs fills them.
+    let placeholders = json!({
+        "{p}": "the partition (aws, aws-cn, aws-us-gov)",
+        "{r}": "the region",
+        "{a}": "the account",
+        "{name}": "the target's name (secret, parameter, key, log group, hosted zone ID, queue, topic)",
+        "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate)",
+        "{random}": "a fresh random token, 32 hex digits, one per request",
+        "{random16}": "the first 16 hex digits of {random}",
+        "{zonename}": "the hosted zone's domain name",
+        "{cluster}": "the EKS cluster found (value kind found: eks_cluster)",
+        "{nodegroup}": "the EKS node group found (value kind found: eks_nodegroup)",
+    });
+    let doc = json!({
+        "source": crate::sar::source(),
+        "placeholders": placeholders,
+        "rows": rows,
+        "never": never,
+    });
+    let mut out = serde_json::to_string_pretty(&doc).expect("the catalogue serializes");
+    out.push('\n');
+    out
+}
+
+fn target_name(t: TargetKind) -> &'static str {
+    match t {
+        TargetKind::Account => "account",
+        TargetKind::Bucket => "bucket",
+        TargetKind::Object { .. } => "object",
+        TargetKind::Table => "table",
+        TargetKind::Item => "item",
+        TargetKind::Node => "node",
+        TargetKind::Named(k) => k.as_str(),
+    }
+}
+
+fn request_json(probe: &Probe) -> serde_json::Value {
+    use serde_json::json;
+    match probe {
+        Probe::Sdk(s) => json!({"sdk": format!("{s:?}"), "form": s.form()}),
+        Probe::Wire(w) => json!({
+            "protocol": w.service.protocol.name(),
+            "signing_name": w.service.signing_name,
+            "version": w.service.version,
+            "global": w.service.global,
+            "operation": w.op,
+            "method": w.method,
+            "path": w.path,
+            "dry_run": w.dry_run,
+            "tags_for": w.tags_for,
+            "xml": w.xml,
+            "params": w.params.iter().map(|(name, v)| json!({
+                "name": name,
+                "value": value_json(v),
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn value_json(v: &V) -> serde_json::Value {
+    use serde_json::json;
+    match v {
+        V::Lit(s) => json!({"kind": "lit", "text": s}),
+        V::Num(n) => json!({"kind": "num", "number": n}),
+        V::Name => json!({"kind": "name"}),
+        V::NameThen(s) => json!({"kind": "name_then", "template": s}),
+        V::Random => json!({"kind": "random", "template": RANDOM_NAME}),
+        V::Uuid => json!({"kind": "uuid"}),
+        V::Id(k) => json!({"kind": "id", "id_type": k.parts().1}),
+        V::MadeUp(s) => json!({"kind": "made_up", "template": s}),
+        V::RegionThen(s) => json!({"kind": "region_then", "text": s}),
+        V::Raw(s) => json!({"kind": "raw", "template": s}),
+        V::Found(f) => json!({"kind": "found", "found": f.key()}),
+    }
+}
+
 /// Why an action is never probed, if it is one of those.
 pub fn never(action: &str) -> Option<&'static str> {
     rows::NEVER
         .iter()
         .find(|(p, _)| crate::glob::wildcard(p, action, true))
         .map(|(_, why)| *why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The listing once cut each SDK row's prose at its first ':', which
+    /// left s3:GetObject's form ending "... proves s3".
+    #[test]
+    fn sdk_forms_are_whole_and_not_cut_from_the_prose() {
+        for r in ROWS {
+            let form = r.form();
+            assert!(!form.is_empty() && !form.contains('\n'), "{}", r.action);
+            // A form that is its prose up to a ':' inside an action name.
+            if let Some(rest) = r.harmless.strip_prefix(&form) {
+                assert!(
+                    !rest.starts_with(':') || rest[1..].starts_with(' '),
+                    "{}: its form is cut mid-word: {form}",
+                    r.action
+                );
+            }
+        }
+        let get = &ROWS[find("s3:GetObject").expect("a GetObject row")];
+        assert!(
+            get.form().ends_with("on a fresh random key"),
+            "{}",
+            get.form()
+        );
+    }
+
+    #[test]
+    fn the_json_listing_carries_every_row_as_data() {
+        let text = listing_json();
+        assert_eq!(text, listing_json(), "deterministic");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(doc["source"], crate::sar::source());
+        assert_eq!(
+            doc["never"].as_array().map(Vec::len),
+            Some(rows::NEVER.len())
+        );
+        let rows = doc["rows"].as_array().expect("rows");
+        assert_eq!(rows.len(), ROWS.len());
+        let kinds = [
+            "lit",
+            "num",
+            "name",
+            "name_then",
+            "random",
+            "uuid",
+            "id",
+            "made_up",
+            "region_then",
+            "raw",
+            "found",
+        ];
+        for (row, r) in rows.iter().zip(ROWS) {
+            assert_eq!(row["action"], r.action);
+            assert_eq!(row["service"], r.service());
+            assert_eq!(row["destructive"], r.destructive);
+            let resources: Vec<&str> = row["resources"]
+                .as_array()
+                .expect("resources")
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect();
+            assert_eq!(resources, r.resources, "{}", r.action);
+            assert_eq!(
+                row["allowed"].as_array().map(Vec::len),
+                Some(r.allowed.len())
+            );
+            let request = &row["request"];
+            match &r.probe {
+                Probe::Sdk(s) => {
+                    assert_eq!(request["sdk"], format!("{s:?}"));
+                    assert_eq!(request["form"], s.form());
+                }
+                Probe::Wire(w) => {
+                    assert_eq!(request["protocol"], w.service.protocol.name());
+                    assert_eq!(request["operation"], w.op);
+                    assert_eq!(request["dry_run"], w.dry_run);
+                    let params = request["params"].as_array().expect("params");
+                    assert_eq!(params.len(), w.params.len(), "{}", r.action);
+                    for (p, (name, _)) in params.iter().zip(w.params) {
+                        assert_eq!(p["name"], *name);
+                        let kind = p["value"]["kind"].as_str().expect("a kind");
+                        assert!(kinds.contains(&kind), "{}: {kind}", r.action);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -79,7 +79,7 @@ impl Fill<'_> {
             V::Num(n) => n.to_string(),
             V::Name => self.name.clone(),
             V::NameThen(s) => format!("{}{}", self.name, self.template(s)),
-            V::Random => format!("irsa-verify-probe-{}", self.token),
+            V::Random => self.template(crate::catalogue::RANDOM_NAME),
             V::Uuid => uuid(&self.token),
             V::Id(kind) => self
                 .ids

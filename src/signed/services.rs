@@ -18,6 +18,19 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// The protocol's Smithy name (`--list-probes --format json`): one name
+    /// per wire format, where botocore's `json` leaves 1.0 and 1.1 apart.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Ec2Query => "ec2Query",
+            Protocol::Query => "awsQuery",
+            Protocol::Json10 => "awsJson1_0",
+            Protocol::Json11 => "awsJson1_1",
+            Protocol::RestJson => "restJson1",
+            Protocol::RestXml => "restXml",
+        }
+    }
+
     pub fn is_json(self) -> bool {
         matches!(
             self,

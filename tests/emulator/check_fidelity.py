@@ -1,7 +1,7 @@
 """Self-check of the patched emulator: each patch in fidelity.py, asserted
 with boto3 against a moto server started for this check.
 
-  .venv-moto/bin/python tests/emulator/check_fidelity.py [--endpoint URL] [-v]
+  .venv-moto/bin/python tests/emulator/check_fidelity.py [--endpoint URL] [--binary PATH] [-v]
 
 Without --endpoint it starts moto_server.py on a free loopback port (it exits
 with this process), bootstraps the admin user as scenario.py does, seeds a
@@ -9,17 +9,24 @@ few resources (and what `scenario.py seed-addons` creates) and a user with
 resource-scoped policies, and prints one line per assertion. Exits 1 if any
 assertion fails.
 
-The "probe catalogue" section sends every row of `irsa-verify --list-probes`
-beyond S3, DynamoDB and IMDS (plus eks:DescribeNodegroup) on the wire as the
-agent does, and asserts per row: the allowed answer (2xx, 412 DryRunOperation
-or DryRunOperationException) for a user allowed everything and for one
-allowed only the row's resources, and the service's own denial for a user
-with no policy.
+The "probe catalogue" section reads the catalogue from the binary
+(`irsa-verify --list-probes --format json`; --binary, else $IRSA_VERIFY_BIN,
+else target/debug/irsa-verify, which `cargo build` makes), fills every wire
+row with the resources seeded here as the agent fills it, sends it as the
+agent does, and asserts per row: the allowed answer (2xx, or an error the
+row names: DryRunOperation, DryRunOperationException) for a user allowed
+everything and for one allowed only the row's own resources (its ARN
+templates, filled the same way), and the service's own denial for a user
+with no policy; for a deny-only row, any definitive answer but a denial.
+Every wire row is sent: a row this check cannot fill fails, and so does the
+count.
 """
 
 import argparse
 import json
 import os
+import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -233,226 +240,257 @@ def user_policy(s, attach_instance=False):
 
 
 # --------------------------------------------------------------------------
-# The probe catalogue: every row beyond S3, DynamoDB and IMDS, sent as
-# irsa-verify sends it (`irsa-verify --list-probes`; src/catalogue/rows.rs).
+# The probe catalogue: every wire row of `irsa-verify --list-probes --format
+# json` (src/catalogue/rows.rs), filled with the resources seeded here and
+# sent as src/probe/wire.rs sends it. S3, DynamoDB and IMDS rows are SDK
+# probes with their own tests.
 # --------------------------------------------------------------------------
 
-# service -> (signing name, protocol, API version or X-Amz-Target prefix,
-# signing region or None for the caller's), as src/signed/services.rs.
-WIRE = {
-    "ec2": ("ec2", "query", "2016-11-15", None),
-    "elasticloadbalancing": ("elasticloadbalancing", "query", "2015-12-01", None),
-    "autoscaling": ("autoscaling", "query", "2011-01-01", None),
-    "iam": ("iam", "query", "2010-05-08", "us-east-1"),
-    "kms": ("kms", "json", "TrentService", None),
-    "secretsmanager": ("secretsmanager", "json", "secretsmanager", None),
-    "ssm": ("ssm", "json", "AmazonSSM", None),
-    "logs": ("logs", "json", "Logs_20140328", None),
-    "ecr": ("ecr", "json", "AmazonEC2ContainerRegistry_V20150921", None),
-    "acm": ("acm", "json", "CertificateManager", None),
-    "wafv2": ("wafv2", "json", "AWSWAF_20190729", None),
-    # Shield's API lives in us-east-1 only.
-    "shield": ("shield", "json", "AWSShield_20160616", "us-east-1"),
-    "route53": ("route53", "rest", "", "us-east-1"),
-    "eks": ("eks", "rest", "", None),
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# The services' denials: AWS's error per protocol (and the services that
+# differ), as src/answer.rs reads them.
+DENIAL_BY_PROTOCOL = {
+    "ec2Query": (403, "UnauthorizedOperation"),
+    "awsQuery": (403, "AccessDenied"),
+    "awsJson1_0": (400, "AccessDeniedException"),
+    "awsJson1_1": (400, "AccessDeniedException"),
+    "restJson1": (403, "AccessDeniedException"),
+    "restXml": (403, "AccessDenied"),
 }
-
-# AWS's denial per service: (HTTP status, error code).
-DENIAL = {
-    "ec2": (403, "UnauthorizedOperation"),
-    "elasticloadbalancing": (403, "AccessDenied"),
-    "autoscaling": (403, "AccessDenied"),
-    "iam": (403, "AccessDenied"),
-    "route53": (403, "AccessDenied"),
-    "eks": (403, "AccessDeniedException"),
+DENIAL_BY_SERVICE = {
+    "sns": (403, "AuthorizationError"),
+    # awsJson 1.0, query-compatible: the code comes in x-amzn-query-error.
+    "sqs": (403, "AccessDenied"),
 }
+DENIALS = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError")
 
 
-def wire(endpoint, creds, service, op, params=(), path=None, method=None):
-    """One request in the service's protocol, signed as irsa-verify signs it:
-    (status, error code or None, message)."""
-    import re
+def load_catalogue(binary):
+    """The catalogue as the binary lists it: {"rows": [...], ...}."""
+    if not os.path.exists(binary):
+        sys.exit(f"{binary} not found: build it first (cargo build), or pass --binary / IRSA_VERIFY_BIN")
+    out = subprocess.run([binary, "--list-probes", "--format", "json"], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+class FillError(Exception):
+    """A row names something this check has not seeded (a new kind of target,
+    ID or found resource): the row cannot be sent as it would be."""
+
+
+class Fill:
+    """What a row's placeholders are filled with for one request, as
+    src/probe/wire.rs fills them; one random token per row, shared by the
+    request and the ARNs the row authorizes (made-up ARNs must match)."""
+
+    def __init__(self, seeded, row):
+        self.s = seeded
+        self.row = row
+        self.token = secrets.token_hex(16)
+        kind = row["target"]
+        if kind == "account":
+            self.name = self.arn_name = ""
+        elif kind in seeded["names"]:
+            self.name = seeded["names"][kind]
+            # SSM ARNs drop the name's leading '/' (src/check.rs arn_name).
+            self.arn_name = self.name.lstrip("/") if kind.startswith("parameter") else self.name
+        else:
+            raise FillError(f"no seeded {kind} to name")
+
+    def template(self, t, name=None):
+        out = (
+            t.replace("{p}", "aws")
+            .replace("{r}", REGION)
+            .replace("{a}", self.s["account"])
+            .replace("{name}", self.name if name is None else name)
+            .replace("{random16}", self.token[:16])
+            .replace("{random}", self.token)
+            .replace("{zonename}", self.s["zone_name"])
+            .replace("{cluster}", self.s["found"]["eks_cluster"])
+            .replace("{nodegroup}", self.s["found"]["eks_nodegroup"])
+        )
+        # A placeholder this check does not know (JSON's own braces are fine).
+        left = re.findall(r"\{[a-z0-9]+\}", out)
+        if left:
+            raise FillError(f"{', '.join(left)} left unfilled in {t!r}")
+        return out
+
+    def value(self, v, json_protocol):
+        kind = v["kind"]
+        if kind == "lit":
+            return v["text"]
+        if kind == "num":
+            return v["number"] if json_protocol else str(v["number"])
+        if kind == "name":
+            return self.name
+        if kind == "name_then":
+            return self.name + self.template(v["template"])
+        if kind in ("random", "made_up"):
+            return self.template(v["template"])
+        if kind == "uuid":
+            t = self.token
+            return f"{t[:8]}-{t[8:12]}-4{t[13:16]}-8{t[17:20]}-{t[20:32]}"
+        if kind == "id":
+            if v["id_type"] not in self.s["ids"]:
+                raise FillError(f"no seeded {v['id_type']} ID")
+            return self.s["ids"][v["id_type"]]
+        if kind == "region_then":
+            return REGION + v["text"]
+        if kind == "raw":
+            filled = self.template(v["template"])
+            return json.loads(filled) if json_protocol else filled
+        if kind == "found":
+            if v["found"] not in self.s["found"]:
+                raise FillError(f"no seeded {v['found']}")
+            return self.s["found"][v["found"]]
+        raise FillError(f"a value of kind {kind!r} this check does not know")
+
+    def resource(self, t):
+        """One of the row's ARN templates: `{name}` as the ARN spells it, each
+        `{id}` the resource of the type before it (`volume/{id}`;
+        `nodegroup/{id}/{id}/*` is the cluster, then the node group)."""
+        parts, kind, n = [], None, 0
+        for part in t.split("/"):
+            if part == "{id}":
+                ids = self.s["arn_ids"].get(kind)
+                if not ids or n >= len(ids):
+                    raise FillError(f"no seeded {kind} for {t!r}")
+                parts.append(ids[n])
+                n += 1
+            else:
+                kind, n = part.rsplit(":", 1)[-1], 0
+                parts.append(part)
+        return self.template("/".join(parts), name=self.arn_name)
+
+
+def seeded_for_rows(a, s):
+    """The real resources a row's placeholders name, from `seed` and
+    `scenario.seed_addons`."""
+    f = {
+        "load_balancer": a["load_balancer_arn"],
+        "target_group": a["target_group_arn"],
+        "listener": a["listener_arn"],
+        "certificate": a["certificate_arn"],
+        "server_certificate": a["server_certificate"],
+        "eks_cluster": a["eks_cluster"],
+        "eks_nodegroup": a["eks_nodegroup"],
+    }
+    ids = {
+        "instance": a["instance"],
+        "volume": a["volume"],
+        "snapshot": a["snapshot"],
+        "security-group": a["security_group"],
+        "subnet": a["subnets"][0],
+        "vpc": a["vpc"],
+        "image": a["image"],
+        "launch-template": a["launch_template"],
+    }
+    arn_ids = {k: [v] for k, v in ids.items()}
+    arn_ids.update(
+        {
+            "cluster": [f["eks_cluster"]],
+            "nodegroup": [f["eks_cluster"], f["eks_nodegroup"]],
+            "certificate": [f["certificate"].split("certificate/")[-1]],
+            "server-certificate": [f["server_certificate"]],
+        }
+    )
+    names = {
+        "secret": a["secret"],
+        "parameter": "/app/a",
+        "parameter path": "/app",
+        "key": s["key_a"]["KeyId"],
+        "log group": "lg-a",
+        "hosted zone": a["hosted_zone"],
+        "queue": s["queue"].rsplit("/", 1)[-1],
+        "topic": s["topic"].rsplit(":", 1)[-1],
+    }
+    return {"account": a["account"], "found": f, "ids": ids, "arn_ids": arn_ids, "names": names, "zone_name": a["hosted_zone_name"]}
+
+
+def build(row, fill):
+    """(signing name, signing region, method, path, body, headers) of a
+    row's request, as src/probe/wire.rs and src/signed build it."""
     from urllib.parse import quote
 
-    signing, protocol, version, region = WIRE[service]
+    req = row["request"]
+    protocol = req["protocol"]
+    # Global services sign for the partition's home region; Shield's API
+    # lives in us-east-1 only (src/signed/endpoint.rs).
+    region = "us-east-1" if req["global"] or row["service"] == "shield" else REGION
+    json_protocol = protocol.startswith("awsJson")
+    params = [(p["name"], fill.value(p["value"], json_protocol)) for p in req["params"]]
     headers = {}
-    if protocol == "query":
-        pairs = [("Action", op), ("Version", version)] + list(params)
+    method, path = req["method"], fill.template(req["path"])
+    if protocol in ("ec2Query", "awsQuery"):
+        pairs = [("Action", req["operation"]), ("Version", req["version"])]
+        pairs += [("DryRun", "true")] if req["dry_run"] else []
+        pairs += params
         body = "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in pairs).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-        method, path = "POST", "/"
-    elif protocol == "json":
-        body = json.dumps(dict(params)).encode()
-        headers.update({"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{version}.{op}"})
-        method, path = "POST", "/"
+    elif json_protocol:
+        doc = dict(params)
+        if req["dry_run"]:
+            doc["DryRun"] = True
+        body = json.dumps(doc).encode()
+        version = "1.0" if protocol == "awsJson1_0" else "1.1"
+        headers.update({"Content-Type": f"application/x-amz-json-{version}", "X-Amz-Target": f"{req['version']}.{req['operation']}"})
     else:
-        body, method = b"", method or "GET"
-    status, out_headers, text = raw(endpoint, creds[0], creds[1], signing, method, path, body, headers, region or REGION)
+        body = b""
+        if req["xml"]:
+            body = fill.template(req["xml"]).encode()
+            headers["Content-Type"] = "application/xml"
+    return req["signing_name"], region, method, path, body, headers
+
+
+def send(endpoint, creds, request):
+    """One signed request: (status, error code or None, message). The code is
+    read as src/signed/errors.rs reads it: x-amzn-query-error first, then
+    x-amzn-ErrorType, then the body's."""
+    signing, region, method, path, body, headers = request
+    status, out_headers, text = raw(endpoint, creds[0], creds[1], signing, method, path, body, headers, region)
     if 200 <= status < 300:
         return status, None, ""
     lower = {k.lower(): v for k, v in out_headers.items()}
-    code = None
-    m = re.search(r"<Code>([^<]+)</Code>", text)
-    if m:
-        code = m.group(1)
-    else:
-        try:
-            doc = json.loads(text or "{}")
-        except ValueError:
-            doc = {}
-        code = doc.get("__type") or doc.get("code") or lower.get("x-amzn-errortype")
-        code = (code or "").split("#")[-1].split(":")[0] or None
+    try:
+        doc = json.loads(text) if text.lstrip().startswith("{") else {}
+    except ValueError:
+        doc = {}
+    code = (lower.get("x-amzn-query-error") or "").split(";")[0] or lower.get("x-amzn-errortype")
+    if not code:
+        m = re.search(r"<Code>([^<]+)</Code>", text)
+        code = m.group(1) if m else doc.get("__type") or doc.get("code") or doc.get("Code")
+    code = (code or "").split(":")[0].split("#")[-1].strip() or None
     m = re.search(r"<Message>([^<]*)</Message>", text)
-    message = m.group(1) if m else (json.loads(text).get("message") or json.loads(text).get("Message") or "") if text.startswith("{") else text[:200]
+    message = m.group(1) if m else doc.get("message") or doc.get("Message") or text[:200]
     return status, code, message
 
 
-def catalogue_rows(a, s):
-    """(action, service, operation, params, path, allowed answer, resources)
-    per row. The allowed answer is (status, code): 2xx with code None, or the
-    error a row names (DryRun), or "any" for a deny-only row, where only a
-    denial tells and any other definitive answer is fine. The resources are
-    the row's (its Service Authorization Reference ARNs), naming the real
-    resource the request names."""
-    region, account = REGION, a["account"]
-    vol, inst, snap, sg, vpc, lt = a["volume"], a["instance"], a["snapshot"], a["security_group"], a["vpc"], a["launch_template"]
-    lb, tg, listener = a["load_balancer_arn"], a["target_group_arn"], a["listener_arn"]
-    made_up = f"arn:aws:elasticloadbalancing:{region}:{account}:%s/irsa-verify-probe/0123456789abcdef"
-    made_up_listener = (made_up % "listener/app") + "/fedcba9876543210"
-    ok, dry, kms_dry = (200, None), (412, "DryRunOperation"), (412, "DryRunOperationException")
-    sg_rule = [("GroupId", sg), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "1"), ("IpPermissions.1.ToPort", "1"), ("IpPermissions.1.IpRanges.1.CidrIp", "192.0.2.1/32")]
-
-    def arn(service, resource, region=region, account=account):
-        return f"arn:aws:{service}:{region}:{account}:{resource}"
-
-    def ec2(op, *params, res=("*",)):
-        return (f"ec2:{op}", "ec2", op, [("DryRun", "true"), *params], None, dry, list(res))
-
-    def read(service, op, *params, allowed=ok, res=("*",)):
-        return (f"{service}:{op}", service, op, list(params), None, allowed, list(res))
-
-    def get(service, op, path, res=("*",)):
-        return (f"{service}:{op}", service, op, [], path, ok, list(res))
-
-    instance, volume, snapshot = arn("ec2", f"instance/{inst}"), arn("ec2", f"volume/{vol}"), arn("ec2", f"snapshot/{snap}", account="")
-    group = arn("ec2", f"security-group/{sg}")
-    secret = arn("secretsmanager", f"secret:{a['secret']}-??????")
-    key = s["key_a"]["Arn"]
-    zone = f"arn:aws:route53:::hostedzone/{a['hosted_zone']}"
-    return [
-        ec2("DescribeAccountAttributes"),
-        ec2("DescribeAddresses"),
-        ec2("DescribeAvailabilityZones"),
-        ec2("DescribeCoipPools"),
-        ec2("DescribeImages", ("Owner.1", "self")),
-        ec2("DescribeInstanceTypes"),
-        ec2("DescribeInstances"),
-        ec2("DescribeInternetGateways"),
-        ec2("DescribeIpamPools"),
-        ec2("DescribeLaunchTemplates"),
-        ec2("DescribeLaunchTemplateVersions", ("LaunchTemplateId", lt)),
-        ec2("DescribeNetworkInterfaces"),
-        ec2("DescribeRouteTables"),
-        ec2("DescribeSecurityGroups"),
-        ec2("DescribeSnapshots", ("Owner.1", "self")),
-        ec2("DescribeSubnets"),
-        ec2("DescribeTags"),
-        ec2("DescribeVolumeStatus"),
-        ec2("DescribeVolumes"),
-        ec2("DescribeVolumesModifications"),
-        ec2("DescribeVpcPeeringConnections"),
-        ec2("DescribeVpcs"),
-        ec2("GetSecurityGroupsForVpc", ("VpcId", vpc), res=[arn("ec2", f"vpc/{vpc}")]),
-        ec2("GetInstanceTypesFromInstanceRequirements", ("ArchitectureType.1", "x86_64"), ("VirtualizationType.1", "hvm"),
-            ("InstanceRequirements.VCpuCount.Min", "1"), ("InstanceRequirements.MemoryMiB.Min", "1024")),
-        ec2("AttachVolume", ("VolumeId", vol), ("InstanceId", inst), ("Device", "/dev/sdz"), res=[instance, volume]),
-        ec2("DetachVolume", ("VolumeId", vol), ("InstanceId", inst), res=[instance, volume]),
-        ec2("ModifyVolume", ("VolumeId", vol), res=[volume]),
-        ec2("CreateVolume", ("AvailabilityZone", f"{region}a"), ("Size", "1"), res=[arn("ec2", "volume/*")]),
-        ec2("DeleteVolume", ("VolumeId", vol), res=[volume]),
-        ec2("CreateSnapshot", ("VolumeId", vol), res=[arn("ec2", "snapshot/*", account=""), volume]),
-        ec2("DeleteSnapshot", ("SnapshotId", snap), res=[snapshot]),
-        ec2("EnableFastSnapshotRestores", ("AvailabilityZone.1", f"{region}a"), ("SourceSnapshotId.1", snap), res=[snapshot]),
-        ec2("CreateTags", ("ResourceId.1", vol), ("Tag.1.Key", "irsa-verify-probe"), ("Tag.1.Value", "dry-run"), res=[volume]),
-        ec2("DeleteTags", ("ResourceId.1", vol), ("Tag.1.Key", "irsa-verify-probe"), res=[volume]),
-        ec2("CreateSecurityGroup", ("GroupName", "irsa-verify-probe-0123"), ("GroupDescription", "irsa-verify dry run"), ("VpcId", vpc),
-            res=[arn("ec2", "security-group/*"), arn("ec2", f"vpc/{vpc}")]),
-        ec2("DeleteSecurityGroup", ("GroupId", sg), res=[group]),
-        ec2("AuthorizeSecurityGroupIngress", *sg_rule, res=[group]),
-        ec2("RevokeSecurityGroupIngress", *sg_rule, res=[group]),
-        ec2("TerminateInstances", ("InstanceId.1", inst), res=[instance]),
-        ec2("DeleteLaunchTemplate", ("LaunchTemplateId", lt), res=[arn("ec2", f"launch-template/{lt}")]),
-
-        read("elasticloadbalancing", "DescribeLoadBalancers", ("PageSize", "1")),
-        read("elasticloadbalancing", "DescribeTargetGroups", ("PageSize", "1")),
-        read("elasticloadbalancing", "DescribeSSLPolicies", ("Names.member.1", "ELBSecurityPolicy-2016-08")),
-        read("elasticloadbalancing", "DescribeAccountLimits"),
-        read("elasticloadbalancing", "DeleteLoadBalancer", ("LoadBalancerArn", made_up % "loadbalancer/app"), res=[made_up % "loadbalancer/app"]),
-        read("elasticloadbalancing", "DeleteTargetGroup", ("TargetGroupArn", made_up % "targetgroup"), allowed="any", res=[made_up % "targetgroup"]),
-        read("elasticloadbalancing", "DeleteListener", ("ListenerArn", made_up_listener), allowed="any", res=[made_up_listener]),
-        read("elasticloadbalancing", "DescribeTrustStores", ("PageSize", "1")),
-        read("elasticloadbalancing", "DescribeLoadBalancerAttributes", ("LoadBalancerArn", lb)),
-        read("elasticloadbalancing", "DescribeListeners", ("LoadBalancerArn", lb)),
-        read("elasticloadbalancing", "DescribeTags", ("ResourceArns.member.1", lb)),
-        read("elasticloadbalancing", "DescribeCapacityReservation", ("LoadBalancerArn", lb)),
-        read("elasticloadbalancing", "DescribeTargetGroupAttributes", ("TargetGroupArn", tg)),
-        read("elasticloadbalancing", "DescribeTargetHealth", ("TargetGroupArn", tg)),
-        read("elasticloadbalancing", "DescribeListenerAttributes", ("ListenerArn", listener)),
-        read("elasticloadbalancing", "DescribeListenerCertificates", ("ListenerArn", listener)),
-        read("elasticloadbalancing", "DescribeRules", ("ListenerArn", listener)),
-
-        read("autoscaling", "DescribeAutoScalingGroups", ("MaxRecords", "1")),
-        read("autoscaling", "DescribeAutoScalingInstances", ("MaxRecords", "1")),
-        read("autoscaling", "DescribeLaunchConfigurations", ("MaxRecords", "1")),
-        read("autoscaling", "DescribeScalingActivities", ("MaxRecords", "1")),
-        read("autoscaling", "DescribeTags", ("MaxRecords", "1")),
-
-        read("secretsmanager", "ListSecrets", ("MaxResults", 1)),
-        read("secretsmanager", "DescribeSecret", ("SecretId", a["secret"]), res=[secret]),
-        read("secretsmanager", "ListSecretVersionIds", ("SecretId", a["secret"]), ("MaxResults", 1), res=[secret]),
-        read("secretsmanager", "GetResourcePolicy", ("SecretId", a["secret"]), res=[secret]),
-        read("secretsmanager", "GetSecretValue", ("SecretId", a["secret"]), ("VersionId", "00000000-0000-4000-8000-000000000000"), allowed="any", res=[secret]),
-        read("secretsmanager", "BatchGetSecretValue", ("Filters", [{"Key": "name", "Values": ["irsa-verify-probe-0123"]}])),
-
-        read("ssm", "DescribeParameters", ("MaxResults", 1)),
-        read("ssm", "GetParametersByPath", ("Path", "/app/irsa-verify-probe-0123"), res=[arn("ssm", "parameter/app/irsa-verify-probe-0123")]),
-        read("ssm", "GetParameters", ("Names", ["/app/a:999999"]), res=[arn("ssm", "parameter/app/a")]),
-        read("ssm", "GetParameter", ("Name", "/app/a:999999"), allowed="any", res=[arn("ssm", "parameter/app/a")]),
-
-        read("kms", "DescribeKey", ("KeyId", s["key_a"]["KeyId"]), res=[key]),
-        read("kms", "Encrypt", ("KeyId", s["key_a"]["KeyId"]), ("Plaintext", "AA=="), ("DryRun", True), allowed=kms_dry, res=[key]),
-        read("kms", "GenerateDataKey", ("KeyId", s["key_a"]["KeyId"]), ("KeySpec", "AES_256"), ("DryRun", True), allowed=kms_dry, res=[key]),
-        read("kms", "GenerateDataKeyWithoutPlaintext", ("KeyId", s["key_a"]["KeyId"]), ("KeySpec", "AES_256"), ("DryRun", True), allowed=kms_dry, res=[key]),
-
-        read("logs", "DescribeLogGroups", ("limit", 1), res=[arn("logs", "log-group:*")]),
-        # The row names log-group:NAME; AWS (and so the emulator, see
-        # LOGS_GROUP_SUFFIX in fidelity.py) needs log-group:NAME:* for it.
-        read("logs", "DescribeLogStreams", ("logGroupName", "lg-a"), ("limit", 1), res=[arn("logs", "log-group:lg-a:*")]),
-
-        read("ecr", "GetAuthorizationToken"),
-        read("ecr", "DescribeRepositories", ("maxResults", 1), res=[arn("ecr", "repository/*")]),
-
-        get("route53", "ListHostedZones", "/2013-04-01/hostedzone?maxitems=1"),
-        get("route53", "ListHostedZonesByName", "/2013-04-01/hostedzonesbyname?maxitems=1"),
-        get("route53", "GetHostedZone", f"/2013-04-01/hostedzone/{a['hosted_zone']}", res=[zone]),
-        get("route53", "ListResourceRecordSets", f"/2013-04-01/hostedzone/{a['hosted_zone']}/rrset?maxitems=1", res=[zone]),
-
-        read("acm", "ListCertificates", ("MaxItems", 1)),
-        read("acm", "DescribeCertificate", ("CertificateArn", a["certificate_arn"]), res=[a["certificate_arn"]]),
-        read("iam", "ListServerCertificates", ("MaxItems", "1")),
-        read("iam", "GetServerCertificate", ("ServerCertificateName", a["server_certificate"]), res=[f"arn:aws:iam::{account}:server-certificate/{a['server_certificate']}"]),
-        read("wafv2", "GetWebACLForResource", ("ResourceArn", lb), res=[arn("wafv2", "*/webacl/*/*")]),
-        read("shield", "GetSubscriptionState"),
-        get("eks", "DescribeNodegroup", f"/clusters/{a['eks_cluster']}/node-groups/{a['eks_nodegroup']}",
-            res=[arn("eks", f"nodegroup/{a['eks_cluster']}/{a['eks_nodegroup']}/*")]),
-    ]
+def allowed_answer(row, status, code, message):
+    """Whether an answer is one the row reads as allowed: a 2xx, or one of
+    its authorized errors (with the message it must contain)."""
+    if status is not None and 200 <= status < 300 and code is None:
+        return True
+    for a in row["allowed"]:
+        if code == a["code"] and (not a["message_has"] or any(m.lower() in (message or "").lower() for m in a["message_has"])):
+            return True
+    return False
 
 
-def check_catalogue_rows(endpoint, iam, a, s):
-    """Per row: the allowed answer for a caller allowed everything and for one
-    allowed only the row's resources, and the service's own denial, naming the
-    action, for a caller with no policy."""
-    rows = catalogue_rows(a, s)
+def check_catalogue_rows(endpoint, iam, a, s, catalogue):
+    """Per wire row: the allowed answer for a caller allowed everything and
+    for one allowed only the row's resources, and the service's own denial,
+    naming the action, for a caller with no policy. A deny-only row passes
+    on any definitive answer that is not a denial."""
+    seeded = seeded_for_rows(a, s)
+    wire_rows = [r for r in catalogue["rows"] if "protocol" in r["request"]]
+    prepared = []
+    for row in wire_rows:
+        try:
+            fill = Fill(seeded, row)
+            prepared.append((row, build(row, fill), [fill.resource(t) for t in row["resources"]]))
+        except FillError as why:
+            report(False, f"{row['action']}: cannot be sent as irsa-verify would: {why}")
 
     def user_keys(name, statements):
         iam.create_user(UserName=name)
@@ -463,22 +501,28 @@ def check_catalogue_rows(endpoint, iam, a, s):
         return key["AccessKeyId"], key["SecretAccessKey"]
 
     everything = user_keys("fidelity-everything", [{"Effect": "Allow", "Action": "*", "Resource": "*"}])
-    scoped = user_keys("fidelity-row-scoped", [{"Effect": "Allow", "Action": r[0], "Resource": r[6]} for r in rows])
+    scoped = user_keys("fidelity-row-scoped", [{"Effect": "Allow", "Action": row["action"], "Resource": res} for row, _, res in prepared])
     nobody = user_keys("fidelity-nobody", [])
-    for action, service, op, params, path, want, _ in rows:
+    for row, request, resources in prepared:
+        action = row["action"]
         for who, creds in (("allowed", everything), ("allowed on its resources", scoped)):
-            status, code, message = wire(endpoint, creds, service, op, params, path)
-            if want == "any":
-                good = status is not None and status < 500 and code not in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+            status, code, message = send(endpoint, creds, request)
+            if row["tells"] == "denial-only":
+                good = status is not None and status < 500 and code not in DENIALS
                 what = "a definitive answer, not a denial"
             else:
-                good = (status == want[0] or (want[1] is None and 200 <= status < 300)) and code == want[1]
-                what = f"{want[0]} {want[1]}" if want[1] else "2xx"
-            report(good, f"{action} {who}: {what}", f"{status} {code} {message[:200]!r}")
-        want_status, want_code = DENIAL.get(service, (400, "AccessDeniedException"))
-        status, code, message = wire(endpoint, nobody, service, op, params, path)
-        good = status == want_status and code == want_code and f"is not authorized to perform: {action}" in message
+                good = allowed_answer(row, status, code, message)
+                what = " or ".join(["2xx"] + [x["code"] for x in row["allowed"]])
+            detail = f"{status} {code} {message[:200]!r}" + (f" resources={resources}" if who != "allowed" else "")
+            report(good, f"{action} {who}: {what}", detail)
+        want_status, want_code = DENIAL_BY_SERVICE.get(row["service"]) or DENIAL_BY_PROTOCOL[row["request"]["protocol"]]
+        status, code, message = send(endpoint, nobody, request)
+        good = status == want_status and code == want_code and f"is not authorized to perform: {action}".lower() in message.lower()
         report(good, f"{action} denied: {want_status} {want_code}", f"{status} {code} {message[:200]!r}")
+    report(
+        len(prepared) == len(wire_rows),
+        f"every wire row of the catalogue exercised: {len(prepared)} of {len(wire_rows)}",
+    )
 
 
 def main():
@@ -486,8 +530,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--endpoint", help="a fresh emulator already started with moto_server.py (default: start one)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the answer behind each passing assertion too")
+    p.add_argument(
+        "--binary",
+        default=os.environ.get("IRSA_VERIFY_BIN") or os.path.join(ROOT, "target", "debug", "irsa-verify"),
+        help="the irsa-verify whose catalogue is checked (default: $IRSA_VERIFY_BIN, else target/debug/irsa-verify)",
+    )
     args = p.parse_args()
     VERBOSE = args.verbose
+    # Read first: a missing binary stops the check before moto starts.
+    catalogue = load_catalogue(args.binary)
 
     proc = None
     if args.endpoint:
@@ -496,14 +547,14 @@ def main():
         proc, endpoint, log = start_server()
         print(f"# moto on {endpoint}, log {log}", flush=True)
     try:
-        return run(endpoint)
+        return run(endpoint, catalogue)
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
 
 
-def run(endpoint):
+def run(endpoint, catalogue):
     boot = scenario.bootstrap(endpoint)
     os.environ["IRSA_TEST_ADMIN_KEY"], os.environ["IRSA_TEST_ADMIN_SECRET"] = boot["key"], boot["secret"]
     admin = make_client(endpoint, boot["key"], boot["secret"])
@@ -662,7 +713,7 @@ def run(endpoint):
     expect_error("elasticloadbalancing:DeleteTargetGroup denied on another", lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-b"), 403, "AccessDenied", (tg % "tg-b",))
 
     print("# the probe catalogue: every row beyond S3, DynamoDB and IMDS, as irsa-verify sends it")
-    check_catalogue_rows(endpoint, iam, addons, s)
+    check_catalogue_rows(endpoint, iam, addons, s, catalogue)
 
     print("# snapshot-all")
     after = scenario.snapshot_all(endpoint)
