@@ -110,10 +110,15 @@ impl Action {
     }
 }
 
-/// The SDK rows lead the catalogue in `Sdk` order (a unit test holds it).
+/// The row whose probe this is (the catalogue's tests hold that every SDK
+/// probe has exactly one row), found by the probe, not by position.
 impl From<Sdk> for Action {
     fn from(s: Sdk) -> Self {
-        Action(s as u16)
+        let i = ROWS
+            .iter()
+            .position(|r| r.probe == crate::catalogue::Probe::Sdk(s))
+            .unwrap_or_else(|| unreachable!("every Sdk probe has a row ({s:?})"));
+        Action(i as u16)
     }
 }
 

@@ -233,7 +233,7 @@ pub enum Probe {
     Wire(Wire),
 }
 
-/// The probes written against an SDK client, in `ROWS` order.
+/// The probes written against an SDK client; each is the probe of one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Sdk {
     ListBucket,
@@ -253,6 +253,24 @@ pub enum Sdk {
 }
 
 impl Sdk {
+    #[cfg(test)]
+    pub const ALL: [Sdk; 14] = [
+        Sdk::ListBucket,
+        Sdk::GetObject,
+        Sdk::PutObject,
+        Sdk::DeleteObject,
+        Sdk::DescribeTable,
+        Sdk::ListTables,
+        Sdk::GetItem,
+        Sdk::PutItem,
+        Sdk::DeleteItem,
+        Sdk::DeleteTable,
+        Sdk::ImdsUnreachable,
+        Sdk::GetBucketLocation,
+        Sdk::ListBucketMultipartUploads,
+        Sdk::ListBucketVersions,
+    ];
+
     /// The request as one line. Written out, not cut from the row's
     /// `harmless` prose: the request is code in `probe/`, and the prose is
     /// free to use colons (`s3:ListBucket`). Exhaustive, so a new probe

@@ -62,45 +62,6 @@ const S3_COND: &str = "S3 User Guide, conditional requests: If-Match on a write 
 const DDB_COND: &str = "DynamoDB API reference, ConditionExpression: a condition that fails gives ConditionalCheckFailedException and writes nothing \
                         (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html)";
 
-/// In `Sdk` order (a unit test holds it).
-#[rustfmt::skip]
-pub const SDK_ROWS: [Row; 14] = [
-    sdk("s3:ListBucket", Sdk::ListBucket, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
-        "ListObjectsV2 with max-keys 1: a read", "S3 API reference, ListObjectsV2 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)", false),
-    sdk("s3:GetObject", Sdk::GetObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_READ_AUTHORIZED,
-        "GetObject with Range bytes=0-0 on the named key, or on a fresh key after ListObjectsV2 proves s3:ListBucket: reads at most one byte, never printed",
-        "S3 API reference, GetObject: \"If you have the s3:ListBucket permission on the bucket, Amazon S3 returns an HTTP status code 404 Not Found error. \
-         If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error.\" \
-         (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)", false),
-    sdk("s3:PutObject", Sdk::PutObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
-        "PutObject with If-Match on a random ETag, on a fresh key: 404 or 412, nothing written; on a named key only with --allow-destructive", S3_COND, false),
-    sdk("s3:DeleteObject", Sdk::DeleteObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
-        "DeleteObject with If-Match on a random ETag, on a fresh key: 404, nothing deleted, no delete marker", S3_COND, true),
-    sdk("dynamodb:DescribeTable", Sdk::DescribeTable, TargetKind::Table, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], &[],
-        "DescribeTable: a read", "DynamoDB API reference, DescribeTable", false),
-    sdk("dynamodb:ListTables", Sdk::ListTables, TargetKind::Account, &["*"], &[],
-        "ListTables with limit 1: a read", "DynamoDB API reference, ListTables; the Service Authorization Reference lists no resource for it", false),
-    sdk("dynamodb:GetItem", Sdk::GetItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], &[],
-        "GetItem of a random key shaped by the key schema: a read, the item never printed", "DynamoDB API reference, GetItem", false),
-    sdk("dynamodb:PutItem", Sdk::PutItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_CONDITION_FAILED,
-        "PutItem with attribute_exists on a made-up attribute: ConditionalCheckFailedException, nothing written", DDB_COND, false),
-    sdk("dynamodb:DeleteItem", Sdk::DeleteItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_CONDITION_FAILED,
-        "DeleteItem with attribute_exists on a made-up attribute: ConditionalCheckFailedException, nothing deleted", DDB_COND, true),
-    sdk("dynamodb:DeleteTable", Sdk::DeleteTable, TargetKind::Table, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_DELETION_PROTECTED,
-        "DeleteTable only on a table with deletion protection (ValidationException, the table stays), or with --allow-destructive",
-        "DynamoDB Developer Guide, deletion protection; that it authorizes first is an assumption stated in the README", true),
-    sdk("imds:Unreachable", Sdk::ImdsUnreachable, TargetKind::Node, &[], &[],
-        "a PUT for an IMDSv2 token and a GET of the role name, or the same GET without a token (IMDSv1) when the token fails, 1-second timeouts: reads the role's name, never its credentials",
-        "EC2 User Guide, instance metadata; EKS best practices: restrict IMDS to pods (hop limit 1)", false),
-    // Bucket reads the add-on policies use (Velero, Loki, Thanos, Fluent Bit...).
-    sdk("s3:GetBucketLocation", Sdk::GetBucketLocation, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
-        "GetBucketLocation: a read", "S3 API reference, GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html)", false),
-    sdk("s3:ListBucketMultipartUploads", Sdk::ListBucketMultipartUploads, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
-        "ListMultipartUploads with max-uploads 1: a read", "S3 API reference, ListMultipartUploads (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html)", false),
-    sdk("s3:ListBucketVersions", Sdk::ListBucketVersions, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
-        "ListObjectVersions with max-keys 1: a read", "S3 API reference, ListObjectVersions (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html)", false),
-];
-
 // ---------------------------------------------------------------- EC2 (DryRun)
 
 const EC2_BASIS: &str = "EC2 API reference, common parameters: DryRun \"checks whether you have the required permissions for the action, without actually \
@@ -299,8 +260,42 @@ const MADE_UP_LISTENER: V = V::MadeUp(
 
 #[rustfmt::skip]
 pub const ROWS: &[Row] = &[
-    SDK_ROWS[0], SDK_ROWS[1], SDK_ROWS[2], SDK_ROWS[3], SDK_ROWS[4], SDK_ROWS[5], SDK_ROWS[6], SDK_ROWS[7], SDK_ROWS[8], SDK_ROWS[9], SDK_ROWS[10],
-    SDK_ROWS[11], SDK_ROWS[12], SDK_ROWS[13],
+    // S3, DynamoDB and instance metadata: probes written against an SDK
+    // client (src/probe/s3.rs, dynamodb.rs, imds.rs), rows like any other.
+    sdk("s3:ListBucket", Sdk::ListBucket, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "ListObjectsV2 with max-keys 1: a read", "S3 API reference, ListObjectsV2 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)", false),
+    sdk("s3:GetObject", Sdk::GetObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_READ_AUTHORIZED,
+        "GetObject with Range bytes=0-0 on the named key, or on a fresh key after ListObjectsV2 proves s3:ListBucket: reads at most one byte, never printed",
+        "S3 API reference, GetObject: \"If you have the s3:ListBucket permission on the bucket, Amazon S3 returns an HTTP status code 404 Not Found error. \
+         If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error.\" \
+         (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)", false),
+    sdk("s3:PutObject", Sdk::PutObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
+        "PutObject with If-Match on a random ETag, on a fresh key: 404 or 412, nothing written; on a named key only with --allow-destructive", S3_COND, false),
+    sdk("s3:DeleteObject", Sdk::DeleteObject, TargetKind::Object { key_required: false }, &["arn:{p}:s3:::{name}"], S3_CONDITIONAL_AUTHORIZED,
+        "DeleteObject with If-Match on a random ETag, on a fresh key: 404, nothing deleted, no delete marker", S3_COND, true),
+    sdk("dynamodb:DescribeTable", Sdk::DescribeTable, TargetKind::Table, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], &[],
+        "DescribeTable: a read", "DynamoDB API reference, DescribeTable", false),
+    sdk("dynamodb:ListTables", Sdk::ListTables, TargetKind::Account, &["*"], &[],
+        "ListTables with limit 1: a read", "DynamoDB API reference, ListTables; the Service Authorization Reference lists no resource for it", false),
+    sdk("dynamodb:GetItem", Sdk::GetItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], &[],
+        "GetItem of a random key shaped by the key schema: a read, the item never printed", "DynamoDB API reference, GetItem", false),
+    sdk("dynamodb:PutItem", Sdk::PutItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_CONDITION_FAILED,
+        "PutItem with attribute_exists on a made-up attribute: ConditionalCheckFailedException, nothing written", DDB_COND, false),
+    sdk("dynamodb:DeleteItem", Sdk::DeleteItem, TargetKind::Item, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_CONDITION_FAILED,
+        "DeleteItem with attribute_exists on a made-up attribute: ConditionalCheckFailedException, nothing deleted", DDB_COND, true),
+    sdk("dynamodb:DeleteTable", Sdk::DeleteTable, TargetKind::Table, &["arn:{p}:dynamodb:{r}:{a}:table/{name}"], DYNAMODB_DELETION_PROTECTED,
+        "DeleteTable only on a table with deletion protection (ValidationException, the table stays), or with --allow-destructive",
+        "DynamoDB Developer Guide, deletion protection; that it authorizes first is an assumption stated in the README", true),
+    sdk("imds:Unreachable", Sdk::ImdsUnreachable, TargetKind::Node, &[], &[],
+        "a PUT for an IMDSv2 token and a GET of the role name, or the same GET without a token (IMDSv1) when the token fails, 1-second timeouts: reads the role's name, never its credentials",
+        "EC2 User Guide, instance metadata; EKS best practices: restrict IMDS to pods (hop limit 1)", false),
+    // Bucket reads the add-on policies use (Velero, Loki, Thanos, Fluent Bit...).
+    sdk("s3:GetBucketLocation", Sdk::GetBucketLocation, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "GetBucketLocation: a read", "S3 API reference, GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html)", false),
+    sdk("s3:ListBucketMultipartUploads", Sdk::ListBucketMultipartUploads, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "ListMultipartUploads with max-uploads 1: a read", "S3 API reference, ListMultipartUploads (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html)", false),
+    sdk("s3:ListBucketVersions", Sdk::ListBucketVersions, TargetKind::Bucket, &["arn:{p}:s3:::{name}"], &[],
+        "ListObjectVersions with max-keys 1: a read", "S3 API reference, ListObjectVersions (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html)", false),
 
     // EC2 reads (DryRun; the Service Authorization Reference lists no resource for Describe*).
     ec2("ec2:DescribeAccountAttributes", "DescribeAccountAttributes", &[], ANY, false),
@@ -586,15 +581,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sdk_rows_lead_the_list_in_sdk_order() {
-        for (i, row) in SDK_ROWS.iter().enumerate() {
-            assert_eq!(ROWS[i].action, row.action);
-            assert!(
-                matches!(row.probe, Probe::Sdk(s) if s as usize == i),
-                "{}",
-                row.action
-            );
+    fn every_sdk_probe_has_exactly_one_row() {
+        for probe in super::super::Sdk::ALL {
+            let rows = ROWS.iter().filter(|r| r.probe == Probe::Sdk(probe)).count();
+            assert_eq!(rows, 1, "{probe:?}");
         }
+        let sdk_rows = ROWS
+            .iter()
+            .filter(|r| matches!(r.probe, Probe::Sdk(_)))
+            .count();
+        assert_eq!(sdk_rows, super::super::Sdk::ALL.len());
     }
 
     #[test]
