@@ -35,9 +35,7 @@ pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
 }
 
 /// Do two IAM patterns share a value (`instance/i-0abc` and `instance/*`
-/// do)? Case-sensitive, as resource ARNs are matched. The derivation's tests
-/// hold every deny check's resources to it.
-#[cfg(test)]
+/// do)? Case-sensitive, as resource ARNs are matched.
 pub fn overlap(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     // seen[i][j]: a[..i] and b[..j] can produce the same string.

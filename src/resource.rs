@@ -32,6 +32,11 @@ pub struct Values<'a> {
     pub random: &'a str,
 }
 
+/// What a row's `{id}` outside an EC2 slot (an EKS cluster, a certificate,
+/// found by a listing at run time) is judged as: no real name, so only a
+/// pattern covering every name matches it.
+pub const REPRESENTATIVE: &str = "xxxxxxxx";
+
 /// Zeros for `{random}`: stable text for reports and expectations.
 pub const STABLE: &str = "00000000000000000000000000000000";
 
@@ -59,11 +64,15 @@ pub fn fill(template: &str, v: &Values) -> String {
         };
         out = out.replace(&slot(kind), &format!(":{}/{id}", kind.parts().1));
     }
+    let other_id = match v.unknown {
+        Unknown::Any => "*",
+        Unknown::Representative => REPRESENTATIVE,
+    };
     out.replace("{p}", v.partition)
         .replace("{r}", v.region)
         .replace("{a}", v.account)
         .replace("{name}", v.name)
-        .replace("{id}", "*")
+        .replace("{id}", other_id)
         .replace("{random16}", v.random.get(..16).unwrap_or(v.random))
         .replace("{random}", v.random)
 }

@@ -804,3 +804,52 @@ fn a_put_to_a_named_key_is_not_sent_without_allow_destructive() {
     assert_eq!(named["status"], "fail", "{named}");
     assert_eq!(named["answer"]["code"], "PreconditionFailed", "{named}");
 }
+
+#[test]
+fn delete_table_reads_deletion_protection_again_right_before_the_call() {
+    // The overpermissive role may delete the table; its protection is what
+    // keeps the probe harmless. DynamoDB goes through the fault proxy (a
+    // loopback stand-in, tests/emulator/stand_ins.py), which lets the first
+    // DescribeTable through and reports protection off on the next: as if
+    // someone turned it off after the run's first read. A DeleteTable sent
+    // on the first read alone would be counted by the second rule.
+    let s = Scenario::seed("overpermissive");
+    let spec = s.dir.join("delete-table.yaml");
+    std::fs::write(
+        &spec,
+        format!(
+            "checks:
+  - {{action: dynamodb:DescribeTable, table: {t}, expect: allow}}
+  - {{action: dynamodb:DeleteTable, table: {t}, expect: deny}}
+",
+            t = s.table
+        ),
+    )
+    .unwrap();
+    let proxy = StandIn::fault_proxy(&serde_json::json!([
+        {"service": "dynamodb", "action": "DescribeTable", "after": 1, "times": 1, "fault": "rewrite",
+         "set": {"Table.DeletionProtectionEnabled": false}},
+        {"service": "dynamodb", "action": "DeleteTable", "fault": "none"}
+    ]));
+    let run = s.run_unchanged(
+        s.pod()
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &proxy.endpoint)
+            // In spec order: the DescribeTable check reads first.
+            .args(["--concurrency", "1", "--spec", spec.to_str().unwrap()]),
+    );
+    assert_eq!(
+        proxy.proxy_injected(),
+        1,
+        "the second read was rewritten and no DeleteTable was sent\n{}",
+        run.stdout
+    );
+    let delete = run.result("dynamodb:DeleteTable");
+    assert_eq!(delete["status"], "skip", "{delete}");
+    assert!(
+        delete["answer"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("deletion protection"),
+        "{delete}"
+    );
+}

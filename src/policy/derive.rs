@@ -394,6 +394,20 @@ fn catalogue_checks(
                 .collect(),
             _ => ec2_targets(policies, row, at),
         };
+        if let Some(named) = listed_but_named(policies, row, at) {
+            // The probe would name whichever resource a listing finds first:
+            // judged on it only where every pattern treats all alike.
+            out.unprobed.push(Unprobed {
+                action: row.action.to_owned(),
+                why: SkipGroup::NotAttempted,
+                reason: format!(
+                    "the policies name particular resources for it ({}), and the probe names the first one a listing finds, which \
+                     may be another: a verdict on it would not be about the resources named",
+                    named.join(", ")
+                ),
+            });
+            continue;
+        }
         if targets.is_empty() {
             if let (true, TargetKind::Named(kind)) = (granted, row.target) {
                 out.unprobed.push(Unprobed {
@@ -572,6 +586,60 @@ fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> 
         }
     }
     targets
+}
+
+/// For a row that names a resource found by a listing at run time (an EKS
+/// cluster, a certificate), the policy patterns that name particular ones
+/// of that type, if any.
+fn listed_but_named(
+    policies: &[Policy],
+    row: &crate::catalogue::Row,
+    at: &Place,
+) -> Option<Vec<String>> {
+    let Probe::Wire(w) = &row.probe else {
+        return None;
+    };
+    if !w
+        .params
+        .iter()
+        .any(|(_, v)| matches!(v, crate::catalogue::V::Found(_)))
+        && !w.path.contains('{')
+    {
+        return None;
+    }
+    let judged = Target::Account.judged_resources(row, at);
+    let mut named = Vec::new();
+    for (template, rep) in row.resources.iter().zip(&judged) {
+        let Some(i) = template.find("{id}") else {
+            continue;
+        };
+        // Every ARN of this type: the template up to its first `{id}`.
+        let head = crate::resource::fill(
+            &template[..i],
+            &crate::resource::Values {
+                partition: &at.partition,
+                region: &at.region,
+                account: &at.account,
+                name: "",
+                ids: Vec::new(),
+                unknown: crate::resource::Unknown::Any,
+                random: crate::resource::STABLE,
+            },
+        );
+        for p in statements(policies)
+            .filter(|s| super::eval::action_matches(s, row.action))
+            .filter_map(|s| s.resources.as_ref())
+            .flat_map(|r| r.patterns.iter())
+        {
+            if crate::glob::overlap(p, &format!("{head}*"))
+                && !wildcard(p, rep, false)
+                && !named.contains(p)
+            {
+                named.push(p.clone());
+            }
+        }
+    }
+    (!named.is_empty()).then_some(named)
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {
@@ -1459,5 +1527,42 @@ mod tests {
             assert!(!d.checks.is_empty() || !d.unprobed.is_empty(), "{name}");
             judged_exactly(&d, policy);
         }
+    }
+
+    #[test]
+    fn a_listed_resource_is_not_probed_where_the_policy_names_particular_ones() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"eks:ListClusters","Resource":"*"},
+            {"Effect":"Allow","Action":"eks:DescribeCluster","Resource":"arn:aws:eks:eu-west-1:111122223333:cluster/prod"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert!(
+            !table(&d).iter().any(|(a, _, _)| a == "eks:DescribeCluster"),
+            "{:?}",
+            table(&d)
+        );
+        let u = d
+            .unprobed
+            .iter()
+            .find(|u| u.action == "eks:DescribeCluster")
+            .unwrap();
+        assert_eq!(u.why, SkipGroup::NotAttempted);
+        assert!(u.reason.contains("cluster/prod"), "{}", u.reason);
+        // On every cluster: probed on the first one listed, judged alike.
+        let any = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["eks:ListClusters","eks:DescribeCluster"],"Resource":"*"}]}"#;
+        let d = derived(any, &Extra::default()).unwrap();
+        assert!(
+            has(&d, "eks:DescribeCluster", "account", Expect::Allow),
+            "{:?}",
+            table(&d)
+        );
+        // A prefix names particular clusters too.
+        let prefix = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["eks:DescribeCluster"],"Resource":"arn:aws:eks:*:*:cluster/prod-*"}]}"#;
+        let d = derived(prefix, &Extra::default()).unwrap();
+        assert!(d
+            .unprobed
+            .iter()
+            .any(|u| u.action == "eks:DescribeCluster" && u.why == SkipGroup::NotAttempted));
     }
 }

@@ -19,7 +19,11 @@ Each is named as a stand-in in the tests that use it.
       answers late, replaying the first upstream answer for each kind of
       request: a stand-in for AWS's latency and parallel capacity, since the
       emulator answers one request at a time), "none" (forwards unchanged:
-      only counted, so a test can assert a request was or was not made).
+      only counted, so a test can assert a request was or was not made),
+      "rewrite" (+ "set": {"Table.Field": value}: the upstream's JSON answer
+      with those fields set, as if the world changed between two reads).
+      "after": N lets the first N matching requests through before the rule
+      applies.
 
   stand_ins.py pod-identity-agent --port P --emulator URL --role-arn ARN [--error-status N --error-body S]
       Plays the EKS Pod Identity agent (169.254.170.23): checks the
@@ -144,6 +148,11 @@ class FaultProxy(BaseHTTPRequestHandler):
                     continue
                 if rule.get("path") is not None and rule["path"] not in self.path:
                     continue
+                # "after": N lets the first N matching requests pass untouched.
+                after = rule.get("after", 0)
+                if after > 0:
+                    rule["after"] = after - 1
+                    continue
                 times = rule.get("times")
                 if times is not None:
                     if times <= 0:
@@ -244,6 +253,17 @@ class FaultProxy(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, headers, data = self._forward(raw)
+        if fault == "rewrite":
+            # The upstream's JSON answer with fields set ("Table.X": value):
+            # the world changing between two reads, on cue.
+            doc = json.loads(data or b"{}")
+            for dotted, value in rule.get("set", {}).items():
+                node = doc
+                *path, last = dotted.split(".")
+                for part in path:
+                    node = node.setdefault(part, {})
+                node[last] = value
+            return self._send(status, headers, json.dumps(doc).encode())
         if fault == "truncate":
             return self._send(status, headers, data[: len(data) // 2], declared=len(data))
         if fault == "garbage":
