@@ -440,7 +440,12 @@ impl IdPick {
                     .iter()
                     .map(|p| p.rsplit_once('/').map_or(p.as_str(), |(_, id)| id))
                     .collect();
-                format!("a {ty} other than {}", named.join(", "))
+                let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {ty} other than {}", named.join(", "))
             }
         }
     }

@@ -286,7 +286,10 @@ fn picks(
             RawPick::Exact(id) => {
                 return Err((
                     "ec2",
-                    format!("`{id}` is not a {ty} ID ({}-...)", kind.parts().0),
+                    format!(
+                        "`{id}` is no {ty} ID ({ty} IDs start with {}-)",
+                        kind.parts().0
+                    ),
                 ))
             }
             RawPick::Outside { other_than } => IdPick::Outside(other_than),
@@ -923,5 +926,59 @@ checks:
                 assert_total(&input);
             }
         }
+    }
+
+    #[test]
+    fn ec2_ids_are_named_by_type_and_derived_picks_read_back() {
+        let spec = parse_str(
+            "checks:
+  - action: ec2:TerminateInstances
+    ec2: {instance: i-0abc}
+    expect: allow
+  - action: ec2:TerminateInstances
+    ec2: {instance: {other_than: ['arn:aws:ec2:*:*:instance/i-0abc']}}
+    expect: deny
+",
+        )
+        .unwrap();
+        assert_eq!(
+            spec.checks[0].target(),
+            &Target::Ec2(vec![(Ec2Id::Instance, IdPick::Exact("i-0abc".into()))])
+        );
+        assert_eq!(
+            spec.checks[1].target().label(),
+            "an instance other than i-0abc"
+        );
+        let bad_type = err(
+            "checks:\n  - {action: ec2:TerminateInstances, ec2: {volume: vol-1}, expect: deny}\n",
+        );
+        assert!(bad_type.contains("names no EC2 `volume`"), "{bad_type}");
+        let bad_id = err(
+            "checks:\n  - {action: ec2:TerminateInstances, ec2: {instance: vol-1}, expect: deny}\n",
+        );
+        assert!(
+            bad_id.contains("`vol-1` is no instance ID (instance IDs start with i-)"),
+            "{bad_id}"
+        );
+        let no_ids = err(
+            "checks:\n  - {action: ec2:DescribeInstances, ec2: {instance: i-1}, expect: allow}\n",
+        );
+        assert!(no_ids.contains("names no EC2"), "{no_ids}");
+
+        // What --print-spec writes for derived EC2 checks reads back the same.
+        let policy = crate::policy::parse(
+            br#"{"Statement":[{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-0abc"}]}"#,
+            Path::new("p.json"),
+        )
+        .unwrap();
+        let at = crate::check::Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "1".into(),
+        };
+        let derived = crate::policy::derive::derive(&[policy], &Default::default(), &at).unwrap();
+        let text = render(&derived.checks, &derived, None);
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
     }
 }

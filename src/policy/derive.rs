@@ -1452,7 +1452,7 @@ mod tests {
         assert_eq!(
             terminate,
             [
-                ("a instance other than i-0abc".to_owned(), Deny),
+                ("an instance other than i-0abc".to_owned(), Deny),
                 ("instance i-0abc".to_owned(), Allow)
             ]
         );
