@@ -370,8 +370,8 @@ impl Agent {
 
 /// Runs a command, killing it if it hangs: a hang guard, not a speed check.
 /// Its output is read while it runs: a child that writes more than a pipe
-/// holds (64 KiB; `--list-probes --format json`) would otherwise block on
-/// write and never exit.
+/// holds (64 KiB: a `--json -` report, `--list-probes --format json`) would
+/// otherwise block on write and never exit.
 pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
     use std::io::Read;
     let mut child = cmd
@@ -379,27 +379,15 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn irsa-verify");
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+    fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
+            let _ = pipe.read_to_end(&mut buf);
             buf
         })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    }
+    let stdout = drain(child.stdout.take().expect("stdout"));
+    let stderr = drain(child.stderr.take().expect("stderr"));
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {

@@ -681,6 +681,10 @@ def run(endpoint, catalogue):
 
     print("# Secrets Manager status codes")
     expect_error("secretsmanager ResourceNotFoundException is HTTP 400", lambda: admin("secretsmanager").get_secret_value(SecretId="no-such-secret"), 400, "ResourceNotFoundException")
+    expect_error(
+        "secretsmanager ListSecretVersionIds on a missing secret: HTTP 400 ResourceNotFoundException, not 500",
+        lambda: admin("secretsmanager").list_secret_version_ids(SecretId="no-such-secret"), 400, "ResourceNotFoundException",
+    )
 
     print("# assumed-role principal")
     token = scenario.b64url(b'{"alg":"none"}') + "." + scenario.b64url(b'{"sub":"system:serviceaccount:demo:sa"}') + ".x"

@@ -17,7 +17,7 @@ In short:
 * Denials in each service's own error shape and with AWS's message.
 * Signed GET requests pass the signature check.
 * KMS honours DryRun, and so does every EC2 action; Secrets Manager errors
-  are HTTP 400.
+  are HTTP 400, ListSecretVersionIds on a missing secret included.
 * Query-protocol signatures are checked over the body bytes as sent.
 * Stand-ins answer, after authorization, the operations irsa-verify probes
   that moto 5.2.5 lacks (STAND_INS: EC2 DescribeCoipPools, DescribeIpamPools,
@@ -1380,3 +1380,25 @@ def _secretsmanager_status() -> None:
 
 
 _secretsmanager_status()
+
+
+def _secretsmanager_missing_secret() -> None:
+    """ListSecretVersionIds on a secret that does not exist answers
+    ResourceNotFoundException (HTTP 400), as the operation's API reference
+    lists and as every other Secrets Manager read answers; moto 5.2.5 looked
+    the secret up unguarded and answered HTTP 500 (KeyError). Found by
+    tests/differential.rs, whose probes name secrets that do not exist."""
+    from moto.secretsmanager.exceptions import SecretNotFoundException
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    original = SecretsManagerBackend.list_secret_version_ids
+
+    def list_secret_version_ids(self: Any, secret_id: str, *args: Any, **kwargs: Any) -> Any:
+        if not self._is_valid_identifier(secret_id):
+            raise SecretNotFoundException()
+        return original(self, secret_id, *args, **kwargs)
+
+    SecretsManagerBackend.list_secret_version_ids = list_secret_version_ids
+
+
+_secretsmanager_missing_secret()
