@@ -194,14 +194,16 @@ enum Service {
     Ec2,
     S3,
     Dynamodb,
+    Logs,
 }
 
-const SERVICES: [Service; 5] = [
+const SERVICES: [Service; 6] = [
     Service::Secrets,
     Service::Ssm,
     Service::Ec2,
     Service::S3,
     Service::Dynamodb,
+    Service::Logs,
 ];
 
 impl Service {
@@ -261,6 +263,11 @@ impl Service {
                 "dynamodb:*Item",
                 "dynamodb:Get*",
                 "dynamodb:*",
+            ],
+            Service::Logs => &[
+                "logs:DescribeLogStreams",
+                "logs:DescribeLogGroups",
+                "logs:Describe*",
             ],
         }
     }
@@ -339,6 +346,18 @@ impl Service {
                     2 => format!("arn:aws:dynamodb:{reg}:{acc}:table/{t}"),
                     3 => format!("arn:aws:dynamodb:{reg}:{acc}:table/{t}/index/*"),
                     _ => format!("arn:aws:dynamodb:{reg}:{acc}:table/*"),
+                }
+            }
+            Service::Logs => {
+                let g = *rng.pick(&["differential-app", "differential-other"]);
+                match rng.below(6) {
+                    // The bare group, which does not cover the calls on it.
+                    0 => format!("arn:aws:logs:{reg}:{acc}:log-group:{g}"),
+                    // What DescribeLogGroups returns as the group's `arn`.
+                    1 | 2 => format!("arn:aws:logs:{reg}:{acc}:log-group:{g}:*"),
+                    3 => format!("arn:aws:logs:{reg}:{acc}:log-group:{g}:log-stream:*"),
+                    4 => format!("arn:aws:logs:{reg}:{acc}:log-group:*"),
+                    _ => "*".to_owned(),
                 }
             }
         }

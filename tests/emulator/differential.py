@@ -27,6 +27,7 @@ INLINE = "differential"
 SECRETS = {"prod/db": "differential-prod-VALUE-never-printed", "dev/api": "differential-dev-VALUE-never-printed"}
 PARAMETERS = {"/app/db": "String", "/app/cache/url": "String", "/other/token": "SecureString"}
 OBJECTS = ["data.csv", "logs/app.log", "logs/2024/01.log", "public/index.html"]
+LOG_GROUPS = ["differential-app", "differential-other"]
 
 
 def seed(endpoint, role, bucket, table):
@@ -55,6 +56,12 @@ def seed(endpoint, role, bucket, table):
         ssm.put_parameter(Name=name, Value=f"differential-{name}-VALUE-never-printed", Type=kind)
     for key in OBJECTS:
         s3.put_object(Bucket=bucket, Key=key, Body=b"differential")
+    logs = client("logs", endpoint)
+    for group in LOG_GROUPS:
+        try:
+            logs.create_log_group(logGroupName=group)
+        except logs.exceptions.ResourceAlreadyExistsException:
+            pass
     account = client("sts", endpoint).get_caller_identity()["Account"]
     return {
         "account": account,
