@@ -966,4 +966,55 @@ mod tests {
         );
         assert_eq!(Target::Account.resources(row(Sdk::ListTables), &at), ["*"]);
     }
+
+    #[test]
+    fn a_secret_arn_is_exact_only_with_its_suffix_and_no_wildcard() {
+        let full = "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-AbCdEf";
+        let n = Named::secret_arn(full).unwrap();
+        assert_eq!(
+            (n.name(), n.arn(), n.request_name()),
+            ("prod/db-AbCdEf", Some(full), full)
+        );
+        assert_eq!((n.region(), n.account()), (Some("eu-west-1"), Some("1")));
+        assert_eq!(Named::parse(Kind::Secret, full), Ok(n));
+        for not_exact in [
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db",
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-??????",
+            "arn:aws:secretsmanager:*:1:secret:prod/db-AbCdEf",
+            "arn:aws:ssm:eu-west-1:1:secret:prod/db-AbCdEf",
+            "arn:aws:secretsmanager:eu-west-1:1:prod/db-AbCdEf",
+        ] {
+            assert!(Named::secret_arn(not_exact).is_err(), "{not_exact}");
+        }
+    }
+
+    #[test]
+    fn an_exact_arn_stands_for_the_templates_that_name_the_resource_only() {
+        let at = Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "1".into(),
+        };
+        let describe = Action::parse("secretsmanager:DescribeSecret")
+            .unwrap()
+            .row();
+        let row = Row {
+            resources: &[
+                "arn:{p}:secretsmanager:{r}:{a}:secret:{name}-??????",
+                "arn:{p}:kms:{r}:{a}:key/*",
+            ],
+            ..*describe
+        };
+        let full = "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-AbCdEf";
+        let t = Target::Named(Named::secret_arn(full).unwrap());
+        assert_eq!(
+            t.resources(&row, &at),
+            [full, "arn:aws:kms:eu-west-1:1:key/*"]
+        );
+        let by_name = Target::Named(Named::parse(Kind::Secret, "prod/db").unwrap());
+        assert_eq!(
+            by_name.resources(&row, &at)[0],
+            "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-??????"
+        );
+    }
 }
