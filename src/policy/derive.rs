@@ -1565,4 +1565,46 @@ mod tests {
             .iter()
             .any(|u| u.action == "eks:DescribeCluster" && u.why == SkipGroup::NotAttempted));
     }
+
+    /// A secret's full ARN replaces only the pattern for that same secret.
+    #[test]
+    fn only_the_same_secret_is_probed_by_its_arn_instead() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["secretsmanager:DescribeSecret","logs:DescribeLogStreams"],"Resource":[
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf",
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-backup-??????",
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev/db-??????",
+              "arn:aws:logs:eu-west-1:111122223333:log-group:prod/db:*"]}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        let labels: Vec<String> = table(&d)
+            .into_iter()
+            .map(|(a, l, _)| format!("{a} {l}"))
+            .collect();
+        let at = " (eu-west-1, 111122223333)";
+        for want in [
+            format!("secretsmanager:DescribeSecret secret prod/db-AbCdEf{at}"),
+            // Its name less six characters is prod/db, yet it is another secret.
+            format!("secretsmanager:DescribeSecret secret prod/db-backup{at}"),
+            format!("secretsmanager:DescribeSecret secret dev/db{at}"),
+            // Not a secret at all, though named prod/db.
+            format!("logs:DescribeLogStreams log group prod/db{at}"),
+        ] {
+            assert!(labels.contains(&want), "{want} in {labels:?}");
+        }
+        assert_eq!(labels.len(), 4, "{labels:?}");
+        // The same secret by a pattern too: one check, on its exact ARN.
+        let both = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":[
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-??????",
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"]}]}"#;
+        let d = derived(both, &Extra::default()).unwrap();
+        assert_eq!(
+            table(&d),
+            [(
+                "secretsmanager:DescribeSecret".to_owned(),
+                format!("secret prod/db-AbCdEf{at}"),
+                Expect::Allow
+            )]
+        );
+    }
 }

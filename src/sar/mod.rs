@@ -96,6 +96,11 @@ mod tests {
         );
         assert_eq!(closest("nosuch:Action"), None);
         assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("abc", ""), 3);
+        assert_eq!(distance("", "ab"), 2);
+        assert_eq!(distance("a", "b"), 1);
+        assert_eq!(distance("abc", "abd"), 1);
+        assert_eq!(distance("ab", "ba"), 2);
     }
 
     use super::*;
