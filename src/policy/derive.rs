@@ -1607,4 +1607,57 @@ mod tests {
             )]
         );
     }
+
+    #[test]
+    fn a_secret_pattern_elsewhere_is_another_secret() {
+        // prod/db in another region or account is not the exact one.
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":[
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf",
+              "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????",
+              "arn:aws:secretsmanager:eu-west-1:444455556666:secret:prod/db-??????",
+              "arn:aws:secretsmanager:*:*:secret:prod/db-??????"]}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        let labels: Vec<String> = table(&d).into_iter().map(|(_, l, _)| l).collect();
+        assert_eq!(
+            labels,
+            [
+                "secret prod/db-AbCdEf (eu-west-1, 111122223333)",
+                "secret prod/db (us-east-1, 111122223333)",
+                "secret prod/db (eu-west-1, 444455556666)",
+            ],
+            "the region- and account-less pattern is the exact one's"
+        );
+    }
+
+    #[test]
+    fn only_literal_ids_of_the_type_are_probed_exactly() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":[
+              "arn:aws:ec2:*:*:instance/i-0ab*", "arn:aws:ec2:*:*:instance/vol-0123"]}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        let labels: Vec<String> = table(&d)
+            .into_iter()
+            .filter(|(a, _, _)| a == "ec2:TerminateInstances")
+            .map(|(_, l, _)| l)
+            .collect();
+        assert_eq!(labels, ["an instance other than i-0ab*, vol-0123"]);
+    }
+
+    #[test]
+    fn a_wildcard_lists_what_nothing_probes_and_how_many_more() {
+        let few = unprobed_pattern("ssm:GetParameter*", "s").unwrap();
+        assert!(
+            few.reason
+                .contains(": ssm:GetParameterHistory (named by s)"),
+            "{}",
+            few.reason
+        );
+        let many = unprobed_pattern("ec2:*", "s").unwrap();
+        assert!(many.reason.contains(", ... and "), "{}", many.reason);
+        assert!(
+            unprobed_pattern("sqs:GetQueue*", "s").is_none(),
+            "both probed"
+        );
+    }
 }

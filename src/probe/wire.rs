@@ -805,4 +805,62 @@ mod tests {
         );
         assert_eq!(first_json_item(r#"{"other":["x"]}"#, "nodegroups"), None);
     }
+
+    #[test]
+    fn every_id_a_describe_lists_is_read_once() {
+        let xml = "<r><item><instanceId>i-1</instanceId><x><instanceId>i-2</instanceId></x></item>\
+                   <item><instanceId> i-1 </instanceId><instanceId></instanceId><instanceId>i-3</instanceId></item></r>";
+        assert_eq!(all_elements(xml, "instanceId"), ["i-1", "i-2", "i-3"]);
+        assert!(all_elements(xml, "volumeId").is_empty());
+        assert!(
+            all_elements("<instanceId>i-1", "instanceId").is_empty(),
+            "unterminated"
+        );
+    }
+
+    #[test]
+    fn an_id_is_picked_outside_the_patterns_its_check_is_judged_against() {
+        let arn = |id: &str| format!("arn:aws:ec2:eu-west-1:1:instance/{id}");
+        let listed = ["i-0abc".to_owned(), "i-0def".to_owned()];
+        let outside = |p: &[&str]| IdPick::Outside(p.iter().map(|s| (*s).to_owned()).collect());
+        let pick = |p: Option<&IdPick>, listed: &[String], made_up: &str| {
+            pick_id(Ec2Id::Instance, p, listed, arn, made_up)
+        };
+        // Exact: that one, whatever is listed.
+        assert_eq!(
+            pick(Some(&IdPick::Exact("i-0123".into())), &listed, "i-0fff"),
+            Ok(("i-0123".to_owned(), true))
+        );
+        // Nothing to avoid: the first listed.
+        assert_eq!(
+            pick(None, &listed, "i-0fff"),
+            Ok(("i-0abc".to_owned(), true))
+        );
+        // The first listed that no pattern names.
+        let not_abc = outside(&["arn:aws:ec2:*:*:instance/i-0abc"]);
+        assert_eq!(
+            pick(Some(&not_abc), &listed, "i-0fff"),
+            Ok(("i-0def".to_owned(), true))
+        );
+        // Every listed one named: a made-up one, said to be made up.
+        let both = outside(&[
+            "arn:aws:ec2:*:*:instance/i-0abc",
+            "arn:aws:ec2:*:*:instance/i-0def",
+        ]);
+        assert_eq!(
+            pick(Some(&both), &listed, "i-0fff"),
+            Ok(("i-0fff".to_owned(), false))
+        );
+        assert_eq!(
+            pick(Some(&not_abc), &[], "i-0fff"),
+            Ok(("i-0fff".to_owned(), false))
+        );
+        // Even the made-up one named: none fits, and why is said.
+        let all = outside(&["arn:aws:ec2:*:*:instance/i-0*"]);
+        let why = pick(Some(&all), &listed, "i-0fff").unwrap_err();
+        assert!(
+            why.contains("instance/i-0*") && why.contains("every instance listed"),
+            "{why}"
+        );
+    }
 }
