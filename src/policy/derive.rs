@@ -1574,6 +1574,7 @@ mod tests {
               "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf",
               "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-backup-??????",
               "arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev/db-??????",
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev/db-backup-*",
               "arn:aws:logs:eu-west-1:111122223333:log-group:prod/db:*"]}]}"#;
         let d = derived(policy, &Extra::default()).unwrap();
         let labels: Vec<String> = table(&d)
@@ -1586,12 +1587,14 @@ mod tests {
             // Its name less six characters is prod/db, yet it is another secret.
             format!("secretsmanager:DescribeSecret secret prod/db-backup{at}"),
             format!("secretsmanager:DescribeSecret secret dev/db{at}"),
+            // Named by patterns only: neither stands for the other.
+            format!("secretsmanager:DescribeSecret secret dev/db-backup{at}"),
             // Not a secret at all, though named prod/db.
             format!("logs:DescribeLogStreams log group prod/db{at}"),
         ] {
             assert!(labels.contains(&want), "{want} in {labels:?}");
         }
-        assert_eq!(labels.len(), 4, "{labels:?}");
+        assert_eq!(labels.len(), 5, "{labels:?}");
         // The same secret by a pattern too: one check, on its exact ARN.
         let both = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":[
