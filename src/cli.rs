@@ -8,6 +8,7 @@ use clap::Parser;
 use crate::arn::{RefError, RoleRef, ServiceAccount};
 use crate::catalogue::Sdk;
 use crate::check::{Action, BucketName, Check, Expect, Invalid, ObjectKey, TableName, Target};
+use crate::drift::Baseline;
 use crate::identity::{ExpectSource, Expectations, RoleOrigin};
 use crate::policy::{
     self,
@@ -111,6 +112,10 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_ALLOW_DESTRUCTIVE")]
     pub allow_destructive: bool,
 
+    /// An earlier JSON report (the --json output) to compare with: each testcase that widened, narrowed, lost its coverage or changed which policy denies it is reported as drift; widened or narrowed fails the run (exit 1)
+    #[arg(long, env = "IRSA_VERIFY_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
     /// How many checks run at once (they wait on the network, not the CPU)
     #[arg(long, env = "IRSA_VERIFY_CONCURRENCY", value_name = "N", default_value = "32", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
@@ -152,6 +157,8 @@ pub enum InputError {
     JunitTwice,
     #[error("--trust-policy: {} is a directory: give one file, the role's trust policy", .0.display())]
     TrustPolicyDirectory(PathBuf),
+    #[error(transparent)]
+    Baseline(#[from] crate::drift::BaselineError),
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, TimeoutError> {
@@ -173,6 +180,8 @@ pub struct Invocation {
     pub validate_only: bool,
     /// --print-spec: the derived checks as a spec, to print instead of running.
     pub print_spec: Option<String>,
+    /// --baseline: the earlier run to compare with.
+    pub baseline: Option<Baseline>,
 }
 
 /// Turns flags into a plan, reading the spec and policy files; any error is
@@ -309,11 +318,13 @@ pub fn plan(cli: Cli) -> Result<Invocation, InputError> {
         allow_destructive: cli.allow_destructive,
         concurrency: usize::from(cli.concurrency),
     };
+    let baseline = cli.baseline.as_deref().map(Baseline::load).transpose()?;
     Ok(Invocation {
         plan,
         outputs,
         validate_only: cli.validate_only,
         print_spec,
+        baseline,
     })
 }
 

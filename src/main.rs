@@ -6,6 +6,7 @@ mod aws;
 mod catalogue;
 mod check;
 mod cli;
+mod drift;
 mod file;
 mod findings;
 mod glob;
@@ -60,6 +61,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     let findings = runtime.block_on(run::run(&invocation.plan));
+    let findings = drift::against(invocation.baseline.as_ref(), findings);
     let problems = sink::emit(&findings, &invocation.outputs);
     for p in &problems {
         eprintln!("irsa-verify: {p}");

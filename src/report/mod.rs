@@ -32,6 +32,9 @@ pub fn summary_line(report: &RunFindings) -> String {
             line.push_str(&format!("; {label}: {}", names.join(", ")));
         }
     }
+    if let Some(drift) = &report.drift {
+        line.push_str(&format!("; drift: {}", human::drift_counts(drift)));
+    }
     if report.coverage.granted > 0 {
         line.push_str(&format!(
             "; proven {} of {} granted actions",
