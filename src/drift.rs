@@ -114,6 +114,8 @@ impl Entry {
 /// The run everything is compared with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Baseline {
+    /// When that run started, when known.
+    pub started_at: Option<time::OffsetDateTime>,
     /// Whether that run established the identity (else nothing in it tells).
     pub established: bool,
     pub entries: Vec<Entry>,
@@ -144,6 +146,8 @@ const MAX_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Deserialize)]
 struct Report {
     tool: String,
+    #[serde(default)]
+    started_at: Option<String>,
     identity: ReportIdentity,
     results: Vec<Entry>,
 }
@@ -155,9 +159,9 @@ struct ReportIdentity {
 
 impl Baseline {
     /// A run's own findings as a baseline (watch mode's first complete run).
-    #[cfg_attr(not(test), expect(dead_code, reason = "watch mode's baseline, next"))]
     pub fn of(run: &RunFindings) -> Self {
         Baseline {
+            started_at: Some(run.started_at),
             established: run.identity.caller_arn.is_some(),
             entries: run.results.iter().map(Entry::of).collect(),
         }
@@ -176,7 +180,12 @@ impl Baseline {
                 tool: report.tool,
             });
         }
+        use time::format_description::well_known::Rfc3339;
+        let started_at = report
+            .started_at
+            .and_then(|t| time::OffsetDateTime::parse(&t, &Rfc3339).ok());
         Ok(Baseline {
+            started_at,
             established: report.identity.caller_arn.is_some(),
             entries: report.results,
         })
