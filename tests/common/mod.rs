@@ -342,6 +342,18 @@ impl Agent {
         self
     }
 
+    /// Starts the agent without waiting (watch mode); its stdout and stderr
+    /// go to `log`. The caller ends it.
+    pub fn spawn(mut self, log: &Path) -> Child {
+        let out = std::fs::File::create(log).expect("create log");
+        let err = out.try_clone().expect("clone log");
+        self.cmd
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("spawn irsa-verify")
+    }
+
     pub fn run(mut self) -> Run {
         let junit = self.dir.join("junit.xml");
         let json = self.dir.join("report.json");
@@ -655,6 +667,22 @@ impl StandIn {
 }
 
 impl StandIn {
+    /// The fault proxy, also appending every request to `record` (see
+    /// stand_ins.py: method, path, action, signed_for, user_agent).
+    pub fn recording_proxy(rules: &Value, record: &Path) -> StandIn {
+        let path = scratch("faults").join("rules.json");
+        std::fs::write(&path, rules.to_string()).expect("rules");
+        StandIn::start(&[
+            "fault-proxy",
+            "--upstream",
+            &emulator().endpoint,
+            "--rules",
+            path.to_str().expect("utf-8"),
+            "--record",
+            record.to_str().expect("utf-8"),
+        ])
+    }
+
     /// The fault proxy's counters: (most requests in flight at once, total).
     /// How many requests met one of the proxy's rules.
     pub fn proxy_injected(&self) -> u64 {
