@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test. Sets up what it needs itself: the emulator and validator venvs
 # (PyPI), Debian packages (bats, shellcheck, xmllint, buildah, podman, runc,
-# musl-tools, groovy for the Jenkinsfile), the musl Rust target.
+# musl-tools, groovy for the Jenkinsfile, prometheus for promtool and watch
+# mode's live scrape), the musl Rust target.
 #   1. cargo fmt --check, clippy -D warnings, cargo test: unit tests, and the
 #      built binary against the emulator (end-to-end, identity, faults, bad input)
 #   2. static checks: shellcheck, hadolint, yamllint, every kustomize overlay
@@ -21,7 +22,7 @@ ensure_venv
 ensure_pip_venv "$ROOT/.venv-tools" tests/tools-requirements.txt
 ensure_pip_venv "$ROOT/.venv-checkov" tests/checkov-requirements.txt
 ensure_apt bats:bats shellcheck:shellcheck xmllint:libxml2-utils buildah:buildah podman:podman runc:runc musl-gcc:musl-tools \
-    update-ca-certificates:ca-certificates groovy:groovy
+    update-ca-certificates:ca-certificates groovy:groovy promtool:prometheus
 command -v kubectl >/dev/null || ensure_apt kubectl:kubectl
 rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
 export IRSA_VERIFY_PYTHON="$PY"
