@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Scenario;
+use common::{Scenario, StandIn};
 use serde_json::Value;
 
 /// A process this test started, killed if the test ends early.
@@ -297,4 +297,71 @@ fn watch_serves_every_testcase_turns_a_widened_grant_into_drift_and_stops_on_sig
     assert_eq!(status.code(), Some(0), "{output}");
     assert!(output.contains("stopped by signal"), "{output}");
     assert_eq!(before, s.snapshot(), "the runs changed the emulator's data");
+}
+
+/// Never a stale pass: while the endpoint is down every check series is 0
+/// and the run is not a success, the server keeps answering (the reports
+/// still the last complete run's), and when the endpoint is back the next
+/// runs recover by themselves.
+#[test]
+fn an_outage_zeroes_every_check_and_the_watch_recovers_by_itself() {
+    let limit = Duration::from_secs(120);
+    let s = Scenario::seed("reference");
+    let endpoint_port = common::free_port();
+    let proxy = StandIn::passthrough_proxy_at(endpoint_port);
+    let port = common::free_port();
+    let _agent = Started(
+        s.pod()
+            .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+            .args(s.reference_args())
+            .args(["--watch", "1s", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--timeout", "5"])
+            .spawn(&s.dir.join("watch.log")),
+    );
+    let all = |text: &str, v: &str| {
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("irsa_verify_check_passed{"))
+            .collect();
+        series.len() == 6 && series.iter().all(|l| l.ends_with(&format!(" {v}")))
+    };
+    let success = |text: &str| value(text, "irsa_verify_last_run_success ");
+    poll(limit, "a complete run", || {
+        metrics(port).filter(|m| success(m).as_deref() == Some("1") && all(m, "1"))
+    });
+
+    drop(proxy);
+    let down = poll(limit, "a run against the stopped endpoint", || {
+        metrics(port).filter(|m| success(m).as_deref() == Some("0"))
+    });
+    assert!(all(&down, "0"), "every check 0, the same series:\n{down}");
+    assert!(
+        !down.contains("irsa_verify_drift{"),
+        "could-not-tell is no drift:\n{down}"
+    );
+    promtool_check(&down);
+    assert_eq!(get(port, "/healthz").map(|(s, _)| s), Some(200));
+    // Runs are sequential: once one has failed, every later one starts
+    // after the outage began, so the served report can no longer change.
+    let complete = report(port);
+    assert_eq!(
+        complete["summary"]["error"], 0,
+        "a complete run's: {complete}"
+    );
+    let runs = |m: &str| value(m, "irsa_verify_runs_total ").and_then(|v| v.parse::<u64>().ok());
+    let seen = runs(&down).expect("runs_total");
+    poll(limit, "another run against the stopped endpoint", || {
+        metrics(port).filter(|m| runs(m) > Some(seen) && success(m).as_deref() == Some("0"))
+    });
+    assert_eq!(
+        report(port)["started_at"],
+        complete["started_at"],
+        "the reports stay the last complete run's"
+    );
+
+    let _back = StandIn::passthrough_proxy_at(endpoint_port);
+    poll(limit, "the watch to recover", || {
+        metrics(port).filter(|m| success(m).as_deref() == Some("1") && all(m, "1"))
+    });
+    assert_ne!(report(port)["started_at"], complete["started_at"]);
 }

@@ -553,7 +553,10 @@ impl Drop for StandIn {
 
 impl StandIn {
     fn start(args: &[&str]) -> StandIn {
-        let port = free_port();
+        StandIn::start_at(args, free_port())
+    }
+
+    fn start_at(args: &[&str], port: u16) -> StandIn {
         let child = spawn_helper("stand_ins.py", args, port, Stdio::inherit());
         StandIn {
             endpoint: format!("http://127.0.0.1:{port}"),
@@ -667,6 +670,23 @@ impl StandIn {
 }
 
 impl StandIn {
+    /// A fault proxy passing everything through on `port`: stopped (dropped)
+    /// and started again on the same port, it plays an endpoint outage.
+    pub fn passthrough_proxy_at(port: u16) -> StandIn {
+        let path = scratch("faults").join("rules.json");
+        std::fs::write(&path, "[]").expect("rules");
+        StandIn::start_at(
+            &[
+                "fault-proxy",
+                "--upstream",
+                &emulator().endpoint,
+                "--rules",
+                path.to_str().expect("utf-8"),
+            ],
+            port,
+        )
+    }
+
     /// The fault proxy, also appending every request to `record` (see
     /// stand_ins.py: method, path, action, signed_for, user_agent).
     pub fn recording_proxy(rules: &Value, record: &Path) -> StandIn {
