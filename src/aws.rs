@@ -9,7 +9,17 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use std::sync::OnceLock;
 
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_types::config_bag::ConfigBag;
 
 struct Http {
     client: SharedHttpClient,
@@ -23,7 +33,7 @@ fn http() -> &'static Http {
         let builder = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
         let loaded = rustls_native_certs::load_native_certs();
         if !loaded.certs.is_empty() {
-            return Http { client: builder.build_https(), roots_problem: None };
+            return Http { client: tagged(builder.build_https()), roots_problem: None };
         }
         let mut problem = "no CA certificate could be loaded (SSL_CERT_FILE, SSL_CERT_DIR, or the system store such as \
              /etc/ssl/certs/ca-certificates.crt), so no HTTPS endpoint can be verified: the image must ship CA certificates"
@@ -36,8 +46,76 @@ fn http() -> &'static Http {
             Ok(context) => builder.tls_context(context).build_https(),
             Err(_) => builder.build_https(),
         };
-        Http { client, roots_problem: Some(problem) }
+        Http { client: tagged(client), roots_problem: Some(problem) }
     })
+}
+
+/// The part of every request's User-Agent that names this tool and its
+/// version. CloudTrail records the header as `userAgent`, so an alarm's
+/// metric filter can leave the probes' deliberate denials out (README).
+pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// The client with `USER_AGENT` on every request it sends. Added at the
+/// connector, the last step before the wire, so that SDK clients, the signed
+/// path, the credential providers' own calls (AssumeRoleWithWebIdentity,
+/// IMDS, the container endpoint) and plain requests all carry it, whatever
+/// built them. SigV4 never signs User-Agent, so no signature changes.
+fn tagged(client: SharedHttpClient) -> SharedHttpClient {
+    SharedHttpClient::new(Tagged(client))
+}
+
+#[derive(Debug)]
+struct Tagged(SharedHttpClient);
+
+impl HttpClient for Tagged {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(TaggedConnector(self.0.http_connector(settings, components)))
+    }
+
+    fn validate_base_client_config(
+        &self,
+        components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_base_client_config(components, cfg)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
+}
+
+#[derive(Debug)]
+struct TaggedConnector(SharedHttpConnector);
+
+impl HttpConnector for TaggedConnector {
+    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        tag(&mut request);
+        self.0.call(request)
+    }
+}
+
+/// Appends `USER_AGENT` to the request's User-Agent (the SDK's own stays in
+/// front), or makes it the whole header when there is none.
+fn tag(request: &mut HttpRequest) {
+    let value = match request.headers().get("user-agent") {
+        Some(ua) if ua.split(' ').any(|part| part == USER_AGENT) => return,
+        Some(ua) => format!("{ua} {USER_AGENT}"),
+        None => USER_AGENT.to_owned(),
+    };
+    request.headers_mut().insert("user-agent", value);
 }
 
 /// rustls with ring and the platform's root certificates, built once.
@@ -158,5 +236,40 @@ pub async fn plain(
             )))
         }
         Err(e) => Err(Unanswered::Garbled(crate::answer::error_chain(&e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_types::body::SdkBody;
+
+    fn request(user_agent: Option<&str>) -> HttpRequest {
+        let mut r = http::Request::builder().uri("https://sts.amazonaws.com/");
+        if let Some(ua) = user_agent {
+            r = r.header("user-agent", ua);
+        }
+        HttpRequest::try_from(r.body(SdkBody::empty()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_request_names_the_tool_once() {
+        assert_eq!(
+            USER_AGENT,
+            format!("irsa-verify/{}", env!("CARGO_PKG_VERSION"))
+        );
+        let mut bare = request(None);
+        tag(&mut bare);
+        assert_eq!(bare.headers().get("user-agent"), Some(USER_AGENT));
+        let mut sdk = request(Some("aws-sdk-rust/1.3.9 os/linux lang/rust/1.94.0"));
+        tag(&mut sdk);
+        let expected = format!("aws-sdk-rust/1.3.9 os/linux lang/rust/1.94.0 {USER_AGENT}");
+        assert_eq!(sdk.headers().get("user-agent"), Some(expected.as_str()));
+        tag(&mut sdk);
+        assert_eq!(
+            sdk.headers().get("user-agent"),
+            Some(expected.as_str()),
+            "a retry is not tagged twice"
+        );
     }
 }

@@ -8,6 +8,7 @@ use clap::Parser;
 use crate::arn::{RefError, RoleRef, ServiceAccount};
 use crate::catalogue::Sdk;
 use crate::check::{Action, BucketName, Check, Expect, Invalid, ObjectKey, TableName, Target};
+use crate::drift::Baseline;
 use crate::identity::{ExpectSource, Expectations, RoleOrigin};
 use crate::policy::{
     self,
@@ -121,6 +122,28 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_ALLOW_DESTRUCTIVE")]
     pub allow_destructive: bool,
 
+    /// An earlier JSON report (the --json output) to compare with: each testcase that widened, narrowed, lost its coverage or changed which policy denies it is reported as drift; widened or narrowed fails the run (exit 1)
+    #[arg(long, env = "IRSA_VERIFY_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Run the checks every INTERVAL (like 30s, 15m, 1h; plus up to 10% jitter) in one long-running process, serving /metrics (Prometheus), /healthz, /report.json and /junit.xml on --listen
+    #[arg(long, env = "IRSA_VERIFY_WATCH", value_name = "INTERVAL", value_parser = parse_interval, conflicts_with_all = ["junit", "json", "junit_log", "print_spec", "termination_log"])]
+    pub watch: Option<Duration>,
+
+    /// With --watch: the address to serve on
+    #[arg(
+        long,
+        env = "IRSA_VERIFY_LISTEN",
+        value_name = "ADDR",
+        default_value = "0.0.0.0:9464",
+        requires = "watch"
+    )]
+    pub listen: std::net::SocketAddr,
+
+    /// With --watch: send the deny checks on every Nth run only (allow checks run every time); in between, their last verdicts stand
+    #[arg(long, env = "IRSA_VERIFY_DENY_EVERY", value_name = "N", default_value = "1", value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "watch")]
+    pub deny_every: u32,
+
     /// How many checks run at once (they wait on the network, not the CPU)
     #[arg(long, env = "IRSA_VERIFY_CONCURRENCY", value_name = "N", default_value = "32", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
@@ -140,6 +163,47 @@ pub enum TimeoutError {
     NotANumber(String),
     #[error("{0}: give between 0 and 3600 seconds")]
     OutOfRange(String),
+}
+
+/// A --watch interval that is no duration.
+#[derive(Debug, thiserror::Error)]
+pub enum IntervalError {
+    #[error("`{0}` is no interval: give a number and a unit, s, m or h (30s, 15m, 1h30m)")]
+    Malformed(String),
+    #[error("{0}: give between 1s and 24h")]
+    OutOfRange(String),
+}
+
+/// "30s", "15m", "1h30m": whole numbers with units, at least 1 s.
+fn parse_interval(s: &str) -> Result<Duration, IntervalError> {
+    let malformed = || IntervalError::Malformed(s.to_owned());
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return Err(malformed()),
+        };
+        let n: u64 = digits.parse().map_err(|_| malformed())?;
+        digits.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| IntervalError::OutOfRange(s.to_owned()))?;
+    }
+    if !digits.is_empty() || total == 0 && s.trim().is_empty() {
+        return Err(malformed());
+    }
+    if !(1..=86_400).contains(&total) {
+        return Err(IntervalError::OutOfRange(s.to_owned()));
+    }
+    Ok(Duration::from_secs(total))
 }
 
 /// Why the command line is invalid input (exit 2, nothing sent).
@@ -169,6 +233,8 @@ pub enum InputError {
     JunitTwice,
     #[error("--trust-policy: {} is a directory: give one file, the role's trust policy", .0.display())]
     TrustPolicyDirectory(PathBuf),
+    #[error(transparent)]
+    Baseline(#[from] crate::drift::BaselineError),
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, TimeoutError> {
@@ -190,6 +256,10 @@ pub struct Invocation {
     pub validate_only: bool,
     /// --print-spec: the derived checks as a spec, to print instead of running.
     pub print_spec: Option<String>,
+    /// --baseline: the earlier run to compare with.
+    pub baseline: Option<Baseline>,
+    /// --watch: run every interval and serve the results.
+    pub watch: Option<crate::watch::Options>,
 }
 
 /// Turns flags into a plan, reading the spec and policy files; any error is
@@ -326,11 +396,19 @@ pub fn plan(cli: Cli) -> Result<Invocation, InputError> {
         allow_destructive: cli.allow_destructive,
         concurrency: usize::from(cli.concurrency),
     };
+    let baseline = cli.baseline.as_deref().map(Baseline::load).transpose()?;
+    let watch = cli.watch.map(|interval| crate::watch::Options {
+        interval,
+        listen: cli.listen,
+        deny_every: cli.deny_every,
+    });
     Ok(Invocation {
         plan,
         outputs,
         validate_only: cli.validate_only,
         print_spec,
+        baseline,
+        watch,
     })
 }
 
@@ -373,4 +451,54 @@ fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, InputErro
             .unwrap_or_else(|| "*".to_owned()),
     };
     Ok(derive(&policies, &extra, &at)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_are_numbers_with_units_from_a_second_to_a_day() {
+        let secs = |s: &str| {
+            parse_interval(s)
+                .map(|d| d.as_secs())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(secs("1s"), Ok(1));
+        assert_eq!(secs("30s"), Ok(30));
+        assert_eq!(secs("15m"), Ok(900));
+        assert_eq!(secs("1h30m"), Ok(5400));
+        assert_eq!(secs(" 24h "), Ok(86_400));
+        for bad in ["", "10", "1x", "m", "1.5m", "-1s", "1 s"] {
+            assert!(
+                secs(bad).is_err_and(|e| e.contains("no interval")),
+                "{bad:?}: {:?}",
+                secs(bad)
+            );
+        }
+        for out in ["0s", "25h", "99999999999999999h"] {
+            assert!(
+                secs(out).is_err_and(|e| e.contains("between 1s and 24h")),
+                "{out:?}: {:?}",
+                secs(out)
+            );
+        }
+    }
+
+    #[test]
+    fn watch_flags_need_watch_and_exclude_the_report_files() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("irsa-verify").chain(args.iter().copied()))
+        };
+        let cli = parse(&["--watch", "15m", "--bucket", "b"]).unwrap();
+        assert_eq!(cli.watch, Some(Duration::from_secs(900)));
+        assert_eq!(cli.listen.to_string(), "0.0.0.0:9464");
+        assert_eq!(cli.deny_every, 1);
+        assert!(parse(&["--listen", "127.0.0.1:1"]).is_err());
+        assert!(parse(&["--deny-every", "2"]).is_err());
+        assert!(parse(&["--watch", "1s", "--deny-every", "0"]).is_err());
+        assert!(parse(&["--watch", "1s", "--json", "x.json"]).is_err());
+        assert!(parse(&["--watch", "1s", "--junit", "x.xml"]).is_err());
+        assert!(parse(&["--watch", "1s", "--listen", "nowhere"]).is_err());
+    }
 }

@@ -34,6 +34,9 @@ pub struct Finding {
     pub display_name: Option<String>,
     pub action: String,
     pub service: String,
+    /// What the check is on, as its name says it: stable across runs, unlike
+    /// `resource`, which may name what the probe picked this run.
+    pub target: String,
     pub resource: String,
     pub expect: Option<Expect>,
     pub status: Status,
@@ -91,6 +94,7 @@ impl Finding {
             Some(e) => format!("{action} {label} expect {}", e.as_str()),
             None => format!("{action} {label}"),
         };
+        let target = label;
         if let Some(d) = &display_name {
             name.push_str(&format!(" ({d})"));
         }
@@ -103,6 +107,7 @@ impl Finding {
             display_name,
             action,
             service,
+            target,
             resource,
             expect,
             status,
@@ -132,7 +137,82 @@ pub struct RunFindings {
     pub results: Vec<Finding>,
     pub summary: Summary,
     pub coverage: Coverage,
+    /// What changed since the baseline (`--baseline`, or watch mode's first
+    /// complete run); absent when there is none to compare with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<Drift>>,
     pub exit_code: ExitCode,
+}
+
+/// How a testcase changed since the baseline (see `drift::classify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriftKind {
+    /// Expected deny: denied in the baseline, allowed now.
+    Widened,
+    /// Expected allow: allowed in the baseline, denied now.
+    Narrowed,
+    /// Denied both times, but by another kind of policy (AWS named both).
+    AttributionChanged,
+    /// Passed in the baseline, not proven now (skipped, or no longer checked).
+    CoverageLost,
+}
+
+impl DriftKind {
+    pub const ALL: [DriftKind; 4] = [
+        DriftKind::Widened,
+        DriftKind::Narrowed,
+        DriftKind::AttributionChanged,
+        DriftKind::CoverageLost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::Widened => "widened",
+            DriftKind::Narrowed => "narrowed",
+            DriftKind::AttributionChanged => "attribution-changed",
+            DriftKind::CoverageLost => "coverage-lost",
+        }
+    }
+
+    /// Widened and narrowed break an expectation that held: the run fails.
+    pub fn fails(self) -> bool {
+        matches!(self, DriftKind::Widened | DriftKind::Narrowed)
+    }
+}
+
+/// One side of a comparison: what a testcase showed in one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Seen {
+    pub status: Status,
+    pub observed: Observed,
+    pub denied_by: Option<String>,
+}
+
+impl Seen {
+    pub fn of(f: &Finding) -> Self {
+        Seen {
+            status: f.status,
+            observed: f.observed,
+            denied_by: f.denied_by.map(str::to_owned),
+        }
+    }
+}
+
+/// A change since the baseline, named by the testcase it happened to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub kind: DriftKind,
+    /// The testcase's stable name.
+    pub name: String,
+    pub action: String,
+    /// The testcase's target (stable across runs).
+    pub resource: String,
+    pub expect: Option<Expect>,
+    pub before: Seen,
+    /// None when the testcase is no longer in the run.
+    pub after: Option<Seen>,
+    pub message: String,
 }
 
 /// How much of what the role is granted the run proved. Pure.
@@ -225,7 +305,23 @@ impl RunFindings {
             exit_code: summary.exit_code(),
             summary,
             results,
+            drift: None,
         }
+    }
+
+    /// The run compared with a baseline: a widened or narrowed testcase
+    /// fails the run.
+    pub fn with_drift(mut self, drift: Vec<Drift>) -> Self {
+        if drift.iter().any(|d| d.kind.fails()) {
+            self.exit_code = ExitCode::Failed;
+        }
+        self.drift = Some(drift);
+        self
+    }
+
+    /// The drift entries, none without a baseline.
+    pub fn drift(&self) -> &[Drift] {
+        self.drift.as_deref().unwrap_or_default()
     }
 }
 

@@ -6,6 +6,7 @@ mod aws;
 mod catalogue;
 mod check;
 mod cli;
+mod drift;
 mod file;
 mod findings;
 mod glob;
@@ -22,6 +23,7 @@ mod sink;
 mod spec;
 mod trust;
 mod verdict;
+mod watch;
 
 use clap::Parser;
 
@@ -66,7 +68,19 @@ fn main() -> std::process::ExitCode {
             return ExitCode::Unverified.into();
         }
     };
+    if let Some(options) = &invocation.watch {
+        let code = runtime.block_on(watch::watch(
+            &invocation.plan,
+            options,
+            invocation.baseline,
+            invocation.outputs.suite_name,
+        ));
+        // Requests still in flight on blocking threads are not waited for.
+        runtime.shutdown_background();
+        return code.into();
+    }
     let findings = runtime.block_on(run::run(&invocation.plan));
+    let findings = drift::against(invocation.baseline.as_ref(), findings);
     let problems = sink::emit(&findings, &invocation.outputs);
     for p in &problems {
         eprintln!("irsa-verify: {p}");

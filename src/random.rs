@@ -20,6 +20,17 @@ pub fn random_token() -> String {
     format!("{a:016x}{:016x}", h2.finish())
 }
 
+/// A number in [0, 1), for spreading waits (watch mode's jitter). Not for
+/// security.
+pub fn fraction() -> f64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    // The top 53 bits: every value exactly representable.
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +40,6 @@ mod tests {
         let a = random_token();
         assert_eq!(a.len(), 32);
         assert_ne!(a, random_token());
+        assert!((0.0..1.0).contains(&fraction()));
     }
 }

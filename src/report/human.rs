@@ -60,6 +60,12 @@ pub fn render(report: &RunFindings) -> String {
     for r in &report.results {
         line(&mut out, r);
     }
+    if let Some(drift) = &report.drift {
+        let _ = writeln!(out, "\ndrift since the baseline: {}", drift_counts(drift));
+        for d in drift {
+            let _ = writeln!(out, "DRIFT {} -> {}", d.name, d.message);
+        }
+    }
     let s = &report.summary;
     let meaning = report.exit_code.meaning();
     if let Some(coverage) = report.coverage.line() {
@@ -76,6 +82,22 @@ pub fn render(report: &RunFindings) -> String {
         report.duration.as_millis()
     );
     out
+}
+
+/// "1 widened, 2 coverage-lost", or "none".
+pub fn drift_counts(drift: &[crate::findings::Drift]) -> String {
+    use crate::findings::DriftKind;
+    let counts: Vec<String> = DriftKind::ALL
+        .iter()
+        .map(|k| (k, drift.iter().filter(|d| d.kind == *k).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{n} {}", k.as_str()))
+        .collect();
+    if counts.is_empty() {
+        "none".to_owned()
+    } else {
+        counts.join(", ")
+    }
 }
 
 /// The claims a person needs; never the signature.

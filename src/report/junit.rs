@@ -9,7 +9,7 @@ use std::time::Duration;
 use junit_report::{ReportBuilder, TestCase, TestSuite};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
-use crate::findings::{Finding, RunFindings};
+use crate::findings::{Drift, DriftKind, Finding, RunFindings};
 use crate::verdict::SkipGroup;
 use crate::verdict::Status;
 
@@ -35,6 +35,9 @@ pub fn render(report: &RunFindings, suite_name: Option<&str>) -> Vec<u8> {
         }
         tc.set_system_out(&cdata(&out));
         suite.add_testcase(tc);
+    }
+    for d in report.drift() {
+        suite.add_testcase(drift_testcase(d));
     }
     let mut buf = Vec::new();
     // Writing to a Vec only fails on a bug in the writer.
@@ -152,14 +155,24 @@ fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, RewriteError> {
     let text = std::str::from_utf8(doc)?;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut w = quick_xml::Writer::new(Vec::with_capacity(doc.len() + 1024));
-    let mut case_times = report.results.iter().map(|r| seconds(r.duration));
+    // Drift testcases compare two runs: they take no time of their own.
+    let mut case_times = report
+        .results
+        .iter()
+        .map(|r| seconds(r.duration))
+        .chain(report.drift().iter().map(|_| seconds(Duration::ZERO)));
     let whole_ms: Duration = report
         .results
         .iter()
         .map(|r| Duration::from_millis(r.duration.as_millis() as u64))
         .sum();
     let suite_time = seconds(whole_ms);
-    let skipped = report.summary.skip.to_string();
+    let lost = report
+        .drift()
+        .iter()
+        .filter(|d| d.kind == DriftKind::CoverageLost)
+        .count();
+    let skipped = (report.summary.skip + lost).to_string();
     loop {
         match reader.read_event()? {
             Event::Eof => break,
@@ -245,6 +258,35 @@ fn testcase(r: &Finding) -> TestCase {
         }
     };
     tc.set_classname(&format!("irsa-verify.{}", r.service));
+    tc
+}
+
+/// A drift as its own testcase, named after the testcase it happened to so
+/// CI keeps its history. Widened and narrowed fail: an expectation that held
+/// no longer does. Lost coverage is skipped, with why: this run proved less
+/// than the baseline, which is what a skip says. A changed attribution
+/// passes: the verdict still holds, and the change is in its output.
+fn drift_testcase(d: &Drift) -> TestCase {
+    let name = xml_text(&format!("drift {}: {}", d.kind.as_str(), d.name));
+    let message = xml_text(&d.message);
+    let time = time::Duration::ZERO;
+    let mut tc = match d.kind {
+        DriftKind::Widened | DriftKind::Narrowed => {
+            TestCase::failure(&name, time, d.kind.as_str(), &message)
+        }
+        DriftKind::CoverageLost => TestCase::skipped_with_cause(&name, d.kind.as_str(), &message),
+        DriftKind::AttributionChanged => TestCase::success(&name, time),
+    };
+    tc.set_classname("irsa-verify.drift");
+    let out = format!(
+        "drift: {}\naction: {}\nresource: {}\nexpect: {}\n{}\n",
+        d.kind.as_str(),
+        d.action,
+        d.resource,
+        d.expect.map_or("(not probed)", |e| e.as_str()),
+        d.message
+    );
+    tc.set_system_out(&cdata(&out));
     tc
 }
 
@@ -426,6 +468,69 @@ mod tests {
                 && message.ends_with("(the 403 may be s3:GetObject's)"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn drift_testcases_fail_skip_or_pass_and_validate() {
+        use crate::answer::Observed;
+        use crate::check::Expect;
+        use crate::findings::Seen;
+        let seen = |status, observed| Seen {
+            status,
+            observed,
+            denied_by: Some("a <policy> ]]>".to_owned()),
+        };
+        let drift: Vec<Drift> = DriftKind::ALL
+            .iter()
+            .map(|&kind| Drift {
+                kind,
+                name: "s3:ListBucket bucket x expect allow".to_owned(),
+                action: "s3:ListBucket".to_owned(),
+                resource: "bucket x".to_owned(),
+                expect: Some(Expect::Allow),
+                before: seen(Status::Pass, Observed::Allowed),
+                after: None,
+                message: format!("{} <&> ]]> \u{0}", kind.as_str()),
+            })
+            .collect();
+        let report = hostile_report("x").with_drift(drift);
+        let xml = render(&report, None);
+        validate(&xml);
+        let xml = String::from_utf8(xml).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("classname") == Some("irsa-verify.drift"))
+            .collect();
+        let outcome = |n: &roxmltree::Node| {
+            n.children()
+                .find(|c| c.is_element() && c.tag_name().name() != "system-out")
+                .map_or("pass".to_owned(), |c| c.tag_name().name().to_owned())
+        };
+        let got: Vec<(String, String)> = cases
+            .iter()
+            .map(|n| (n.attribute("name").unwrap().to_owned(), outcome(n)))
+            .collect();
+        let name = |k: &str| format!("drift {k}: s3:ListBucket bucket x expect allow");
+        assert_eq!(
+            got,
+            [
+                (name("widened"), "failure".to_owned()),
+                (name("narrowed"), "failure".to_owned()),
+                (name("attribution-changed"), "pass".to_owned()),
+                (name("coverage-lost"), "skipped".to_owned()),
+            ]
+        );
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(
+            suite.attribute("skipped"),
+            Some("2"),
+            "the run's and the drift's"
+        );
+        assert_eq!(suite.attribute("tests"), Some("8"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod metrics;
 
 use crate::findings::RunFindings;
 use crate::verdict::Status;
@@ -31,6 +32,9 @@ pub fn summary_line(report: &RunFindings) -> String {
         if !names.is_empty() {
             line.push_str(&format!("; {label}: {}", names.join(", ")));
         }
+    }
+    if let Some(drift) = &report.drift {
+        line.push_str(&format!("; drift: {}", human::drift_counts(drift)));
     }
     if report.coverage.granted > 0 {
         line.push_str(&format!(

@@ -342,6 +342,18 @@ impl Agent {
         self
     }
 
+    /// Starts the agent without waiting (watch mode); its stdout and stderr
+    /// go to `log`. The caller ends it.
+    pub fn spawn(mut self, log: &Path) -> Child {
+        let out = std::fs::File::create(log).expect("create log");
+        let err = out.try_clone().expect("clone log");
+        self.cmd
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("spawn irsa-verify")
+    }
+
     pub fn run(mut self) -> Run {
         let junit = self.dir.join("junit.xml");
         let json = self.dir.join("report.json");
@@ -560,7 +572,10 @@ impl Drop for StandIn {
 
 impl StandIn {
     fn start(args: &[&str]) -> StandIn {
-        let port = free_port();
+        StandIn::start_at(args, free_port())
+    }
+
+    fn start_at(args: &[&str], port: u16) -> StandIn {
         let child = spawn_helper("stand_ins.py", args, port, Stdio::inherit());
         StandIn {
             endpoint: format!("http://127.0.0.1:{port}"),
@@ -674,6 +689,39 @@ impl StandIn {
 }
 
 impl StandIn {
+    /// A fault proxy passing everything through on `port`: stopped (dropped)
+    /// and started again on the same port, it plays an endpoint outage.
+    pub fn passthrough_proxy_at(port: u16) -> StandIn {
+        let path = scratch("faults").join("rules.json");
+        std::fs::write(&path, "[]").expect("rules");
+        StandIn::start_at(
+            &[
+                "fault-proxy",
+                "--upstream",
+                &emulator().endpoint,
+                "--rules",
+                path.to_str().expect("utf-8"),
+            ],
+            port,
+        )
+    }
+
+    /// The fault proxy, also appending every request to `record` (see
+    /// stand_ins.py: method, path, action, signed_for, user_agent).
+    pub fn recording_proxy(rules: &Value, record: &Path) -> StandIn {
+        let path = scratch("faults").join("rules.json");
+        std::fs::write(&path, rules.to_string()).expect("rules");
+        StandIn::start(&[
+            "fault-proxy",
+            "--upstream",
+            &emulator().endpoint,
+            "--rules",
+            path.to_str().expect("utf-8"),
+            "--record",
+            record.to_str().expect("utf-8"),
+        ])
+    }
+
     /// The fault proxy's counters: (most requests in flight at once, total).
     /// How many requests met one of the proxy's rules.
     pub fn proxy_injected(&self) -> u64 {

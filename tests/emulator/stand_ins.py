@@ -23,7 +23,9 @@ Each is named as a stand-in in the tests that use it.
       "rewrite" (+ "set": {"Table.Field": value}: the upstream's JSON answer
       with those fields set, as if the world changed between two reads).
       "after": N lets the first N matching requests through before the rule
-      applies.
+      applies. With --record FILE, every request is appended there as one
+      JSON line {"method", "path", "action", "signed_for" (the SigV4 scope's
+      service, or null when unsigned), "user_agent"} before it is handled.
 
   stand_ins.py pod-identity-agent --port P --emulator URL --role-arn ARN [--error-status N --error-body S]
       Plays the EKS Pod Identity agent (169.254.170.23): checks the
@@ -126,6 +128,7 @@ class FaultProxy(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     upstream = None
     rules = []
+    record = None
     lock = threading.Lock()
     # Requests being handled now, the most ever at once, and the total:
     # GET /__proxy_stats answers them (for concurrency tests).
@@ -230,6 +233,17 @@ class FaultProxy(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         service, action = classify(self.command, self.path, self.headers, raw.decode("utf-8", "replace"))
+        if self.record:
+            scope = self.headers.get("Authorization", "").partition("Credential=")[2].split("/")
+            line = {
+                "method": self.command,
+                "path": self.path,
+                "action": action,
+                "signed_for": scope[3] if len(scope) > 3 else None,
+                "user_agent": self.headers.get("User-Agent"),
+            }
+            with self.lock, open(self.record, "a") as f:
+                f.write(json.dumps(line) + "\n")
         rule = self._rule(service, action)
         fault = rule["fault"] if rule else None
         if fault == "delay":
@@ -432,6 +446,7 @@ def main():
     p.add_argument("--token", choices=["answer", "hang", "401"], default="answer", help="imds: the IMDSv2 token PUT")
     p.add_argument("--v1", choices=["allowed", "refused"], default="allowed", help="imds: tokenless GETs")
     p.add_argument("--requests", help="imds: every request is appended here as a JSON line")
+    p.add_argument("--record", help="fault-proxy: every request is appended here as a JSON line")
     p.add_argument("--tls-dir", help="serve HTTPS with a throwaway CA written here (ca.pem)")
     a = p.parse_args()
     if a.parent_pid:
@@ -444,6 +459,7 @@ def main():
         with open(a.rules) as f:
             FaultProxy.rules = json.load(f)
         FaultProxy.upstream = urllib.parse.urlparse(a.upstream).netloc
+        FaultProxy.record = a.record
         handler = FaultProxy
     elif a.kind == "imds":
         if not a.requests:
