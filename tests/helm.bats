@@ -48,7 +48,7 @@ render() { # MODE [HELM ARGS...] -> $BATS_TEST_TMPDIR/MODE.yaml
 # the Kubernetes objects strictly (warnings fail too), lints the YAML, and has
 # the real agent check the rendered command line with the files as mounted.
 check_mode() { # MODE
-    local mode=$1 out="$BATS_TEST_TMPDIR/$1" args=() kept=() i
+    local mode=$1 out="$BATS_TEST_TMPDIR/$1" args=()
     render "$mode"
     "$TOOLS_VENV/bin/python" "$ROOT/tests/helm/check_rendered.py" "$mode" "$BATS_TEST_TMPDIR/$mode.yaml" "$out"
     run "$TOOLS_VENV/bin/kubernetes-validate" --strict "$out/builtin.yaml"
@@ -56,18 +56,6 @@ check_mode() { # MODE
     not grep -E 'WARN|ERROR' <<<"$output"
     "$TOOLS_VENV/bin/yamllint" -s -c "$ROOT/.yamllint.yaml" "$BATS_TEST_TMPDIR/$mode.yaml"
     mapfile -t args <"$out/args"
-    if [ "$mode" = watch ] && ! "$BINARY" --help | grep -q -- '--watch'; then
-        # The watch flags are being added to the agent on another branch: until
-        # this binary has them, they are checked by check_rendered.py alone.
-        echo "# this agent has no --watch yet: --validate-only runs without the watch flags" >&3
-        for ((i = 0; i < ${#args[@]}; i++)); do
-            case "${args[i]}" in
-                --watch | --listen | --baseline | --deny-every) i=$((i + 1)) ;;
-                *) kept+=("${args[i]}") ;;
-            esac
-        done
-        args=("${kept[@]}")
-    fi
     run "$BINARY" --validate-only "${args[@]}"
     [ "$status" -eq 0 ]
     [[ "$output" == "valid: "* ]]
