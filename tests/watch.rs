@@ -365,3 +365,88 @@ fn an_outage_zeroes_every_check_and_the_watch_recovers_by_itself() {
     });
     assert_ne!(report(port)["started_at"], complete["started_at"]);
 }
+
+/// The reference policy without its s3:ListBucket statement: the grant
+/// comes in a policy of its own, to be detached mid-watch.
+const REFERENCE_BUT_LIST_BUCKET: &str = r#"{"Version":"2012-10-17","Statement":[
+    {"Sid":"ListAndDescribe","Effect":"Allow","Action":["dynamodb:List*","dynamodb:Describe*"],"Resource":"arn:aws:dynamodb:*:*:table/YOUR_TABLE"},
+    {"Sid":"List","Effect":"Allow","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:aws:s3:::YOUR_BUCKET/*"}]}"#;
+
+/// The role loses a grant mid-watch: within a bounded number of runs, that
+/// allow check's series is 0, a narrowed drift is 1 (the only drift), and
+/// every other check still passes.
+#[test]
+fn a_grant_removed_mid_watch_is_a_narrowed_drift() {
+    let limit = Duration::from_secs(120);
+    let s = Scenario::seed_with("reference", Some(REFERENCE_BUT_LIST_BUCKET));
+    s.attach_policy(
+        "list-bucket",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::{}"}}]}}"#,
+            s.bucket
+        ),
+    );
+    let before = s.snapshot();
+    let port = common::free_port();
+    let _agent = Started(
+        s.pod()
+            .args(s.reference_args())
+            .args(["--watch", "250ms", "--listen", &format!("127.0.0.1:{port}")])
+            .spawn(&s.dir.join("watch.log")),
+    );
+    let passed = |text: &str, name: &str| {
+        value(text, &format!("irsa_verify_check_passed{{name=\"{name}\"")).unwrap_or_default()
+    };
+    let first = poll(limit, "a complete run, every check passed", || {
+        metrics(port).filter(|m| {
+            value(m, "irsa_verify_last_run_success ").as_deref() == Some("1")
+                && m.lines()
+                    .filter(|l| l.starts_with("irsa_verify_check_passed{"))
+                    .all(|l| l.ends_with(" 1"))
+        })
+    });
+    let names = testcases(&report(port));
+    assert_eq!(names.len(), 6);
+    assert_eq!(check_series(&first), names);
+    let list = names
+        .iter()
+        .find(|n| n.starts_with("s3:ListBucket "))
+        .expect("the ListBucket testcase")
+        .clone();
+    assert_eq!(passed(&first, &list), "1", "{first}");
+
+    s.detach_policy("list-bucket");
+    let narrowed = poll(limit, "the narrowed drift", || {
+        metrics(port).filter(|m| {
+            passed(m, &list) == "0"
+                && m.lines().any(|l| {
+                    l.starts_with("irsa_verify_drift{")
+                        && l.contains("action=\"s3:ListBucket\"")
+                        && l.contains("kind=\"narrowed\"")
+                        && l.ends_with(" 1")
+                })
+        })
+    });
+    let drift: Vec<&str> = narrowed
+        .lines()
+        .filter(|l| l.starts_with("irsa_verify_drift{"))
+        .collect();
+    assert_eq!(drift.len(), 1, "the only drift:\n{narrowed}");
+    assert_eq!(check_series(&narrowed), names, "still the testcase set");
+    for name in names.iter().filter(|n| **n != list) {
+        assert_eq!(passed(&narrowed, name), "1", "{name}:\n{narrowed}");
+    }
+    assert_eq!(
+        value(&narrowed, "irsa_verify_last_run_success "),
+        Some("1".to_owned()),
+        "a failing check is a complete run"
+    );
+    promtool_check(&narrowed);
+    let now = report(port);
+    assert_eq!(now["drift"].as_array().map(Vec::len), Some(1), "{now}");
+    assert_eq!(now["drift"][0]["kind"], "narrowed");
+    assert_eq!(now["drift"][0]["action"], "s3:ListBucket");
+    assert_eq!(now["drift"][0]["before"]["observed"], "allowed");
+    assert_eq!(now["drift"][0]["after"]["observed"], "denied");
+    assert_eq!(before, s.snapshot(), "the runs changed the emulator's data");
+}
