@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -366,6 +366,19 @@ fn an_outage_zeroes_every_check_and_the_watch_recovers_by_itself() {
     assert_ne!(report(port)["started_at"], complete["started_at"]);
 }
 
+/// Every series of a scrape, by name and labels: its value.
+fn series(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+fn runs_total(text: &str) -> Option<u64> {
+    value(text, "irsa_verify_runs_total ")?.parse().ok()
+}
+
 /// The reference policy without its s3:ListBucket statement: the grant
 /// comes in a policy of its own, to be detached mid-watch.
 const REFERENCE_BUT_LIST_BUCKET: &str = r#"{"Version":"2012-10-17","Statement":[
@@ -449,4 +462,69 @@ fn a_grant_removed_mid_watch_is_a_narrowed_drift() {
     assert_eq!(now["drift"][0]["before"]["observed"], "allowed");
     assert_eq!(now["drift"][0]["after"]["observed"], "denied");
     assert_eq!(before, s.snapshot(), "the runs changed the emulator's data");
+}
+
+/// Nothing changes: over 50 runs, scraped after each, no drift series is
+/// ever 1 and no check series ever changes value (nor appears or goes).
+#[test]
+fn an_unchanged_role_never_flaps_over_50_runs() {
+    let limit = Duration::from_secs(300);
+    let s = Scenario::seed("reference");
+    let port = common::free_port();
+    let _agent = Started(
+        s.pod()
+            .args(s.reference_args())
+            .args(["--watch", "100ms", "--listen", &format!("127.0.0.1:{port}")])
+            .spawn(&s.dir.join("watch.log")),
+    );
+    let checks = |text: &str| -> BTreeMap<String, String> {
+        series(text)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("irsa_verify_check_passed{"))
+            .collect()
+    };
+    let first = poll(limit, "a complete run", || {
+        metrics(port).filter(|m| value(m, "irsa_verify_last_run_success ").as_deref() == Some("1"))
+    });
+    let expected = checks(&first);
+    assert_eq!(expected.len(), 6, "{first}");
+    assert!(expected.values().all(|v| v == "1"), "{first}");
+
+    // Polled far more often than runs come, so each run is seen (a run
+    // missed between two scrapes is not counted).
+    let started = Instant::now();
+    let mut seen = runs_total(&first).expect("runs_total");
+    let mut scraped = 0;
+    while scraped < 50 {
+        assert!(
+            started.elapsed() < limit,
+            "gave up after {scraped} runs scraped"
+        );
+        let Some(m) = metrics(port) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let Some(runs) = runs_total(&m).filter(|r| *r > seen) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        seen = runs;
+        scraped += 1;
+        let all = series(&m);
+        let drifted: Vec<_> = all
+            .iter()
+            .filter(|(k, v)| k.starts_with("irsa_verify_drift{") && *v != "0")
+            .collect();
+        assert!(drifted.is_empty(), "run {runs}: drift {drifted:?}\n{m}");
+        assert_eq!(
+            checks(&m),
+            expected,
+            "run {runs}: a check series changed\n{m}"
+        );
+        assert_eq!(
+            all.get("irsa_verify_last_run_success").map(String::as_str),
+            Some("1"),
+            "run {runs}\n{m}"
+        );
+    }
 }
