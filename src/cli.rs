@@ -126,7 +126,7 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_BASELINE", value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Run the checks every INTERVAL (like 30s, 15m, 1h; plus up to 10% jitter) in one long-running process, serving /metrics (Prometheus), /healthz, /report.json and /junit.xml on --listen
+    /// Run the checks every INTERVAL (like 30s, 15m, 1h; 100ms to 24h, plus up to 10% jitter) in one long-running process, serving /metrics (Prometheus), /healthz, /report.json and /junit.xml on --listen
     #[arg(long, env = "IRSA_VERIFY_WATCH", value_name = "INTERVAL", value_parser = parse_interval, conflicts_with_all = ["junit", "json", "junit_log", "print_spec", "termination_log"])]
     pub watch: Option<Duration>,
 
@@ -168,42 +168,51 @@ pub enum TimeoutError {
 /// A --watch interval that is no duration.
 #[derive(Debug, thiserror::Error)]
 pub enum IntervalError {
-    #[error("`{0}` is no interval: give a number and a unit, s, m or h (30s, 15m, 1h30m)")]
+    #[error(
+        "`{0}` is no interval: give a number and a unit, ms, s, m or h (250ms, 30s, 15m, 1h30m)"
+    )]
     Malformed(String),
-    #[error("{0}: give between 1s and 24h")]
+    #[error("{0}: give between 100ms and 24h")]
     OutOfRange(String),
 }
 
-/// "30s", "15m", "1h30m": whole numbers with units, at least 1 s.
+/// The shortest --watch interval: short enough for a test to see a thousand
+/// runs in minutes, long enough that a watch cannot spin.
+const MIN_INTERVAL_MS: u64 = 100;
+const MAX_INTERVAL_MS: u64 = 86_400_000;
+
+/// "250ms", "30s", "15m", "1h30m": whole numbers with units, 100 ms to 24 h.
 fn parse_interval(s: &str) -> Result<Duration, IntervalError> {
     let malformed = || IntervalError::Malformed(s.to_owned());
-    let mut total: u64 = 0;
+    let mut total_ms: u64 = 0;
     let mut digits = String::new();
-    for c in s.trim().chars() {
+    let mut chars = s.trim().chars().peekable();
+    while let Some(c) = chars.next() {
         if c.is_ascii_digit() {
             digits.push(c);
             continue;
         }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
+        let unit_ms = match c {
+            'm' if chars.next_if_eq(&'s').is_some() => 1,
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
             _ => return Err(malformed()),
         };
         let n: u64 = digits.parse().map_err(|_| malformed())?;
         digits.clear();
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
+        total_ms = n
+            .checked_mul(unit_ms)
+            .and_then(|v| total_ms.checked_add(v))
             .ok_or_else(|| IntervalError::OutOfRange(s.to_owned()))?;
     }
-    if !digits.is_empty() || total == 0 && s.trim().is_empty() {
+    if !digits.is_empty() || total_ms == 0 && s.trim().is_empty() {
         return Err(malformed());
     }
-    if !(1..=86_400).contains(&total) {
+    if !(MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&total_ms) {
         return Err(IntervalError::OutOfRange(s.to_owned()));
     }
-    Ok(Duration::from_secs(total))
+    Ok(Duration::from_millis(total_ms))
 }
 
 /// Why the command line is invalid input (exit 2, nothing sent).
@@ -458,29 +467,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn intervals_are_numbers_with_units_from_a_second_to_a_day() {
-        let secs = |s: &str| {
+    fn intervals_are_numbers_with_units_from_100ms_to_a_day() {
+        let ms = |s: &str| {
             parse_interval(s)
-                .map(|d| d.as_secs())
+                .map(|d| d.as_millis())
                 .map_err(|e| e.to_string())
         };
-        assert_eq!(secs("1s"), Ok(1));
-        assert_eq!(secs("30s"), Ok(30));
-        assert_eq!(secs("15m"), Ok(900));
-        assert_eq!(secs("1h30m"), Ok(5400));
-        assert_eq!(secs(" 24h "), Ok(86_400));
-        for bad in ["", "10", "1x", "m", "1.5m", "-1s", "1 s"] {
+        assert_eq!(ms("100ms"), Ok(100));
+        assert_eq!(ms("250ms"), Ok(250));
+        assert_eq!(ms("1s"), Ok(1_000));
+        assert_eq!(ms("1s500ms"), Ok(1_500));
+        assert_eq!(ms("30s"), Ok(30_000));
+        assert_eq!(ms("15m"), Ok(900_000));
+        assert_eq!(ms("1m30s"), Ok(90_000));
+        assert_eq!(ms("1h30m"), Ok(5_400_000));
+        assert_eq!(ms(" 24h "), Ok(86_400_000));
+        for bad in [
+            "", "10", "1x", "m", "ms", "1.5m", "-1s", "1 s", "100mss", "1sm",
+        ] {
             assert!(
-                secs(bad).is_err_and(|e| e.contains("no interval")),
+                ms(bad).is_err_and(|e| e.contains("no interval")),
                 "{bad:?}: {:?}",
-                secs(bad)
+                ms(bad)
             );
         }
-        for out in ["0s", "25h", "99999999999999999h"] {
+        for out in [
+            "0s",
+            "99ms",
+            "1ms",
+            "25h",
+            "86400001ms",
+            "99999999999999999h",
+        ] {
             assert!(
-                secs(out).is_err_and(|e| e.contains("between 1s and 24h")),
+                ms(out).is_err_and(|e| e.contains("between 100ms and 24h")),
                 "{out:?}: {:?}",
-                secs(out)
+                ms(out)
             );
         }
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -364,4 +364,167 @@ fn an_outage_zeroes_every_check_and_the_watch_recovers_by_itself() {
         metrics(port).filter(|m| success(m).as_deref() == Some("1") && all(m, "1"))
     });
     assert_ne!(report(port)["started_at"], complete["started_at"]);
+}
+
+/// Every series of a scrape, by name and labels: its value.
+fn series(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+fn runs_total(text: &str) -> Option<u64> {
+    value(text, "irsa_verify_runs_total ")?.parse().ok()
+}
+
+/// The reference policy without its s3:ListBucket statement: the grant
+/// comes in a policy of its own, to be detached mid-watch.
+const REFERENCE_BUT_LIST_BUCKET: &str = r#"{"Version":"2012-10-17","Statement":[
+    {"Sid":"ListAndDescribe","Effect":"Allow","Action":["dynamodb:List*","dynamodb:Describe*"],"Resource":"arn:aws:dynamodb:*:*:table/YOUR_TABLE"},
+    {"Sid":"List","Effect":"Allow","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:aws:s3:::YOUR_BUCKET/*"}]}"#;
+
+/// The role loses a grant mid-watch: within a bounded number of runs, that
+/// allow check's series is 0, a narrowed drift is 1 (the only drift), and
+/// every other check still passes.
+#[test]
+fn a_grant_removed_mid_watch_is_a_narrowed_drift() {
+    let limit = Duration::from_secs(120);
+    let s = Scenario::seed_with("reference", Some(REFERENCE_BUT_LIST_BUCKET));
+    s.attach_policy(
+        "list-bucket",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::{}"}}]}}"#,
+            s.bucket
+        ),
+    );
+    let before = s.snapshot();
+    let port = common::free_port();
+    let _agent = Started(
+        s.pod()
+            .args(s.reference_args())
+            .args(["--watch", "250ms", "--listen", &format!("127.0.0.1:{port}")])
+            .spawn(&s.dir.join("watch.log")),
+    );
+    let passed = |text: &str, name: &str| {
+        value(text, &format!("irsa_verify_check_passed{{name=\"{name}\"")).unwrap_or_default()
+    };
+    let first = poll(limit, "a complete run, every check passed", || {
+        metrics(port).filter(|m| {
+            value(m, "irsa_verify_last_run_success ").as_deref() == Some("1")
+                && m.lines()
+                    .filter(|l| l.starts_with("irsa_verify_check_passed{"))
+                    .all(|l| l.ends_with(" 1"))
+        })
+    });
+    let names = testcases(&report(port));
+    assert_eq!(names.len(), 6);
+    assert_eq!(check_series(&first), names);
+    let list = names
+        .iter()
+        .find(|n| n.starts_with("s3:ListBucket "))
+        .expect("the ListBucket testcase")
+        .clone();
+    assert_eq!(passed(&first, &list), "1", "{first}");
+
+    s.detach_policy("list-bucket");
+    let narrowed = poll(limit, "the narrowed drift", || {
+        metrics(port).filter(|m| {
+            passed(m, &list) == "0"
+                && m.lines().any(|l| {
+                    l.starts_with("irsa_verify_drift{")
+                        && l.contains("action=\"s3:ListBucket\"")
+                        && l.contains("kind=\"narrowed\"")
+                        && l.ends_with(" 1")
+                })
+        })
+    });
+    let drift: Vec<&str> = narrowed
+        .lines()
+        .filter(|l| l.starts_with("irsa_verify_drift{"))
+        .collect();
+    assert_eq!(drift.len(), 1, "the only drift:\n{narrowed}");
+    assert_eq!(check_series(&narrowed), names, "still the testcase set");
+    for name in names.iter().filter(|n| **n != list) {
+        assert_eq!(passed(&narrowed, name), "1", "{name}:\n{narrowed}");
+    }
+    assert_eq!(
+        value(&narrowed, "irsa_verify_last_run_success "),
+        Some("1".to_owned()),
+        "a failing check is a complete run"
+    );
+    promtool_check(&narrowed);
+    let now = report(port);
+    assert_eq!(now["drift"].as_array().map(Vec::len), Some(1), "{now}");
+    assert_eq!(now["drift"][0]["kind"], "narrowed");
+    assert_eq!(now["drift"][0]["action"], "s3:ListBucket");
+    assert_eq!(now["drift"][0]["before"]["observed"], "allowed");
+    assert_eq!(now["drift"][0]["after"]["observed"], "denied");
+    assert_eq!(before, s.snapshot(), "the runs changed the emulator's data");
+}
+
+/// Nothing changes: over 50 runs, scraped after each, no drift series is
+/// ever 1 and no check series ever changes value (nor appears or goes).
+#[test]
+fn an_unchanged_role_never_flaps_over_50_runs() {
+    let limit = Duration::from_secs(300);
+    let s = Scenario::seed("reference");
+    let port = common::free_port();
+    let _agent = Started(
+        s.pod()
+            .args(s.reference_args())
+            .args(["--watch", "100ms", "--listen", &format!("127.0.0.1:{port}")])
+            .spawn(&s.dir.join("watch.log")),
+    );
+    let checks = |text: &str| -> BTreeMap<String, String> {
+        series(text)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("irsa_verify_check_passed{"))
+            .collect()
+    };
+    let first = poll(limit, "a complete run", || {
+        metrics(port).filter(|m| value(m, "irsa_verify_last_run_success ").as_deref() == Some("1"))
+    });
+    let expected = checks(&first);
+    assert_eq!(expected.len(), 6, "{first}");
+    assert!(expected.values().all(|v| v == "1"), "{first}");
+
+    // Polled far more often than runs come, so each run is seen (a run
+    // missed between two scrapes is not counted).
+    let started = Instant::now();
+    let mut seen = runs_total(&first).expect("runs_total");
+    let mut scraped = 0;
+    while scraped < 50 {
+        assert!(
+            started.elapsed() < limit,
+            "gave up after {scraped} runs scraped"
+        );
+        let Some(m) = metrics(port) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let Some(runs) = runs_total(&m).filter(|r| *r > seen) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        seen = runs;
+        scraped += 1;
+        let all = series(&m);
+        let drifted: Vec<_> = all
+            .iter()
+            .filter(|(k, v)| k.starts_with("irsa_verify_drift{") && *v != "0")
+            .collect();
+        assert!(drifted.is_empty(), "run {runs}: drift {drifted:?}\n{m}");
+        assert_eq!(
+            checks(&m),
+            expected,
+            "run {runs}: a check series changed\n{m}"
+        );
+        assert_eq!(
+            all.get("irsa_verify_last_run_success").map(String::as_str),
+            Some("1"),
+            "run {runs}\n{m}"
+        );
+    }
 }

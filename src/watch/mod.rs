@@ -541,5 +541,9 @@ mod tests {
             jittered(Duration::from_secs(1), 1.5),
             Duration::from_millis(1100)
         );
+        // The shortest interval --watch takes keeps the same rule.
+        let short = Duration::from_millis(100);
+        assert_eq!(jittered(short, 0.0), short);
+        assert_eq!(jittered(short, 1.0), Duration::from_millis(110));
     }
 }

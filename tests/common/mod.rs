@@ -243,6 +243,17 @@ impl Scenario {
         );
     }
 
+    /// Detaches the role's managed policy `name` (as attach_policy named
+    /// it) and deletes it, in the emulator.
+    pub fn detach_policy(&self, name: &str) {
+        let emu = emulator();
+        helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &["detach", "--role-name", &self.role_name, "--name", name],
+        );
+    }
+
     /// Objects (with ETags), versions, delete markers, the table and its items.
     pub fn snapshot(&self) -> Value {
         let emu = emulator();

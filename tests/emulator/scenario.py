@@ -5,6 +5,7 @@
   scenario.py snapshot --endpoint URL --bucket B --table T                -> data (JSON)
   scenario.py snapshot-all --endpoint URL [--no-live]                       -> all data (JSON)
   scenario.py seed-addons --endpoint URL                                   -> add-on resources (JSON)
+  scenario.py attach|detach --endpoint URL --role-name R --name N [--policy JSON]  -> the policy's ARN (JSON)
 
 seed, seed-addons, snapshot and snapshot-all use the admin keys from IRSA_TEST_ADMIN_KEY / IRSA_TEST_ADMIN_SECRET.
 """
@@ -407,6 +408,18 @@ def attach(endpoint, role, name, policy_json):
     return {"policy_arn": arn}
 
 
+def detach(endpoint, role, name):
+    """Detaches the role's managed policy called `name` and deletes it."""
+    iam = client("iam", endpoint)
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    arns = [p["PolicyArn"] for p in attached if p["PolicyName"] == name]
+    if len(arns) != 1:
+        raise SystemExit(f"detach: {role} has {len(arns)} attached policies named {name}")
+    iam.detach_role_policy(RoleName=role, PolicyArn=arns[0])
+    iam.delete_policy(PolicyArn=arns[0])
+    return {"policy_arn": arns[0]}
+
+
 def snapshot(endpoint, bucket, table):
     s3, ddb = client("s3", endpoint), client("dynamodb", endpoint)
     out = {}
@@ -678,7 +691,7 @@ def snapshot_all(endpoint, live=True, regions=(REGION,)):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["bootstrap", "seed", "seed-addons", "snapshot", "snapshot-all", "token", "export", "attach"])
+    p.add_argument("command", choices=["bootstrap", "seed", "seed-addons", "snapshot", "snapshot-all", "token", "export", "attach", "detach"])
     p.add_argument("--role-name")
     p.add_argument("--dir")
     p.add_argument("--name")
@@ -706,6 +719,8 @@ def main():
         result = export(a.endpoint, a.role_name, a.dir)
     elif a.command == "attach":
         result = attach(a.endpoint, a.role_name, a.name, a.policy)
+    elif a.command == "detach":
+        result = detach(a.endpoint, a.role_name, a.name)
     elif a.command == "token":
         write_token(a.token_file, a.namespace, a.service_account, a.lifetime, a.audience)
         result = {"token_file": a.token_file}
