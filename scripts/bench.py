@@ -104,7 +104,8 @@ def main():
     print()
     print(f"speed-up (wall):        {ratio:6.1f}x   budget >= 50x  {'ok' if ratio >= 50 else 'OVER BUDGET'}")
     print(f"peak RSS:               {a_rss / MIB:6.1f} MiB budget <= 10 MiB {'ok' if a_rss <= 10 * MIB else 'OVER BUDGET'}")
-    print(f"release binary:         {size / MIB:6.2f} MiB budget <= 6.5 MiB {'ok' if size <= 6.5 * MIB else 'OVER BUDGET'}")
+    # 7.5 MiB since watch mode's HTTP server and metrics are in (6.5 before).
+    print(f"release binary:         {size / MIB:6.2f} MiB budget <= 7.5 MiB {'ok' if size <= 7.5 * MIB else 'OVER BUDGET'}")
     print()
     print("scale, against the emulator (moto answers one request at a time: its Python is the bottleneck)")
     print(f"  5 checks {fmt_ms(s5)} ({r5 / MIB:.1f} MiB), 200 checks {fmt_ms(s200)} ({r200 / MIB:.1f} MiB, agent cpu {fmt_ms(c200).strip()})")
