@@ -671,7 +671,12 @@ impl Target {
     /// same on every run.
     fn filled(&self, row: &crate::catalogue::Row, at: &Place, unknown: Unknown) -> Vec<String> {
         let (region, account) = self.location();
-        let name = self.arn_name();
+        // Whichever resource a listing finds is judged as one no pattern
+        // names particularly (the derivation holds that).
+        let name = match (self, unknown) {
+            (Target::Any(_), Unknown::Representative) => crate::resource::REPRESENTATIVE.to_owned(),
+            _ => self.arn_name(),
+        };
         let values = Values {
             partition: &at.partition,
             region: region.unwrap_or(&at.region),

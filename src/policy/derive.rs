@@ -394,6 +394,24 @@ fn catalogue_checks(
                 .collect(),
             _ => ec2_targets(policies, row, at),
         };
+        // Whichever zone a listing finds first is judged only where no
+        // pattern names particular ones; the zones named are probed by name.
+        let (targets, particular): (Vec<Target>, Vec<Target>) =
+            targets.into_iter().partition(|t| {
+                !matches!(t, Target::Any(_)) || naming_particular(policies, row, t, at).is_empty()
+            });
+        for t in &particular {
+            out.unprobed.push(Unprobed {
+                action: row.action.to_owned(),
+                why: SkipGroup::NotAttempted,
+                reason: format!(
+                    "the policies name particular resources for it ({}), and the probe would name {}, which may be one of them: \
+                     a verdict on it would not be about the resources the grant covers; the ones named are probed by name",
+                    naming_particular(policies, row, t, at).join(", "),
+                    t.label()
+                ),
+            });
+        }
         if let Some(named) = listed_but_named(policies, row, at) {
             // The probe would name whichever resource a listing finds first:
             // judged on it only where every pattern treats all alike.
@@ -586,6 +604,34 @@ fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> 
         }
     }
     targets
+}
+
+/// The patterns of the statements naming the row's action that name
+/// particular resources of the kind a `Target::Any` stands for: they overlap
+/// the ARN of any such resource but do not match the representative one.
+fn naming_particular(
+    policies: &[Policy],
+    row: &crate::catalogue::Row,
+    target: &Target,
+    at: &Place,
+) -> Vec<String> {
+    let any = target.resources(row, at);
+    let representative = target.judged_resources(row, at);
+    let mut named: Vec<String> = Vec::new();
+    for p in statements(policies)
+        .filter(|s| super::eval::action_matches(s, row.action))
+        .filter_map(|s| s.resources.as_ref())
+        .flat_map(|r| r.patterns.iter())
+    {
+        let particular = any
+            .iter()
+            .zip(&representative)
+            .any(|(a, rep)| crate::glob::overlap(p, a) && !wildcard(p, rep, false));
+        if particular && !named.contains(p) {
+            named.push(p.clone());
+        }
+    }
+    named
 }
 
 /// For a row that names a resource found by a listing at run time (an EKS
@@ -1662,5 +1708,47 @@ mod tests {
             unprobed_pattern("sqs:GetQueue*", "s").is_none(),
             "both probed"
         );
+    }
+
+    #[test]
+    fn the_first_zone_listed_is_probed_only_where_no_pattern_names_particular_ones() {
+        let any = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["route53:ListHostedZones","route53:GetHostedZone"],"Resource":["*","arn:aws:route53:::hostedzone/*"]}]}"#;
+        let d = derived(any, &Extra::default()).unwrap();
+        assert!(
+            has(
+                &d,
+                "route53:GetHostedZone",
+                "the first hosted zone listed",
+                Expect::Allow
+            ),
+            "{:?}",
+            table(&d)
+        );
+        // Allowed on every zone but one: the first zone listed may be that one.
+        let but_one = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["route53:ListHostedZones","route53:GetHostedZone"],"Resource":["*","arn:aws:route53:::hostedzone/*"]},
+            {"Effect":"Deny","Action":"route53:GetHostedZone","Resource":"arn:aws:route53:::hostedzone/Z1"}]}"#;
+        let d = derived(but_one, &Extra::default()).unwrap();
+        assert!(
+            has(&d, "route53:GetHostedZone", "hosted zone Z1", Expect::Deny),
+            "{:?}",
+            table(&d)
+        );
+        assert!(
+            !table(&d)
+                .iter()
+                .any(|(a, l, _)| a == "route53:GetHostedZone" && l.starts_with("the first")),
+            "{:?}",
+            table(&d)
+        );
+        let u = d
+            .unprobed
+            .iter()
+            .find(|u| u.action == "route53:GetHostedZone")
+            .unwrap();
+        assert_eq!(u.why, SkipGroup::NotAttempted);
+        assert!(u.reason.contains("hostedzone/Z1"), "{}", u.reason);
+        judged_exactly(&d, but_one);
     }
 }
