@@ -687,15 +687,22 @@ impl Run {
 impl StandIn {
     /// A proxy in front of the emulator that injects the faults in `rules`.
     pub fn fault_proxy(rules: &Value) -> StandIn {
+        StandIn::proxy(rules, &[])
+    }
+
+    /// The fault proxy with `rules` written to a file, and `extra` arguments.
+    fn proxy(rules: &Value, extra: &[&str]) -> StandIn {
         let path = scratch("faults").join("rules.json");
         std::fs::write(&path, rules.to_string()).expect("rules");
-        StandIn::start(&[
+        let mut args = vec![
             "fault-proxy",
             "--upstream",
             &emulator().endpoint,
             "--rules",
             path.to_str().expect("utf-8"),
-        ])
+        ];
+        args.extend_from_slice(extra);
+        StandIn::start(&args)
     }
 }
 
@@ -720,17 +727,7 @@ impl StandIn {
     /// The fault proxy, also appending every request to `record` (see
     /// stand_ins.py: method, path, action, signed_for, user_agent).
     pub fn recording_proxy(rules: &Value, record: &Path) -> StandIn {
-        let path = scratch("faults").join("rules.json");
-        std::fs::write(&path, rules.to_string()).expect("rules");
-        StandIn::start(&[
-            "fault-proxy",
-            "--upstream",
-            &emulator().endpoint,
-            "--rules",
-            path.to_str().expect("utf-8"),
-            "--record",
-            record.to_str().expect("utf-8"),
-        ])
+        StandIn::proxy(rules, &["--record", record.to_str().expect("utf-8")])
     }
 
     /// The fault proxy's counters: (most requests in flight at once, total).
