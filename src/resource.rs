@@ -50,6 +50,14 @@ pub fn names(template: &str, kind: Ec2Id) -> bool {
     template.contains(&slot(kind))
 }
 
+/// The EC2 types a row's templates name by ID, in `Ec2Id::ALL` order.
+pub fn ec2_slots(templates: &[&str]) -> Vec<Ec2Id> {
+    Ec2Id::ALL
+        .into_iter()
+        .filter(|k| templates.iter().any(|t| names(t, *k)))
+        .collect()
+}
+
 /// The template filled in. Pure.
 pub fn fill(template: &str, v: &Values) -> String {
     let mut out = template.to_owned();
@@ -139,6 +147,14 @@ mod tests {
         );
         assert!(names("arn:{p}:ec2:{r}::snapshot/{id}", Ec2Id::Snapshot));
         assert!(!names("arn:{p}:ec2:{r}:{a}:snapshot/*", Ec2Id::Snapshot));
+        assert_eq!(
+            ec2_slots(&[
+                "arn:{p}:ec2:{r}:{a}:volume/{id}",
+                "arn:{p}:ec2:{r}:{a}:instance/{id}",
+                "*"
+            ]),
+            [Ec2Id::Instance, Ec2Id::Volume]
+        );
     }
 
     #[test]

@@ -268,14 +268,8 @@ fn picks(
     for (ty, pick) in raw {
         let kind = Ec2Id::ALL
             .into_iter()
-            .find(|k| {
-                k.parts().1 == ty
-                    && action
-                        .row()
-                        .resources
-                        .iter()
-                        .any(|r| r.contains(&format!(":{ty}/{{id}}")))
-            })
+            .find(|k| k.parts().1 == ty)
+            .filter(|k| crate::resource::ec2_slots(action.row().resources).contains(k))
             .ok_or_else(|| ("ec2", format!("{action} names no EC2 `{ty}` by ID")))?;
         let pick = match pick {
             RawPick::Exact(id)

@@ -394,38 +394,36 @@ fn catalogue_checks(
                 .collect(),
             _ => ec2_targets(policies, row, at),
         };
-        // Whichever zone a listing finds first is judged only where no
-        // pattern names particular ones; the zones named are probed by name.
-        let (targets, particular): (Vec<Target>, Vec<Target>) =
-            targets.into_iter().partition(|t| {
-                !matches!(t, Target::Any(_)) || naming_particular(policies, row, t, at).is_empty()
-            });
-        for t in &particular {
+        // Whichever resource a listing finds first (a zone behind
+        // `hostedzone/*`, a cluster, a certificate) is judged only where no
+        // pattern names particular ones; zones named are probed by name.
+        let mut kept = Vec::new();
+        for t in targets {
+            let on = match &t {
+                Target::Any(_) => Some(t.clone()),
+                Target::Account if names_a_listed_resource(row) => Some(Target::Account),
+                _ => None,
+            };
+            let named = on.map_or_else(Vec::new, |on| naming_particular(policies, row, &on, at));
+            if named.is_empty() {
+                kept.push(t);
+                continue;
+            }
             out.unprobed.push(Unprobed {
                 action: row.action.to_owned(),
                 why: SkipGroup::NotAttempted,
                 reason: format!(
-                    "the policies name particular resources for it ({}), and the probe would name {}, which may be one of them: \
-                     a verdict on it would not be about the resources the grant covers; the ones named are probed by name",
-                    naming_particular(policies, row, t, at).join(", "),
-                    t.label()
+                    "the policies name particular resources for it ({}), and the probe names {}, which may be another: \
+                     a verdict on it would not be about the resources the grant covers (resources named in the policies are probed by name)",
+                    named.join(", "),
+                    match t {
+                        Target::Any(_) => t.label(),
+                        _ => "the first one a listing finds".to_owned(),
+                    }
                 ),
             });
         }
-        if let Some(named) = listed_but_named(policies, row, at) {
-            // The probe would name whichever resource a listing finds first:
-            // judged on it only where every pattern treats all alike.
-            out.unprobed.push(Unprobed {
-                action: row.action.to_owned(),
-                why: SkipGroup::NotAttempted,
-                reason: format!(
-                    "the policies name particular resources for it ({}), and the probe names the first one a listing finds, which \
-                     may be another: a verdict on it would not be about the resources named",
-                    named.join(", ")
-                ),
-            });
-            continue;
-        }
+        let targets = kept;
         if targets.is_empty() {
             if let (true, TargetKind::Named(kind)) = (granted, row.target) {
                 out.unprobed.push(Unprobed {
@@ -531,13 +529,7 @@ fn catalogue_checks(
 /// exactly what it probes (a grant on one instance is proven on it, and the
 /// role proven unable to do the same to another).
 fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> Vec<Target> {
-    let slots: Vec<Ec2Id> = Ec2Id::ALL
-        .into_iter()
-        .filter(|k| {
-            let slot = format!(":{}/{{id}}", k.parts().1);
-            row.resources.iter().any(|r| r.contains(&slot))
-        })
-        .collect();
+    let slots = crate::resource::ec2_slots(row.resources);
     if slots.is_empty() {
         return vec![Target::Account];
     }
@@ -607,8 +599,11 @@ fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> 
 }
 
 /// The patterns of the statements naming the row's action that name
-/// particular resources of the kind a `Target::Any` stands for: they overlap
-/// the ARN of any such resource but do not match the representative one.
+/// particular resources of those the probe finds at run time (a listed zone,
+/// cluster or certificate, for `Target::Any` or the account): they overlap
+/// the ARN of any such resource but do not match the representative one the
+/// expectation is judged on. Templates that name no found resource read the
+/// same either way, and name nothing particular.
 fn naming_particular(
     policies: &[Policy],
     row: &crate::catalogue::Row,
@@ -626,7 +621,7 @@ fn naming_particular(
         let particular = any
             .iter()
             .zip(&representative)
-            .any(|(a, rep)| crate::glob::overlap(p, a) && !wildcard(p, rep, false));
+            .any(|(a, rep)| a != rep && crate::glob::overlap(p, a) && !wildcard(p, rep, false));
         if particular && !named.contains(p) {
             named.push(p.clone());
         }
@@ -634,58 +629,18 @@ fn naming_particular(
     named
 }
 
-/// For a row that names a resource found by a listing at run time (an EKS
-/// cluster, a certificate), the policy patterns that name particular ones
-/// of that type, if any.
-fn listed_but_named(
-    policies: &[Policy],
-    row: &crate::catalogue::Row,
-    at: &Place,
-) -> Option<Vec<String>> {
+/// Does the row's request name a resource a listing finds at run time (an
+/// EKS cluster in its path, a certificate in its parameters)?
+fn names_a_listed_resource(row: &crate::catalogue::Row) -> bool {
     let Probe::Wire(w) = &row.probe else {
-        return None;
+        return false;
     };
-    if !w
-        .params
+    w.params
         .iter()
         .any(|(_, v)| matches!(v, crate::catalogue::V::Found(_)))
-        && !w.path.contains('{')
-    {
-        return None;
-    }
-    let judged = Target::Account.judged_resources(row, at);
-    let mut named = Vec::new();
-    for (template, rep) in row.resources.iter().zip(&judged) {
-        let Some(i) = template.find("{id}") else {
-            continue;
-        };
-        // Every ARN of this type: the template up to its first `{id}`.
-        let head = crate::resource::fill(
-            &template[..i],
-            &crate::resource::Values {
-                partition: &at.partition,
-                region: &at.region,
-                account: &at.account,
-                name: "",
-                ids: Vec::new(),
-                unknown: crate::resource::Unknown::Any,
-                random: crate::resource::STABLE,
-            },
-        );
-        for p in statements(policies)
-            .filter(|s| super::eval::action_matches(s, row.action))
-            .filter_map(|s| s.resources.as_ref())
-            .flat_map(|r| r.patterns.iter())
-        {
-            if crate::glob::overlap(p, &format!("{head}*"))
-                && !wildcard(p, rep, false)
-                && !named.contains(p)
-            {
-                named.push(p.clone());
-            }
-        }
-    }
-    (!named.is_empty()).then_some(named)
+        || crate::catalogue::Found::ALL
+            .iter()
+            .any(|f| f.placeholder().is_some_and(|p| w.path.contains(p)))
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {

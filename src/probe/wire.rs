@@ -185,27 +185,34 @@ fn describe(request: &Request) -> String {
     }
 }
 
+/// Each non-empty `<element>VALUE</element>` of an XML answer, in order.
+fn elements<'a>(xml: &'a str, element: &str) -> impl Iterator<Item = &'a str> {
+    let open = format!("<{element}>");
+    let mut rest = xml;
+    std::iter::from_fn(move || loop {
+        let i = rest.find(&open)?;
+        rest = &rest[i + open.len()..];
+        let end = rest.find('<')?;
+        let v = rest[..end].trim();
+        rest = &rest[end..];
+        if !v.is_empty() {
+            return Some(v);
+        }
+    })
+}
+
 /// The first `<element>VALUE</element>` of an XML answer.
 fn first_element(xml: &str, element: &str) -> Option<String> {
-    let open = format!("<{element}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find('<')? + start;
-    Some(xml[start..end].trim().to_owned()).filter(|v| !v.is_empty())
+    elements(xml, element).next().map(str::to_owned)
 }
 
 /// Every `<element>VALUE</element>` of an XML answer, each once.
 fn all_elements(xml: &str, element: &str) -> Vec<String> {
-    let open = format!("<{element}>");
     let mut out: Vec<String> = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find(&open) {
-        rest = &rest[i + open.len()..];
-        let Some(end) = rest.find('<') else { break };
-        let v = rest[..end].trim();
-        if !v.is_empty() && !out.iter().any(|o| o == v) {
+    for v in elements(xml, element) {
+        if !out.iter().any(|o| o == v) {
             out.push(v.to_owned());
         }
-        rest = &rest[end..];
     }
     out
 }
