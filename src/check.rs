@@ -795,6 +795,48 @@ impl Check {
         self.name.as_deref()
     }
 
+    /// What the check is about, as its testcase names it: the target's
+    /// label, except where a request on the account names resources the
+    /// probe finds at run time and is authorized on them: then those, so
+    /// that no name claims the whole account for a request on one instance.
+    pub fn label(&self) -> String {
+        if self.target != Target::Account {
+            return self.target.label();
+        }
+        let row = self.action.row();
+        let mut found: Vec<&str> = crate::resource::ec2_slots(row.resources)
+            .into_iter()
+            .map(|k| k.parts().1)
+            .collect();
+        let other_ids = row.resources.iter().any(|t| {
+            let mut t = (*t).to_owned();
+            for k in crate::resource::ec2_slots(row.resources) {
+                t = t.replace(&crate::resource::slot(k), "");
+            }
+            t.contains("{id}")
+        });
+        if let (crate::catalogue::Probe::Wire(w), true) = (&row.probe, other_ids) {
+            for f in crate::catalogue::Found::ALL {
+                let in_params = w
+                    .params
+                    .iter()
+                    .any(|(_, v)| *v == crate::catalogue::V::Found(f));
+                let in_path = f.placeholder().is_some_and(|p| w.path.contains(p));
+                if in_params || in_path {
+                    found.push(f.as_str());
+                }
+            }
+        }
+        if found.is_empty() {
+            return self.target.label();
+        }
+        found
+            .iter()
+            .map(|what| format!("the first {what} listed"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn conditions(&self) -> &[String] {
         &self.conditions
     }
@@ -1021,5 +1063,44 @@ mod tests {
             by_name.resources(&row, &at)[0],
             "arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-??????"
         );
+    }
+
+    /// A request on one resource found at run time never claims the account.
+    #[test]
+    fn a_check_names_what_its_probe_finds_not_the_account() {
+        let label = |action: &str| {
+            Check::new(
+                Action::parse(action).unwrap(),
+                Expect::Deny,
+                Target::Account,
+                None,
+            )
+            .unwrap()
+            .label()
+        };
+        assert_eq!(label("ec2:TerminateInstances"), "the first instance listed");
+        assert_eq!(
+            label("ec2:AttachVolume"),
+            "the first instance listed, the first volume listed"
+        );
+        assert_eq!(label("ec2:CreateSnapshot"), "the first volume listed");
+        assert_eq!(
+            label("acm:DescribeCertificate"),
+            "the first ACM certificate listed"
+        );
+        assert_eq!(
+            label("eks:DescribeNodegroup"),
+            "the first EKS cluster listed, the first EKS node group listed"
+        );
+        // Authorized on "*" or on nothing particular: the account it is.
+        for action in [
+            "ec2:DescribeInstances",
+            "ec2:CreateVolume",
+            "elasticloadbalancing:DescribeTargetHealth",
+            "wafv2:GetWebACLForResource",
+            "dynamodb:ListTables",
+        ] {
+            assert_eq!(label(action), "account", "{action}");
+        }
     }
 }

@@ -55,7 +55,7 @@ impl Plan {
             out.push_str(&format!(
                 "  {} {} expect {}\n",
                 c.action(),
-                c.target().label(),
+                c.label(),
                 c.expect().as_str()
             ));
             if !c.conditions().is_empty() {
@@ -247,7 +247,7 @@ fn conclude(
         Subject {
             action: action.name().to_owned(),
             service: action.service().to_owned(),
-            label: check.target().label(),
+            label: check.label(),
             resource,
             expect: Some(check.expect()),
             display_name: check.name().map(str::to_owned),
@@ -271,8 +271,8 @@ fn unattempted(check: &Check) -> Finding {
         Subject {
             action: action.name().to_owned(),
             service: action.service().to_owned(),
-            label: check.target().label(),
-            resource: check.target().label(),
+            label: check.label(),
+            resource: check.label(),
             expect: Some(check.expect()),
             display_name: check.name().map(str::to_owned),
         },

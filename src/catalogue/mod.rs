@@ -298,7 +298,7 @@ impl Sdk {
                 "DeleteTable, only on a table with deletion protection (unprotected: only with --allow-destructive)"
             }
             Sdk::ImdsUnreachable => {
-                "PUT /latest/api/token, then GET /latest/meta-data/iam/security-credentials/ (1 s timeouts, one attempt)"
+                "PUT /latest/api/token, then GET /latest/meta-data/iam/security-credentials/ with the token, or without one (IMDSv1) when the PUT fails (1 s timeouts, one attempt each)"
             }
             Sdk::GetBucketLocation => "GetBucketLocation",
             Sdk::ListBucketMultipartUploads => "ListMultipartUploads max-uploads=1",

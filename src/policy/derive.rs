@@ -877,7 +877,7 @@ mod tests {
     fn table(d: &Derived) -> Vec<(String, String, Expect)> {
         d.checks
             .iter()
-            .map(|c| (c.action().name().to_owned(), c.target().label(), c.expect()))
+            .map(|c| (c.action().name().to_owned(), c.label(), c.expect()))
             .collect()
     }
 
@@ -1478,7 +1478,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [&(
                 "ec2:TerminateInstances".to_owned(),
-                "account".to_owned(),
+                "the first instance listed".to_owned(),
                 Allow
             )]
         );
@@ -1488,7 +1488,12 @@ mod tests {
             {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-*"}]}"#;
         let d = derived(prefix, &Extra::default()).unwrap();
         assert!(
-            has(&d, "ec2:TerminateInstances", "account", Allow),
+            has(
+                &d,
+                "ec2:TerminateInstances",
+                "the first instance listed",
+                Allow
+            ),
             "{:?}",
             table(&d)
         );
@@ -1553,7 +1558,12 @@ mod tests {
             {"Effect":"Allow","Action":["eks:ListClusters","eks:DescribeCluster"],"Resource":"*"}]}"#;
         let d = derived(any, &Extra::default()).unwrap();
         assert!(
-            has(&d, "eks:DescribeCluster", "account", Expect::Allow),
+            has(
+                &d,
+                "eks:DescribeCluster",
+                "the first EKS cluster listed",
+                Expect::Allow
+            ),
             "{:?}",
             table(&d)
         );
