@@ -635,6 +635,20 @@ impl Target {
         }
     }
 
+    /// The region a request of `row` on this target is sent to, as IAM's
+    /// `aws:RequestedRegion` names it: the target's region, else the
+    /// caller's, and the home region for a service with one endpoint for
+    /// the partition (IAM, Route 53, Shield).
+    pub fn requested_region(&self, row: &crate::catalogue::Row, at: &Place) -> String {
+        let region = self.location().0.unwrap_or(&at.region);
+        match &row.probe {
+            crate::catalogue::Probe::Wire(w) => {
+                crate::signed::endpoint::resolve(w.service, region, None, |_| None).signing_region
+            }
+            crate::catalogue::Probe::Sdk(_) => region.to_owned(),
+        }
+    }
+
     /// What `{name}` stands for in the row's resource templates.
     fn arn_name(&self) -> String {
         match self {

@@ -85,10 +85,14 @@ pub enum Ec2Id {
     Vpc,
     Image,
     LaunchTemplate,
+    NetworkInterface,
+    /// An ENI's attachment to an instance: no ARN of its own; AWS authorizes
+    /// DetachNetworkInterface on the instance and the interface it joins.
+    NetworkInterfaceAttachment,
 }
 
 impl Ec2Id {
-    pub const ALL: [Ec2Id; 8] = [
+    pub const ALL: [Ec2Id; 10] = [
         Ec2Id::Instance,
         Ec2Id::Volume,
         Ec2Id::Snapshot,
@@ -97,6 +101,8 @@ impl Ec2Id {
         Ec2Id::Vpc,
         Ec2Id::Image,
         Ec2Id::LaunchTemplate,
+        Ec2Id::NetworkInterface,
+        Ec2Id::NetworkInterfaceAttachment,
     ];
 
     /// (ID prefix, ARN resource type, the Describe call and its ID element).
@@ -114,6 +120,18 @@ impl Ec2Id {
                 "launch-template",
                 "DescribeLaunchTemplates",
                 "launchTemplateId",
+            ),
+            Ec2Id::NetworkInterface => (
+                "eni",
+                "network-interface",
+                "DescribeNetworkInterfaces",
+                "networkInterfaceId",
+            ),
+            Ec2Id::NetworkInterfaceAttachment => (
+                "eni-attach",
+                "network-interface-attachment",
+                "DescribeNetworkInterfaces",
+                "attachmentId",
             ),
         }
     }
@@ -145,10 +163,11 @@ pub enum Found {
     EksCluster,
     /// The first node group of the cluster found.
     EksNodegroup,
+    InstanceProfile,
 }
 
 impl Found {
-    pub const ALL: [Found; 7] = [
+    pub const ALL: [Found; 8] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -156,6 +175,7 @@ impl Found {
         Found::ServerCertificate,
         Found::EksCluster,
         Found::EksNodegroup,
+        Found::InstanceProfile,
     ];
 
     /// Where a REST path names it.
@@ -177,6 +197,7 @@ impl Found {
             Found::ServerCertificate => "server_certificate",
             Found::EksCluster => "eks_cluster",
             Found::EksNodegroup => "eks_nodegroup",
+            Found::InstanceProfile => "instance_profile",
         }
     }
 
@@ -189,6 +210,7 @@ impl Found {
             Found::ServerCertificate => "IAM server certificate",
             Found::EksCluster => "EKS cluster",
             Found::EksNodegroup => "EKS node group",
+            Found::InstanceProfile => "IAM instance profile",
         }
     }
 }
@@ -363,6 +385,21 @@ pub struct Row {
 impl Row {
     pub fn service(&self) -> &'static str {
         self.action.split(':').next().unwrap_or(self.action)
+    }
+
+    /// The EC2 ID types its request names itself.
+    pub fn ec2_ids_sent(&self) -> Vec<Ec2Id> {
+        match &self.probe {
+            Probe::Wire(w) => w
+                .params
+                .iter()
+                .filter_map(|(_, v)| match v {
+                    V::Id(kind) => Some(*kind),
+                    _ => None,
+                })
+                .collect(),
+            Probe::Sdk(_) => Vec::new(),
+        }
     }
 
     /// The request as one line, for `--list-probes` and the report's "via".

@@ -338,8 +338,10 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:DeleteSnapshot", "DeleteSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot))], &["arn:{p}:ec2:{r}::snapshot/{id}"], true),
     ec2("ec2:EnableFastSnapshotRestores", "EnableFastSnapshotRestores", &[("AvailabilityZone.1", V::RegionThen("a")), ("SourceSnapshotId.1", V::Id(Ec2Id::Snapshot))],
         &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
-    ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
-        &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
+    // Tags a network interface, as the VPC CNI does; volumes are tagged by
+    // the creating call (CreateVolume, CreateSnapshot), which these rows probe.
+    ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::NetworkInterface)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
+        &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"], false),
     ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
         &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
     ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", &[("GroupName", V::Random), ("GroupDescription", V::Lit("irsa-verify dry run")), ("VpcId", V::Id(Ec2Id::Vpc))],
@@ -349,6 +351,43 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:RevokeSecurityGroupIngress", "RevokeSecurityGroupIngress", SG_RULE, &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
     ec2("ec2:TerminateInstances", "TerminateInstances", &[("InstanceId.1", V::Id(Ec2Id::Instance))], &["arn:{p}:ec2:{r}:{a}:instance/{id}"], true),
     ec2("ec2:DeleteLaunchTemplate", "DeleteLaunchTemplate", &[("LaunchTemplateId", V::Id(Ec2Id::LaunchTemplate))], &["arn:{p}:ec2:{r}:{a}:launch-template/{id}"], true),
+
+    // The VPC CNI's network interfaces (DryRun).
+    ec2_create("ec2:CreateNetworkInterface", "CreateNetworkInterface", &[("SubnetId", V::Id(Ec2Id::Subnet))],
+        &["arn:{p}:ec2:{r}:{a}:network-interface/*", "arn:{p}:ec2:{r}:{a}:subnet/{id}"], "network-interface"),
+    ec2("ec2:DeleteNetworkInterface", "DeleteNetworkInterface", &[("NetworkInterfaceId", V::Id(Ec2Id::NetworkInterface))],
+        &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"], true),
+    ec2("ec2:AttachNetworkInterface", "AttachNetworkInterface",
+        &[("NetworkInterfaceId", V::Id(Ec2Id::NetworkInterface)), ("InstanceId", V::Id(Ec2Id::Instance)), ("DeviceIndex", V::Lit("15"))],
+        &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:network-interface/{id}"], false),
+    // Names the attachment; AWS authorizes it on the instance and the
+    // interface the attachment joins (Service Authorization Reference).
+    ec2("ec2:DetachNetworkInterface", "DetachNetworkInterface", &[("AttachmentId", V::Id(Ec2Id::NetworkInterfaceAttachment))],
+        &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:network-interface/{id}"], true),
+    ec2("ec2:ModifyNetworkInterfaceAttribute", "ModifyNetworkInterfaceAttribute",
+        &[("NetworkInterfaceId", V::Id(Ec2Id::NetworkInterface)), ("SourceDestCheck.Value", V::Lit("true"))],
+        &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"], false),
+    // Karpenter's launches and price reads (DryRun). A launch names the
+    // image, subnet and security group it uses and creates the instance,
+    // its volume and its interface; each is authorized.
+    ec2_create("ec2:RunInstances", "RunInstances",
+        &[("ImageId", V::Id(Ec2Id::Image)), ("InstanceType", V::Lit("t3.micro")), ("MinCount", V::Lit("1")), ("MaxCount", V::Lit("1")),
+          ("SubnetId", V::Id(Ec2Id::Subnet)), ("SecurityGroupId.1", V::Id(Ec2Id::SecurityGroup))],
+        &["arn:{p}:ec2:{r}:{a}:instance/*", "arn:{p}:ec2:{r}:{a}:volume/*", "arn:{p}:ec2:{r}:{a}:network-interface/*",
+          "arn:{p}:ec2:{r}::image/{id}", "arn:{p}:ec2:{r}:{a}:subnet/{id}", "arn:{p}:ec2:{r}:{a}:security-group/{id}"], "instance"),
+    ec2_create("ec2:CreateFleet", "CreateFleet",
+        &[("Type", V::Lit("instant")), ("LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateId", V::Id(Ec2Id::LaunchTemplate)),
+          ("LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version", V::Lit("$Default")),
+          ("TargetCapacitySpecification.TotalTargetCapacity", V::Lit("1")), ("TargetCapacitySpecification.DefaultTargetCapacityType", V::Lit("on-demand"))],
+        &["arn:{p}:ec2:{r}:{a}:fleet/*", "arn:{p}:ec2:{r}:{a}:instance/*", "arn:{p}:ec2:{r}:{a}:launch-template/{id}"], "fleet"),
+    ec2_create("ec2:CreateLaunchTemplate", "CreateLaunchTemplate",
+        &[("LaunchTemplateName", V::Random), ("LaunchTemplateData.InstanceType", V::Lit("t3.micro"))],
+        &["arn:{p}:ec2:{r}:{a}:launch-template/*"], "launch-template"),
+    ec2("ec2:DescribeSpotPriceHistory", "DescribeSpotPriceHistory", &[("MaxResults", V::Lit("5")), ("InstanceType.1", V::Lit("t3.micro"))], ANY, false),
+    ec2("ec2:DescribeInstanceTypeOfferings", "DescribeInstanceTypeOfferings", &[("MaxResults", V::Lit("5"))], ANY, false),
+    ec2("ec2:DescribeCapacityReservations", "DescribeCapacityReservations", &[("MaxResults", V::Lit("5"))], ANY, false),
+    ec2("ec2:DescribeInstanceStatus", "DescribeInstanceStatus", &[("MaxResults", V::Lit("5"))], ANY, false),
+    ec2("ec2:DescribePlacementGroups", "DescribePlacementGroups", &[], ANY, false),
 
     // Elastic Load Balancing v2.
     read("elasticloadbalancing:DescribeLoadBalancers", &ELBV2, "DescribeLoadBalancers", TargetKind::Account, &[("PageSize", V::Lit("1"))], ANY, ELBV2_READS),
@@ -477,6 +516,10 @@ pub const ROWS: &[Row] = &[
     kms_dry("kms:Encrypt", "Encrypt", &[("KeyId", V::Name), ("Plaintext", V::Lit("AA=="))]),
     kms_dry("kms:GenerateDataKey", "GenerateDataKey", &[("KeyId", V::Name), ("KeySpec", V::Lit("AES_256"))]),
     kms_dry("kms:GenerateDataKeyWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", &[("KeyId", V::Name), ("KeySpec", V::Lit("AES_256"))]),
+    kms_dry("kms:GenerateDataKeyPair", "GenerateDataKeyPair", &[("KeyId", V::Name), ("KeyPairSpec", V::Lit("ECC_NIST_P256"))]),
+    kms_dry("kms:GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyPairWithoutPlaintext", &[("KeyId", V::Name), ("KeyPairSpec", V::Lit("ECC_NIST_P256"))]),
+    // A grant to the caller itself, for one operation; DryRun creates none.
+    kms_dry("kms:CreateGrant", "CreateGrant", &[("KeyId", V::Name), ("GranteePrincipal", V::MadeUp("arn:{p}:iam::{a}:root")), ("Operations", V::Raw(r#"["DescribeKey"]"#))]),
 
     // CloudWatch Logs.
     read("logs:DescribeLogGroups", &LOGS, "DescribeLogGroups", TargetKind::Account, &[("limit", V::Num(1))], &[LOGS_ALL_GROUPS],
@@ -546,6 +589,20 @@ pub const ROWS: &[Row] = &[
     read("sqs:GetQueueAttributes", &SQS, "GetQueueAttributes", TargetKind::Named(Kind::Queue),
          &[("QueueUrl", V::MadeUp("https://sqs.{r}.amazonaws.com/{a}/{name}")), ("AttributeNames", V::Raw(r#"["QueueArn"]"#))], &[SQS_QUEUE],
          "SQS API reference, GetQueueAttributes: the queue's ARN, no message is touched"),
+    // A receipt handle names one received message; a made-up one names none.
+    Row {
+        action: "sqs:DeleteMessage",
+        target: TargetKind::Named(Kind::Queue),
+        probe: Probe::Wire(Wire { service: &SQS, op: "DeleteMessage", method: "POST", path: "/",
+            params: &[("QueueUrl", V::MadeUp("https://sqs.{r}.amazonaws.com/{a}/{name}")), ("ReceiptHandle", V::MadeUp("irsa-verify-probe-{random}"))],
+            xml: None, dry_run: false, tags_for: None }),
+        resources: &[SQS_QUEUE],
+        allowed: &[],
+        tells: Tells::DenialOnly,
+        harmless: "a made-up receipt handle on the real queue: it names no message, so none is deleted",
+        basis: "SQS API reference, DeleteMessage: the receipt handle from a ReceiveMessage names the message deleted; an invalid one gives                 ReceiptHandleIsInvalid, and AWS does not document that it authorizes first, so only a denial tells                 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html)",
+        destructive: true,
+    },
     read("sns:ListTopics", &SNS, "ListTopics", TargetKind::Account, &[], ANY, "SNS API reference, ListTopics"),
     read("sns:GetTopicAttributes", &SNS, "GetTopicAttributes", TargetKind::Named(Kind::Topic), &[("TopicArn", V::MadeUp("arn:{p}:sns:{r}:{a}:{name}"))], &[SNS_TOPIC],
          "SNS API reference, GetTopicAttributes: the topic's settings, nothing published"),
@@ -555,6 +612,10 @@ pub const ROWS: &[Row] = &[
     read("acm:DescribeCertificate", &ACM, "DescribeCertificate", TargetKind::Account, &[("CertificateArn", V::Found(Found::Certificate))],
          &["arn:{p}:acm:{r}:{a}:certificate/{id}"], "ACM API reference, DescribeCertificate: metadata, never the private key"),
     read("iam:ListServerCertificates", &IAM, "ListServerCertificates", TargetKind::Account, &[("MaxItems", V::Lit("1"))], ANY, "IAM API reference, ListServerCertificates"),
+    // Karpenter reads the instance profiles it manages.
+    read("iam:ListInstanceProfiles", &IAM, "ListInstanceProfiles", TargetKind::Account, &[("MaxItems", V::Lit("1"))], ANY, "IAM API reference, ListInstanceProfiles"),
+    read("iam:GetInstanceProfile", &IAM, "GetInstanceProfile", TargetKind::Account, &[("InstanceProfileName", V::Found(Found::InstanceProfile))],
+         &["arn:{p}:iam::{a}:instance-profile/{id}"], "IAM API reference, GetInstanceProfile: the profile and its role's name, no credential"),
     read("iam:GetServerCertificate", &IAM, "GetServerCertificate", TargetKind::Account, &[("ServerCertificateName", V::Found(Found::ServerCertificate))],
          &["arn:{p}:iam::{a}:server-certificate/{id}"], "IAM API reference, GetServerCertificate: the certificate body and chain, public material, never the private key"),
     read("wafv2:GetWebACLForResource", &WAFV2, "GetWebACLForResource", TargetKind::Account, &[("ResourceArn", V::Found(Found::LoadBalancer))],
@@ -566,6 +627,8 @@ pub const ROWS: &[Row] = &[
 pub const NEVER: &[(&str, &str)] = &[
     ("sqs:ReceiveMessage", "a received message that is not deleted counts as a failed receive and can move to the dead-letter queue"),
     ("sns:Publish", "no harmless form known: a publish reaches the subscribers"),
+    ("ec2:AssignPrivateIpAddresses", "its API has no DryRun, and an EC2 write is only ever sent with DryRun=true"),
+    ("ec2:UnassignPrivateIpAddresses", "its API has no DryRun, and an EC2 write is only ever sent with DryRun=true"),
     ("autoscaling:TerminateInstanceInAutoScalingGroup", "no harmless form known: it terminates a node"),
     ("autoscaling:SetDesiredCapacity", "no harmless form known: it resizes the group"),
     ("cloudwatch:PutMetricData", "no harmless form known: it writes a data point"),
@@ -648,6 +711,10 @@ mod tests {
                 // take no resource-level permission).
                 for (_, v) in w.params.iter().filter(|_| !w.op.starts_with("Describe")) {
                     if let V::Id(kind) = v {
+                        if *kind == Ec2Id::NetworkInterfaceAttachment {
+                            // No ARN of its own: what it joins is authorized.
+                            continue;
+                        }
                         let ty = kind.parts().1;
                         assert!(
                             r.resources
@@ -824,7 +891,7 @@ mod tests {
                 "{}",
                 r.action
             );
-            if w.service.iam_prefix == "ec2" {
+            if w.service.iam_prefix == "ec2" && r.tells == Tells::Both {
                 let codes: Vec<&str> = r.allowed.iter().map(|a| a.code).collect();
                 assert_eq!(
                     codes,

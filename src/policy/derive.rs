@@ -392,7 +392,19 @@ fn catalogue_checks(
                 })
                 .cloned()
                 .collect(),
-            _ => ec2_targets(policies, row, at),
+            _ => match ec2_targets(policies, row, at) {
+                Ok(targets) => targets,
+                Err(reason) => {
+                    if granted {
+                        out.unprobed.push(Unprobed {
+                            action: row.action.to_owned(),
+                            why: SkipGroup::NotAttempted,
+                            reason,
+                        });
+                    }
+                    continue;
+                }
+            },
         };
         // Whichever resource a listing finds first (a zone behind
         // `hostedzone/*`, a cluster, a certificate) is judged only where no
@@ -465,7 +477,12 @@ fn catalogue_checks(
                     Context::tagged(&tags).with("ec2:CreateAction", vec![op.to_owned()])
                 }
                 None => Context::default(),
-            };
+            }
+            // The agent knows where it sends the request.
+            .with(
+                "aws:RequestedRegion",
+                vec![target.requested_region(row, at)],
+            );
             let mut judged: Vec<(String, &str, Decision)> = resources
                 .iter()
                 .map(|r| {
@@ -528,10 +545,14 @@ fn catalogue_checks(
 /// policies name, and one on an ID outside all of them, each judged on
 /// exactly what it probes (a grant on one instance is proven on it, and the
 /// role proven unable to do the same to another).
-fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> Vec<Target> {
+fn ec2_targets(
+    policies: &[Policy],
+    row: &crate::catalogue::Row,
+    at: &Place,
+) -> Result<Vec<Target>, String> {
     let slots = crate::resource::ec2_slots(row.resources);
     if slots.is_empty() {
-        return vec![Target::Account];
+        return Ok(vec![Target::Account]);
     }
     // Every resource pattern of the statements naming the action, Allow or
     // Deny, Resource or NotResource: each can tell IDs apart.
@@ -569,7 +590,22 @@ fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> 
         })
         .collect();
     if narrow.iter().all(|(_, naming, _)| naming.is_empty()) {
-        return vec![Target::Account];
+        return Ok(vec![Target::Account]);
+    }
+    // A request that names a resource only through another ID (an
+    // attachment names its instance and interface) cannot be aimed at the
+    // particular ones a pattern names, so no verdict would be about them.
+    let sent = row.ec2_ids_sent();
+    if let Some((kind, naming, _)) = narrow
+        .iter()
+        .find(|(k, naming, _)| !naming.is_empty() && !sent.contains(k))
+    {
+        return Err(format!(
+            "the policies name particular {} resources for it ({}), and its request names them only through another ID, \
+             so the probe cannot be aimed at the ones the grant covers",
+            kind.parts().1,
+            naming.join(", ")
+        ));
     }
     let outside = |kind: Ec2Id| -> (Ec2Id, IdPick) {
         let naming = narrow
@@ -595,7 +631,7 @@ fn ec2_targets(policies: &[Policy], row: &crate::catalogue::Row, at: &Place) -> 
             targets.push(Target::Ec2(picks));
         }
     }
-    targets
+    Ok(targets)
 }
 
 /// The patterns of the statements naming the row's action that name
@@ -1008,6 +1044,42 @@ mod tests {
                 .any(|c| c.action() == Action::from(Sdk::ListTables)),
             "no dynamodb named"
         );
+    }
+
+    /// The agent knows where it sends each request: a grant limited by
+    /// `aws:RequestedRegion` is judged, not left to an unevaluated
+    /// condition; IAM's one endpoint is in the partition's home region.
+    #[test]
+    fn requested_region_is_known() {
+        let policy = |region: &str| {
+            format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":["ec2:DescribeSubnets","iam:ListInstanceProfiles"],"Resource":"*",
+                    "Condition":{{"StringEquals":{{"aws:RequestedRegion":"{region}"}}}}}}]}}"#
+            )
+        };
+        let here = derived(&policy("eu-west-1"), &Extra::default()).unwrap();
+        let subnets = |d: &Derived| {
+            d.checks
+                .iter()
+                .find(|c| c.action().name() == "ec2:DescribeSubnets")
+                .map(|c| (c.expect(), c.conditions().to_vec()))
+                .unwrap()
+        };
+        assert_eq!(subnets(&here), (Expect::Allow, vec![]));
+        assert!(has(
+            &here,
+            "iam:ListInstanceProfiles",
+            "account",
+            Expect::Deny
+        ));
+        let elsewhere = derived(&policy("us-east-1"), &Extra::default()).unwrap();
+        assert_eq!(subnets(&elsewhere), (Expect::Deny, vec![]));
+        assert!(has(
+            &elsewhere,
+            "iam:ListInstanceProfiles",
+            "account",
+            Expect::Allow
+        ));
     }
 
     #[test]

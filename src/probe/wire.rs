@@ -345,6 +345,15 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 "ServerCertificateName",
                 false,
             ),
+            Found::InstanceProfile => (
+                form(
+                    &IAM,
+                    "ListInstanceProfiles",
+                    vec![("MaxItems".to_owned(), "1".to_owned())],
+                ),
+                "InstanceProfileName",
+                false,
+            ),
             Found::Certificate => {
                 let r = Request {
                     service: &ACM,

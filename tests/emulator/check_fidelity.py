@@ -375,6 +375,7 @@ def seeded_for_rows(a, s):
         "server_certificate": a["server_certificate"],
         "eks_cluster": a["eks_cluster"],
         "eks_nodegroup": a["eks_nodegroup"],
+        "instance_profile": a["instance_profile"],
     }
     ids = {
         "instance": a["instance"],
@@ -385,6 +386,8 @@ def seeded_for_rows(a, s):
         "vpc": a["vpc"],
         "image": a["image"],
         "launch-template": a["launch_template"],
+        "network-interface": a["network_interface"],
+        "network-interface-attachment": a["network_interface_attachment"],
     }
     arn_ids = {k: [v] for k, v in ids.items()}
     arn_ids.update(
@@ -393,6 +396,7 @@ def seeded_for_rows(a, s):
             "nodegroup": [f["eks_cluster"], f["eks_nodegroup"]],
             "certificate": [f["certificate"].split("certificate/")[-1]],
             "server-certificate": [f["server_certificate"]],
+            "instance-profile": [f["instance_profile"]],
         }
     )
     names = {

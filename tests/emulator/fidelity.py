@@ -500,6 +500,13 @@ def resolve_ec2(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
     elif params.get("GroupName") and not any(t == "security-group" for t, _ in found):
         for gid in _ec2_group_ids_by_name(resp, [params["GroupName"]]):
             found.append(("security-group", gid))
+    if action == "DetachNetworkInterface" and params.get("AttachmentId"):
+        # The attachment has no ARN: AWS authorizes the instance and the
+        # interface it joins (Service Authorization Reference).
+        for eni in resp.ec2_backend.describe_network_interfaces():
+            attachment = getattr(eni, "attachment_id", None)
+            if attachment == params["AttachmentId"] and eni.instance is not None:
+                found += [("instance", eni.instance.id), ("network-interface", eni.id)]
     if action == "RunInstances":
         names = _as_list(params.get("SecurityGroups"))
         for gid in _ec2_group_ids_by_name(resp, names):
@@ -827,8 +834,18 @@ def resolve_dynamodb(resp: Any, action: str, params: dict[str, Any]) -> list[Tar
 
 
 def resolve_iam(resp: Any, action: str, params: dict[str, Any]) -> list[Target] | None:
-    """Server certificates by their ARN (path included); every other IAM
-    action keeps moto's own resource (a role's ARN, else "*")."""
+    """Server certificates and instance profiles by their ARN (path
+    included); every other IAM action keeps moto's own resource (a role's
+    ARN, else "*")."""
+    profile = params.get("InstanceProfileName")
+    if profile and action != "CreateInstanceProfile":
+        from moto.iam.models import iam_backends
+
+        try:
+            arn = iam_backends[resp.current_account][resp.partition].get_instance_profile(profile).arn
+            return [Target(arn, shown=arn)]
+        except Exception:  # noqa: BLE001 - no such profile: its ARN without a path
+            return [Target(f"arn:{resp.partition}:iam::{resp.current_account}:instance-profile/{profile}")]
     name = params.get("ServerCertificateName")
     if not name or "ServerCertificate" not in action or action == "UploadServerCertificate":
         return None

@@ -222,7 +222,9 @@ def seed_addons(endpoint):
     security group in the default VPC, a launch template, an ALB with a
     target group and an HTTP listener, an Auto Scaling group, an EKS cluster
     with a nodegroup, a hosted zone with a TXT record, the secret `dev`, an
-    ACM certificate and an IAM server certificate. Returns their names."""
+    ACM certificate, an IAM server certificate, an instance profile and a
+    queue named for the cluster (Karpenter's interruption queue). Returns
+    their names; the instance's network interface and attachment too."""
     ec2, elb, asg = client("ec2", endpoint), client("elbv2", endpoint), client("autoscaling", endpoint)
     account = client("sts", endpoint).get_caller_identity()["Account"]
     out = {"account": account, "region": REGION}
@@ -368,6 +370,22 @@ def seed_addons(endpoint):
         meta = iam.upload_server_certificate(ServerCertificateName=name, CertificateBody=body.decode(), PrivateKey=key.decode())["ServerCertificateMetadata"]
     out["server_certificate"] = name
     out["server_certificate_arn"] = meta["Arn"]
+
+    # The VPC CNI's network interfaces: the node's own, and its attachment.
+    enis = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [out["instance"]]}])["NetworkInterfaces"]
+    out["network_interface"] = enis[0]["NetworkInterfaceId"]
+    out["network_interface_attachment"] = enis[0]["Attachment"]["AttachmentId"]
+
+    # Karpenter: an instance profile for its nodes, and its interruption
+    # queue, named for the cluster as Karpenter's template names it.
+    profile = f"{ADDON}-node-profile"
+    try:
+        iam.get_instance_profile(InstanceProfileName=profile)
+    except iam.exceptions.NoSuchEntityException:
+        iam.create_instance_profile(InstanceProfileName=profile)
+    out["instance_profile"] = profile
+    sqs = client("sqs", endpoint)
+    out["karpenter_queue_url"] = sqs.create_queue(QueueName=cluster)["QueueUrl"]
     return out
 
 
