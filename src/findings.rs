@@ -224,6 +224,65 @@ pub struct Coverage {
     pub proven: usize,
     /// The others that were skipped, by why.
     pub skipped: BTreeMap<SkipGroup, usize>,
+    /// The same, by what the actions work on (`area`): which part of a
+    /// role stays unproven, and why.
+    pub areas: BTreeMap<&'static str, AreaCoverage>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AreaCoverage {
+    pub granted: usize,
+    pub proven: usize,
+    /// Each granted action not proven, and why (None: checked, not passed).
+    pub not_proven: Vec<(String, Option<SkipGroup>)>,
+}
+
+/// What an action works on, in the words of the add-ons that grant it: the
+/// VPC CNI's network interfaces, the load balancer controller's load
+/// balancers. Pure; the same action always falls in the same area, so the
+/// names are stable across runs.
+pub fn area(action: &str) -> &'static str {
+    let (service, op) = action.split_once(':').unwrap_or((action, ""));
+    let has = |words: &[&str]| words.iter().any(|w| op.contains(w));
+    if has(&["Tag"]) && !op.starts_with("Describe") && !op.starts_with("List") {
+        return "tags";
+    }
+    match service {
+        "ec2" if has(&["NetworkInterface", "PrivateIp", "Ipv6Address"]) => "network interfaces",
+        "ec2" if has(&["Volume", "Snapshot"]) => "volumes and snapshots",
+        "ec2" if has(&["SecurityGroup"]) => "security groups",
+        "ec2"
+            if has(&[
+                "Instance",
+                "Fleet",
+                "LaunchTemplate",
+                "Spot",
+                "Image",
+                "CapacityReservation",
+                "PlacementGroup",
+            ]) =>
+        {
+            "instances and launch templates"
+        }
+        "ec2" => "EC2 network and account reads",
+        "elasticloadbalancing" => "load balancers",
+        "wafv2" | "waf-regional" | "waf" | "shield" => "WAF and Shield",
+        "autoscaling" => "Auto Scaling",
+        "eks" => "EKS",
+        "route53" => "DNS",
+        "secretsmanager" => "secrets",
+        "ssm" => "parameters",
+        "kms" => "keys",
+        "logs" | "xray" | "cloudwatch" => "logs, metrics and traces",
+        "iam" | "sts" => "IAM",
+        "acm" | "acm-pca" => "certificates",
+        "sqs" | "sns" => "queues and topics",
+        "s3" => "S3",
+        "dynamodb" => "DynamoDB",
+        "pricing" => "prices",
+        "ecr" => "container images",
+        _ => "other services",
+    }
 }
 
 /// The identity and trust checks are about the pod, not its grants.
@@ -245,7 +304,14 @@ impl Coverage {
             .map(|r| r.action.as_str())
             .collect();
         let mut skipped = BTreeMap::new();
-        for action in granted.difference(&proven) {
+        let mut areas: BTreeMap<&'static str, AreaCoverage> = BTreeMap::new();
+        for action in &granted {
+            let a = areas.entry(area(action)).or_default();
+            a.granted += 1;
+            if proven.contains(action) {
+                a.proven += 1;
+                continue;
+            }
             let group = grants
                 .clone()
                 .filter(|r| r.action == *action && r.status == Status::Skip)
@@ -253,12 +319,39 @@ impl Coverage {
             if let Some(g) = group {
                 *skipped.entry(g).or_insert(0) += 1;
             }
+            a.not_proven.push(((*action).to_owned(), group));
         }
         Coverage {
             granted: granted.len(),
             proven: proven.len(),
             skipped,
+            areas,
         }
+    }
+
+    /// One line per area with a grant not proven: "network interfaces: 5
+    /// of 7 proven; not proven: ec2:X (never probed), ...".
+    pub fn area_lines(&self) -> Vec<String> {
+        self.areas
+            .iter()
+            .filter(|(_, a)| !a.not_proven.is_empty())
+            .map(|(name, a)| {
+                let why: Vec<String> = a
+                    .not_proven
+                    .iter()
+                    .map(|(action, g)| match g {
+                        Some(g) => format!("{action} ({})", g.label()),
+                        None => format!("{action} (checked, not passed)"),
+                    })
+                    .collect();
+                format!(
+                    "{name}: {} of {} proven; not proven: {}",
+                    a.proven,
+                    a.granted,
+                    why.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// "40 of 60 granted actions proven; 20 skipped: 8 conditions, ..." or
@@ -346,6 +439,71 @@ mod coverage_tests {
         let mut f = Finding::new(subject, status, Observation::skipped("x"), Duration::ZERO);
         f.skip_group = group;
         f
+    }
+
+    #[test]
+    fn every_action_falls_in_one_area_by_what_it_works_on() {
+        for (action, want) in [
+            ("ec2:CreateNetworkInterface", "network interfaces"),
+            ("ec2:AssignPrivateIpAddresses", "network interfaces"),
+            ("ec2:CreateTags", "tags"),
+            ("elasticloadbalancing:RemoveTags", "tags"),
+            ("ec2:DescribeTags", "EC2 network and account reads"),
+            ("ec2:DeleteSnapshot", "volumes and snapshots"),
+            ("ec2:RunInstances", "instances and launch templates"),
+            (
+                "ec2:DescribeSpotPriceHistory",
+                "instances and launch templates",
+            ),
+            ("ec2:RevokeSecurityGroupIngress", "security groups"),
+            ("ec2:DescribeSubnets", "EC2 network and account reads"),
+            ("elasticloadbalancing:ModifyListener", "load balancers"),
+            ("waf-regional:GetWebACL", "WAF and Shield"),
+            ("shield:DescribeProtection", "WAF and Shield"),
+            ("route53:GetChange", "DNS"),
+            ("pricing:GetProducts", "prices"),
+            ("cognito-idp:DescribeUserPoolClient", "other services"),
+        ] {
+            assert_eq!(area(action), want, "{action}");
+        }
+    }
+
+    #[test]
+    fn areas_say_what_stays_unproven_and_why() {
+        use Expect::*;
+        let results = [
+            finding(
+                "ec2:CreateNetworkInterface",
+                Some(Allow),
+                Status::Pass,
+                None,
+            ),
+            finding(
+                "ec2:AttachNetworkInterface",
+                Some(Allow),
+                Status::Fail,
+                None,
+            ),
+            finding(
+                "ec2:AssignPrivateIpAddresses",
+                None,
+                Status::Skip,
+                Some(SkipGroup::NeverProbed),
+            ),
+            finding("ec2:DescribeSubnets", Some(Allow), Status::Pass, None),
+            finding("ec2:DeleteVolume", Some(Deny), Status::Pass, None),
+        ];
+        let c = Coverage::of(&results);
+        assert_eq!(
+            c.area_lines(),
+            ["network interfaces: 1 of 3 proven; not proven: ec2:AssignPrivateIpAddresses (never probed), \
+              ec2:AttachNetworkInterface (checked, not passed)"]
+        );
+        assert_eq!(c.areas["EC2 network and account reads"].proven, 1);
+        assert!(
+            !c.areas.contains_key("volumes and snapshots"),
+            "a deny check is no grant"
+        );
     }
 
     #[test]

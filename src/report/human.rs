@@ -70,6 +70,9 @@ pub fn render(report: &RunFindings) -> String {
     let meaning = report.exit_code.meaning();
     if let Some(coverage) = report.coverage.line() {
         let _ = write!(out, "\ncoverage: {coverage}");
+        for area in report.coverage.area_lines() {
+            let _ = write!(out, "\n  {area}");
+        }
     }
     let _ = writeln!(
         out,

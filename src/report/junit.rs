@@ -4,6 +4,7 @@
 //! milliseconds, no `package`, the pod's hostname, and the run's identity as
 //! testsuite `<properties>` (junit-report writes none of these).
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use junit_report::{ReportBuilder, TestCase, TestSuite};
@@ -76,7 +77,7 @@ pub fn seconds(d: Duration) -> String {
 }
 
 /// The run's identity, where JUnit viewers show it.
-fn properties(report: &RunFindings) -> Vec<(&'static str, String)> {
+fn properties(report: &RunFindings) -> Vec<(Cow<'static, str>, String)> {
     let id = &report.identity;
     let token = id.token.as_ref();
     [
@@ -103,21 +104,50 @@ fn properties(report: &RunFindings) -> Vec<(&'static str, String)> {
         ("irsa-verify.version", Some(report.version.to_owned())),
     ]
     .into_iter()
+    .map(|(k, v)| (Cow::Borrowed(k), v))
     .chain(coverage(report))
     .filter_map(|(k, v)| v.map(|v| (k, xml_text(&v))))
     .collect()
 }
 
 /// The coverage figures, when any grant was checked.
-fn coverage(report: &RunFindings) -> Vec<(&'static str, Option<String>)> {
+fn coverage(report: &RunFindings) -> Vec<(Cow<'static, str>, Option<String>)> {
     let c = &report.coverage;
     if c.granted == 0 {
         return Vec::new();
     }
-    let mut out = vec![
-        ("irsa-verify.coverage.granted", Some(c.granted.to_string())),
-        ("irsa-verify.coverage.proven", Some(c.proven.to_string())),
+    let mut out: Vec<(Cow<'static, str>, Option<String>)> = vec![
+        (
+            "irsa-verify.coverage.granted".into(),
+            Some(c.granted.to_string()),
+        ),
+        (
+            "irsa-verify.coverage.proven".into(),
+            Some(c.proven.to_string()),
+        ),
     ];
+    // Per area, named by a slug of its stable name.
+    for (area, a) in &c.areas {
+        let slug: String = area
+            .chars()
+            .filter(|ch| ch.is_ascii_alphanumeric() || *ch == ' ')
+            .map(|ch| {
+                if ch == ' ' {
+                    '-'
+                } else {
+                    ch.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        out.push((
+            format!("irsa-verify.coverage.area.{slug}.granted").into(),
+            Some(a.granted.to_string()),
+        ));
+        out.push((
+            format!("irsa-verify.coverage.area.{slug}.proven").into(),
+            Some(a.proven.to_string()),
+        ));
+    }
     for (group, n) in &c.skipped {
         let name = match group {
             SkipGroup::Conditions => "irsa-verify.coverage.skipped.conditions",
@@ -128,7 +158,7 @@ fn coverage(report: &RunFindings) -> Vec<(&'static str, Option<String>)> {
             SkipGroup::UnknownAction => "irsa-verify.coverage.skipped.unknown-action",
             SkipGroup::NoResourceNamed => "irsa-verify.coverage.skipped.no-resource-named",
         };
-        out.push((name, Some(n.to_string())));
+        out.push((name.into(), Some(n.to_string())));
     }
     out
 }
@@ -187,7 +217,7 @@ fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, RewriteError> {
                 w.write_event(Event::Start(BytesStart::new("properties")))?;
                 for (name, value) in properties(report) {
                     let prop = BytesStart::new("property")
-                        .with_attributes([("name", name), ("value", value.as_str())]);
+                        .with_attributes([("name", name.as_ref()), ("value", value.as_str())]);
                     w.write_event(Event::Empty(prop))?;
                 }
                 w.write_event(Event::End(BytesEnd::new("properties")))?;
@@ -546,6 +576,14 @@ mod tests {
         };
         assert_eq!(prop("irsa-verify.coverage.granted").as_deref(), Some("1"));
         assert_eq!(prop("irsa-verify.coverage.proven").as_deref(), Some("1"));
+        assert_eq!(
+            prop("irsa-verify.coverage.area.s3.granted").as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            prop("irsa-verify.coverage.area.s3.proven").as_deref(),
+            Some("1")
+        );
     }
 
     #[test]
