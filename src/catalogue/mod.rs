@@ -52,6 +52,9 @@ pub enum Kind {
     HostedZone,
     Queue,
     Topic,
+    /// An EKS cluster; a grant on every cluster is probed on the first one
+    /// the role can list.
+    Cluster,
 }
 
 impl Kind {
@@ -65,12 +68,13 @@ impl Kind {
             Kind::HostedZone => "hosted zone",
             Kind::Queue => "queue",
             Kind::Topic => "topic",
+            Kind::Cluster => "EKS cluster",
         }
     }
 
     /// Kinds a probe can find for itself when the policy's ARN is a wildcard.
     pub fn discoverable(self) -> bool {
-        self == Kind::HostedZone
+        matches!(self, Kind::HostedZone | Kind::Cluster)
     }
 }
 

@@ -579,8 +579,10 @@ pub const ROWS: &[Row] = &[
 
     // EKS: on the first cluster and node group the role lists.
     get("eks:ListClusters", &EKS, "ListClusters", TargetKind::Account, "/clusters?maxResults=1", ANY, EKS_API),
-    get("eks:DescribeCluster", &EKS, "DescribeCluster", TargetKind::Account, "/clusters/{cluster}", &["arn:{p}:eks:{r}:{a}:cluster/{id}"], EKS_API),
-    get("eks:ListNodegroups", &EKS, "ListNodegroups", TargetKind::Account, "/clusters/{cluster}/node-groups?maxResults=1", &["arn:{p}:eks:{r}:{a}:cluster/{id}"], EKS_API),
+    // The clusters the policies name, by name (Karpenter names its own);
+    // a grant on every cluster, on the first one the role lists.
+    get("eks:DescribeCluster", &EKS, "DescribeCluster", TargetKind::Named(Kind::Cluster), "/clusters/{name}", &["arn:{p}:eks:{r}:{a}:cluster/{name}"], EKS_API),
+    get("eks:ListNodegroups", &EKS, "ListNodegroups", TargetKind::Named(Kind::Cluster), "/clusters/{name}/node-groups?maxResults=1", &["arn:{p}:eks:{r}:{a}:cluster/{name}"], EKS_API),
     get("eks:DescribeNodegroup", &EKS, "DescribeNodegroup", TargetKind::Account, "/clusters/{cluster}/node-groups/{nodegroup}", &["arn:{p}:eks:{r}:{a}:nodegroup/{id}/{id}/*"], EKS_API),
 
     // SQS (awsJson 1.0) and SNS: reads of the named queue and topic.

@@ -115,6 +115,11 @@ fn has_wildcard(s: &str) -> bool {
 
 /// The concrete targets one resource pattern names, if any.
 fn read_resource(pattern: &str, at: &Place, targets: &mut Targets) {
+    if pattern == "*" {
+        // Every cluster: the first one the role lists stands for them.
+        targets.named(Target::Any(Kind::Cluster));
+        return;
+    }
     let parts: Vec<&str> = pattern.splitn(6, ':').collect();
     let [_, _, service, region, account, rest] = parts[..] else {
         return;
@@ -236,6 +241,13 @@ fn read_named(
         "logs" => rest
             .strip_prefix("log-group:")
             .and_then(|g| named(Kind::LogGroup, g.split(':').next().unwrap_or(g))),
+        "eks" => rest.strip_prefix("cluster/").and_then(|c| {
+            if c == "*" {
+                Some(Target::Any(Kind::Cluster))
+            } else {
+                named(Kind::Cluster, c)
+            }
+        }),
         "route53" => rest.strip_prefix("hostedzone/").and_then(|z| {
             if z == "*" {
                 Some(Target::Any(Kind::HostedZone))
@@ -1610,43 +1622,68 @@ mod tests {
     #[test]
     fn a_listed_resource_is_not_probed_where_the_policy_names_particular_ones() {
         let policy = r#"{"Version":"2012-10-17","Statement":[
-            {"Effect":"Allow","Action":"eks:ListClusters","Resource":"*"},
-            {"Effect":"Allow","Action":"eks:DescribeCluster","Resource":"arn:aws:eks:eu-west-1:111122223333:cluster/prod"}]}"#;
+            {"Effect":"Allow","Action":"acm:ListCertificates","Resource":"*"},
+            {"Effect":"Allow","Action":"acm:DescribeCertificate","Resource":"arn:aws:acm:eu-west-1:111122223333:certificate/abc"}]}"#;
         let d = derived(policy, &Extra::default()).unwrap();
         assert!(
-            !table(&d).iter().any(|(a, _, _)| a == "eks:DescribeCluster"),
+            !table(&d)
+                .iter()
+                .any(|(a, _, _)| a == "acm:DescribeCertificate"),
             "{:?}",
             table(&d)
         );
         let u = d
             .unprobed
             .iter()
-            .find(|u| u.action == "eks:DescribeCluster")
+            .find(|u| u.action == "acm:DescribeCertificate")
             .unwrap();
         assert_eq!(u.why, SkipGroup::NotAttempted);
-        assert!(u.reason.contains("cluster/prod"), "{}", u.reason);
-        // On every cluster: probed on the first one listed, judged alike.
-        let any = r#"{"Version":"2012-10-17","Statement":[
-            {"Effect":"Allow","Action":["eks:ListClusters","eks:DescribeCluster"],"Resource":"*"}]}"#;
-        let d = derived(any, &Extra::default()).unwrap();
-        assert!(
-            has(
-                &d,
-                "eks:DescribeCluster",
-                "the first EKS cluster listed",
+        assert!(u.reason.contains("certificate/abc"), "{}", u.reason);
+    }
+
+    /// A cluster the policy names is probed by its name (Karpenter names
+    /// its own); a grant on every cluster, on the first one listed; a
+    /// prefix names no cluster to probe.
+    #[test]
+    fn eks_clusters_named_are_probed_by_name() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"eks:DescribeCluster","Resource":"arn:aws:eks:eu-west-1:111122223333:cluster/prod"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert_eq!(
+            table(&d),
+            [(
+                "eks:DescribeCluster".to_owned(),
+                "EKS cluster prod (eu-west-1, 111122223333)".to_owned(),
                 Expect::Allow
-            ),
-            "{:?}",
-            table(&d)
+            )]
         );
-        // A prefix names particular clusters too.
+        judged_exactly(&d, policy);
+        for any in [
+            r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["eks:ListClusters","eks:DescribeCluster"],"Resource":"*"}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["eks:DescribeCluster"],"Resource":"arn:aws:eks:*:*:cluster/*"}]}"#,
+        ] {
+            let d = derived(any, &Extra::default()).unwrap();
+            assert!(
+                has(
+                    &d,
+                    "eks:DescribeCluster",
+                    "the first EKS cluster listed",
+                    Expect::Allow
+                ),
+                "{:?}",
+                table(&d)
+            );
+        }
         let prefix = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":["eks:DescribeCluster"],"Resource":"arn:aws:eks:*:*:cluster/prod-*"}]}"#;
         let d = derived(prefix, &Extra::default()).unwrap();
+        assert!(table(&d).is_empty(), "{:?}", table(&d));
         assert!(d
             .unprobed
             .iter()
-            .any(|u| u.action == "eks:DescribeCluster" && u.why == SkipGroup::NotAttempted));
+            .any(|u| u.action == "eks:DescribeCluster" && u.why == SkipGroup::NoResourceNamed));
     }
 
     /// A secret's full ARN replaces only the pattern for that same secret.

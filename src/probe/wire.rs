@@ -474,6 +474,15 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             region = n.region().map(str::to_owned);
             n.request_name().to_owned()
         }
+        Target::Any(Kind::Cluster) => match found(ctx, Found::EksCluster).await {
+            Ok(cluster) => cluster,
+            Err(why) => {
+                return Observation::skipped(format!(
+                    "not attempted: no EKS cluster to name ({why}); a made-up one would only be \"not found\", which tells nothing. \
+                     Name the cluster in a spec (`resource: NAME`) to probe it"
+                ))
+            }
+        },
         Target::Any(Kind::HostedZone) => match any_zone(ctx).await {
             Ok(zone) => zone,
             Err(why) => {

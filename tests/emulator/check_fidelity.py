@@ -408,6 +408,7 @@ def seeded_for_rows(a, s):
         "hosted zone": a["hosted_zone"],
         "queue": s["queue"].rsplit("/", 1)[-1],
         "topic": s["topic"].rsplit(":", 1)[-1],
+        "EKS cluster": a["eks_cluster"],
     }
     return {"account": a["account"], "found": f, "ids": ids, "arn_ids": arn_ids, "names": names, "zone_name": a["hosted_zone_name"]}
 
