@@ -467,6 +467,24 @@ pub const ROWS: &[Row] = &[
         destructive: false,
     },
 
+    Row {
+        action: "secretsmanager:UntagResource",
+        target: TargetKind::Named(Kind::Secret),
+        probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "UntagResource", method: "POST", path: "/",
+            params: &[("SecretId", V::Name), ("TagKeys", V::Raw(r#"["irsa-verify-probe-{random}"]"#))], xml: None, dry_run: false, tags_for: None }),
+        resources: &[SM_SECRET],
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "removes one random tag key that the secret does not carry: no tag is removed, the value is never touched",
+        basis: "Secrets Manager API reference, UntagResource: removes the listed tag keys from the secret; a 2xx is the proof, any other answer \
+                could not tell (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UntagResource.html)",
+        destructive: false,
+    },
+    // A secret that does not exist has no random suffix to authorize on.
+    deny_only("secretsmanager:DeleteSecret", &SECRETSMANAGER, "DeleteSecret", &[("SecretId", V::MadeUp("irsa-verify-probe-{random16}"))],
+        &["arn:{p}:secretsmanager:{r}:{a}:secret:irsa-verify-probe-{random16}"],
+        "on a made-up secret name, with the default recovery window (never ForceDeleteWithoutRecovery): there is nothing to delete", true),
+
     // Systems Manager Parameter Store: never a value.
     read("ssm:DescribeParameters", &SSM, "DescribeParameters", TargetKind::Account, &[("MaxResults", V::Num(1))], ANY, "Systems Manager API reference, DescribeParameters: metadata only"),
     Row {
@@ -526,6 +544,17 @@ pub const ROWS: &[Row] = &[
          "CloudWatch Logs API reference, DescribeLogGroups"),
     read("logs:DescribeLogStreams", &LOGS, "DescribeLogStreams", TargetKind::Named(Kind::LogGroup), &[("logGroupName", V::Name), ("limit", V::Num(1))],
          &[LOGS_GROUP], "CloudWatch Logs API reference, DescribeLogStreams"),
+
+    // Log shippers' writes, on a made-up group: nothing to write to.
+    deny_only("logs:CreateLogStream", &LOGS, "CreateLogStream",
+        &[("logGroupName", V::MadeUp("irsa-verify-probe-{random16}")), ("logStreamName", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:logs:{r}:{a}:log-group:irsa-verify-probe-{random16}:log-stream:irsa-verify-probe"],
+        "on a made-up log group: there is no group to create the stream in", false),
+    deny_only("logs:PutLogEvents", &LOGS, "PutLogEvents",
+        &[("logGroupName", V::MadeUp("irsa-verify-probe-{random16}")), ("logStreamName", V::Lit("irsa-verify-probe")),
+          ("logEvents", V::Raw(r#"[{"timestamp": 1, "message": "irsa-verify probe"}]"#))],
+        &["arn:{p}:logs:{r}:{a}:log-group:irsa-verify-probe-{random16}:log-stream:irsa-verify-probe"],
+        "on a made-up log group and stream: there is nowhere to write the event", false),
 
     // ECR: the authorization token is a credential, dropped unread.
     Row {

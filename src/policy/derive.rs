@@ -1439,17 +1439,20 @@ mod tests {
             "{:?}",
             table(&d)
         );
-        // The pattern names the same secret: it is not probed again by name.
+        // The pattern names the same secret: it is not probed again by name
+        // (the attempted delete is of a made-up secret, on the account).
+        let secrets = || {
+            table(&d)
+                .into_iter()
+                .filter(|(a, _, _)| a != "secretsmanager:DeleteSecret")
+        };
         assert!(
-            table(&d).iter().all(|(_, l, _)| l == label),
+            has(&d, "secretsmanager:DeleteSecret", "account", Deny),
             "{:?}",
             table(&d)
         );
-        assert!(
-            table(&d).iter().all(|(_, _, e)| *e == Allow),
-            "{:?}",
-            table(&d)
-        );
+        assert!(secrets().all(|(_, l, _)| l == label), "{:?}", table(&d));
+        assert!(secrets().all(|(_, _, e)| e == Allow), "{:?}", table(&d));
         let c = &d.checks[0];
         assert_eq!(
             c.target().resources(c.action().row(), &at()),
@@ -1711,10 +1714,12 @@ mod tests {
             format!("secretsmanager:DescribeSecret secret dev/db-backup{at}"),
             // Not a secret at all, though named prod/db.
             format!("logs:DescribeLogStreams log group prod/db{at}"),
+            // The attempted delete, of a made-up secret.
+            "secretsmanager:DeleteSecret account".to_owned(),
         ] {
             assert!(labels.contains(&want), "{want} in {labels:?}");
         }
-        assert_eq!(labels.len(), 5, "{labels:?}");
+        assert_eq!(labels.len(), 6, "{labels:?}");
         // The same secret by a pattern too: one check, on its exact ARN.
         let both = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":[
@@ -1723,11 +1728,18 @@ mod tests {
         let d = derived(both, &Extra::default()).unwrap();
         assert_eq!(
             table(&d),
-            [(
-                "secretsmanager:DescribeSecret".to_owned(),
-                format!("secret prod/db-AbCdEf{at}"),
-                Expect::Allow
-            )]
+            [
+                (
+                    "secretsmanager:DescribeSecret".to_owned(),
+                    format!("secret prod/db-AbCdEf{at}"),
+                    Expect::Allow
+                ),
+                (
+                    "secretsmanager:DeleteSecret".to_owned(),
+                    "account".to_owned(),
+                    Expect::Deny
+                )
+            ]
         );
     }
 
@@ -1741,7 +1753,11 @@ mod tests {
               "arn:aws:secretsmanager:eu-west-1:444455556666:secret:prod/db-??????",
               "arn:aws:secretsmanager:*:*:secret:prod/db-??????"]}]}"#;
         let d = derived(policy, &Extra::default()).unwrap();
-        let labels: Vec<String> = table(&d).into_iter().map(|(_, l, _)| l).collect();
+        let labels: Vec<String> = table(&d)
+            .into_iter()
+            .filter(|(a, _, _)| a != "secretsmanager:DeleteSecret")
+            .map(|(_, l, _)| l)
+            .collect();
         assert_eq!(
             labels,
             [
