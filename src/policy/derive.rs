@@ -621,12 +621,29 @@ fn naming_particular(
         let particular = any
             .iter()
             .zip(&representative)
-            .any(|(a, rep)| a != rep && crate::glob::overlap(p, a) && !wildcard(p, rep, false));
+            .any(|(a, rep)| a != rep && arn_overlap(p, a) && !wildcard(p, rep, false));
         if particular && !named.contains(p) {
             named.push(p.clone());
         }
     }
     named
+}
+
+/// Can a pattern and a row's ARN template name the same real resource?
+/// Segment by segment where both are whole ARNs: a real ARN has no ':' in
+/// its partition, service, region or account, so `loadbalancer/app/*/*`
+/// (its region a `*`) shares no value with `listener/app/*/*/*`, though as
+/// bare text a `*` could run across the colons.
+fn arn_overlap(pattern: &str, template: &str) -> bool {
+    let (p, t): (Vec<&str>, Vec<&str>) = (
+        pattern.splitn(6, ':').collect(),
+        template.splitn(6, ':').collect(),
+    );
+    if p.len() == 6 && t.len() == 6 {
+        p.iter().zip(&t).all(|(a, b)| crate::glob::overlap(a, b))
+    } else {
+        crate::glob::overlap(pattern, template)
+    }
 }
 
 /// Does the row's request name a resource a listing finds at run time (an
@@ -1575,6 +1592,33 @@ mod tests {
             .unprobed
             .iter()
             .any(|u| u.action == "eks:DescribeCluster" && u.why == SkipGroup::NotAttempted));
+    }
+
+    /// A pattern names particular resources of a row's template only where
+    /// it can share a real ARN with it, segment by segment: a `*` region
+    /// does not let a load balancer pattern reach a listener.
+    #[test]
+    fn patterns_are_compared_with_templates_segment_by_segment() {
+        let listener = "arn:aws:elasticloadbalancing:eu-west-1:1:listener/app/*/*/*";
+        assert!(!arn_overlap(
+            "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
+            listener
+        ));
+        assert!(crate::glob::overlap(
+            "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
+            listener
+        ));
+        assert!(arn_overlap(
+            "arn:aws:elasticloadbalancing:*:*:listener/app/web/*",
+            listener
+        ));
+        assert!(!arn_overlap(
+            "arn:aws:elasticloadbalancing:*:*:listener/net/*/*/*",
+            listener
+        ));
+        // What is not a whole ARN is compared as text.
+        assert!(arn_overlap("*", listener));
+        assert!(arn_overlap("arn:aws:elasticloadbalancing:*", listener));
     }
 
     /// A secret's full ARN replaces only the pattern for that same secret.
