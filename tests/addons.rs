@@ -45,11 +45,13 @@ fn unconditional_grants(policy: &Value) -> BTreeSet<String> {
     out
 }
 
-/// (proven, unconditional grants) of one run, asserting that every grant
-/// not proven is a skipped testcase with a reason.
-fn figure(addon: &str, policy: &Value, run: &Run) -> (usize, usize) {
+/// (proven, unconditional grants, each grant not proven with why) of one
+/// run, asserting that every grant not proven is a skipped testcase with a
+/// reason.
+fn figure(addon: &str, policy: &Value, run: &Run) -> (usize, usize, Vec<String>) {
     let grants = unconditional_grants(policy);
     let mut proven = 0;
+    let mut unproven = Vec::new();
     for action in &grants {
         let of_action: Vec<&Value> = run
             .results()
@@ -74,6 +76,7 @@ fn figure(addon: &str, policy: &Value, run: &Run) -> (usize, usize) {
             });
         let reason = skip["skip_reason"]
             .as_str()
+            .or_else(|| skip["answer"]["reason"].as_str())
             .map(str::to_owned)
             .unwrap_or_else(|| skip["answer"].to_string());
         assert!(
@@ -84,8 +87,12 @@ fn figure(addon: &str, policy: &Value, run: &Run) -> (usize, usize) {
             !skip["skip_group"].is_null(),
             "{addon}: {action} skipped without a group: {skip}"
         );
+        unproven.push(format!(
+            "  not proven: {action} [{}]: {reason}",
+            skip["skip_group"].as_str().unwrap_or_default()
+        ));
     }
-    (proven, grants.len())
+    (proven, grants.len(), unproven)
 }
 
 #[test]
@@ -111,10 +118,11 @@ fn real_add_on_policies_are_proven_live() {
                 .args(["--from-policy", path.to_str().expect("utf-8")]),
         );
         run.assert_code(0);
-        let (p, t) = figure(addon, &policy, &run);
+        let (p, t, unproven) = figure(addon, &policy, &run);
         lines.push(format!(
             "{addon}: {p} of {t} unconditional grants proven live"
         ));
+        println!("{}\n{}", lines.last().expect("a line"), unproven.join("\n"));
         proven += p;
         total += t;
     }
