@@ -429,6 +429,17 @@ fn describe(v: &V) -> String {
         V::Random => "<random>".to_owned(),
         V::Uuid => "<random uuid>".to_owned(),
         V::Id(k) => format!("<{} ID: a real one, else made up>", k.parts().1),
+        // A made-up ID or path (`i-0{random16}`) shows its shape.
+        V::MadeUp(s)
+            if !s.starts_with("arn:")
+                && !s
+                    .replace("{random16}", "")
+                    .replace("{random}", "")
+                    .contains('{') =>
+        {
+            s.replace("{random16}", "<random>")
+                .replace("{random}", "<random>")
+        }
         V::MadeUp(_) => "<made-up ARN>".to_owned(),
         V::RegionThen(s) => format!("<region>{s}"),
         V::Raw(s) => (*s).to_owned(),
