@@ -96,6 +96,7 @@ fn figure(
         };
         let reason = skip["skip_reason"]
             .as_str()
+            .or_else(|| skip["answer"]["reason"].as_str())
             .map(str::to_owned)
             .unwrap_or_else(|| skip["answer"].to_string());
         assert!(
@@ -106,7 +107,10 @@ fn figure(
             !skip["skip_group"].is_null(),
             "{addon}: {action} skipped without a group: {skip}"
         );
-        unproven.push(format!("  {action}: [{}] {reason}", skip["skip_group"]));
+        unproven.push(format!(
+            "  {action} [{}]: {reason}",
+            skip["skip_group"].as_str().unwrap_or_default()
+        ));
     }
     (proven, unproven)
 }
@@ -172,6 +176,7 @@ fn real_add_on_policies_are_proven_live() {
             unproven.join("\n"),
             c_unproven.join("\n")
         ));
+        println!("{}\n{}", lines.last().expect("a line"), unproven.join("\n"));
         proven += p;
         total += grants.len();
         c_proven += cp;

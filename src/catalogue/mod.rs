@@ -162,6 +162,15 @@ pub enum Found {
     TargetGroup,
     /// The first listener of the load balancer found.
     Listener,
+    /// The first rule of that listener that is not its default rule
+    /// (ModifyRule does not take the default rule).
+    Rule,
+    /// The first certificate of that listener's certificate list, not its
+    /// default certificate: the one a re-add leaves as it is.
+    ListenerCertificate,
+    /// The first target group of target type `instance`: a made-up instance
+    /// ID is a target that does not exist there.
+    InstanceTargetGroup,
     Certificate,
     ServerCertificate,
     EksCluster,
@@ -171,10 +180,13 @@ pub enum Found {
 }
 
 impl Found {
-    pub const ALL: [Found; 8] = [
+    pub const ALL: [Found; 11] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
+        Found::Rule,
+        Found::ListenerCertificate,
+        Found::InstanceTargetGroup,
         Found::Certificate,
         Found::ServerCertificate,
         Found::EksCluster,
@@ -197,6 +209,9 @@ impl Found {
             Found::LoadBalancer => "load_balancer",
             Found::TargetGroup => "target_group",
             Found::Listener => "listener",
+            Found::Rule => "rule",
+            Found::ListenerCertificate => "listener_certificate",
+            Found::InstanceTargetGroup => "instance_target_group",
             Found::Certificate => "certificate",
             Found::ServerCertificate => "server_certificate",
             Found::EksCluster => "eks_cluster",
@@ -205,11 +220,25 @@ impl Found {
         }
     }
 
+    /// Why a made-up one will not do, for the reason a check is not
+    /// attempted without a real one.
+    pub fn why_real(self) -> &'static str {
+        match self {
+            Found::ListenerCertificate => {
+                "only re-adding a certificate the list already holds adds nothing: any other certificate would be added"
+            }
+            _ => "a made-up one would only be \"not found\", which tells nothing",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Found::LoadBalancer => "load balancer",
             Found::TargetGroup => "target group",
             Found::Listener => "listener",
+            Found::Rule => "non-default listener rule",
+            Found::ListenerCertificate => "non-default listener certificate",
+            Found::InstanceTargetGroup => "target group of target type instance",
             Found::Certificate => "ACM certificate",
             Found::ServerCertificate => "IAM server certificate",
             Found::EksCluster => "EKS cluster",
@@ -235,7 +264,8 @@ pub enum V {
     Uuid,
     /// An EC2 ID: a real one when a Describe finds one, else a made-up one.
     Id(Ec2Id),
-    /// An ARN that names nothing, from a template (`{p}`, `{r}`, `{a}`, `{random}`).
+    /// An ARN (or an ID, a path) that names nothing, from a template (`{p}`,
+    /// `{r}`, `{a}`, `{random}`).
     MadeUp(&'static str),
     /// The region followed by a literal (an Availability Zone: `{r}a`).
     RegionThen(&'static str),
@@ -440,6 +470,17 @@ fn describe(v: &V) -> String {
         V::Random => "<random>".to_owned(),
         V::Uuid => "<random uuid>".to_owned(),
         V::Id(k) => format!("<{} ID: a real one, else made up>", k.parts().1),
+        // A made-up ID or path (`i-0{random16}`) shows its shape.
+        V::MadeUp(s)
+            if !s.starts_with("arn:")
+                && !s
+                    .replace("{random16}", "")
+                    .replace("{random}", "")
+                    .contains('{') =>
+        {
+            s.replace("{random16}", "<random>")
+                .replace("{random}", "<random>")
+        }
         V::MadeUp(_) => "<made-up ARN>".to_owned(),
         V::RegionThen(s) => format!("<region>{s}"),
         V::Raw(s) => (*s).to_owned(),
@@ -525,7 +566,7 @@ pub fn listing_json() -> String {
         "{r}": "the region",
         "{a}": "the account",
         "{name}": "the target's name (secret, parameter, key, log group, hosted zone ID, queue, topic)",
-        "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate)",
+        "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate), or each part of an Elastic Load Balancing ARN found (load balancer name and ID, listener ID, rule ID; target group name and ID)",
         "{random}": "a fresh random token, 32 hex digits, one per request",
         "{random16}": "the first 16 hex digits of {random}",
         "{zonename}": "the hosted zone's domain name",

@@ -258,6 +258,75 @@ const MADE_UP_LISTENER: V = V::MadeUp(
     "arn:{p}:elasticloadbalancing:{r}:{a}:listener/app/irsa-verify-probe/{random16}/{random16}",
 );
 
+/// An ELBv2 write on a real resource a listing found, in a form the API
+/// reference documents as changing nothing: a 2xx is the proof.
+const fn elb_no_op(
+    action: &'static str,
+    op: &'static str,
+    params: &'static [(&'static str, V)],
+    resources: &'static [&'static str],
+    harmless: &'static str,
+    basis: &'static str,
+    destructive: bool,
+) -> Row {
+    Row {
+        action,
+        target: TargetKind::Account,
+        probe: Probe::Wire(Wire {
+            service: &ELBV2,
+            op,
+            method: "POST",
+            path: "/",
+            params,
+            xml: None,
+            dry_run: false,
+            tags_for: None,
+        }),
+        resources,
+        allowed: &[],
+        tells: Tells::Both,
+        harmless,
+        basis,
+        destructive,
+    }
+}
+
+/// A deny-only ELBv2 write on made-up ARNs, its basis the API reference's
+/// own error for a resource that does not exist.
+const fn elb_deny_only(
+    action: &'static str,
+    op: &'static str,
+    params: &'static [(&'static str, V)],
+    resources: &'static [&'static str],
+    harmless: &'static str,
+    basis: &'static str,
+    destructive: bool,
+) -> Row {
+    let mut row = deny_only(action, &ELBV2, op, params, resources, harmless, destructive);
+    row.basis = basis;
+    row
+}
+
+/// What a found listener, rule and target group are authorized as: an
+/// Application Load Balancer's (the probe does not attempt a Network Load
+/// Balancer's, which no expectation here was judged on).
+const ELB_LISTENER: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:listener/app/{id}/{id}/{id}";
+const ELB_RULE: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:listener-rule/app/{id}/{id}/{id}/{id}";
+const ELB_TARGET_GROUP: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:targetgroup/{id}/{id}";
+const MADE_UP_RULE: V = V::MadeUp(
+    "arn:{p}:elasticloadbalancing:{r}:{a}:listener-rule/app/irsa-verify-probe/{random16}/{random16}/{random16}",
+);
+const MADE_UP_LB_ARN: &str =
+    "arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/irsa-verify-probe/{random16}";
+const MADE_UP_TG_ARN: &str =
+    "arn:{p}:elasticloadbalancing:{r}:{a}:targetgroup/irsa-verify-probe/{random16}";
+const MADE_UP_LISTENER_ARN: &str =
+    "arn:{p}:elasticloadbalancing:{r}:{a}:listener/app/irsa-verify-probe/{random16}/{random16}";
+const MADE_UP_RULE_ARN: &str =
+    "arn:{p}:elasticloadbalancing:{r}:{a}:listener-rule/app/irsa-verify-probe/{random16}/{random16}/{random16}";
+/// An instance ID no instance has: 17 hex digits, as EC2 makes them.
+const MADE_UP_INSTANCE: V = V::MadeUp("i-0{random16}");
+
 #[rustfmt::skip]
 pub const ROWS: &[Row] = &[
     // S3, DynamoDB and instance metadata: probes written against an SDK
@@ -422,6 +491,88 @@ pub const ROWS: &[Row] = &[
     read("elasticloadbalancing:DescribeListenerAttributes", &ELBV2, "DescribeListenerAttributes", TargetKind::Account, &[("ListenerArn", V::Found(Found::Listener))], ANY, ELBV2_READS),
     read("elasticloadbalancing:DescribeListenerCertificates", &ELBV2, "DescribeListenerCertificates", TargetKind::Account, &[("ListenerArn", V::Found(Found::Listener))], ANY, ELBV2_READS),
     read("elasticloadbalancing:DescribeRules", &ELBV2, "DescribeRules", TargetKind::Account, &[("ListenerArn", V::Found(Found::Listener))], ANY, ELBV2_READS),
+
+    // Writes: a documented no-op on the listener, rule or target group found
+    // (allow and deny), else deny-only on made-up ARNs.
+    elb_no_op("elasticloadbalancing:ModifyListener", "ModifyListener", &[("ListenerArn", V::Found(Found::Listener))], &[ELB_LISTENER],
+        "ModifyListener naming the listener and no property: nothing is replaced, so nothing changes",
+        "Elastic Load Balancing API reference, ModifyListener: \"Replaces the specified properties of the specified listener. Any properties \
+         that you do not specify remain unchanged.\"; ListenerArn is its one required parameter \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListener.html)", false),
+    elb_no_op("elasticloadbalancing:ModifyRule", "ModifyRule", &[("RuleArn", V::Found(Found::Rule))], &[ELB_RULE],
+        "ModifyRule naming a rule of the listener (not its default rule) and no property: nothing is replaced, so nothing changes",
+        "Elastic Load Balancing API reference, ModifyRule: \"Replaces the specified properties of the specified rule. Any properties that you \
+         do not specify are unchanged.\"; RuleArn is its one required parameter, and \"To modify the actions for the default rule, use \
+         ModifyListener\", so the rule named is not the default one (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html)", false),
+    elb_no_op("elasticloadbalancing:RemoveTags", "RemoveTags",
+        &[("ResourceArns.member.1", V::Found(Found::Listener)), ("ResourceArns.member.2", V::Found(Found::Rule)), ("TagKeys.member.1", V::Random)],
+        &[ELB_LISTENER, ELB_RULE],
+        "RemoveTags of a random tag key (irsa-verify-probe-<random>) from the listener and one of its rules: neither carries that key, so no tag is removed",
+        "Elastic Load Balancing API reference, RemoveTags: \"Removes the specified tags from the specified Elastic Load Balancing resources. You \
+         can remove the tags for one or more Application Load Balancers, Network Load Balancers, Gateway Load Balancers, target groups, \
+         listeners, or rules.\"; only the keys named are removed, and the errors it lists name none for a key a resource does not carry \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RemoveTags.html)", true),
+    elb_no_op("elasticloadbalancing:AddListenerCertificates", "AddListenerCertificates",
+        &[("ListenerArn", V::Found(Found::Listener)), ("Certificates.member.1.CertificateArn", V::Found(Found::ListenerCertificate))],
+        &[ELB_LISTENER],
+        "re-adds a certificate that the listener's certificate list already holds (DescribeListenerCertificates, IsDefault false, read right \
+         before): the call adds nothing. Race window: were that certificate taken off the list by someone else between the read and this \
+         call (one round trip), the call would put it back",
+        "Elastic Load Balancing API reference, AddListenerCertificates: \"If the certificate in already in the certificate list, the call is \
+         successful but the certificate is not added again.\" (AWS's wording); DescribeListenerCertificates: \"If the default certificate is \
+         also in the certificate list, it appears twice in the results (once with IsDefault set to true and once with IsDefault set to \
+         false)\", so one listed with IsDefault false is in the list \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddListenerCertificates.html, \
+         https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeListenerCertificates.html)", false),
+    elb_no_op("elasticloadbalancing:DeregisterTargets", "DeregisterTargets",
+        &[("TargetGroupArn", V::Found(Found::InstanceTargetGroup)), ("Targets.member.1.Id", MADE_UP_INSTANCE)],
+        &[ELB_TARGET_GROUP],
+        "DeregisterTargets of a made-up instance ID (i-0<random>) from a target group of target type instance: no such instance exists, so \
+         no target is deregistered",
+        "Elastic Load Balancing API reference, DeregisterTargets: \"Note: If the specified target does not exist, the action returns \
+         successfully.\" (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html)", true),
+    elb_deny_only("elasticloadbalancing:RemoveListenerCertificates", "RemoveListenerCertificates",
+        &[("ListenerArn", MADE_UP_LISTENER), ("Certificates.member.1.CertificateArn", V::MadeUp("arn:{p}:acm:{r}:{a}:certificate/irsa-verify-probe-{random}"))],
+        &[MADE_UP_LISTENER_ARN], "on a made-up listener ARN, naming a made-up certificate: there is nothing to remove",
+        "Elastic Load Balancing API reference, RemoveListenerCertificates documents no answer for a certificate the list does not hold, so no \
+         form on a real listener is known to change nothing; on a made-up one it lists ListenerNotFound (\"The specified listener does not \
+         exist.\") but not whether it authorizes first, so only a denial tells \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RemoveListenerCertificates.html)", true),
+    elb_deny_only("elasticloadbalancing:SetRulePriorities", "SetRulePriorities",
+        &[("RulePriorities.member.1.RuleArn", MADE_UP_RULE), ("RulePriorities.member.1.Priority", V::Lit("50000"))],
+        &[MADE_UP_RULE_ARN], "on a made-up rule ARN: no rule's priority changes",
+        "Elastic Load Balancing API reference, SetRulePriorities: \"Any existing rules that you do not specify retain their current \
+         priority\"; writing a rule's own priority back is not documented as changing nothing, and would undo a change made between the \
+         read and the write. It lists RuleNotFound (\"The specified rule does not exist.\") but not whether it authorizes first, so only a \
+         denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html)", false),
+    elb_deny_only("elasticloadbalancing:AddTags", "AddTags",
+        &[("ResourceArns.member.1", MADE_UP_LISTENER), ("Tags.member.1.Key", V::Lit("irsa-verify-probe")), ("Tags.member.1.Value", V::Lit("deny-check"))],
+        &[MADE_UP_LISTENER_ARN], "on a made-up listener ARN: no resource is tagged",
+        "Elastic Load Balancing API reference, AddTags: \"If a resource already has a tag with the same key, AddTags updates its value\", so \
+         on a real resource only writing back a value just read would change nothing, and would undo a change made in between; it lists \
+         ListenerNotFound (\"The specified listener does not exist.\") but not whether it authorizes first, so only a denial tells \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddTags.html)", false),
+    elb_deny_only("elasticloadbalancing:RegisterTargets", "RegisterTargets", &[("TargetGroupArn", MADE_UP_TG), ("Targets.member.1.Id", MADE_UP_INSTANCE)],
+        &[MADE_UP_TG_ARN], "on a made-up target group ARN, naming a made-up instance: nothing is registered",
+        "Elastic Load Balancing API reference, RegisterTargets lists TargetGroupNotFound (\"The specified target group does not exist.\") but \
+         not whether it authorizes first, so only a denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html)", false),
+    elb_deny_only("elasticloadbalancing:CreateListener", "CreateListener",
+        &[("LoadBalancerArn", MADE_UP_LB), ("Protocol", V::Lit("HTTP")), ("Port", V::Lit("1")),
+          ("DefaultActions.member.1.Type", V::Lit("fixed-response")), ("DefaultActions.member.1.FixedResponseConfig.StatusCode", V::Lit("404"))],
+        &[MADE_UP_LB_ARN], "on a made-up load balancer ARN: no listener can be created",
+        "Elastic Load Balancing API reference, CreateListener lists LoadBalancerNotFound (\"The specified load balancer does not exist.\") but \
+         not whether it authorizes first, so only a denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html)", false),
+    elb_deny_only("elasticloadbalancing:CreateRule", "CreateRule",
+        &[("ListenerArn", MADE_UP_LISTENER), ("Priority", V::Lit("50000")),
+          ("Conditions.member.1.Field", V::Lit("path-pattern")), ("Conditions.member.1.PathPatternConfig.Values.member.1", V::MadeUp("/irsa-verify-probe-{random}")),
+          ("Actions.member.1.Type", V::Lit("fixed-response")), ("Actions.member.1.FixedResponseConfig.StatusCode", V::Lit("404"))],
+        &[MADE_UP_LISTENER_ARN], "on a made-up listener ARN: no rule can be created",
+        "Elastic Load Balancing API reference, CreateRule lists ListenerNotFound (\"The specified listener does not exist.\") but not whether \
+         it authorizes first, so only a denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html)", false),
+    elb_deny_only("elasticloadbalancing:DeleteRule", "DeleteRule", &[("RuleArn", MADE_UP_RULE)],
+        &[MADE_UP_RULE_ARN], "on a made-up rule ARN: there is nothing to delete",
+        "Elastic Load Balancing API reference, DeleteRule lists RuleNotFound (\"The specified rule does not exist.\") but not whether it \
+         authorizes first, so only a denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteRule.html)", true),
 
     // EC2 Auto Scaling.
     read("autoscaling:DescribeAutoScalingGroups", &AUTOSCALING, "DescribeAutoScalingGroups", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
@@ -631,7 +782,7 @@ pub const ROWS: &[Row] = &[
         allowed: &[],
         tells: Tells::DenialOnly,
         harmless: "a made-up receipt handle on the real queue: it names no message, so none is deleted",
-        basis: "SQS API reference, DeleteMessage: the receipt handle from a ReceiveMessage names the message deleted; an invalid one gives                 ReceiptHandleIsInvalid, and AWS does not document that it authorizes first, so only a denial tells                 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html)",
+        basis: "SQS API reference, DeleteMessage: the receipt handle from a ReceiveMessage names the message deleted; an invalid one gives ReceiptHandleIsInvalid, and AWS does not document that it authorizes first, so only a denial tells (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html)",
         destructive: true,
     },
     read("sns:ListTopics", &SNS, "ListTopics", TargetKind::Account, &[], ANY, "SNS API reference, ListTopics"),
@@ -668,11 +819,25 @@ pub const NEVER: &[(&str, &str)] = &[
     ("iam:Put*", "IAM writes have no harmless form"),
     ("iam:Attach*", "IAM writes have no harmless form"),
     ("iam:PassRole", "checked only inside another call (RunInstances, CreateFunction...)"),
+    ("elasticloadbalancing:SetWebAcl", "a permission-only action: the Elastic Load Balancing API (2015-12-01) has no operation of that name, \
+      so there is no request to send (associating a web ACL with a load balancer is WAF's AssociateWebACL: \"This call requires \
+      permissions that are specific to the protected resource type\", \
+      https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html)"),
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A line continuation that kept its indentation shows in every report.
+    #[test]
+    fn row_texts_read_as_one_line() {
+        for r in ROWS {
+            for text in [r.harmless, r.basis] {
+                assert!(!text.contains("  "), "{}: {text}", r.action);
+            }
+        }
+    }
 
     /// The catalogue reads the action list, never the other way round.
     #[test]
@@ -851,6 +1016,120 @@ mod tests {
                 assert!(named, "{}: the required {ty} is not authorized", r.action);
             }
         }
+    }
+
+    /// The ELBv2 writes: a documented no-op on a resource a listing found
+    /// tells both ways; on made-up ARNs only a denial tells. Whichever, a
+    /// 2xx is allowed, AWS's denial is denied, and every error the API
+    /// reference lists for them (a resource gone, a priority or certificate
+    /// refused, a validation) is could not tell.
+    #[test]
+    fn elbv2_writes_tell_what_their_basis_documents() {
+        use crate::answer::{classify, Answer, Observed};
+        let err = |status: u16, code: &str| Answer::ServiceError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            message: Some("m".to_owned()),
+        };
+        let no_op = [
+            "ModifyListener",
+            "ModifyRule",
+            "RemoveTags",
+            "AddListenerCertificates",
+            "DeregisterTargets",
+        ];
+        let made_up = [
+            "RemoveListenerCertificates",
+            "SetRulePriorities",
+            "AddTags",
+            "RegisterTargets",
+            "CreateListener",
+            "CreateRule",
+            "DeleteRule",
+        ];
+        for (ops, tells) in [(&no_op[..], Tells::Both), (&made_up[..], Tells::DenialOnly)] {
+            for op in ops {
+                let action = format!("elasticloadbalancing:{op}");
+                let r = &ROWS[super::super::find(&action).expect("a row")];
+                let Probe::Wire(w) = &r.probe else {
+                    panic!("{action} is a wire row")
+                };
+                assert_eq!(r.tells, tells, "{action}");
+                assert!(r.allowed.is_empty(), "{action}: only a 2xx proves it");
+                assert!(
+                    r.basis.contains(&format!(
+                        "(https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_{op}.html"
+                    )) && r.basis.contains('"'),
+                    "{action}: its basis quotes its API reference page"
+                );
+                let observed = |a: Answer| classify(&a, r.allowed);
+                assert_eq!(
+                    observed(Answer::success(200, "")),
+                    Observed::Allowed,
+                    "{action}"
+                );
+                assert_eq!(
+                    observed(err(403, "AccessDenied")),
+                    Observed::Denied,
+                    "{action}"
+                );
+                for other in [
+                    "ListenerNotFound",
+                    "RuleNotFound",
+                    "TargetGroupNotFound",
+                    "LoadBalancerNotFound",
+                    "InvalidTarget",
+                    "PriorityInUse",
+                    "CertificateNotFound",
+                    "TooManyCertificates",
+                    "OperationNotPermitted",
+                    "InvalidConfigurationRequest",
+                    "DuplicateTagKeys",
+                    "ValidationError",
+                ] {
+                    assert_eq!(
+                        observed(err(400, other)),
+                        Observed::Unknown,
+                        "{action}: {other}"
+                    );
+                }
+                let found = w.params.iter().any(|(_, v)| matches!(v, V::Found(_)));
+                if tells == Tells::Both {
+                    // A real resource, authorized as the kind it was judged on.
+                    assert!(found, "{action} names a resource a listing found");
+                    assert!(
+                        r.resources.iter().all(|t| t.contains("/{id}")),
+                        "{action}: {:?}",
+                        r.resources
+                    );
+                } else {
+                    // Nothing real: every resource named is made up.
+                    assert!(!found, "{action} names nothing real");
+                    assert!(
+                        r.resources.iter().all(|t| t.contains("irsa-verify-probe")),
+                        "{action}: {:?}",
+                        r.resources
+                    );
+                }
+            }
+        }
+        // The one no-op that writes back what was read names its race window.
+        let add =
+            &ROWS[super::super::find("elasticloadbalancing:AddListenerCertificates").unwrap()];
+        assert!(add.harmless.contains("Race window"), "{}", add.harmless);
+        // Removals are deny checks wherever the policies touch ELBv2.
+        for op in [
+            "RemoveTags",
+            "DeregisterTargets",
+            "RemoveListenerCertificates",
+            "DeleteRule",
+        ] {
+            let r = &ROWS[super::super::find(&format!("elasticloadbalancing:{op}")).unwrap()];
+            assert!(r.destructive, "{op}");
+        }
+        // SetWebAcl has no API: never probed, and the reason says why.
+        let why = super::super::never("elasticloadbalancing:SetWebAcl").expect("never probed");
+        assert!(why.starts_with("a permission-only action"), "{why}");
     }
 
     /// Each row's answers: a 2xx and its named errors are allowed, its

@@ -669,12 +669,29 @@ fn naming_particular(
         let particular = any
             .iter()
             .zip(&representative)
-            .any(|(a, rep)| a != rep && crate::glob::overlap(p, a) && !wildcard(p, rep, false));
+            .any(|(a, rep)| a != rep && arn_overlap(p, a) && !wildcard(p, rep, false));
         if particular && !named.contains(p) {
             named.push(p.clone());
         }
     }
     named
+}
+
+/// Can a pattern and a row's ARN template name the same real resource?
+/// Segment by segment where both are whole ARNs: a real ARN has no ':' in
+/// its partition, service, region or account, so `loadbalancer/app/*/*`
+/// (its region a `*`) shares no value with `listener/app/*/*/*`, though as
+/// bare text a `*` could run across the colons.
+fn arn_overlap(pattern: &str, template: &str) -> bool {
+    let (p, t): (Vec<&str>, Vec<&str>) = (
+        pattern.splitn(6, ':').collect(),
+        template.splitn(6, ':').collect(),
+    );
+    if p.len() == 6 && t.len() == 6 {
+        p.iter().zip(&t).all(|(a, b)| crate::glob::overlap(a, b))
+    } else {
+        crate::glob::overlap(pattern, template)
+    }
 }
 
 /// Does the row's request name a resource a listing finds at run time (an
@@ -1687,6 +1704,133 @@ mod tests {
             .unprobed
             .iter()
             .any(|u| u.action == "eks:DescribeCluster" && u.why == SkipGroup::NoResourceNamed));
+    }
+
+    /// The load balancer controller's ELBv2 writes: the no-op probes on the
+    /// resources found are allow checks judged on an Application Load
+    /// Balancer's listener, rule and target group; the made-up ones are
+    /// granted, so skipped as deny-only; SetWebAcl has no API.
+    #[test]
+    fn the_load_balancer_controllers_writes_are_checked_or_skipped_with_why() {
+        let policy = include_str!("../../tests/fixtures/addons/aws-load-balancer-controller.json");
+        let d = derived(policy, &Extra::default()).unwrap();
+        for (action, label) in [
+            (
+                "elasticloadbalancing:ModifyListener",
+                "the first listener listed",
+            ),
+            (
+                "elasticloadbalancing:ModifyRule",
+                "the first non-default listener rule listed",
+            ),
+            (
+                "elasticloadbalancing:RemoveTags",
+                "the first listener listed, the first non-default listener rule listed",
+            ),
+            (
+                "elasticloadbalancing:AddListenerCertificates",
+                "the first listener listed, the first non-default listener certificate listed",
+            ),
+            (
+                "elasticloadbalancing:DeregisterTargets",
+                "the first target group of target type instance listed",
+            ),
+        ] {
+            assert!(
+                has(&d, action, label, Expect::Allow),
+                "{action}: {:?}",
+                table(&d)
+            );
+            let check = d
+                .checks
+                .iter()
+                .find(|c| c.action().name() == action)
+                .unwrap();
+            assert!(
+                check.conditions().is_empty(),
+                "{action}: statement 12/15/16 are unconditional"
+            );
+        }
+        for action in [
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:RegisterTargets",
+            "elasticloadbalancing:CreateListener",
+            "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteRule",
+            "elasticloadbalancing:SetRulePriorities",
+            "elasticloadbalancing:RemoveListenerCertificates",
+        ] {
+            let u = d
+                .unprobed
+                .iter()
+                .find(|u| u.action == action)
+                .unwrap_or_else(|| panic!("{action}"));
+            assert_eq!(u.why, SkipGroup::DenialOnly, "{action}");
+        }
+        let web_acl = d
+            .unprobed
+            .iter()
+            .find(|u| u.action == "elasticloadbalancing:SetWebAcl")
+            .unwrap();
+        assert_eq!(web_acl.why, SkipGroup::NeverProbed);
+        assert!(
+            web_acl.reason.contains("permission-only"),
+            "{}",
+            web_acl.reason
+        );
+        // A grant on a Network Load Balancer's listeners only does not cover
+        // the Application Load Balancer listener the probe is judged on.
+        let net = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"elasticloadbalancing:ModifyListener","Resource":"arn:aws:elasticloadbalancing:*:*:listener/net/*/*/*"}]}"#;
+        let d = derived(net, &Extra::default()).unwrap();
+        assert!(
+            has(
+                &d,
+                "elasticloadbalancing:ModifyListener",
+                "the first listener listed",
+                Expect::Deny
+            ),
+            "{:?}",
+            table(&d)
+        );
+        // One named listener: the first one listed may be another, so not probed.
+        let one = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"elasticloadbalancing:ModifyListener","Resource":"arn:aws:elasticloadbalancing:*:*:listener/app/web/50dc6c495c0c9188/*"}]}"#;
+        let d = derived(one, &Extra::default()).unwrap();
+        let u = d
+            .unprobed
+            .iter()
+            .find(|u| u.action == "elasticloadbalancing:ModifyListener")
+            .unwrap();
+        assert_eq!(u.why, SkipGroup::NotAttempted);
+        assert!(u.reason.contains("listener/app/web/"), "{}", u.reason);
+    }
+
+    /// A pattern names particular resources of a row's template only where
+    /// it can share a real ARN with it, segment by segment: a `*` region
+    /// does not let a load balancer pattern reach a listener.
+    #[test]
+    fn patterns_are_compared_with_templates_segment_by_segment() {
+        let listener = "arn:aws:elasticloadbalancing:eu-west-1:1:listener/app/*/*/*";
+        assert!(!arn_overlap(
+            "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
+            listener
+        ));
+        assert!(crate::glob::overlap(
+            "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
+            listener
+        ));
+        assert!(arn_overlap(
+            "arn:aws:elasticloadbalancing:*:*:listener/app/web/*",
+            listener
+        ));
+        assert!(!arn_overlap(
+            "arn:aws:elasticloadbalancing:*:*:listener/net/*/*/*",
+            listener
+        ));
+        // What is not a whole ARN is compared as text.
+        assert!(arn_overlap("*", listener));
+        assert!(arn_overlap("arn:aws:elasticloadbalancing:*", listener));
     }
 
     /// A secret's full ARN replaces only the pattern for that same secret.

@@ -15,6 +15,12 @@ use crate::signed::{Body, Request};
 pub enum Lookup {
     #[error("{0} listed none")]
     ListedNone(&'static str),
+    /// It listed some, none of them the kind the probe needs.
+    #[error("{op} listed no {what}")]
+    NoneFits {
+        op: &'static str,
+        what: &'static str,
+    },
     #[error("{op}: {answer}")]
     Refused { op: &'static str, answer: String },
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -282,6 +288,83 @@ fn pick_id(
     ))
 }
 
+/// The `<member>` blocks of an XML answer's outer list, each with what it
+/// nests (a rule's actions and conditions are members too).
+fn outer_members(xml: &str) -> Vec<&str> {
+    const OPEN: &str = "<member>";
+    const CLOSE: &str = "</member>";
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut at) = (0usize, 0usize, 0usize);
+    while at < xml.len() {
+        let rest = &xml[at..];
+        if rest.starts_with(OPEN) {
+            if depth == 0 {
+                start = at + OPEN.len();
+            }
+            depth += 1;
+            at += OPEN.len();
+        } else if rest.starts_with(CLOSE) {
+            if depth == 1 {
+                out.push(&xml[start..at]);
+            }
+            depth = depth.saturating_sub(1);
+            at += CLOSE.len();
+        } else {
+            at += rest.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out
+}
+
+/// `element` of the first outer member whose `key` holds `want` (the first
+/// rule whose IsDefault is false). Pure.
+fn first_member_where(xml: &str, element: &str, key: &str, want: &str) -> Option<String> {
+    outer_members(xml)
+        .into_iter()
+        .filter(|m| first_element(m, key).is_some_and(|v| v == want))
+        .find_map(|m| first_element(m, element))
+}
+
+/// A found ARN is of the kind the check was judged on: a Network Load
+/// Balancer's listener (`listener/net/...`) is not the `listener/app/...`
+/// the expectation was evaluated for. Among the row's ARN templates of the
+/// found ARN's service and resource type, one must match it; none of that
+/// type, nothing to hold it to. Pure.
+fn fits(templates: &[&str], place: &Place, value: &str) -> Result<(), String> {
+    let kind_of = |arn: &str| -> Option<(String, String)> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        match parts[..] {
+            ["arn", _, service, _, _, rest] => Some((
+                service.to_owned(),
+                rest.split(['/', ':']).next().unwrap_or(rest).to_owned(),
+            )),
+            _ => None,
+        }
+    };
+    let Some(kind) = kind_of(value) else {
+        return Ok(());
+    };
+    let values = crate::resource::Values {
+        partition: &place.partition,
+        region: &place.region,
+        account: &place.account,
+        name: "",
+        ids: Vec::new(),
+        unknown: crate::resource::Unknown::Any,
+        random: crate::resource::STABLE,
+    };
+    let same: Vec<String> = templates
+        .iter()
+        .map(|t| crate::resource::fill(t, &values))
+        .filter(|t| kind_of(t).as_ref() == Some(&kind))
+        .collect();
+    if same.is_empty() || same.iter().any(|p| crate::glob::wildcard(p, value, false)) {
+        Ok(())
+    } else {
+        Err(same.join(", "))
+    }
+}
+
 /// The first `"key":"value"` of a JSON answer.
 fn first_json_string(json: &str, key: &str) -> Option<String> {
     let needle = format!("\"{key}\"");
@@ -317,6 +400,9 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
             path: "/".to_owned(),
             body: Body::Form(params),
         };
+        // `only`: the member's element that must hold a value (IsDefault
+        // false, TargetType instance), and what such a member is.
+        let mut only: Option<(&str, &str, &'static str)> = None;
         let (request, element, json) = match kind {
             Found::LoadBalancer => (
                 form(&ELBV2, "DescribeLoadBalancers", vec![]),
@@ -337,6 +423,39 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                         vec![("LoadBalancerArn".to_owned(), lb)],
                     ),
                     "ListenerArn",
+                    false,
+                )
+            }
+            Found::Rule | Found::ListenerCertificate => {
+                let listener = Box::pin(found(ctx, Found::Listener)).await?;
+                let (operation, element, what) = match kind {
+                    Found::Rule => ("DescribeRules", "RuleArn", "rule but the default one"),
+                    _ => (
+                        "DescribeListenerCertificates",
+                        "CertificateArn",
+                        "certificate but the default one",
+                    ),
+                };
+                only = Some(("IsDefault", "false", what));
+                (
+                    form(
+                        &ELBV2,
+                        operation,
+                        vec![("ListenerArn".to_owned(), listener)],
+                    ),
+                    element,
+                    false,
+                )
+            }
+            Found::InstanceTargetGroup => {
+                only = Some((
+                    "TargetType",
+                    "instance",
+                    "target group of target type instance",
+                ));
+                (
+                    form(&ELBV2, "DescribeTargetGroups", vec![]),
+                    "TargetGroupArn",
                     false,
                 )
             }
@@ -392,14 +511,21 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
             }
         };
         match ctx.send(&request, None).await {
-            Ok(reply) => {
-                let value = if json {
-                    first_json_string(reply.text(), element)
-                } else {
-                    first_element(reply.text(), element)
-                };
-                value.ok_or(Lookup::ListedNone(request.operation))
-            }
+            Ok(reply) => match only {
+                Some((key, want, what)) => first_member_where(reply.text(), element, key, want)
+                    .ok_or(Lookup::NoneFits {
+                        op: request.operation,
+                        what,
+                    }),
+                None => {
+                    let value = if json {
+                        first_json_string(reply.text(), element)
+                    } else {
+                        first_element(reply.text(), element)
+                    };
+                    value.ok_or(Lookup::ListedNone(request.operation))
+                }
+            },
             Err(answer) => Err(refused(request.operation, &answer)),
         }
     })
@@ -569,11 +695,24 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
                 }
                 Err(why) => {
                     return Observation::skipped(format!(
-                        "not attempted: no {} to name ({why}); a made-up one would only be \"not found\", which tells nothing",
-                        kind.as_str()
+                        "not attempted: no {} to name ({why}); {}",
+                        kind.as_str(),
+                        kind.why_real()
                     ))
                 }
             }
+        }
+    }
+    for (kind, value) in Found::ALL
+        .iter()
+        .filter_map(|k| reals.get(k).map(|v| (k, v)))
+    {
+        if let Err(judged) = fits(row.resources, &ctx.place, value) {
+            return Observation::skipped(format!(
+                "not attempted: the {} found, {value}, is not of the kind the check is judged on ({judged}): a verdict on it would not be \
+                 about what the grant was evaluated for",
+                kind.as_str()
+            ));
         }
     }
     // A record name inside the zone: its domain, from GetHostedZone. Without
@@ -801,6 +940,170 @@ mod tests {
             1,
             "one change: nothing but the delete"
         );
+    }
+
+    #[test]
+    fn elbv2_writes_name_the_resources_found_and_nothing_else() {
+        let p = place();
+        let listener = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2";
+        let rule = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener-rule/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee";
+        let cert = "arn:aws:iam::111122223333:server-certificate/sni";
+        let tg =
+            "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/tg/73e2d6bc24d8a067";
+        let mut f = fill(&p, "");
+        f.found.insert(Found::Listener, listener.into());
+        f.found.insert(Found::Rule, rule.into());
+        f.found.insert(Found::ListenerCertificate, cert.into());
+        f.found.insert(Found::InstanceTargetGroup, tg.into());
+        let params = |action: &str| match build(wire(action), &f).body {
+            Body::Form(p) => p,
+            _ => panic!("form"),
+        };
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            params("elasticloadbalancing:ModifyListener"),
+            [pair("ListenerArn", listener)],
+            "no property: nothing is replaced"
+        );
+        assert_eq!(
+            params("elasticloadbalancing:ModifyRule"),
+            [pair("RuleArn", rule)]
+        );
+        assert_eq!(
+            params("elasticloadbalancing:RemoveTags"),
+            [
+                pair("ResourceArns.member.1", listener),
+                pair("ResourceArns.member.2", rule),
+                pair(
+                    "TagKeys.member.1",
+                    "irsa-verify-probe-0123456789abcdef0123456789abcdef"
+                ),
+            ]
+        );
+        assert_eq!(
+            params("elasticloadbalancing:AddListenerCertificates"),
+            [
+                pair("ListenerArn", listener),
+                pair("Certificates.member.1.CertificateArn", cert)
+            ]
+        );
+        assert_eq!(
+            params("elasticloadbalancing:DeregisterTargets"),
+            [
+                pair("TargetGroupArn", tg),
+                pair("Targets.member.1.Id", "i-00123456789abcdef")
+            ]
+        );
+        // The deny-only ones name made-up resources only.
+        for action in [
+            "elasticloadbalancing:RemoveListenerCertificates",
+            "elasticloadbalancing:SetRulePriorities",
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:RegisterTargets",
+            "elasticloadbalancing:CreateListener",
+            "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteRule",
+        ] {
+            let ps = params(action);
+            assert!(
+                ps.iter()
+                    .all(|(_, v)| ![listener, rule, cert, tg].contains(&v.as_str())),
+                "{action}: {ps:?}"
+            );
+            assert!(
+                ps.iter().any(|(_, v)| v.contains("irsa-verify-probe")),
+                "{action}: {ps:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_member_a_probe_needs_is_read_from_a_listing() {
+        // DescribeRules: the default rule is skipped; a rule's actions and
+        // conditions nest members of their own.
+        let rules = "<DescribeRulesResponse><DescribeRulesResult><Rules>\
+            <member><IsDefault>true</IsDefault><RuleArn>arn:rule/default</RuleArn><Actions><member><Type>forward</Type></member></Actions></member>\
+            <member><Conditions><member><Field>path-pattern</Field></member></Conditions><IsDefault>false</IsDefault><RuleArn>arn:rule/one</RuleArn>\
+            <Actions><member><TargetGroupArn>arn:tg</TargetGroupArn></member></Actions></member>\
+            <member><IsDefault>false</IsDefault><RuleArn>arn:rule/two</RuleArn></member>\
+            </Rules></DescribeRulesResult></DescribeRulesResponse>";
+        assert_eq!(outer_members(rules).len(), 3);
+        assert_eq!(
+            first_member_where(rules, "RuleArn", "IsDefault", "false").as_deref(),
+            Some("arn:rule/one")
+        );
+        // DescribeListenerCertificates: the default certificate alone is no certificate list.
+        let certs = "<Certificates><member><CertificateArn>arn:acm/default</CertificateArn><IsDefault>true</IsDefault></member></Certificates>";
+        assert_eq!(
+            first_member_where(certs, "CertificateArn", "IsDefault", "false"),
+            None
+        );
+        let certs = "<Certificates><member><CertificateArn>arn:acm/default</CertificateArn><IsDefault>true</IsDefault></member>\
+            <member><CertificateArn>arn:iam/sni</CertificateArn><IsDefault>false</IsDefault></member></Certificates>";
+        assert_eq!(
+            first_member_where(certs, "CertificateArn", "IsDefault", "false").as_deref(),
+            Some("arn:iam/sni")
+        );
+        // DescribeTargetGroups: the first of target type instance.
+        let groups = "<TargetGroups><member><TargetGroupArn>arn:tg/ip</TargetGroupArn><TargetType>ip</TargetType>\
+            <LoadBalancerArns><member>arn:lb</member></LoadBalancerArns></member>\
+            <member><TargetGroupArn>arn:tg/instance</TargetGroupArn><TargetType>instance</TargetType></member></TargetGroups>";
+        assert_eq!(
+            first_member_where(groups, "TargetGroupArn", "TargetType", "instance").as_deref(),
+            Some("arn:tg/instance")
+        );
+        assert_eq!(
+            first_member_where("<x/>", "RuleArn", "IsDefault", "false"),
+            None
+        );
+        assert_eq!(
+            Lookup::NoneFits {
+                op: "DescribeRules",
+                what: "rule but the default one"
+            }
+            .to_string(),
+            "DescribeRules listed no rule but the default one"
+        );
+    }
+
+    /// A found ARN of another kind than the check was judged on is not
+    /// probed: a Network Load Balancer's listener is not an Application
+    /// Load Balancer's.
+    #[test]
+    fn a_found_resource_must_be_of_the_kind_the_check_was_judged_on() {
+        let p = place();
+        let row = |action: &str| ROWS[crate::catalogue::find(action).unwrap()].resources;
+        let app = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lb/1/2";
+        let net = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/net/lb/1/2";
+        assert_eq!(
+            fits(row("elasticloadbalancing:ModifyListener"), &p, app),
+            Ok(())
+        );
+        let why = fits(row("elasticloadbalancing:ModifyListener"), &p, net).unwrap_err();
+        assert_eq!(
+            why,
+            "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/*/*/*"
+        );
+        // Another account or region is another resource too.
+        let elsewhere = "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/lb/1/2";
+        assert!(fits(row("elasticloadbalancing:ModifyListener"), &p, elsewhere).is_err());
+        // A certificate is none of the row's resource types: nothing to hold it to.
+        let cert = "arn:aws:acm:eu-west-1:111122223333:certificate/c";
+        assert_eq!(
+            fits(
+                row("elasticloadbalancing:AddListenerCertificates"),
+                &p,
+                cert
+            ),
+            Ok(())
+        );
+        assert_eq!(fits(row("acm:DescribeCertificate"), &p, cert), Ok(()));
+        // Reads on `*`, and names that are no ARN, hold nothing.
+        assert_eq!(
+            fits(row("elasticloadbalancing:DescribeListeners"), &p, net),
+            Ok(())
+        );
+        assert_eq!(fits(row("eks:DescribeCluster"), &p, "c-1"), Ok(()));
     }
 
     #[test]

@@ -232,6 +232,7 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{a}:role/{ROLE}"},
         {"Effect": "Allow", "Action": "autoscaling:SetDesiredCapacity", "Resource": f"arn:aws:autoscaling:{r}:{a}:autoScalingGroup:*:autoScalingGroupName/asg-a"},
         {"Effect": "Allow", "Action": "elasticloadbalancing:DeleteTargetGroup", "Resource": f"arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/tg-a/*"},
+        {"Effect": "Allow", "Action": "elasticloadbalancing:SetRulePriorities", "Resource": f"arn:aws:elasticloadbalancing:{r}:{a}:listener-rule/app/irsa-verify-granted/*"},
         {"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": f"arn:aws:ecr:{r}:{a}:repository/r1"},
     ]
     if attach_instance:
@@ -350,6 +351,14 @@ class Fill:
         """One of the row's ARN templates: `{name}` as the ARN spells it, each
         `{id}` the resource of the type before it (`volume/{id}`;
         `nodegroup/{id}/{id}/*` is the cluster, then the node group)."""
+        if ":elasticloadbalancing:" in t and "{id}" in t:
+            # A listener, rule or target group found: every `{id}` is a part
+            # of its ARN (load balancer name and ID, listener ID, rule ID).
+            pattern = self.template(t.replace("{id}", "*"))
+            for arn in self.s["found"].values():
+                if scenario_match(pattern, arn):
+                    return arn
+            raise FillError(f"no seeded resource fits {t!r}")
         parts, kind, n = [], None, 0
         for part in t.split("/"):
             if part == "{id}":
@@ -364,6 +373,12 @@ class Fill:
         return self.template("/".join(parts), name=self.arn_name)
 
 
+def scenario_match(pattern, value):
+    """IAM's `*` (any run of characters) over an ARN, as the agent's own
+    templates are matched."""
+    return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), value, re.S) is not None
+
+
 def seeded_for_rows(a, s):
     """The real resources a row's placeholders name, from `seed` and
     `scenario.seed_addons`."""
@@ -371,6 +386,9 @@ def seeded_for_rows(a, s):
         "load_balancer": a["load_balancer_arn"],
         "target_group": a["target_group_arn"],
         "listener": a["listener_arn"],
+        "rule": a["rule_arn"],
+        "listener_certificate": a["listener_certificate_arn"],
+        "instance_target_group": a["target_group_arn"],
         "certificate": a["certificate_arn"],
         "server_certificate": a["server_certificate"],
         "eks_cluster": a["eks_cluster"],
@@ -720,6 +738,59 @@ def run(endpoint, catalogue):
     status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
     report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")
     expect_error("elasticloadbalancing:DeleteTargetGroup denied on another", lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-b"), 403, "AccessDenied", (tg % "tg-b",))
+
+    print("# elbv2 writes answered as the API reference documents, changing nothing")
+    elb = admin("elbv2")
+    listener, rule, group = addons["listener_arn"], addons["rule_arn"], addons["target_group_arn"]
+    rules = lambda: elb.describe_rules(ListenerArn=listener)["Rules"]  # noqa: E731
+    certificates = lambda: elb.describe_listener_certificates(ListenerArn=listener)["Certificates"]  # noqa: E731
+    listeners = lambda: elb.describe_listeners(ListenerArns=[listener])["Listeners"]  # noqa: E731
+    was = (rules(), certificates(), listeners())
+    expect_ok("elbv2 ModifyRule naming only the rule: 200 (moto answered ValidationError)", lambda: elb.modify_rule(RuleArn=rule))
+    expect_error(
+        "elbv2 ModifyRule naming only a rule that does not exist: RuleNotFound",
+        lambda: elb.modify_rule(RuleArn=rule.rsplit("/", 1)[0] + "/0000000000000000"), 400, "RuleNotFound",
+    )
+    expect_ok("elbv2 ModifyListener naming only the listener: 200", lambda: elb.modify_listener(ListenerArn=listener))
+    expect_ok(
+        "elbv2 AddListenerCertificates of a certificate already in the list: 200",
+        lambda: elb.add_listener_certificates(ListenerArn=listener, Certificates=[{"CertificateArn": addons["listener_certificate_arn"]}]),
+    )
+    expect_ok(
+        "elbv2 DeregisterTargets of an instance that does not exist: 200 (moto answered InvalidTarget)",
+        lambda: elb.deregister_targets(TargetGroupArn=group, Targets=[{"Id": "i-0" + "f" * 16}]),
+    )
+    expect_ok(
+        "elbv2 RemoveTags of a key neither the listener nor its rule carries: 200",
+        lambda: elb.remove_tags(ResourceArns=[listener, rule], TagKeys=["irsa-verify-probe-fidelity"]),
+    )
+    made_up_lb = f"arn:aws:elasticloadbalancing:{REGION}:{account}:loadbalancer/app/irsa-verify-probe/0000000000000000"
+    fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
+    expect_error(
+        "elbv2 CreateListener on a load balancer that does not exist: LoadBalancerNotFound, nothing built (snapshot-all below)",
+        lambda: elb.create_listener(LoadBalancerArn=made_up_lb, Protocol="HTTP", Port=1, DefaultActions=fixed), 400, "LoadBalancerNotFound",
+    )
+    expect_error(
+        "elbv2 CreateRule on a listener that does not exist: ListenerNotFound, nothing built (snapshot-all below)",
+        lambda: elb.create_rule(
+            ListenerArn=made_up_lb.replace(":loadbalancer/", ":listener/") + "/0000000000000000", Priority=50000, Actions=fixed,
+            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/irsa-verify-probe"]}}],
+        ),
+        400, "ListenerNotFound",
+    )
+    now = (rules(), certificates(), listeners())
+    report(now[0] == was[0], "elbv2 the rule unchanged by ModifyRule", _first_difference(was[0], now[0]))
+    report(now[1] == was[1], "elbv2 the certificate list unchanged: not added again (moto appended it)", _first_difference(was[1], now[1]))
+    report(now[2] == was[2], "elbv2 the listener unchanged by ModifyListener", _first_difference(was[2], now[2]))
+    granted = f"arn:aws:elasticloadbalancing:{REGION}:{account}:listener-rule/app/irsa-verify-granted/0000000000000000/0000000000000000/0000000000000000"
+    other = granted.replace("irsa-verify-granted", "irsa-verify-other")
+    priority = lambda arn: lambda: user("elbv2").set_rule_priorities(RulePriorities=[{"RuleArn": arn, "Priority": 50000}])  # noqa: E731
+    status, code, message, _ = call(priority(granted))
+    report(code == "RuleNotFound", "elbv2 SetRulePriorities authorized on the granted rule's ARN (then RuleNotFound)", f"{status} {code} {message}")
+    expect_error(
+        "elbv2 SetRulePriorities denied on another rule, naming its ARN (moto authorized against *, which no grant on rules matches)",
+        priority(other), 403, "AccessDenied", (f"elasticloadbalancing:SetRulePriorities on resource: {other}",),
+    )
 
     print("# the probe catalogue: every row beyond S3, DynamoDB and IMDS, as irsa-verify sends it")
     check_catalogue_rows(endpoint, iam, addons, s, catalogue)

@@ -19,6 +19,11 @@ In short:
 * KMS honours DryRun, and so does every EC2 action; Secrets Manager errors
   are HTTP 400, ListSecretVersionIds on a missing secret included.
 * Query-protocol signatures are checked over the body bytes as sent.
+* ELBv2 writes answer as the API reference documents: ModifyRule with no
+  property changes nothing, AddListenerCertificates does not add a listed
+  certificate again, DeregisterTargets of a target that does not exist
+  succeeds, and a create on a missing parent builds nothing;
+  SetRulePriorities is authorized on each rule's ARN.
 * Stand-ins answer, after authorization, the operations irsa-verify probes
   that moto 5.2.5 lacks (STAND_INS: EC2 DescribeCoipPools, DescribeIpamPools,
   GetSecurityGroupsForVpc, GetInstanceTypesFromInstanceRequirements; ELBv2
@@ -683,6 +688,12 @@ def resolve_elbv2(resp: Any, action: str, params: dict[str, Any]) -> list[Target
             arns.append(params[key])
     for key in ("ResourceArns", "RuleArns"):
         arns.extend(_as_list(params.get(key)))
+    # SetRulePriorities names its rules inside RulePriorities; AWS authorizes
+    # each rule's ARN (Service Authorization Reference: listener-rule/app,
+    # listener-rule/net), where moto 5.2.5 authorized against "*".
+    for pair in _as_list(params.get("RulePriorities")):
+        if isinstance(pair, dict) and pair.get("RuleArn"):
+            arns.append(pair["RuleArn"])
     if action == "CreateLoadBalancer" and params.get("Name"):
         kind = {"network": "net", "gateway": "gwy"}.get(str(params.get("Type", "application")), "app")
         arns.append(_arn(resp, "elasticloadbalancing", f"loadbalancer/{kind}/{params['Name']}/*"))
@@ -1419,3 +1430,117 @@ def _secretsmanager_missing_secret() -> None:
 
 
 _secretsmanager_missing_secret()
+
+
+# --------------------------------------------------------------------------
+# Elastic Load Balancing v2 writes, answered as the API reference documents
+# --------------------------------------------------------------------------
+
+
+def _elbv2_modify_rule_without_properties() -> None:
+    """ModifyRule naming only the rule answers 200 with the rule unchanged:
+    the API reference requires only RuleArn and says "Any properties that you
+    do not specify are unchanged"
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html).
+    moto 5.2.5 refused it with ValidationError "Either conditions or actions
+    must be specified". A rule that does not exist is still RuleNotFound."""
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.modify_rule
+
+    def modify_rule(self: Any, rule_arn: str, conditions: Any, actions: Any) -> Any:
+        if not conditions and not actions:
+            return self.describe_rules(listener_arn=None, rule_arns=[rule_arn])[0]
+        return original(self, rule_arn, conditions, actions)
+
+    ELBv2Backend.modify_rule = modify_rule
+
+
+_elbv2_modify_rule_without_properties()
+
+
+def _elbv2_add_listener_certificates_once() -> None:
+    """AddListenerCertificates of a certificate already in the listener's
+    certificate list succeeds and adds nothing: "If the certificate in
+    already in the certificate list, the call is successful but the
+    certificate is not added again"
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddListenerCertificates.html).
+    moto 5.2.5 appended it again. moto keeps the default certificate first
+    in the same list (DescribeListenerCertificates marks it IsDefault), so
+    the certificate list proper is the rest: re-adding the default
+    certificate still puts it in that list, where AWS then shows it twice."""
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.add_listener_certificates
+
+    def add_listener_certificates(self: Any, arn: str, certificates: list[dict[str, Any]]) -> list[str]:
+        listener = self.describe_listeners(load_balancer_arn=None, listener_arns=[arn])[0]
+        listed = listener.certificates[1:]
+        new = [c for c in certificates if c.get("CertificateArn") not in listed]
+        if not new:
+            return listener.certificates
+        return original(self, arn, new)
+
+    ELBv2Backend.add_listener_certificates = add_listener_certificates
+
+
+_elbv2_add_listener_certificates_once()
+
+
+def _elbv2_deregister_a_target_that_does_not_exist() -> None:
+    """DeregisterTargets of a target that does not exist succeeds and changes
+    nothing: "Note: If the specified target does not exist, the action
+    returns successfully."
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html).
+    moto 5.2.5 answered InvalidTarget for any target not registered. An
+    instance target that EC2 does not hold is such a target; a target that
+    exists but is not registered keeps moto's InvalidTarget (AWS documents
+    that error without saying when)."""
+    from moto.elbv2.models import FakeTargetGroup
+
+    original = FakeTargetGroup.deregister
+
+    def deregister(self: Any, targets: list[dict[str, Any]]) -> None:
+        def missing(target: dict[str, Any]) -> bool:
+            tid = str(target.get("Id", ""))
+            if tid in self.targets or self.target_type != "instance" or not tid.startswith("i-"):
+                return False
+            return self.ec2_backend.get_instance_by_id(tid) is None
+
+        kept = [t for t in targets if not missing(t)]
+        if kept:
+            original(self, kept)
+
+    FakeTargetGroup.deregister = deregister
+
+
+_elbv2_deregister_a_target_that_does_not_exist()
+
+
+def _elbv2_creates_nothing_for_a_missing_parent() -> None:
+    """CreateListener on a load balancer that does not exist, and CreateRule
+    on a listener that does not exist, create nothing: the API reference
+    answers LoadBalancerNotFound ("The specified load balancer does not
+    exist.") and ListenerNotFound. moto 5.2.5 answered so too, but built the
+    request's actions first, model instances that /moto-api/data.json then
+    lists as if something had been created; the parent is now looked up
+    before anything is built."""
+    from moto.elbv2.exceptions import LoadBalancerNotFoundError
+    from moto.elbv2.models import ELBv2Backend
+
+    create_listener, create_rule = ELBv2Backend.create_listener, ELBv2Backend.create_rule
+
+    def create_listener_checked(self: Any, load_balancer_arn: str, *args: Any, **kwargs: Any) -> Any:
+        if load_balancer_arn not in self.load_balancers:
+            raise LoadBalancerNotFoundError()
+        return create_listener(self, load_balancer_arn, *args, **kwargs)
+
+    def create_rule_checked(self: Any, listener_arn: str, *args: Any, **kwargs: Any) -> Any:
+        self.describe_listeners(None, [listener_arn])  # ListenerNotFound
+        return create_rule(self, listener_arn, *args, **kwargs)
+
+    ELBv2Backend.create_listener = create_listener_checked
+    ELBv2Backend.create_rule = create_rule_checked
+
+
+_elbv2_creates_nothing_for_a_missing_parent()

@@ -220,11 +220,13 @@ def _tagged(name):
 def seed_addons(endpoint):
     """Creates, once, in REGION: an instance, a volume and its snapshot, a
     security group in the default VPC, a launch template, an ALB with a
-    target group and an HTTP listener, an Auto Scaling group, an EKS cluster
-    with a nodegroup, a hosted zone with a TXT record, the secret `dev`, an
-    ACM certificate, an IAM server certificate, an instance profile and a
-    queue named for the cluster (Karpenter's interruption queue). Returns
-    their names; the instance's network interface and attachment too."""
+    target group, an HTTPS listener (a rule besides the default one, the ACM
+    certificate as default and the IAM server certificate in its list) and
+    an HTTP one, an Auto Scaling group, an EKS cluster with a nodegroup, a
+    hosted zone with a TXT record, the secret `dev`, an ACM certificate, an
+    IAM server certificate, an instance profile and a queue named for the
+    cluster (Karpenter's interruption queue). Returns their names; the
+    instance's network interface and attachment too."""
     ec2, elb, asg = client("ec2", endpoint), client("elbv2", endpoint), client("autoscaling", endpoint)
     account = client("sts", endpoint).get_caller_identity()["Account"]
     out = {"account": account, "region": REGION}
@@ -298,14 +300,6 @@ def seed_addons(endpoint):
     except elb.exceptions.TargetGroupNotFoundException:
         tg = elb.create_target_group(Name=f"{ADDON}-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance")["TargetGroups"][0]
     out["target_group_arn"] = tg["TargetGroupArn"]
-    listeners = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
-    if not listeners:
-        listeners = elb.create_listener(
-            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
-        )["Listeners"]
-    out["listener_arn"] = listeners[0]["ListenerArn"]
-
     if not asg.describe_auto_scaling_groups(AutoScalingGroupNames=[f"{ADDON}-asg"])["AutoScalingGroups"]:
         asg.create_auto_scaling_group(
             AutoScalingGroupName=f"{ADDON}-asg", MinSize=0, MaxSize=1, DesiredCapacity=0,
@@ -370,6 +364,35 @@ def seed_addons(endpoint):
         meta = iam.upload_server_certificate(ServerCertificateName=name, CertificateBody=body.decode(), PrivateKey=key.decode())["ServerCertificateMetadata"]
     out["server_certificate"] = name
     out["server_certificate_arn"] = meta["Arn"]
+
+    # The load balancer's listeners, once the certificates exist: HTTPS
+    # first (the listener a probe finds first), with the ACM certificate as
+    # its default, the IAM server certificate in its certificate list and a
+    # rule besides the default one; then HTTP.
+    lb_arn = out["load_balancer_arn"]
+    forward = [{"Type": "forward", "TargetGroupArn": out["target_group_arn"]}]
+    by_port = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]}
+    if 443 not in by_port:
+        by_port[443] = elb.create_listener(
+            LoadBalancerArn=lb_arn, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-2016-08",
+            Certificates=[{"CertificateArn": out["certificate_arn"]}], DefaultActions=forward,
+        )["Listeners"][0]
+    if 80 not in by_port:
+        by_port[80] = elb.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=80, DefaultActions=forward)["Listeners"][0]
+    https = by_port[443]["ListenerArn"]
+    listed = elb.describe_listener_certificates(ListenerArn=https)["Certificates"]
+    if not any(c["CertificateArn"] == meta["Arn"] and not c.get("IsDefault") for c in listed):
+        elb.add_listener_certificates(ListenerArn=https, Certificates=[{"CertificateArn": meta["Arn"]}])
+    rules = [r for r in elb.describe_rules(ListenerArn=https)["Rules"] if not r["IsDefault"]]
+    if not rules:
+        rules = elb.create_rule(
+            ListenerArn=https, Priority=10, Actions=forward,
+            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/irsa-verify-seeded/*"]}}],
+        )["Rules"]
+    out.update(
+        listener_arn=https, http_listener_arn=by_port[80]["ListenerArn"], rule_arn=rules[0]["RuleArn"],
+        listener_certificate_arn=meta["Arn"],
+    )
 
     # The VPC CNI's network interfaces: the node's own, and its attachment.
     enis = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [out["instance"]]}])["NetworkInterfaces"]
@@ -615,10 +638,26 @@ def live_snapshot(endpoint, regions):
         def elbv2():
             elb = c("elbv2")
             lbs = _pages(elb, "describe_load_balancers", "LoadBalancers")
+            groups = _pages(elb, "describe_target_groups", "TargetGroups")
+            listeners = [l for lb in lbs for l in _pages(elb, "describe_listeners", "Listeners", LoadBalancerArn=lb["LoadBalancerArn"])]
+            rules = [r for l in listeners for r in _pages(elb, "describe_rules", "Rules", ListenerArn=l["ListenerArn"])]
+            arns = [lb["LoadBalancerArn"] for lb in lbs] + [g["TargetGroupArn"] for g in groups]
+            arns += [l["ListenerArn"] for l in listeners] + [r["RuleArn"] for r in rules]
+            tags = [t for i in range(0, len(arns), 20) for t in elb.describe_tags(ResourceArns=arns[i : i + 20])["TagDescriptions"]]
             return {
                 "load_balancers": lbs,
-                "target_groups": _pages(elb, "describe_target_groups", "TargetGroups"),
-                "listeners": [l for lb in lbs for l in _pages(elb, "describe_listeners", "Listeners", LoadBalancerArn=lb["LoadBalancerArn"])],
+                "target_groups": groups,
+                "listeners": listeners,
+                # What the ELBv2 write probes touch: rules and their
+                # priorities, certificate lists, tags, registered targets.
+                "rules": rules,
+                "listener_certificates": {
+                    l["ListenerArn"]: _pages(elb, "describe_listener_certificates", "Certificates", ListenerArn=l["ListenerArn"])
+                    for l in listeners
+                    if l.get("Protocol") in ("HTTPS", "TLS")
+                },
+                "tags": sorted(tags, key=lambda t: t["ResourceArn"]),
+                "targets": {g["TargetGroupArn"]: elb.describe_target_health(TargetGroupArn=g["TargetGroupArn"])["TargetHealthDescriptions"] for g in groups},
             }
 
         def autoscaling():
