@@ -52,6 +52,9 @@ pub enum Kind {
     HostedZone,
     Queue,
     Topic,
+    /// An IAM role, always named by its full ARN (`sts:AssumeRole`), in
+    /// whichever account it is.
+    Role,
 }
 
 impl Kind {
@@ -65,6 +68,7 @@ impl Kind {
             Kind::HostedZone => "hosted zone",
             Kind::Queue => "queue",
             Kind::Topic => "topic",
+            Kind::Role => "role",
         }
     }
 
@@ -483,7 +487,7 @@ pub fn listing_json() -> String {
         "{p}": "the partition (aws, aws-cn, aws-us-gov)",
         "{r}": "the region",
         "{a}": "the account",
-        "{name}": "the target's name (secret, parameter, key, log group, hosted zone ID, queue, topic)",
+        "{name}": "the target's name (secret, parameter, key, log group, hosted zone ID, queue, topic); in a request, a role's full ARN, and in resources, its path and name",
         "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate)",
         "{random}": "a fresh random token, 32 hex digits, one per request",
         "{random16}": "the first 16 hex digits of {random}",
