@@ -76,7 +76,7 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_TRUST_POLICY", value_name = "FILE")]
     pub trust_policy: Option<PathBuf>,
 
-    /// A role chain, hop by hop: after the pod's checks, sts:AssumeRole ROLE_ARN (15 minutes) with the pod's credentials, then sts:GetCallerIdentity as the session; repeat for the next hop, assumed with this hop's session. ROLE_ARN=PATH also runs that role's own checks, derived from its policies at PATH (a file or directory, as --from-policy). Each hop is a testcase; a hop not assumed fails naming the cause (identity policy or trust policy) and the later hops are skipped. Credentials are never printed
+    /// A role chain, hop by hop, after the pod's checks: sts:AssumeRole ROLE_ARN (15 minutes) with the pod's credentials, then sts:GetCallerIdentity as the session; repeatable, each further hop assumed with the previous hop's session. ROLE_ARN=PATH (split at the first '=') also runs that role's own checks, derived from its policies at PATH (a file or directory, as --from-policy). Each hop is a testcase; a hop not assumed fails naming the cause (identity policy or trust policy) and the later hops are skipped. The sessions' credentials are never printed
     #[arg(long = "chain", value_name = "ROLE_ARN[=PATH]")]
     pub chain: Vec<String>,
 
