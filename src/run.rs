@@ -204,25 +204,21 @@ pub async fn run(plan: &Plan) -> RunFindings {
     let mut findings = vec![identity_finding];
     findings.extend(trust_finding);
     let hops = match session {
-        Some(Session {
-            credentials,
-            place,
-            caller_arn,
-        }) => {
+        Some(pod) => {
             // Never destroy anything on behalf of the wrong identity.
             let destructive = plan.allow_destructive && identity_status == Status::Pass;
             let known_role = plan.expect.role.as_ref().map(|(r, _)| r.raw.as_str());
-            let principal = assume::source_principal(&caller_arn, known_role);
+            let principal = assume::source_principal(&pod.caller_arn, known_role);
             let scope = Scope {
-                caller: &caller_arn,
+                caller: &pod.caller_arn,
                 principal: &principal,
-                place: &place,
+                place: &pod.place,
                 hop: None,
             };
             findings.extend(
                 probe_all(
                     &sdk,
-                    &credentials,
+                    &pod.credentials,
                     &plan.checks,
                     scope,
                     destructive,
@@ -232,14 +228,9 @@ pub async fn run(plan: &Plan) -> RunFindings {
                 .await,
             );
             findings.extend(plan.unprobed.iter().map(|u| unprobed(u, None)));
-            let from = Session {
-                credentials,
-                place,
-                caller_arn,
-            };
             walk_chain(
                 &sdk,
-                from,
+                pod,
                 principal,
                 destructive,
                 plan,
@@ -367,9 +358,16 @@ async fn walk_chain(
             (true, Some(c), Some(arn), Some(account)) => Some((c, arn.clone(), account.clone())),
             _ => None,
         };
+        // AssumeRole answered with a session when STS was then asked who it is.
+        let why = match step.facts.caller {
+            None => format!("chain hop {n} ({}) was not assumed", hop.role),
+            Some(_) => format!(
+                "chain hop {n} ({}) was assumed, but its session was not proven to be that role",
+                hop.role
+            ),
+        };
         hops.push(identity);
         let Some((session_credentials, session_arn, account)) = session else {
-            let why = format!("chain hop {n} ({}) was not assumed", hop.role);
             findings.extend(hop.checks.iter().map(|c| unattempted(c, &why, Some(n))));
             findings.extend(hop.unprobed.iter().map(|u| unprobed(u, Some(n))));
             broken = Some(why);
