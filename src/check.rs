@@ -49,6 +49,8 @@ pub enum Invalid {
     Prefix(String),
     #[error("`{name}` is not a {kind} name (1-2048 characters, no wildcards)")]
     Resource { kind: &'static str, name: String },
+    #[error("`{0}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME, the path included, no wildcards): sts:AssumeRole names a role by its full ARN")]
+    RoleArn(String),
     #[error("{action} cannot take the target {target}")]
     Target { action: Action, target: String },
     #[error("{0} checks that the node's credentials are out of reach: use `expect: deny` or leave it out")]
@@ -65,7 +67,7 @@ impl Invalid {
             Invalid::KeyLength | Invalid::KeyControl | Invalid::ItemKey => "key",
             Invalid::Table(_) => "table",
             Invalid::Prefix(_) => "prefix",
-            Invalid::Resource { .. } => "resource",
+            Invalid::Resource { .. } | Invalid::RoleArn(_) => "resource",
             Invalid::Target { .. } => "action",
             Invalid::NodeAllowed(_) => "expect",
             Invalid::DisplayName => "name",
@@ -474,6 +476,9 @@ impl Named {
         if kind == Kind::Secret && name.starts_with("arn:") {
             return Named::secret_arn(name);
         }
+        if kind == Kind::Role {
+            return Named::role_arn(name);
+        }
         if name.is_empty()
             || name.len() > 2048
             || name.chars().any(char::is_control)
@@ -515,6 +520,26 @@ impl Named {
         Ok(Named {
             arn: Some(arn.to_owned()),
             ..named.at(concrete(region), concrete(account))
+        })
+    }
+
+    /// A role by its full ARN (`arn:P:iam::A:role/PATH/NAME`), as
+    /// sts:AssumeRole names it, in whichever account it is: the name is the
+    /// ARN, and the ARN is the exact resource.
+    pub fn role_arn(arn: &str) -> Result<Self, Invalid> {
+        let invalid = || Invalid::RoleArn(arn.to_owned());
+        if arn.len() > 2048 || arn.chars().any(char::is_control) || arn.contains(['*', '?']) {
+            return Err(invalid());
+        }
+        let role = crate::arn::RoleRef::parse(arn).map_err(|_| invalid())?;
+        if role.account.is_none() || role.raw != arn {
+            return Err(invalid());
+        }
+        Ok(Named {
+            kind: Kind::Role,
+            name: arn.to_owned(),
+            at: Location::default(),
+            arn: Some(arn.to_owned()),
         })
     }
 
@@ -1046,6 +1071,42 @@ mod tests {
             "arn:aws:secretsmanager:eu-west-1:1:prod/db-AbCdEf",
         ] {
             assert!(Named::secret_arn(not_exact).is_err(), "{not_exact}");
+        }
+    }
+
+    #[test]
+    fn a_role_is_named_by_its_full_arn_in_any_account() {
+        let at = Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "111122223333".into(),
+        };
+        let arn = "arn:aws:iam::222233334444:role/team/x";
+        let role = Named::parse(Kind::Role, arn).unwrap();
+        assert_eq!(
+            (role.name(), role.arn(), role.request_name()),
+            (arn, Some(arn), arn)
+        );
+        assert_eq!(role.account(), None, "the ARN says where it is");
+        let t = Target::Named(role);
+        assert_eq!(t.label(), format!("role {arn}"));
+        let row = Action::parse("sts:AssumeRole").unwrap().row();
+        assert_eq!(t.resources(row, &at), [arn]);
+        assert_eq!(t.judged_resources(row, &at), [arn]);
+        for not_a_role_arn in [
+            "x",
+            "team/x",
+            "arn:aws:iam::222233334444:role/*",
+            "arn:aws:iam::*:role/x",
+            "arn:aws:iam::222233334444:user/x",
+            "arn:aws:iam:::role/x",
+            " arn:aws:iam::222233334444:role/x",
+        ] {
+            assert_eq!(
+                Named::parse(Kind::Role, not_a_role_arn),
+                Err(Invalid::RoleArn(not_a_role_arn.to_owned())),
+                "{not_a_role_arn}"
+            );
         }
     }
 

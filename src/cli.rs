@@ -76,6 +76,10 @@ pub struct Cli {
     #[arg(long, env = "IRSA_VERIFY_TRUST_POLICY", value_name = "FILE")]
     pub trust_policy: Option<PathBuf>,
 
+    /// A role chain, hop by hop, after the pod's checks: sts:AssumeRole ROLE_ARN (15 minutes) with the pod's credentials, then sts:GetCallerIdentity as the session; repeatable, each further hop assumed with the previous hop's session. ROLE_ARN=PATH (split at the first '=') also runs that role's own checks, derived from its policies at PATH (a file or directory, as --from-policy). Each hop is a testcase; a hop not assumed fails naming the cause (identity policy or trust policy) and the later hops are skipped. The sessions' credentials are never printed
+    #[arg(long = "chain", value_name = "ROLE_ARN[=PATH]")]
+    pub chain: Vec<String>,
+
     /// Write a JUnit XML report ("-" for stdout; the human report then goes to stderr)
     #[arg(long, env = "IRSA_VERIFY_JUNIT", value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -244,6 +248,15 @@ pub enum InputError {
     TrustPolicyDirectory(PathBuf),
     #[error(transparent)]
     Baseline(#[from] crate::drift::BaselineError),
+    #[error("--chain: {0}")]
+    Chain(#[from] crate::chain::HopError),
+    #[error("--chain {role}: {source}")]
+    ChainPolicy {
+        role: String,
+        source: policy::PolicyError,
+    },
+    #[error("--chain {role}: {source}")]
+    ChainDerive { role: String, source: DeriveError },
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, TimeoutError> {
@@ -391,10 +404,16 @@ pub fn plan(cli: Cli) -> Result<Invocation, InputError> {
         ),
         None => None,
     };
+    let chain = cli
+        .chain
+        .iter()
+        .map(|value| hop(value))
+        .collect::<Result<Vec<_>, _>>()?;
     let plan = Plan {
         checks,
         unprobed,
         trust_policy,
+        chain,
         expect: Expectations {
             role,
             source,
@@ -419,6 +438,48 @@ pub fn plan(cli: Cli) -> Result<Invocation, InputError> {
         baseline,
         watch,
     })
+}
+
+/// One `--chain ROLE_ARN[=PATH]`: the role, and the checks its policies
+/// imply in its own account (no extra targets).
+fn hop(value: &str) -> Result<crate::chain::Hop, InputError> {
+    let (role, path) = crate::chain::parse(value)?;
+    let (checks, unprobed) = match &path {
+        None => (Vec::new(), Vec::new()),
+        Some(path) => {
+            let policies = policy::load(path).map_err(|source| InputError::ChainPolicy {
+                role: role.clone(),
+                source,
+            })?;
+            let arn = crate::arn::Arn::parse(&role);
+            let at = crate::check::Place {
+                partition: arn.as_ref().map_or("aws", |a| a.partition).to_owned(),
+                region: region(),
+                account: arn.as_ref().map_or("*", |a| a.account).to_owned(),
+            };
+            let derived = derive(&policies, &Extra::default(), &at).map_err(|source| {
+                InputError::ChainDerive {
+                    role: role.clone(),
+                    source,
+                }
+            })?;
+            (derived.checks, derived.unprobed)
+        }
+    };
+    Ok(crate::chain::Hop {
+        role,
+        policies: path,
+        checks,
+        unprobed,
+    })
+}
+
+/// The region the checks are judged in, as the SDK will read it.
+fn region() -> String {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    env("AWS_REGION")
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".to_owned())
 }
 
 fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, InputError> {
@@ -447,14 +508,11 @@ fn derive_checks(cli: &Cli, role: Option<&RoleRef>) -> Result<Derived, InputErro
             .map(|k| ObjectKey::parse(k).map_err(name("--object")))
             .transpose()?,
     };
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let at = crate::check::Place {
         partition: role
             .and_then(|r| r.partition.clone())
             .unwrap_or_else(|| "aws".to_owned()),
-        region: env("AWS_REGION")
-            .or_else(|| env("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|| "us-east-1".to_owned()),
+        region: region(),
         account: role
             .and_then(|r| r.account.clone())
             .unwrap_or_else(|| "*".to_owned()),

@@ -56,6 +56,10 @@ pub struct Finding {
     pub unsure: Option<String>,
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,
+    /// The `--chain` hop (1, 2, ...) whose testcase this is: its AssumeRole,
+    /// or a check sent as it. Absent for the pod's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<usize>,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -71,6 +75,12 @@ impl Finding {
 
     pub fn in_group(mut self, group: SkipGroup) -> Self {
         self.skip_group = Some(group);
+        self
+    }
+
+    /// The same finding, as chain hop `hop`'s.
+    pub fn in_hop(mut self, hop: usize) -> Self {
+        self.hop = Some(hop);
         self
     }
 
@@ -98,7 +108,12 @@ impl Finding {
         if let Some(d) = &display_name {
             name.push_str(&format!(" ({d})"));
         }
+        // sts:AssumeRole's refusal by a trust policy names no policy type:
+        // its own reading says so.
         let denied_by = match probed.observed {
+            Observed::Denied if action == crate::assume::ACTION => {
+                crate::assume::refusal(probed.answer.message()).label()
+            }
             Observed::Denied => probed.answer.message().and_then(denied_by),
             _ => None,
         };
@@ -120,8 +135,23 @@ impl Finding {
             notes: probed.notes,
             unsure: probed.unsure,
             duration,
+            hop: None,
         }
     }
+}
+
+/// Who one `--chain` hop turned out to be, for the reports' header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainHop {
+    /// 1 for the role the pod assumes, 2 for the one hop 1 assumes, ...
+    pub hop: usize,
+    /// The role given to --chain.
+    pub role: String,
+    /// The session's ARN, as sts:GetCallerIdentity answered it.
+    pub caller_arn: Option<String>,
+    pub account: Option<String>,
+    /// The hop's testcase verdict.
+    pub status: Status,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -141,6 +171,9 @@ pub struct RunFindings {
     /// complete run); absent when there is none to compare with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<Vec<Drift>>,
+    /// `--chain`: each hop's identity, in order; absent without one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<ChainHop>,
     pub exit_code: ExitCode,
 }
 
@@ -285,18 +318,23 @@ pub fn area(action: &str) -> &'static str {
     }
 }
 
-/// The identity and trust checks are about the pod, not its grants.
-const NOT_GRANTS: &[&str] = &[
-    "sts:GetCallerIdentity",
-    "sts:AssumeRoleWithWebIdentity",
-    "sts:AssumeRole",
-];
+/// The label of the trust policy's testcase (`--trust-policy`).
+pub const TRUST_POLICY_LABEL: &str = "trust policy of";
+
+/// The identity and trust checks are about the pod, not its grants; a
+/// chain hop's testcases are about another role's.
+fn about_a_grant(r: &Finding) -> bool {
+    let pod = match r.action.as_str() {
+        "sts:GetCallerIdentity" | "sts:AssumeRoleWithWebIdentity" => true,
+        "sts:AssumeRole" => r.target.starts_with(TRUST_POLICY_LABEL),
+        _ => false,
+    };
+    r.expect != Some(Expect::Deny) && !pod && r.hop.is_none()
+}
 
 impl Coverage {
     pub fn of(results: &[Finding]) -> Self {
-        let grants = results
-            .iter()
-            .filter(|r| r.expect != Some(Expect::Deny) && !NOT_GRANTS.contains(&r.action.as_str()));
+        let grants = results.iter().filter(|r| about_a_grant(r));
         let granted: BTreeSet<&str> = grants.clone().map(|r| r.action.as_str()).collect();
         let proven: BTreeSet<&str> = grants
             .clone()
@@ -399,7 +437,14 @@ impl RunFindings {
             summary,
             results,
             drift: None,
+            chain: Vec::new(),
         }
+    }
+
+    /// The run with its `--chain` hops' identities.
+    pub fn with_chain(mut self, chain: Vec<ChainHop>) -> Self {
+        self.chain = chain;
+        self
     }
 
     /// The run compared with a baseline: a widened or narrowed testcase
@@ -565,5 +610,19 @@ mod coverage_tests {
             Some("1 of 1 granted actions proven"),
             "nothing skipped: no skipped clause"
         );
+    }
+
+    #[test]
+    fn an_assume_role_check_is_a_grant_the_trust_policy_and_chain_hops_are_not() {
+        use Expect::*;
+        let mut trust = finding("sts:AssumeRole", Some(Allow), Status::Pass, None);
+        trust.target = format!("{TRUST_POLICY_LABEL} arn:aws:iam::1:role/app");
+        let grant = finding("sts:AssumeRole", Some(Allow), Status::Pass, None);
+        let hop = finding("sts:AssumeRole", Some(Allow), Status::Pass, None).in_hop(1);
+        let hop_check = finding("dynamodb:ListTables", Some(Allow), Status::Fail, None).in_hop(1);
+        let c = Coverage::of(&[trust.clone(), hop.clone(), hop_check]);
+        assert_eq!((c.granted, c.proven), (0, 0), "{c:?}");
+        let c = Coverage::of(&[trust, hop, grant]);
+        assert_eq!((c.granted, c.proven), (1, 1), "{c:?}");
     }
 }

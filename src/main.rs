@@ -2,8 +2,10 @@
 
 mod answer;
 mod arn;
+mod assume;
 mod aws;
 mod catalogue;
+mod chain;
 mod check;
 mod cli;
 mod drift;

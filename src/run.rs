@@ -8,8 +8,10 @@ use time::OffsetDateTime;
 use tokio::time::timeout_at;
 
 use crate::answer::{reconsider_denial, Answer, Observation, Observed};
+use crate::assume;
+use crate::chain::{self, Hop};
 use crate::check::{Check, Expect, Place};
-use crate::findings::{Finding, RunFindings, Subject};
+use crate::findings::{ChainHop, Finding, RunFindings, Subject};
 use crate::identity::token::Claims;
 use crate::identity::{
     self, Assessment, ExpectSource, Expectations, Outcome, PodEnv, Session, TokenKind,
@@ -34,13 +36,19 @@ pub struct Plan {
     pub unprobed: Vec<Unprobed>,
     /// The role's trust policy, checked offline against the pod's token.
     pub trust_policy: Option<Policy>,
+    /// `--chain`: the roles assumed after the pod's checks, in order.
+    pub chain: Vec<Hop>,
 }
 
 impl Plan {
     /// The planned checks, for --validate-only.
     pub fn describe(&self) -> String {
+        let chain = match self.chain.len() {
+            0 => String::new(),
+            n => format!(", then a role chain of {n} hop(s)"),
+        };
         let mut out = format!(
-            "valid: the identity check and {} check(s) would run (expected source: {})\n",
+            "valid: the identity check and {} check(s) would run{chain} (expected source: {})\n",
             self.checks.len(),
             self.expect.source.as_str()
         );
@@ -68,7 +76,62 @@ impl Plan {
         for u in &self.unprobed {
             out.push_str(&format!("  {} not probed\n", u.action));
         }
+        for (i, hop) in self.chain.iter().enumerate() {
+            let n = i + 1;
+            out.push_str(&format!(
+                "  chain hop {n}: sts:AssumeRole {} ({}), then sts:GetCallerIdentity as the session; {} check(s) as it{}\n",
+                hop.role,
+                if n == 1 {
+                    "with the pod's credentials".to_owned()
+                } else {
+                    format!("with hop {}'s session", n - 1)
+                },
+                hop.checks.len(),
+                hop.policies
+                    .as_ref()
+                    .map(|p| format!(", derived from {}", p.display()))
+                    .unwrap_or_default()
+            ));
+            for c in &hop.checks {
+                out.push_str(&format!(
+                    "    {} {} expect {}\n",
+                    c.action(),
+                    chain::as_hop(&c.label(), n),
+                    c.expect().as_str()
+                ));
+            }
+            for u in &hop.unprobed {
+                out.push_str(&format!("    {} not probed\n", u.action));
+            }
+        }
         out
+    }
+}
+
+/// Whose checks these are: the caller as AWS names it, the principal a
+/// trust policy names it by, where its resources are, and the chain hop
+/// it is (none for the pod).
+#[derive(Debug, Clone, Copy)]
+struct Scope<'a> {
+    caller: &'a str,
+    principal: &'a str,
+    place: &'a Place,
+    hop: Option<usize>,
+}
+
+impl Scope<'_> {
+    fn label(&self, label: String) -> String {
+        match self.hop {
+            Some(n) => chain::as_hop(&label, n),
+            None => label,
+        }
+    }
+
+    fn mark(&self, finding: Finding) -> Finding {
+        match self.hop {
+            Some(n) => finding.in_hop(n),
+            None => finding,
+        }
     }
 }
 
@@ -107,7 +170,7 @@ pub async fn run(plan: &Plan) -> RunFindings {
     if let Some(problem) = crate::aws::tls_roots_problem() {
         observation.notes.push(problem.to_owned());
     }
-    if plan.checks.is_empty() && plan.unprobed.is_empty() {
+    if plan.checks.is_empty() && plan.unprobed.is_empty() && plan.chain.is_empty() {
         observation.notes.push(
             "only the identity was checked: no permission check was asked for (give --bucket/--table, --spec or --from-policy)".to_owned(),
         );
@@ -140,44 +203,216 @@ pub async fn run(plan: &Plan) -> RunFindings {
 
     let mut findings = vec![identity_finding];
     findings.extend(trust_finding);
-    match session {
-        Some(Session {
-            credentials,
-            place,
-            caller_arn,
-        }) => {
-            let sdk = sdk
-                .to_builder()
-                .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
-                .build();
+    let hops = match session {
+        Some(pod) => {
             // Never destroy anything on behalf of the wrong identity.
             let destructive = plan.allow_destructive && identity_status == Status::Pass;
-            let ctx = Ctx::new(&sdk, credentials, place.clone(), destructive, &plan.checks);
-            // Unordered, so a slow check never holds a slot another could use;
-            // the report keeps the order given.
-            let (ctx, caller, place) = (&ctx, caller_arn.as_str(), &place);
-            let mut checked: Vec<(usize, Finding)> = stream::iter(plan.checks.iter().enumerate())
-                .map(|(i, check)| async move {
-                    let started = Instant::now();
-                    let observation = match timeout_at(deadline, probe::send(ctx, check)).await {
-                        Ok(o) => o,
-                        Err(_) => timed_out(plan.timeout, "before AWS answered"),
-                    };
-                    (
-                        i,
-                        conclude(check, observation, caller, place, started.elapsed()),
-                    )
-                })
-                .buffer_unordered(plan.concurrency.max(1))
-                .collect()
-                .await;
-            checked.sort_by_key(|(i, _)| *i);
-            findings.extend(checked.into_iter().map(|(_, f)| f));
+            let known_role = plan.expect.role.as_ref().map(|(r, _)| r.raw.as_str());
+            let principal = assume::source_principal(&pod.caller_arn, known_role);
+            let scope = Scope {
+                caller: &pod.caller_arn,
+                principal: &principal,
+                place: &pod.place,
+                hop: None,
+            };
+            findings.extend(
+                probe_all(
+                    &sdk,
+                    &pod.credentials,
+                    &plan.checks,
+                    scope,
+                    destructive,
+                    plan,
+                    deadline,
+                )
+                .await,
+            );
+            findings.extend(plan.unprobed.iter().map(|u| unprobed(u, None)));
+            walk_chain(
+                &sdk,
+                pod,
+                principal,
+                destructive,
+                plan,
+                deadline,
+                &mut findings,
+            )
+            .await
         }
-        None => findings.extend(plan.checks.iter().map(unattempted)),
+        None => {
+            findings.extend(
+                plan.checks
+                    .iter()
+                    .map(|c| unattempted(c, NO_IDENTITY, None)),
+            );
+            findings.extend(plan.unprobed.iter().map(|u| unprobed(u, None)));
+            let mut hops = Vec::new();
+            for (i, hop) in plan.chain.iter().enumerate() {
+                hops.push(skip_hop(i + 1, hop, NO_IDENTITY, &mut findings));
+            }
+            hops
+        }
+    };
+    RunFindings::new(started_at, started.elapsed(), identity, findings).with_chain(hops)
+}
+
+const NO_IDENTITY: &str =
+    "the identity could not be established (see the sts:GetCallerIdentity check)";
+
+/// Sends every check as `scope`'s caller, `concurrency` at once, and
+/// concludes each in the order given.
+async fn probe_all(
+    sdk: &aws_config::SdkConfig,
+    credentials: &aws_credential_types::Credentials,
+    checks: &[Check],
+    scope: Scope<'_>,
+    destructive: bool,
+    plan: &Plan,
+    deadline: tokio::time::Instant,
+) -> Vec<Finding> {
+    let sdk = sdk
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
+        .build();
+    let ctx = Ctx::new(
+        &sdk,
+        credentials.clone(),
+        scope.place.clone(),
+        destructive,
+        checks,
+    );
+    // Unordered, so a slow check never holds a slot another could use;
+    // the report keeps the order given.
+    let ctx = &ctx;
+    let mut checked: Vec<(usize, Finding)> = stream::iter(checks.iter().enumerate())
+        .map(|(i, check)| async move {
+            let started = Instant::now();
+            let observation = match timeout_at(deadline, probe::send(ctx, check)).await {
+                Ok(o) => o,
+                Err(_) => timed_out(plan.timeout, "before AWS answered"),
+            };
+            (i, conclude(check, observation, scope, started.elapsed()))
+        })
+        .buffer_unordered(plan.concurrency.max(1))
+        .collect()
+        .await;
+    checked.sort_by_key(|(i, _)| *i);
+    checked.into_iter().map(|(_, f)| f).collect()
+}
+
+/// `--chain`, hop by hop: each role assumed with the session before it (the
+/// pod's for hop 1), proven by sts:GetCallerIdentity, then its own checks
+/// sent as it. A hop that is not assumed stops the chain: its checks and
+/// every later hop are skipped with why.
+async fn walk_chain(
+    sdk: &aws_config::SdkConfig,
+    pod: Session,
+    principal: String,
+    destructive: bool,
+    plan: &Plan,
+    deadline: tokio::time::Instant,
+    findings: &mut Vec<Finding>,
+) -> Vec<ChainHop> {
+    let mut hops = Vec::new();
+    let (mut credentials, mut caller, mut principal) = (pod.credentials, pod.caller_arn, principal);
+    let region = pod.place.region;
+    let mut broken: Option<String> = None;
+    for (i, hop) in plan.chain.iter().enumerate() {
+        let n = i + 1;
+        if let Some(why) = &broken {
+            hops.push(skip_hop(n, hop, why, findings));
+            continue;
+        }
+        let started = Instant::now();
+        let step = match timeout_at(
+            deadline,
+            chain::step(sdk, &credentials, &hop.role, &principal),
+        )
+        .await
+        {
+            Ok(step) => step,
+            Err(_) => chain::Step::timed_out(
+                &hop.role,
+                format!(
+                    "timed out: --timeout {}s elapsed before AWS answered",
+                    plan.timeout.as_secs_f64()
+                ),
+            ),
+        };
+        let (finding, identity) = chain::conclude(
+            n,
+            &hop.role,
+            &caller,
+            &principal,
+            &step.facts,
+            started.elapsed(),
+        );
+        let passed = finding.status == Status::Pass;
+        findings.push(finding);
+        let session = match (
+            passed,
+            step.credentials,
+            &identity.caller_arn,
+            &identity.account,
+        ) {
+            (true, Some(c), Some(arn), Some(account)) => Some((c, arn.clone(), account.clone())),
+            _ => None,
+        };
+        // AssumeRole answered with a session when STS was then asked who it is.
+        let why = match step.facts.caller {
+            None => format!("chain hop {n} ({}) was not assumed", hop.role),
+            Some(_) => format!(
+                "chain hop {n} ({}) was assumed, but its session was not proven to be that role",
+                hop.role
+            ),
+        };
+        hops.push(identity);
+        let Some((session_credentials, session_arn, account)) = session else {
+            findings.extend(hop.checks.iter().map(|c| unattempted(c, &why, Some(n))));
+            findings.extend(hop.unprobed.iter().map(|u| unprobed(u, Some(n))));
+            broken = Some(why);
+            continue;
+        };
+        let place = Place {
+            partition: crate::arn::Arn::parse(&session_arn)
+                .map_or("aws", |a| a.partition)
+                .to_owned(),
+            region: region.clone(),
+            account,
+        };
+        let scope = Scope {
+            caller: &session_arn,
+            principal: &hop.role,
+            place: &place,
+            hop: Some(n),
+        };
+        findings.extend(
+            probe_all(
+                sdk,
+                &session_credentials,
+                &hop.checks,
+                scope,
+                destructive,
+                plan,
+                deadline,
+            )
+            .await,
+        );
+        findings.extend(hop.unprobed.iter().map(|u| unprobed(u, Some(n))));
+        credentials = session_credentials;
+        caller = session_arn;
+        principal = hop.role.clone();
     }
-    findings.extend(plan.unprobed.iter().map(unprobed));
-    RunFindings::new(started_at, started.elapsed(), identity, findings)
+    hops
+}
+
+/// A hop not attempted, with its checks, each saying why.
+fn skip_hop(n: usize, hop: &Hop, why: &str, findings: &mut Vec<Finding>) -> ChainHop {
+    let (finding, identity) = chain::skipped(n, &hop.role, why);
+    findings.push(finding);
+    findings.extend(hop.checks.iter().map(|c| unattempted(c, why, Some(n))));
+    findings.extend(hop.unprobed.iter().map(|u| unprobed(u, Some(n))));
+    identity
 }
 
 fn timed_out(timeout: Duration, what: &str) -> Observation {
@@ -198,21 +433,18 @@ fn timed_out(timeout: Duration, what: &str) -> Observation {
 
 /// From an observation to the check's finding: reconsider the denial, judge,
 /// say what a mismatch means. Pure.
-fn conclude(
-    check: &Check,
-    observation: Observation,
-    caller: &str,
-    place: &Place,
-    duration: Duration,
-) -> Finding {
+fn conclude(check: &Check, observation: Observation, scope: Scope, duration: Duration) -> Finding {
     let action = check.action();
     // The resources the probe named, when it picked them itself; else the
     // ones the check names.
     let resource = match &observation.probed {
         Some(probed) => probed.join(" "),
-        None => check.target().resources(action.row(), place).join(" "),
+        None => check
+            .target()
+            .resources(action.row(), scope.place)
+            .join(" "),
     };
-    let mut observation = reconsider_denial(observation, action.name(), caller);
+    let mut observation = reconsider_denial(observation, action.name(), scope.caller);
     let mut status = judge(check.expect(), observation.observed);
     // An expectation that hangs on unevaluated conditions is never a pass or
     // a failure: the check ran, and its observation is shown.
@@ -228,6 +460,13 @@ fn conclude(
         });
     if conditional.is_some() {
         status = Status::Skip;
+    } else if status == Status::Fail
+        && observation.observed == Observed::Denied
+        && action.name() == assume::ACTION
+    {
+        // Which policy refused: the caller's, or the role's trust policy.
+        let refusal = assume::refusal(observation.answer.message());
+        observation = observation.note(refusal.explain(scope.principal, &resource));
     } else if status == Status::Fail {
         observation = with_fix(observation, check, &resource);
     }
@@ -243,11 +482,11 @@ fn conclude(
             tags.join(", ")
         ));
     }
-    let finding = Finding::new(
+    let finding = scope.mark(Finding::new(
         Subject {
             action: action.name().to_owned(),
             service: action.service().to_owned(),
-            label: check.label(),
+            label: scope.label(check.label()),
             resource,
             expect: Some(check.expect()),
             display_name: check.name().map(str::to_owned),
@@ -255,7 +494,7 @@ fn conclude(
         status,
         observation,
         duration,
-    );
+    ));
     match conditional {
         Some(reason) => finding.with_skip_reason(reason, SkipGroup::Conditions),
         None if finding.status == Status::Skip => finding.in_group(SkipGroup::NotAttempted),
@@ -263,26 +502,33 @@ fn conclude(
     }
 }
 
-/// A check not sent because the identity is not established: its resource is
-/// named by the target (the caller's region and account are unknown).
-fn unattempted(check: &Check) -> Finding {
+/// A check not sent, and why (no identity, a chain hop not assumed): its
+/// resource is named by the target (the caller's region and account are
+/// unknown).
+fn unattempted(check: &Check, why: &str, hop: Option<usize>) -> Finding {
     let action = check.action();
-    Finding::new(
+    let label = match hop {
+        Some(n) => chain::as_hop(&check.label(), n),
+        None => check.label(),
+    };
+    let finding = Finding::new(
         Subject {
             action: action.name().to_owned(),
             service: action.service().to_owned(),
-            label: check.label(),
+            label,
             resource: check.label(),
             expect: Some(check.expect()),
             display_name: check.name().map(str::to_owned),
         },
         Status::Skip,
-        Observation::skipped(
-            "not attempted: the identity could not be established (see the sts:GetCallerIdentity check)",
-        ),
+        Observation::skipped(format!("not attempted: {why}")),
         Duration::ZERO,
     )
-    .in_group(SkipGroup::NotAttempted)
+    .in_group(SkipGroup::NotAttempted);
+    match hop {
+        Some(n) => finding.in_hop(n),
+        None => finding,
+    }
 }
 
 /// The trust policy against the pod's token, as its own finding.
@@ -300,7 +546,8 @@ fn trust_finding(policy: &Policy, plan: &Plan, token: Option<&(Claims, TokenKind
             action: mode.action().to_owned(),
             service: "sts".to_owned(),
             label: format!(
-                "trust policy of {}",
+                "{} {}",
+                crate::findings::TRUST_POLICY_LABEL,
                 role.map_or("the role", |r| r.raw.as_str())
             ),
             resource: role.map_or_else(|| "the role".to_owned(), |r| r.raw.clone()),
@@ -316,14 +563,22 @@ fn trust_finding(policy: &Policy, plan: &Plan, token: Option<&(Claims, TokenKind
 /// A policy action the agent cannot probe, as a skipped finding; an action
 /// IAM does not have fails: its statement grants nothing, and the
 /// workload's call will be denied.
-fn unprobed(u: &Unprobed) -> Finding {
+fn unprobed(u: &Unprobed, hop: Option<usize>) -> Finding {
+    let label = |l: &str| match hop {
+        Some(n) => chain::as_hop(l, n),
+        None => l.to_owned(),
+    };
+    let mark = |f: Finding| match hop {
+        Some(n) => f.in_hop(n),
+        None => f,
+    };
     if u.why == SkipGroup::UnknownAction {
         let service = u.action.split(':').next().unwrap_or("policy").to_owned();
-        return Finding::new(
+        return mark(Finding::new(
             Subject {
                 action: u.action.clone(),
                 service,
-                label: "named by the policy".to_owned(),
+                label: label("named by the policy"),
                 resource: "(no such action)".to_owned(),
                 expect: Some(Expect::Allow),
                 display_name: None,
@@ -341,29 +596,36 @@ fn unprobed(u: &Unprobed) -> Finding {
                 probed: None,
             },
             Duration::ZERO,
-        );
+        ));
     }
     let service = u.action.split(':').next().unwrap_or("policy").to_owned();
-    Finding::new(
-        Subject {
-            action: u.action.clone(),
-            service,
-            label: "not probed".to_owned(),
-            resource: "(not probed)".to_owned(),
-            expect: None,
-            display_name: None,
-        },
-        Status::Skip,
-        Observation::skipped(format!("not probed: {}", u.reason)),
-        Duration::ZERO,
+    mark(
+        Finding::new(
+            Subject {
+                action: u.action.clone(),
+                service,
+                label: label("not probed"),
+                resource: "(not probed)".to_owned(),
+                expect: None,
+                display_name: None,
+            },
+            Status::Skip,
+            Observation::skipped(format!("not probed: {}", u.reason)),
+            Duration::ZERO,
+        )
+        .in_group(u.why),
     )
-    .in_group(u.why)
 }
 
 /// What a mismatch means and where to fix it.
 fn with_fix(observation: Observation, check: &Check, resource: &str) -> Observation {
     let action = check.action();
     match check.expect() {
+        // Both sides allowed it: the caller's identity policy and the role's trust policy.
+        Expect::Deny if action.name() == assume::ACTION => observation.note(format!(
+            "the role may assume {resource}: an identity policy attached to it allows sts:AssumeRole on it (look for wildcards such as sts:* or \
+             Resource \"*\"), and {resource}'s trust policy allows it; remove the grant, add an explicit Deny, or narrow the trust policy's Principal"
+        )),
         Expect::Deny => observation.note(format!(
             "the role may {action} on {resource}: a policy attached to it grants this (look for wildcards such as {}:* or Resource \"*\"); \
              remove the grant or add an explicit Deny",
@@ -379,14 +641,26 @@ fn with_fix(observation: Observation, check: &Check, resource: &str) -> Observat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Sdk;
-    use crate::check::{Action, BucketName, Target};
+    use crate::catalogue::{Kind, Sdk};
+    use crate::check::{Action, BucketName, Named, Target};
+
+    const ME: &str = "arn:aws:sts::1:assumed-role/app/s";
+    const ROLE: &str = "arn:aws:iam::1:role/eks/app";
 
     fn place() -> Place {
         Place {
             partition: "aws".into(),
             region: "eu-west-1".into(),
             account: "1".into(),
+        }
+    }
+
+    fn scope(place: &Place, hop: Option<usize>) -> Scope<'_> {
+        Scope {
+            caller: ME,
+            principal: ROLE,
+            place,
+            hop,
         }
     }
 
@@ -415,21 +689,19 @@ mod tests {
 
     #[test]
     fn a_deny_check_passes_only_on_a_denial_of_this_action_for_this_caller() {
-        let me = "arn:aws:sts::1:assumed-role/app/s";
+        let p = place();
         let f = conclude(
             &check(Expect::Deny),
             denied("Access Denied"),
-            me,
-            &place(),
+            scope(&p, None),
             Duration::ZERO,
         );
         assert_eq!(f.status, Status::Pass);
-        let kms = format!("User: {me} is not authorized to perform: kms:Decrypt on resource: k");
+        let kms = format!("User: {ME} is not authorized to perform: kms:Decrypt on resource: k");
         let f = conclude(
             &check(Expect::Deny),
             denied(&kms),
-            me,
-            &place(),
+            scope(&p, None),
             Duration::ZERO,
         );
         assert_eq!(f.status, Status::Error, "{:?}", f.notes);
@@ -437,11 +709,94 @@ mod tests {
 
     #[test]
     fn a_mismatch_says_where_to_fix_it_and_names_are_stable() {
+        let p = place();
         let allowed = Observation::new(Answer::success(200, ""), &[], "f");
-        let f = conclude(&check(Expect::Deny), allowed, "", &place(), Duration::ZERO);
+        let f = conclude(
+            &check(Expect::Deny),
+            allowed,
+            scope(&p, None),
+            Duration::ZERO,
+        );
         assert_eq!(f.status, Status::Fail);
         assert!(f.notes[0].contains("remove the grant or add an explicit Deny"));
         assert_eq!(f.name, "s3:ListBucket bucket b-1 expect deny");
         assert_eq!(f.resource, "arn:aws:s3:::b-1");
+        assert_eq!(f.hop, None);
+    }
+
+    #[test]
+    fn a_check_sent_as_a_chain_hop_is_named_for_it() {
+        let p = place();
+        let allowed = Observation::new(Answer::success(200, ""), &[], "f");
+        let f = conclude(
+            &check(Expect::Allow),
+            allowed,
+            scope(&p, Some(2)),
+            Duration::ZERO,
+        );
+        assert_eq!(
+            f.name,
+            "s3:ListBucket bucket b-1 as chain hop 2 expect allow"
+        );
+        assert_eq!(f.hop, Some(2));
+        let u = unattempted(
+            &check(Expect::Deny),
+            "chain hop 1 (x) was not assumed",
+            Some(2),
+        );
+        assert_eq!(
+            u.name,
+            "s3:ListBucket bucket b-1 as chain hop 2 expect deny"
+        );
+        assert!(u.skip_message().contains("chain hop 1 (x) was not assumed"));
+    }
+
+    #[test]
+    fn a_refused_assume_role_check_names_the_policy_that_refused_and_the_fix() {
+        let p = place();
+        let target = "arn:aws:iam::2:role/x";
+        let assume = Check::new(
+            Action::parse("sts:AssumeRole").unwrap(),
+            Expect::Allow,
+            Target::Named(Named::parse(Kind::Role, target).unwrap()),
+            None,
+        )
+        .unwrap();
+        let trust = format!(
+            "User: {ME} is not authorized to perform: sts:AssumeRole on resource: {target}"
+        );
+        let f = conclude(&assume, denied(&trust), scope(&p, None), Duration::ZERO);
+        assert_eq!(f.status, Status::Fail);
+        assert_eq!(f.name, format!("sts:AssumeRole role {target} expect allow"));
+        assert_eq!(f.resource, target);
+        assert_eq!(f.denied_by, Some(assume::TRUST_LABEL));
+        assert!(
+            f.notes.iter().any(|n| n.contains(&format!(
+                "the target role's trust policy must allow Principal AWS {ROLE} Action sts:AssumeRole"
+            ))),
+            "{:?}",
+            f.notes
+        );
+        let allowed = Observation::new(Answer::success(200, ""), &[], "f");
+        let deny =
+            Check::new(assume.action(), Expect::Deny, assume.target().clone(), None).unwrap();
+        let f = conclude(&deny, allowed, scope(&p, None), Duration::ZERO);
+        assert_eq!(f.status, Status::Fail);
+        assert!(
+            f.notes[0].contains("narrow the trust policy's Principal"),
+            "{:?}",
+            f.notes
+        );
+        let identity =
+            format!("{trust} because no identity-based policy allows the sts:AssumeRole action");
+        let f = conclude(&assume, denied(&identity), scope(&p, None), Duration::ZERO);
+        assert_eq!(f.denied_by, Some("no identity-based policy allows it"));
+        assert!(
+            f.notes
+                .iter()
+                .any(|n| n.contains("the identity policy lacks it")),
+            "{:?}",
+            f.notes
+        );
     }
 }

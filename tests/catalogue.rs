@@ -251,6 +251,7 @@ fn readme_action_counts_match_the_catalogue() {
         ("KMS", "kms"),
         ("SQS", "sqs"),
         ("SNS", "sns"),
+        ("STS", "sts"),
     ];
     let doc: serde_json::Value =
         serde_json::from_str(&list_probes(&["--format", "json"])).expect("JSON");

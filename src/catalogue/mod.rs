@@ -55,6 +55,9 @@ pub enum Kind {
     /// An EKS cluster; a grant on every cluster is probed on the first one
     /// the role can list.
     Cluster,
+    /// An IAM role, always named by its full ARN (`sts:AssumeRole`), in
+    /// whichever account it is.
+    Role,
 }
 
 impl Kind {
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Queue => "queue",
             Kind::Topic => "topic",
             Kind::Cluster => "EKS cluster",
+            Kind::Role => "role",
         }
     }
 
@@ -565,7 +569,7 @@ pub fn listing_json() -> String {
         "{p}": "the partition (aws, aws-cn, aws-us-gov)",
         "{r}": "the region",
         "{a}": "the account",
-        "{name}": "the target's name (secret, parameter, key, log group, hosted zone ID, queue, topic)",
+        "{name}": "the target's name (secret, parameter, key, log group, hosted zone ID, queue, topic, EKS cluster); in a request, a role's full ARN, and in resources, its path and name",
         "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate), or each part of an Elastic Load Balancing ARN found (load balancer name and ID, listener ID, rule ID; target group name and ID)",
         "{random}": "a fresh random token, 32 hex digits, one per request",
         "{random16}": "the first 16 hex digits of {random}",

@@ -803,6 +803,23 @@ pub const ROWS: &[Row] = &[
     read("wafv2:GetWebACLForResource", &WAFV2, "GetWebACLForResource", TargetKind::Account, &[("ResourceArn", V::Found(Found::LoadBalancer))],
          &["arn:{p}:wafv2:{r}:{a}:*/webacl/*/*"], "WAFv2 API reference, GetWebACLForResource: which web ACL protects the resource"),
     read("shield:GetSubscriptionState", &SHIELD, "GetSubscriptionState", TargetKind::Account, &[], ANY, "Shield API reference, GetSubscriptionState"),
+
+    // STS: the role the policies name, in whichever account it is.
+    Row {
+        action: "sts:AssumeRole",
+        target: TargetKind::Named(Kind::Role),
+        probe: Probe::Wire(Wire { service: &STS, op: "AssumeRole", method: "POST", path: "/",
+            params: &[("RoleArn", V::Name), ("RoleSessionName", V::Raw("irsa-verify-{random}")), ("DurationSeconds", V::Num(900))],
+            xml: None, dry_run: false, tags_for: None }),
+        resources: &["arn:{p}:iam::{a}:role/{name}"],
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "assumes the role for 15 minutes (DurationSeconds=900), as the workload does: a session and nothing else; its credentials are dropped unread, never kept or printed",
+        basis: "STS API reference, AssumeRole: the caller's identity policy must allow sts:AssumeRole on the role, and the role's trust policy must allow the caller \
+                (IAM User Guide, \"Troubleshoot IAM roles: I can't assume a role\"); a refusal by the identity policy says \"because no identity-based policy allows\", \
+                one by the trust policy (or of a role that does not exist) names no policy (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)",
+        destructive: false,
+    },
 ];
 
 /// Actions with no harmless form, never probed: (pattern, reason).

@@ -158,6 +158,16 @@ fn read_resource(pattern: &str, at: &Place, targets: &mut Targets) {
                 targets.table(table.at(concrete(region), concrete(account)));
             }
         }
+        // A role is named by its full ARN, in whichever account it is
+        // (sts:AssumeRole); a wildcard anywhere in it names none.
+        "iam" => {
+            if let (true, Ok(role)) = (
+                rest.starts_with("role/") && !has_wildcard(pattern),
+                Named::role_arn(pattern),
+            ) {
+                targets.named(Target::Named(role));
+            }
+        }
         _ => read_named(service, region, account, rest, at, targets),
     }
 }
@@ -1008,6 +1018,67 @@ mod tests {
             "{:?}",
             d.basis
         );
+    }
+
+    #[test]
+    fn assume_role_on_a_concrete_role_is_an_allow_check_on_it_a_wildcard_a_skip_with_why() {
+        let target = "arn:aws:iam::222233334444:role/team/x";
+        let concrete = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{target}"}}]}}"#
+        );
+        let d = derived(&concrete, &Extra::default()).unwrap();
+        assert_eq!(
+            table(&d),
+            [(
+                "sts:AssumeRole".to_owned(),
+                format!("role {target}"),
+                Expect::Allow
+            )]
+        );
+        assert!(d.unprobed.is_empty(), "{:?}", d.unprobed);
+        assert!(
+            d.basis[0].contains(&format!("(on {target})")),
+            "{:?}",
+            d.basis
+        );
+        // A role named only elsewhere is proven out of reach.
+        let passed = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{target}"}},
+                {{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/node"}}]}}"#
+        );
+        let d = derived(&passed, &Extra::default()).unwrap();
+        assert!(has(
+            &d,
+            "sts:AssumeRole",
+            "role arn:aws:iam::111122223333:role/node",
+            Expect::Deny
+        ));
+        for wildcard in [
+            "arn:aws:iam::222233334444:role/*",
+            "arn:aws:iam::*:role/x",
+            "*",
+        ] {
+            let policy = format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{wildcard}"}}]}}"#
+            );
+            let d = derived(&policy, &Extra::default()).unwrap();
+            assert!(d.checks.is_empty(), "{wildcard}: {:?}", table(&d));
+            let skipped: Vec<(&str, SkipGroup)> = d
+                .unprobed
+                .iter()
+                .map(|u| (u.action.as_str(), u.why))
+                .collect();
+            assert_eq!(
+                skipped,
+                [("sts:AssumeRole", SkipGroup::NoResourceNamed)],
+                "{wildcard}"
+            );
+            assert!(
+                d.unprobed[0].reason.contains("no concrete role is named"),
+                "{}",
+                d.unprobed[0].reason
+            );
+        }
     }
 
     #[test]

@@ -56,6 +56,13 @@ pub fn render(report: &RunFindings) -> String {
     if let Some(skew) = id.clock_skew_seconds.filter(|s| s.abs() > 5) {
         let _ = writeln!(out, "  clock     {skew}s off AWS's");
     }
+    for hop in &report.chain {
+        let who = match (&hop.caller_arn, &hop.account) {
+            (Some(arn), Some(account)) => format!("{arn} (account {account})"),
+            _ => format!("(not assumed: {})", hop.status.label()),
+        };
+        let _ = writeln!(out, "  hop {:<5} {who}, as {}", hop.hop, hop.role);
+    }
     out.push('\n');
     for r in &report.results {
         line(&mut out, r);
@@ -125,9 +132,11 @@ fn line(out: &mut String, r: &Finding) {
         .as_ref()
         .map(|n| format!(" \"{n}\""))
         .unwrap_or_default();
+    // A chain hop's testcases say which hop they are about.
+    let hop = r.hop.map(|n| format!("[hop {n}] ")).unwrap_or_default();
     let _ = writeln!(
         out,
-        "{:<5} {}{name} {}{} -> {outcome} [{} ms]",
+        "{:<5} {hop}{}{name} {}{} -> {outcome} [{} ms]",
         r.status.label(),
         r.action,
         r.resource,

@@ -77,7 +77,7 @@ pub fn seconds(d: Duration) -> String {
 }
 
 /// The run's identity, where JUnit viewers show it.
-fn properties(report: &RunFindings) -> Vec<(Cow<'static, str>, String)> {
+fn properties(report: &RunFindings) -> Vec<(String, String)> {
     let id = &report.identity;
     let token = id.token.as_ref();
     [
@@ -104,10 +104,39 @@ fn properties(report: &RunFindings) -> Vec<(Cow<'static, str>, String)> {
         ("irsa-verify.version", Some(report.version.to_owned())),
     ]
     .into_iter()
-    .map(|(k, v)| (Cow::Borrowed(k), v))
-    .chain(coverage(report))
+    .map(|(k, v)| (k.to_owned(), v))
+    .chain(
+        coverage(report)
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v)),
+    )
+    .chain(chain(report))
     .filter_map(|(k, v)| v.map(|v| (k, xml_text(&v))))
     .collect()
+}
+
+/// Each `--chain` hop's role and session, when it was assumed.
+fn chain(report: &RunFindings) -> Vec<(String, Option<String>)> {
+    report
+        .chain
+        .iter()
+        .flat_map(|h| {
+            [
+                (
+                    format!("irsa-verify.chain.{}.role", h.hop),
+                    Some(h.role.clone()),
+                ),
+                (
+                    format!("irsa-verify.chain.{}.caller-arn", h.hop),
+                    h.caller_arn.clone(),
+                ),
+                (
+                    format!("irsa-verify.chain.{}.account", h.hop),
+                    h.account.clone(),
+                ),
+            ]
+        })
+        .collect()
 }
 
 /// The coverage figures, when any grant was checked.
@@ -217,7 +246,7 @@ fn finish(doc: &[u8], report: &RunFindings) -> Result<Vec<u8>, RewriteError> {
                 w.write_event(Event::Start(BytesStart::new("properties")))?;
                 for (name, value) in properties(report) {
                     let prop = BytesStart::new("property")
-                        .with_attributes([("name", name.as_ref()), ("value", value.as_str())]);
+                        .with_attributes([("name", name.as_str()), ("value", value.as_str())]);
                     w.write_event(Event::Empty(prop))?;
                 }
                 w.write_event(Event::End(BytesEnd::new("properties")))?;

@@ -92,5 +92,6 @@ mod defs {
     service!(SNS,            "sns",                  "sns",                  "sns",                  "SNS",                       Query,    "2010-03-31", false);
     service!(EKS,            "eks",                  "eks",                  "eks",                  "EKS",                       RestJson, "", false);
     service!(ROUTE53,        "route53",              "route53",              "route53",              "ROUTE_53",                  RestXml,  "", true);
+    service!(STS,            "sts",                  "sts",                  "sts",                  "STS",                       Query,    "2011-06-15", false);
 }
 pub use defs::*;

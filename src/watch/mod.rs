@@ -111,6 +111,9 @@ impl Watcher {
         let mut plan = plan.clone();
         if !self.sends_deny() {
             plan.checks.retain(|c| c.expect() != Expect::Deny);
+            for hop in &mut plan.chain {
+                hop.checks.retain(|c| c.expect() != Expect::Deny);
+            }
         }
         plan
     }
@@ -179,6 +182,7 @@ impl Watcher {
             duration,
             identity,
             results,
+            chain,
             ..
         } = fresh;
         let mut pool: HashMap<String, VecDeque<Finding>> = HashMap::new();
@@ -205,7 +209,7 @@ impl Watcher {
                 merged.push(f);
             }
         }
-        RunFindings::new(started_at, duration, identity, merged)
+        RunFindings::new(started_at, duration, identity, merged).with_chain(chain)
     }
 
     /// What the server answers with now.

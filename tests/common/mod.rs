@@ -104,14 +104,18 @@ pub struct Emulator {
     pub endpoint: String,
     admin_key: String,
     admin_secret: String,
+    /// The second account's admin keys (scenario.py SECOND_ACCOUNT).
+    second_key: String,
+    second_secret: String,
     _child: Child,
 }
 
 /// One emulator per test binary, started on first use. It exits by itself when
 /// this process does (--parent-pid).
+static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+
 pub fn emulator() -> &'static Emulator {
-    static EMU: OnceLock<Emulator> = OnceLock::new();
-    EMU.get_or_init(|| {
+    EMULATOR.get_or_init(|| {
         let port = free_port();
         let log = std::fs::File::create(scratch("moto").join("moto.log")).expect("moto log");
         let child = spawn_helper("moto_server.py", &[], port, Stdio::from(log));
@@ -121,6 +125,14 @@ pub fn emulator() -> &'static Emulator {
             endpoint,
             admin_key: boot["key"].as_str().expect("key").to_owned(),
             admin_secret: boot["secret"].as_str().expect("secret").to_owned(),
+            second_key: boot["second"]["key"]
+                .as_str()
+                .expect("second key")
+                .to_owned(),
+            second_secret: boot["second"]["secret"]
+                .as_str()
+                .expect("second secret")
+                .to_owned(),
             _child: child,
         }
     })
@@ -135,6 +147,10 @@ fn helper(endpoint: &str, admin: Option<(&str, &str)>, args: &[&str]) -> Value {
     if let Some((k, s)) = admin {
         cmd.env("IRSA_TEST_ADMIN_KEY", k)
             .env("IRSA_TEST_ADMIN_SECRET", s);
+    }
+    if let Some(emu) = EMULATOR.get() {
+        cmd.env("IRSA_TEST_SECOND_KEY", &emu.second_key)
+            .env("IRSA_TEST_SECOND_SECRET", &emu.second_secret);
     }
     let out = cmd.output().expect("run scenario.py");
     assert!(
@@ -252,6 +268,44 @@ impl Scenario {
             Some((&emu.admin_key, &emu.admin_secret)),
             &["detach", "--role-name", &self.role_name, "--name", name],
         );
+    }
+
+    /// A role in the emulator's second account (222233334444) whose trust
+    /// policy lets `trust` (a role ARN, an account root) sts:AssumeRole, with
+    /// `policy` inline; its ARN. Names are made unique per scenario.
+    pub fn second_account_role(&self, name: &str, trust: &str, policy: &str) -> String {
+        let emu = emulator();
+        let v = helper(
+            &emu.endpoint,
+            Some((&emu.admin_key, &emu.admin_secret)),
+            &[
+                "second-role",
+                "--role-name",
+                &format!("{}-{name}", self.role_name),
+                "--trust",
+                trust,
+                "--policy",
+                policy,
+            ],
+        );
+        v["role_arn"].as_str().expect("role_arn").to_owned()
+    }
+
+    /// Every credential value STS has issued for an sts:AssumeRole so far
+    /// (access key ID, secret key, session token), read from the emulator:
+    /// none may appear in any output.
+    pub fn assumed_role_credentials(&self) -> Vec<String> {
+        let out = self.admin_python(
+            "import urllib.request\n\
+             data = json.load(urllib.request.urlopen(ENDPOINT + '/moto-api/data.json'))\n\
+             for r in data.get('sts', {}).get('AssumedRole', []):\n\
+             \x20   print(json.dumps([r['access_key_id'], r['secret_access_key'], r['session_token'], r['session_name']]))\n",
+        );
+        out.lines()
+            .map(|l| serde_json::from_str::<Vec<String>>(l).expect("a credentials line"))
+            .filter(|v| v[3].starts_with("irsa-verify-"))
+            .flat_map(|v| v.into_iter().take(3))
+            .collect()
     }
 
     /// Objects (with ETags), versions, delete markers, the table and its items.

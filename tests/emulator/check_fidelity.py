@@ -187,6 +187,10 @@ def seed(admin, account):
     for name in ("asg-a", "asg-b"):
         asg.create_auto_scaling_group(AutoScalingGroupName=name, LaunchConfigurationName="lc", MinSize=0, MaxSize=1, DesiredCapacity=0, AvailabilityZones=[f"{REGION}a"])
     s["asg_b_arn"] = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["asg-b"])["AutoScalingGroups"][0]["AutoScalingGroupARN"]
+    # A role any principal of the account may assume (its trust policy names
+    # the account's root): sts:AssumeRole's catalogue row names it.
+    root = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}]}
+    s["role"] = admin("iam").create_role(RoleName="fidelity-assumable", Path="/probe/", AssumeRolePolicyDocument=json.dumps(root))["Role"]["Arn"]
     ddb = admin("dynamodb")
     for t in ("t-a", "t-b"):
         ddb.create_table(
@@ -294,8 +298,15 @@ class Fill:
             self.name = self.arn_name = ""
         elif kind in seeded["names"]:
             self.name = seeded["names"][kind]
-            # SSM ARNs drop the name's leading '/' (src/check.rs arn_name).
-            self.arn_name = self.name.lstrip("/") if kind.startswith("parameter") else self.name
+            # SSM ARNs drop the name's leading '/' (src/check.rs arn_name); a
+            # role is named by its ARN, and its resource template spells the
+            # path and name after `role/`.
+            if kind.startswith("parameter"):
+                self.arn_name = self.name.lstrip("/")
+            elif kind == "role":
+                self.arn_name = self.name.split(":role/", 1)[1]
+            else:
+                self.arn_name = self.name
         else:
             raise FillError(f"no seeded {kind} to name")
 
@@ -427,6 +438,7 @@ def seeded_for_rows(a, s):
         "queue": s["queue"].rsplit("/", 1)[-1],
         "topic": s["topic"].rsplit(":", 1)[-1],
         "EKS cluster": a["eks_cluster"],
+        "role": s["role"],
     }
     return {"account": a["account"], "found": f, "ids": ids, "arn_ids": arn_ids, "names": names, "zone_name": a["hosted_zone_name"]}
 
@@ -593,8 +605,15 @@ def run(endpoint, catalogue):
     me = f"arn:aws:iam::{account}:user/{USER}"
     implicit = "because no identity-based policy allows the"
 
-    # A role for the assumed-role principal (web identity, as IRSA does).
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/example"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}
+    # A role for the assumed-role principal (web identity, as IRSA does),
+    # which the user may also sts:AssumeRole.
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/example"}, "Action": "sts:AssumeRoleWithWebIdentity"},
+            {"Effect": "Allow", "Principal": {"AWS": me}, "Action": "sts:AssumeRole"},
+        ],
+    }
     iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
     iam.put_role_policy(
         RoleName=ROLE,
@@ -730,6 +749,9 @@ def run(endpoint, catalogue):
         403, "AccessDenied", (f"sts:AssumeRole on resource: arn:aws:iam::{account}:role/other {implicit}",),
     )
 
+    print("# STS AssumeRole: the target role's trust policy")
+    check_trust_policies(endpoint, iam, admin, role, account, boot["second"])
+
     print("# more services")
     expect_ok("ecr:DescribeImages allowed on the granted repository", lambda: user("ecr").describe_images(repositoryName="r1"))
     expect_error("ecr:DescribeImages denied on another repository", lambda: user("ecr").describe_images(repositoryName="r2"), 400, "AccessDeniedException", (f"arn:aws:ecr:{REGION}:{account}:repository/r2 {implicit}",))
@@ -810,6 +832,84 @@ def run(endpoint, catalogue):
     failed = results.count(False)
     print(f"# {len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def check_trust_policies(endpoint, iam, admin, role, account, second):
+    """sts:AssumeRole needs the target role's trust policy (fidelity.py
+    trust_allows): a principal naming the caller's user or role ARN, its
+    account's root or bare ID allows; anything else, a Deny naming it, or a
+    role that does not exist is AWS's AccessDenied naming no policy type;
+    a role in another account is judged by its own trust policy, and its
+    session acts in that account. The caller's identity policy is checked
+    first, its refusal keeping the identity-based clause."""
+    admin_arn = f"arn:aws:iam::{account}:user/{scenario.ADMIN}"
+
+    def trusting(name, *statements, client=iam):
+        doc = {"Version": "2012-10-17", "Statement": list(statements)}
+        return client.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"]["Arn"]
+
+    def allow(principal):
+        return {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+
+    def assume(who, arn):
+        return lambda: who("sts").assume_role(RoleArn=arn, RoleSessionName="irsa-verify-fidelity", DurationSeconds=900)
+
+    def refused(what, who, caller, arn):
+        exact = f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {arn}"
+        message = expect_error(what, assume(who, arn), 403, "AccessDenied", (exact,))
+        report(message == exact, f"{what}: the message names no policy type", repr(message))
+
+    by_root = trusting("fidelity-trust-root", allow(f"arn:aws:iam::{account}:root"))
+    expect_ok("trust policy naming the account root allows a user of the account", assume(admin, by_root))
+    by_id = trusting("fidelity-trust-account-id", allow(account))
+    expect_ok("trust policy naming the bare account ID allows a user of the account", assume(admin, by_id))
+    by_user = trusting("fidelity-trust-user", allow(admin_arn))
+    expect_ok("trust policy naming the user's ARN allows that user", assume(admin, by_user))
+    other = trusting("fidelity-trust-other", allow(f"arn:aws:iam::{account}:user/someone-else"))
+    refused("trust policy naming someone else refuses the caller: 403 AccessDenied", admin, admin_arn, other)
+    denying = trusting(
+        "fidelity-trust-deny",
+        allow(f"arn:aws:iam::{account}:root"),
+        {"Effect": "Deny", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"},
+    )
+    refused("a Deny naming the caller in the trust policy wins over the root's Allow", admin, admin_arn, denying)
+    refused("a role that does not exist: the same AccessDenied", admin, admin_arn, f"arn:aws:iam::{account}:role/fidelity-no-such-role")
+
+    # A role session is named by its role's ARN, path included.
+    session = f"arn:aws:sts::{account}:assumed-role/{ROLE}/fidelity"
+    iam.put_role_policy(
+        RoleName=ROLE,
+        PolicyName="assume",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{account}:role/fidelity-trust-*"}]}),
+    )
+    role_arn = iam.get_role(RoleName=ROLE)["Role"]["Arn"]
+    by_role = trusting("fidelity-trust-role", allow(role_arn))
+    expect_ok("trust policy naming the caller's role ARN allows the role's session", assume(role, by_role))
+    refused("trust policy naming another principal refuses the role's session, naming the session", role, session, other)
+    expect_error(
+        "the caller's identity policy is checked first: its refusal keeps the identity-based clause",
+        assume(role, by_root.replace("fidelity-trust-root", "fidelity-untrusted-elsewhere")),
+        403, "AccessDenied", ("because no identity-based policy allows the sts:AssumeRole action",),
+    )
+
+    # Another account: the role is judged by its own trust policy, and its
+    # session acts there.
+    b = make_client(endpoint, second["key"], second["secret"])
+    b_iam = b("iam")
+    cross = trusting("fidelity-cross", allow(f"arn:aws:iam::{account}:root"), client=b_iam)
+    status, code, message, _ = call(assume(admin, cross))
+    report(status == 200 and code is None, "a role in another account whose trust policy names the caller's account: allowed", f"{status} {code} {message}")
+    if status == 200:
+        creds = admin("sts").assume_role(RoleArn=cross, RoleSessionName="irsa-verify-fidelity", DurationSeconds=900)["Credentials"]
+        hop = make_client(endpoint, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+        who = hop("sts").get_caller_identity()
+        report(
+            who["Account"] == second["account"] and who["Arn"] == f"arn:aws:sts::{second['account']}:assumed-role/fidelity-cross/irsa-verify-fidelity",
+            "the session acts in the role's account",
+            f"{who['Account']} {who['Arn']}",
+        )
+    cross_refusing = trusting("fidelity-cross-refusing", allow("arn:aws:iam::111111111111:root"), client=b_iam)
+    refused("a role in another account whose trust policy names another account refuses", admin, admin_arn, cross_refusing)
 
 
 def _first_difference(a, b, path=""):

@@ -15,6 +15,10 @@ In short:
   aws:PrincipalAccount; conditions on other keys are left unevaluated (met),
   as moto leaves them.
 * Denials in each service's own error shape and with AWS's message.
+* sts:AssumeRole evaluates the target role's trust policy (Principal AWS:
+  the caller's role or user ARN, its account's root or bare account ID, or
+  "*"), in whichever account the role is; a refusal, or a role that does not
+  exist, is AWS's AccessDenied that names no policy type.
 * Signed GET requests pass the signature check.
 * KMS honours DryRun, and so does every EC2 action; Secrets Manager errors
   are HTTP 400, ListSecretVersionIds on a missing secret included.
@@ -98,8 +102,9 @@ def _patched_match(pattern: str, string: str) -> re.Match[str] | None:
     """AWS treats `?` in a policy as exactly one character. moto 5.2.5 turned
     only `*` into a regex and left `?` a regex quantifier: a run of them (the
     "name-??????" of a Secrets Manager grant) is an invalid regex, HTTP 500;
-    a single one made the character before it optional. Used by moto's own
-    evaluator, which still judges trust policies."""
+    a single one made the character before it optional. Kept for moto's own
+    evaluator (IAMPolicy), which requests no longer reach: identity policies
+    are evaluated by `evaluate`, trust policies by `trust_allows`."""
     return _pattern(str(pattern), False).match(string)
 
 
@@ -252,7 +257,8 @@ def evaluate(statements: list[dict[str, Any]], checks: list[Check]) -> tuple[Che
 def _check_action_permitted(self: Any, resource: Any) -> None:
     """IAM authorizes a request against every resource it names, matching `?`
     as one character and actions case-insensitively, and evaluates
-    conditions on request tags. moto 5.2.5 checked one resource (usually
+    conditions on request tags; sts:AssumeRole then needs the target role's
+    trust policy too (trust_allows). moto 5.2.5 checked one resource (usually
     "*"), crashed on `?` and compared action names case-sensitively."""
     if self._action == "sts:GetCallerIdentity":
         return
@@ -267,12 +273,100 @@ def _check_action_permitted(self: Any, resource: Any) -> None:
         if isinstance(self, access_control.S3IAMRequest):
             self._raise_access_denied()
         raise Denied(self._access_key.arn, check, explicit)
-    if isinstance(resource, str) and self._is_assuming_role_operation(resource):
-        if not self._check_role_trust_relationship(resource):
-            self._raise_access_denied()
+    if self._action.lower() == "sts:assumerole":
+        for check in checks:
+            if check.action.lower() == "sts:assumerole" and not trust_allows(check.resource, self._access_key, check.context):
+                raise TrustRefused(self._access_key.arn, check)
 
 
 access_control.IAMRequestBase.check_action_permitted = _check_action_permitted
+
+
+# --------------------------------------------------------------------------
+# Role trust policies (sts:AssumeRole)
+# --------------------------------------------------------------------------
+
+
+class TrustRefused(Denied):
+    """AWS's answer when the role's trust policy does not let the caller
+    assume it, or the role does not exist (AWS answers both alike): 403
+    AccessDenied naming the caller, sts:AssumeRole and the role, and no
+    policy type. A refusal by the caller's own identity policies keeps the
+    "because no identity-based policy allows ..." clause (Denied)."""
+
+    def __init__(self, principal: str, check: Check):
+        super().__init__(principal, check, explicit=False)
+        self.message = f"User: {principal} is not authorized to perform: {check.action} on resource: {check.shown}"
+
+
+def _caller_principals(access_key: Any) -> set[str]:
+    """What a trust policy's Principal AWS can name the caller by: an IAM
+    user's ARN; for a role session, the role's ARN with its path (AWS maps a
+    role principal to the role, and every session of it matches); the
+    account's root ARN; the bare account ID."""
+    from moto.iam.models import iam_backends
+
+    account, partition = access_key.account_id, access_key.partition
+    names = {f"arn:{partition}:iam::{account}:root", account}
+    role_name = getattr(access_key, "_owner_role_name", None)
+    if role_name is None:
+        names.add(access_key.arn)
+        return names
+    try:
+        names.add(iam_backends[account][partition].get_role(role_name).arn)
+    except Exception:  # noqa: BLE001 - a session of a role deleted since: its ARN without a path
+        names.add(f"arn:{partition}:iam::{account}:role/{role_name}")
+    return names
+
+
+def trust_allows(role_arn: str, access_key: Any, context: dict[str, list[str]]) -> bool:
+    """A role's trust policy decides who may assume it: a statement allowing
+    sts:AssumeRole to a principal that names the caller (or "*"), with no
+    Deny that does; the role is looked up in its own account, so a role in
+    another account is judged by its own trust policy. moto 5.2.5 compared
+    the principal with the session's ARN only for roles in the caller's
+    account, and this module's resource-level authorization had left the
+    trust policy unevaluated altogether. Conditions on keys this module does
+    not fill in are left unevaluated (met), as in identity policies."""
+    from urllib.parse import unquote
+
+    from moto.iam.models import iam_backends
+
+    m = re.fullmatch(r"arn:([^:]+):iam::(\d+):role/(.+)", role_arn)
+    if not m:
+        return False
+    partition, account = m.group(1), m.group(2)
+    try:
+        role = iam_backends[account][partition].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - no such role: refused, as AWS does
+        return False
+    doc = role.assume_role_policy_document
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            doc = json.loads(unquote(doc))
+    principals = _caller_principals(access_key)
+    allowed = False
+    for stmt in _as_list(doc.get("Statement")):
+        if not isinstance(stmt, dict):
+            continue
+        if not any(iam_match(a, "sts:AssumeRole", True) for a in _as_list(stmt.get("Action"))):
+            continue
+        principal = stmt.get("Principal")
+        if principal == "*":
+            named = True
+        elif isinstance(principal, dict):
+            named = any(p == "*" or p in principals for p in _as_list(principal.get("AWS")))
+        else:
+            named = False
+        if not named or not _conditions_met(stmt.get("Condition"), context):
+            continue
+        if stmt.get("Effect") == "Deny":
+            return False
+        if stmt.get("Effect") == "Allow":
+            allowed = True
+    return allowed
 
 
 _original_create_aws_request = access_control.IAMRequestBase._create_aws_request
@@ -813,8 +907,8 @@ def resolve_sqs(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
 
 
 def resolve_sts(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
-    # The trust policy stays unevaluated (as in moto); the identity policy is
-    # now checked against the role to be assumed.
+    # The identity policy is checked against the role to be assumed, and
+    # then the role's trust policy (trust_allows).
     if action == "AssumeRole" and params.get("RoleArn"):
         return [Target(params["RoleArn"])]
     return [Target("*")]

@@ -6,8 +6,10 @@
   scenario.py snapshot-all --endpoint URL [--no-live]                       -> all data (JSON)
   scenario.py seed-addons --endpoint URL                                   -> add-on resources (JSON)
   scenario.py attach|detach --endpoint URL --role-name R --name N [--policy JSON]  -> the policy's ARN (JSON)
+  scenario.py second-role --endpoint URL --role-name R --trust PRINCIPAL --policy JSON   -> the role's ARN (JSON)
 
-seed, seed-addons, snapshot and snapshot-all use the admin keys from IRSA_TEST_ADMIN_KEY / IRSA_TEST_ADMIN_SECRET.
+seed, seed-addons, snapshot and snapshot-all use the admin keys from IRSA_TEST_ADMIN_KEY / IRSA_TEST_ADMIN_SECRET;
+second-role the second account's, from IRSA_TEST_SECOND_KEY / IRSA_TEST_SECOND_SECRET.
 """
 
 import argparse
@@ -24,6 +26,10 @@ from botocore.config import Config
 
 REGION = "eu-west-1"
 ADMIN = "irsa-verify-test-admin"
+# A second AWS account, for role chains across accounts. moto derives the
+# account of a request from its credentials: the admin bootstrap makes here
+# acts in it, and so does every session of a role assumed in it.
+SECOND_ACCOUNT = "222233334444"
 
 # The reference procedure's policy, verbatim but for the names.
 REFERENCE_POLICY = {
@@ -127,20 +133,49 @@ def write_token(path, namespace, service_account, lifetime=86400, audience="sts.
         f.write(token)
 
 
-def bootstrap(endpoint):
-    iam = client("iam", endpoint)
+def _admin_user(iam):
     iam.create_user(UserName=ADMIN)
     iam.put_user_policy(
         UserName=ADMIN,
         PolicyName="admin",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
     )
-    key = iam.create_access_key(UserName=ADMIN)["AccessKey"]
+    return iam.create_access_key(UserName=ADMIN)["AccessKey"]
+
+
+def bootstrap(endpoint):
+    key = _admin_user(client("iam", endpoint))
+    # The second account's admin, made while enforcement is still off: moto
+    # then serves the account a request names in x-moto-account-id. From then
+    # on the account comes from the credentials, so these keys act in
+    # SECOND_ACCOUNT.
+    iam_b = client("iam", endpoint)
+    iam_b.meta.events.register("before-sign.*.*", lambda request, **_: request.headers.add_header("x-moto-account-id", SECOND_ACCOUNT))
+    key_b = _admin_user(iam_b)
     # text/plain: with a form content type Flask swallows the body.
     req = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"})
     urllib.request.urlopen(req, timeout=10).read()
     account = client("sts", endpoint, key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()["Account"]
-    return {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"], "account": account}
+    second = client("sts", endpoint, key_b["AccessKeyId"], key_b["SecretAccessKey"]).get_caller_identity()["Account"]
+    if second != SECOND_ACCOUNT:
+        raise SystemExit(f"the second account's admin acts in {second}, not {SECOND_ACCOUNT}")
+    return {
+        "key": key["AccessKeyId"],
+        "secret": key["SecretAccessKey"],
+        "account": account,
+        "second": {"account": second, "key": key_b["AccessKeyId"], "secret": key_b["SecretAccessKey"]},
+    }
+
+
+def second_role(endpoint, role, trust_principal, policy_json):
+    """A role in SECOND_ACCOUNT whose trust policy lets `trust_principal`
+    (a role ARN, an account's root ARN) sts:AssumeRole, with `policy_json`
+    inline; made with the second account's admin keys."""
+    iam = client("iam", endpoint, os.environ["IRSA_TEST_SECOND_KEY"], os.environ["IRSA_TEST_SECOND_SECRET"])
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": trust_principal}, "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role, PolicyName="inline", PolicyDocument=policy_json)
+    return {"role_arn": arn, "account": SECOND_ACCOUNT}
 
 
 def seed(endpoint, kind, suffix, token_file=None, namespace="demo", service_account="irsa-verify", policy_json=None):
@@ -748,11 +783,12 @@ def snapshot_all(endpoint, live=True, regions=(REGION,)):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=["bootstrap", "seed", "seed-addons", "snapshot", "snapshot-all", "token", "export", "attach", "detach"])
+    p.add_argument("command", choices=["bootstrap", "seed", "seed-addons", "snapshot", "snapshot-all", "token", "export", "attach", "detach", "second-role"])
     p.add_argument("--role-name")
     p.add_argument("--dir")
     p.add_argument("--name")
     p.add_argument("--policy", help="a policy document (JSON); YOUR_BUCKET and YOUR_TABLE are replaced on seed")
+    p.add_argument("--trust", help="second-role: the principal (ARN) the role's trust policy allows")
     p.add_argument("--endpoint")
     p.add_argument("--kind", choices=sorted(KINDS), default="reference")
     p.add_argument("--suffix", default="demo")
@@ -778,6 +814,8 @@ def main():
         result = attach(a.endpoint, a.role_name, a.name, a.policy)
     elif a.command == "detach":
         result = detach(a.endpoint, a.role_name, a.name)
+    elif a.command == "second-role":
+        result = second_role(a.endpoint, a.role_name, a.trust, a.policy)
     elif a.command == "token":
         write_token(a.token_file, a.namespace, a.service_account, a.lifetime, a.audience)
         result = {"token_file": a.token_file}
