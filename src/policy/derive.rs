@@ -471,6 +471,8 @@ fn catalogue_checks(
                 }
                 None => Vec::new(),
             };
+            // The agent knows where it sends the request.
+            let region = vec![target.requested_region(row, at)];
             let context = match tags_for {
                 Some(_) => {
                     let op = row.action.split_once(':').map_or(row.action, |(_, op)| op);
@@ -478,18 +480,28 @@ fn catalogue_checks(
                 }
                 None => Context::default(),
             }
-            // The agent knows where it sends the request.
-            .with(
-                "aws:RequestedRegion",
-                vec![target.requested_region(row, at)],
-            );
+            .with("aws:RequestedRegion", region.clone());
+            // A create's tags are the request's for what it creates; on the
+            // existing resources it names by ID (a launch template, a
+            // volume to snapshot) there is no aws:RequestTag or aws:TagKeys,
+            // and a condition on them fails (EC2 User Guide, tag on create).
+            let existing = Context::tagged(&[]).with("aws:RequestedRegion", region);
+            let contexts: Vec<&Context> = resources
+                .iter()
+                .zip(row.resources)
+                .map(|(_, t)| match tags_for {
+                    Some(_) if !crate::resource::ec2_slots(&[t]).is_empty() => &existing,
+                    _ => &context,
+                })
+                .collect();
             let mut judged: Vec<(String, &str, Decision)> = resources
                 .iter()
-                .map(|r| {
+                .zip(&contexts)
+                .map(|(r, c)| {
                     (
                         r.clone(),
                         row.action,
-                        evaluate_in(statements(policies), row.action, r, &context),
+                        evaluate_in(statements(policies), row.action, r, c),
                     )
                 })
                 .collect();
@@ -1568,6 +1580,33 @@ mod tests {
             ),
             "{:?}",
             table(&d)
+        );
+    }
+
+    /// A create's tags are the request's for what it creates: a grant on an
+    /// existing resource it names (a launch template) conditioned on them
+    /// does not cover that resource.
+    #[test]
+    fn a_create_is_judged_without_its_tags_on_the_existing_resource_it_names() {
+        let fleet = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateFleet","Resource":["arn:aws:ec2:*:*:fleet/*","arn:aws:ec2:*:*:instance/*","arn:aws:ec2:*:*:launch-template/*"],
+             "Condition":{"StringEquals":{"aws:RequestTag/owner":"karpenter"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateFleet"}}}]}"#;
+        let d = derived(fleet, &Extra::default()).unwrap();
+        let fleets: Vec<(String, Expect, Vec<String>)> = d
+            .checks
+            .iter()
+            .filter(|c| c.action().name() == "ec2:CreateFleet")
+            .map(|c| (c.label(), c.expect(), c.conditions().to_vec()))
+            .collect();
+        assert_eq!(
+            fleets,
+            [(
+                "the first launch-template listed".to_owned(),
+                Expect::Deny,
+                vec![]
+            )],
+            "the request's tags are not the launch template's"
         );
     }
 
