@@ -429,25 +429,43 @@ pub enum IdPick {
     /// patterns names, else a made-up one: a resource outside those grants
     /// and denials, judged like any such resource.
     Outside(Vec<String>),
+    /// The first one a Describe lists whose ARN none of `outside` names and
+    /// whose tags, as that Describe lists them, meet `tags`: the grant's
+    /// resource-tag conditions (`aws:ResourceTag/K`, `ec2:ResourceTag/K`)
+    /// then hold or fail on it as the expectation says. None listed: not
+    /// attempted (a made-up ID has no tags to meet them).
+    Tagged {
+        outside: Vec<String>,
+        tags: crate::tags::TagRequirement,
+    },
 }
 
 impl IdPick {
     fn label(&self, kind: Ec2Id) -> String {
         let ty = kind.parts().1;
+        // The IDs (or their patterns) the policy names, short.
+        let other_than = |patterns: &[String]| {
+            let named: Vec<&str> = patterns
+                .iter()
+                .map(|p| p.rsplit_once('/').map_or(p.as_str(), |(_, id)| id))
+                .collect();
+            format!("other than {}", named.join(", "))
+        };
+        let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         match self {
             IdPick::Exact(id) => format!("{ty} {id}"),
-            IdPick::Outside(patterns) => {
-                // The IDs (or their patterns) the policy names, short.
-                let named: Vec<&str> = patterns
-                    .iter()
-                    .map(|p| p.rsplit_once('/').map_or(p.as_str(), |(_, id)| id))
-                    .collect();
-                let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
-                    "an"
-                } else {
-                    "a"
-                };
-                format!("{article} {ty} other than {}", named.join(", "))
+            IdPick::Outside(patterns) => format!("{article} {ty} {}", other_than(patterns)),
+            IdPick::Tagged { outside, tags } => {
+                let mut parts = Vec::new();
+                if !outside.is_empty() {
+                    parts.push(other_than(outside));
+                }
+                parts.push(tags.phrase());
+                format!("{article} {ty} {}", parts.join(", "))
             }
         }
     }
@@ -726,7 +744,7 @@ impl Target {
                     .iter()
                     .filter_map(|(k, p)| match p {
                         IdPick::Exact(id) => Some((*k, id.clone())),
-                        IdPick::Outside(_) => None,
+                        IdPick::Outside(_) | IdPick::Tagged { .. } => None,
                     })
                     .collect(),
                 _ => Vec::new(),

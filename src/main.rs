@@ -23,6 +23,7 @@ mod sar;
 mod signed;
 mod sink;
 mod spec;
+mod tags;
 mod trust;
 mod verdict;
 mod watch;

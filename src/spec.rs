@@ -14,6 +14,7 @@ use crate::check::{
 use crate::file::{read_limited, LimitedError};
 use crate::identity::{ExpectSource, ACTION as IDENTITY_ACTION};
 use crate::policy::derive::Derived;
+use crate::tags::{TagOp, TagRequirement, TagTest};
 
 /// A spec larger than this is not a list of expectations.
 const MAX_SPEC_BYTES: u64 = 1024 * 1024;
@@ -110,10 +111,133 @@ struct RawCheck {
 }
 
 #[derive(Deserialize, Serialize, Debug, Clone)]
-#[serde(untagged, deny_unknown_fields)]
+#[serde(untagged)]
 enum RawPick {
     Exact(String),
-    Outside { other_than: Vec<String> },
+    Pick(RawPickMap),
+}
+
+/// `{other_than: [ARN patterns]}`, and for a resource picked by its tags
+/// `tagged` (one of these condition blocks holds on its tags) and
+/// `not_tagged` (none of them does), each block written as in a policy:
+/// `{StringLike: {ebs.csi.aws.com/cluster: "true"}}`.
+#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPickMap {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    other_than: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tagged: Option<Vec<RawTagBlock>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    not_tagged: Option<Vec<RawTagBlock>>,
+}
+
+/// Operator -> tag key -> value(s), as a policy's Condition block.
+type RawTagBlock = BTreeMap<RawOperator, BTreeMap<String, RawValues>>;
+
+/// An operator's name. YAML reads an unquoted `Null` as null: that is the
+/// `Null` operator all the same.
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(from = "Option<String>", into = "String")]
+struct RawOperator(String);
+
+impl From<Option<String>> for RawOperator {
+    fn from(name: Option<String>) -> Self {
+        RawOperator(name.unwrap_or_else(|| "Null".to_owned()))
+    }
+}
+
+impl From<RawOperator> for String {
+    fn from(op: RawOperator) -> Self {
+        op.0
+    }
+}
+
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(untagged)]
+enum RawValues {
+    One(RawScalar),
+    Many(Vec<RawScalar>),
+}
+
+/// YAML reads `false` and `1` as a bool and a number: a policy's value all the same.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(untagged)]
+enum RawScalar {
+    Str(String),
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+}
+
+impl RawScalar {
+    fn text(&self) -> String {
+        match self {
+            RawScalar::Str(s) => s.clone(),
+            RawScalar::Bool(b) => b.to_string(),
+            RawScalar::Int(n) => n.to_string(),
+            RawScalar::Float(x) => x.to_string(),
+        }
+    }
+}
+
+/// The groups of tag tests the blocks write.
+fn tag_groups(field: &str, blocks: Vec<RawTagBlock>) -> Result<Vec<Vec<TagTest>>, FieldError> {
+    let mut groups = Vec::new();
+    for block in blocks {
+        if block.is_empty() {
+            return Err((
+                "ec2",
+                format!("{field}: an empty condition block tests nothing"),
+            ));
+        }
+        let mut group = Vec::new();
+        for (RawOperator(operator), keys) in block {
+            for (key, values) in keys {
+                let values: Vec<String> = match values {
+                    RawValues::One(v) => vec![v.text()],
+                    RawValues::Many(vs) => vs.iter().map(RawScalar::text).collect(),
+                };
+                let test = TagTest::from_operator(&operator, &key, &values).ok_or_else(|| {
+                    (
+                        "ec2",
+                        format!(
+                            "{field}: `{operator}` on tag `{key}` is not a tag test (StringEquals, StringLike, their IfExists forms, \
+                             or Null with true or false, on a tag key without wildcards)"
+                        ),
+                    )
+                })?;
+                group.push(test);
+            }
+        }
+        groups.push(group);
+    }
+    Ok(groups)
+}
+
+/// The groups as condition blocks, for `--print-spec`.
+fn tag_blocks(groups: &[Vec<TagTest>]) -> Vec<RawTagBlock> {
+    groups
+        .iter()
+        .map(|g| {
+            let mut block = RawTagBlock::new();
+            for t in g {
+                let values: Vec<String> = match &t.op {
+                    TagOp::Equals(v) | TagOp::Like(v) => v.clone(),
+                    TagOp::Null(absent) => vec![absent.to_string()],
+                };
+                let values = match values.as_slice() {
+                    [one] => RawValues::One(RawScalar::Str(one.clone())),
+                    _ => RawValues::Many(values.into_iter().map(RawScalar::Str).collect()),
+                };
+                block
+                    .entry(RawOperator(t.operator()))
+                    .or_default()
+                    .insert(t.key.clone(), values);
+            }
+            block
+        })
+        .collect()
 }
 
 /// A spec names the identity check, or an action the agent probes.
@@ -286,7 +410,42 @@ fn picks(
                     ),
                 ))
             }
-            RawPick::Outside { other_than } => IdPick::Outside(other_than),
+            RawPick::Pick(RawPickMap {
+                other_than,
+                tagged: None,
+                not_tagged: None,
+            }) => IdPick::Outside(other_than.ok_or_else(|| {
+                (
+                    "ec2",
+                    format!("`{ty}` needs an ID, or any of other_than, tagged and not_tagged"),
+                )
+            })?),
+            RawPick::Pick(RawPickMap {
+                other_than,
+                tagged,
+                not_tagged,
+            }) => {
+                if !action.row().ec2_ids_sent().contains(&kind) {
+                    return Err((
+                        "ec2",
+                        format!("{action} names no {ty} by its own ID, so its {ty} cannot be picked by its tags"),
+                    ));
+                }
+                let tags = TagRequirement::new(
+                    tag_groups("tagged", tagged.unwrap_or_default())?,
+                    tag_groups("not_tagged", not_tagged.unwrap_or_default())?,
+                );
+                if tags.any_of().is_empty() && tags.none_of().is_empty() {
+                    return Err((
+                        "ec2",
+                        format!("`{ty}`: tagged and not_tagged are both empty"),
+                    ));
+                }
+                IdPick::Tagged {
+                    outside: other_than.unwrap_or_default(),
+                    tags,
+                }
+            }
         };
         out.push((kind, pick));
     }
@@ -590,9 +749,16 @@ fn out_check(c: &Check) -> OutCheck {
                 .map(|(k, p)| {
                     let raw = match p {
                         IdPick::Exact(id) => RawPick::Exact(id.clone()),
-                        IdPick::Outside(other_than) => RawPick::Outside {
-                            other_than: other_than.clone(),
-                        },
+                        IdPick::Outside(other_than) => RawPick::Pick(RawPickMap {
+                            other_than: Some(other_than.clone()),
+                            ..RawPickMap::default()
+                        }),
+                        IdPick::Tagged { outside, tags } => RawPick::Pick(RawPickMap {
+                            other_than: (!outside.is_empty()).then(|| outside.clone()),
+                            tagged: (!tags.any_of().is_empty()).then(|| tag_blocks(tags.any_of())),
+                            not_tagged: (!tags.none_of().is_empty())
+                                .then(|| tag_blocks(tags.none_of())),
+                        }),
                     };
                     (k.parts().1.to_owned(), raw)
                 })
@@ -972,6 +1138,99 @@ checks:
         };
         let derived = crate::policy::derive::derive(&[policy], &Default::default(), &at).unwrap();
         let text = render(&derived.checks, &derived, None);
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+    }
+
+    #[test]
+    fn a_pick_by_tags_is_written_as_condition_blocks_and_reads_back() {
+        let spec = parse_str(
+            r#"checks:
+  - action: ec2:DeleteVolume
+    ec2:
+      volume:
+        tagged:
+          - {StringLike: {ebs.csi.aws.com/cluster: "true"}}
+          - {Null: {CSIVolumeName: false}, StringEqualsIfExists: {team: [a, b]}}
+    expect: allow
+  - action: ec2:TerminateInstances
+    ec2: {instance: {other_than: ['arn:aws:ec2:*:*:instance/i-0abc'], not_tagged: [{StringEquals: {owner: me}}]}}
+    expect: deny
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.checks[0].label(),
+            "a volume tagged ebs.csi.aws.com/cluster=true or (CSIVolumeName and team=a|b if set)"
+        );
+        assert_eq!(
+            spec.checks[1].label(),
+            "an instance other than i-0abc, not tagged owner=me"
+        );
+        for (bad, says) in [
+            (
+                "{volume: {tagged: [{StringNotEquals: {k: v}}]}}",
+                "`StringNotEquals` on tag `k` is not a tag test",
+            ),
+            (
+                "{volume: {tagged: [{Null: {k: maybe}}]}}",
+                "`Null` on tag `k` is not a tag test",
+            ),
+            (
+                "{volume: {tagged: [{StringEquals: {'k*': v}}]}}",
+                "on a tag key without wildcards",
+            ),
+            (
+                "{volume: {tagged: [{}]}}",
+                "tagged: an empty condition block",
+            ),
+            (
+                "{volume: {tagged: [], not_tagged: []}}",
+                "tagged and not_tagged are both empty",
+            ),
+            (
+                "{volume: {}}",
+                "`volume` needs an ID, or any of other_than, tagged and not_tagged",
+            ),
+            ("{volume: {taged: []}}", "did not match any variant"),
+        ] {
+            let e = err(&format!(
+                "checks:\n  - {{action: ec2:DeleteVolume, ec2: {bad}, expect: allow}}\n"
+            ));
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        // A request that names the type only through another ID.
+        let e = err("checks:\n  - {action: ec2:DetachNetworkInterface, ec2: {instance: {tagged: [{Null: {k: 'false'}}]}}, expect: deny}\n");
+        assert!(e.contains("cannot be picked by its tags"), "{e}");
+
+        // What --print-spec writes for derived tagged picks reads back the same.
+        let policy = crate::policy::parse(
+            br#"{"Statement":[
+              {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"*","Condition":{"StringLike":{"ec2:ResourceTag/ebs.csi.aws.com/cluster":"true"}}},
+              {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{
+                "StringEquals":{"aws:ResourceTag/kubernetes.io/cluster/c1":"owned"},"StringLike":{"aws:ResourceTag/karpenter.sh/nodepool":"*"}}},
+              {"Effect":"Allow","Action":"ec2:DeleteSecurityGroup","Resource":"*","Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}},
+              {"Effect":"Deny","Action":"ec2:DeleteSnapshot","Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/keep":["yes","true"]}}},
+              {"Effect":"Allow","Action":"ec2:DeleteSnapshot","Resource":"*"}]}"#,
+            Path::new("p.json"),
+        )
+        .unwrap();
+        let at = crate::check::Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "1".into(),
+        };
+        let derived = crate::policy::derive::derive(&[policy], &Default::default(), &at).unwrap();
+        let tagged = derived
+            .checks
+            .iter()
+            .filter(
+                |c| matches!(c.target(), Target::Ec2(p) if matches!(p[0].1, IdPick::Tagged { .. })),
+            )
+            .count();
+        assert_eq!(tagged, 8, "two for each of the four actions");
+        let text = render(&derived.checks, &derived, None);
+        assert!(text.contains("'Null':\n"), "{text}");
         let back = parse_str(&text).unwrap();
         assert_eq!(back.checks, derived.checks, "{text}");
     }

@@ -132,6 +132,7 @@ fn real_add_on_policies_are_proven_live() {
     let (mut c_proven, mut c_total) = (0, 0);
     let mut lines = Vec::new();
     let mut not_proven = Vec::new();
+    let mut tagged = Vec::new();
     for addon in ADDONS {
         let file = common::root().join(format!("tests/fixtures/addons/{addon}.json"));
         // The published examples name account 111122223333 in us-west-2
@@ -162,6 +163,20 @@ fn real_add_on_policies_are_proven_live() {
                 run.stdout
             );
         }
+        // A check on a resource picked by its tags ran on one the emulator
+        // holds (scenario.py seeds them) and passed.
+        for r in run
+            .results()
+            .iter()
+            .filter(|r| r["target"].as_str().is_some_and(|t| t.contains(" tagged ")))
+        {
+            assert_eq!(r["status"], "pass", "{addon}: {r}");
+            tagged.push(format!(
+                "  {addon}: {} -> {}",
+                r["name"].as_str().unwrap_or_default(),
+                r["resource"].as_str().unwrap_or_default()
+            ));
+        }
         let grants = unconditional_grants(&policy);
         let (p, unproven) = figure(addon, &grants, &run, true);
         let conditional = conditional_grants(&policy);
@@ -183,7 +198,8 @@ fn real_add_on_policies_are_proven_live() {
         c_total += conditional.len();
     }
     println!(
-        "{}\n{}\n{}\n{}",
+        "checks on resources picked by their tags:\n{}\n{}\n{}\n{}\n{}",
+        tagged.join("\n"),
         not_proven.join("\n"),
         lines.join("\n"),
         share("all eight, unconditional", proven, total),

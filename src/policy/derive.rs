@@ -493,6 +493,8 @@ fn catalogue_checks(
                 }
                 None => Vec::new(),
             };
+            // The agent knows where it sends the request.
+            let region = vec![target.requested_region(row, at)];
             let context = match tags_for {
                 Some(_) => {
                     let op = row.action.split_once(':').map_or(row.action, |(_, op)| op);
@@ -500,18 +502,28 @@ fn catalogue_checks(
                 }
                 None => Context::default(),
             }
-            // The agent knows where it sends the request.
-            .with(
-                "aws:RequestedRegion",
-                vec![target.requested_region(row, at)],
-            );
+            .with("aws:RequestedRegion", region.clone());
+            // A create's tags are the request's for what it creates; on the
+            // existing resources it names by ID (a launch template, a
+            // volume to snapshot) there is no aws:RequestTag or aws:TagKeys,
+            // and a condition on them fails (EC2 User Guide, tag on create).
+            let existing = Context::tagged(&[]).with("aws:RequestedRegion", region);
+            let contexts: Vec<&Context> = resources
+                .iter()
+                .zip(row.resources)
+                .map(|(_, t)| match tags_for {
+                    Some(_) if !crate::resource::ec2_slots(&[t]).is_empty() => &existing,
+                    _ => &context,
+                })
+                .collect();
             let mut judged: Vec<(String, &str, Decision)> = resources
                 .iter()
-                .map(|r| {
+                .zip(&contexts)
+                .map(|(r, c)| {
                     (
                         r.clone(),
                         row.action,
-                        evaluate_in(statements(policies), row.action, r, &context),
+                        evaluate_in(statements(policies), row.action, r, c),
                     )
                 })
                 .collect();
@@ -526,14 +538,6 @@ fn catalogue_checks(
             } else {
                 Expect::Deny
             };
-            if expect == Expect::Allow && row.tells == Tells::DenialOnly {
-                out.unprobed.push(Unprobed {
-                    action: row.action.to_owned(),
-                    why: SkipGroup::DenialOnly,
-                    reason: format!("granted, but only a denial can be told: {}", row.basis),
-                });
-                continue;
-            }
             let mut conditions: Vec<String> = judged
                 .iter()
                 .flat_map(|(_, _, d)| d.conditions.clone())
@@ -551,15 +555,140 @@ fn catalogue_checks(
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            out.checks.push(
-                Check::new(action, expect, target, None)?
-                    .conditional(conditions)
-                    .tagged(tags),
-            );
-            out.basis.push(basis);
+            // Conditions on the resource's own tags only: probed on a
+            // resource found with tags that settle them.
+            let variants = match tagged_variants(policies, row, &target, &judged, &contexts) {
+                Some(variants) => variants,
+                None => vec![(target, expect, conditions, basis)],
+            };
+            for (target, expect, conditions, basis) in variants {
+                if expect == Expect::Allow && row.tells == Tells::DenialOnly {
+                    out.unprobed.push(Unprobed {
+                        action: row.action.to_owned(),
+                        why: SkipGroup::DenialOnly,
+                        reason: format!("granted, but only a denial can be told: {}", row.basis),
+                    });
+                    continue;
+                }
+                out.checks.push(
+                    Check::new(action, expect, target, None)?
+                        .conditional(conditions)
+                        .tagged(tags.clone()),
+                );
+                out.basis.push(basis);
+            }
         }
     }
     Ok(())
+}
+
+/// A derived check: its target, expectation, open conditions and basis.
+type Variant = (Target, Expect, Vec<String>, String);
+
+/// A check's variants when the only conditions its expectation hangs on
+/// are on the tags of the one EC2 resource its request names by ID
+/// (`aws:ResourceTag/K`, `ec2:ResourceTag/K`), every other resource it is
+/// authorized on being allowed outright: one on a resource whose tags meet
+/// what the Allow statements ask (and no Deny's), expected allowed, and one
+/// on a resource whose tags meet none of them, expected denied; each picked
+/// at run time from what a Describe lists with its tags, and each judged on
+/// tags that meet its pick (`TagRequirement::witness`). IAM's logic gives
+/// the same decision for every tag set that meets the pick
+/// (`eval::tag_split`). None where that does not apply: the check stays
+/// conditional.
+fn tagged_variants(
+    policies: &[Policy],
+    row: &crate::catalogue::Row,
+    target: &Target,
+    judged: &[(String, &str, Decision)],
+    contexts: &[&Context],
+) -> Option<Vec<Variant>> {
+    let slots = crate::resource::ec2_slots(row.resources);
+    let [kind] = slots.as_slice() else {
+        return None;
+    };
+    if !row.ec2_ids_sent().contains(kind) {
+        return None;
+    }
+    let at = row
+        .resources
+        .iter()
+        .position(|t| crate::resource::names(t, *kind))?;
+    let (resource, _, decision) = judged.get(at)?;
+    let context = contexts.get(at)?;
+    let on_tags = !decision.conditions.is_empty()
+        && decision
+            .conditions
+            .iter()
+            .all(|c| super::eval::resource_tag_key(c).is_some());
+    let others_allowed = judged
+        .iter()
+        .enumerate()
+        .all(|(i, (_, _, d))| i == at || (d.expect == Expect::Allow && d.conditions.is_empty()));
+    if !on_tags || !others_allowed {
+        return None;
+    }
+    let outside = match target {
+        Target::Account => Vec::new(),
+        Target::Ec2(picks) => match picks.as_slice() {
+            [(k, IdPick::Outside(patterns))] if k == kind => patterns.clone(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let split = super::eval::tag_split(statements(policies), row.action, resource, context)?;
+    let mut variants = Vec::new();
+    for (wanted, expect) in [
+        (split.allowed(), Expect::Allow),
+        (split.denied(), Expect::Deny),
+    ] {
+        let Some(wanted) = wanted else { continue };
+        // Judged on tags that meet the pick. An allow variant that cannot
+        // be leaves the grant conditional; a deny variant is left out.
+        let on_witness = wanted.witness().map(|witness| {
+            let d = evaluate_in(
+                statements(policies),
+                row.action,
+                resource,
+                &(*context).clone().with_resource_tags(&witness),
+            );
+            (witness, d)
+        });
+        let (witness, d) = match on_witness {
+            Some((w, d)) if d.expect == expect && d.conditions.is_empty() => (w, d),
+            _ if expect == Expect::Allow => return None,
+            _ => continue,
+        };
+        let shown = if witness.is_empty() {
+            "no tags".to_owned()
+        } else {
+            let pairs: Vec<String> = witness.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("the tags {}", pairs.join(", "))
+        };
+        let basis = judged
+            .iter()
+            .enumerate()
+            .map(|(i, (r, a, other))| match (i == at, *a == row.action) {
+                (true, _) => format!("{} (on {r}, with {shown})", d.basis),
+                (false, true) => format!("{} (on {r})", other.basis),
+                (false, false) => format!("{a}: {} (on {r})", other.basis),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        variants.push((
+            Target::Ec2(vec![(
+                *kind,
+                IdPick::Tagged {
+                    outside: outside.clone(),
+                    tags: wanted,
+                },
+            )]),
+            expect,
+            Vec::new(),
+            basis,
+        ));
+    }
+    (!variants.is_empty()).then_some(variants)
 }
 
 /// The targets of a row on the account or on EC2 resources: one check where
@@ -1426,19 +1555,26 @@ mod tests {
             .find(|c| c.action().name() == "ec2:CreateVolume")
             .unwrap();
         assert_eq!(create.expect(), Expect::Deny);
-        // DeleteVolume hangs on the volume's own tags, which no request sets.
-        let delete = d
-            .checks
-            .iter()
-            .find(|c| c.action().name() == "ec2:DeleteVolume")
-            .unwrap();
-        assert!(
-            delete
-                .conditions()
-                .iter()
-                .any(|k| k.starts_with("ec2:ResourceTag/")),
-            "{:?}",
-            delete.conditions()
+        // DeleteVolume hangs on the volume's own tags, which no request
+        // sets: probed on a volume found so tagged, and on one not.
+        assert_eq!(
+            table(&d)
+                .into_iter()
+                .filter(|(a, _, _)| a == "ec2:DeleteVolume")
+                .map(|(_, l, e)| (l, e))
+                .collect::<Vec<_>>(),
+            [
+                (
+                    "a volume tagged ebs.csi.aws.com/cluster=true or CSIVolumeName or kubernetes.io/created-for/pvc/name"
+                        .to_owned(),
+                    Expect::Allow
+                ),
+                (
+                    "a volume not tagged ebs.csi.aws.com/cluster=true or CSIVolumeName or kubernetes.io/created-for/pvc/name"
+                        .to_owned(),
+                    Expect::Deny
+                )
+            ]
         );
     }
 
@@ -1480,6 +1616,7 @@ mod tests {
                         .iter()
                         .flat_map(|(_, p)| match p {
                             IdPick::Outside(avoid) => avoid.iter().collect(),
+                            IdPick::Tagged { outside, .. } => outside.iter().collect(),
                             IdPick::Exact(_) => Vec::new(),
                         })
                         .collect(),
@@ -1674,6 +1811,182 @@ mod tests {
         );
     }
 
+    /// (label, expectation, open conditions) of each check of one action.
+    fn of(d: &Derived, action: &str) -> Vec<(String, Expect, Vec<String>)> {
+        d.checks
+            .iter()
+            .filter(|c| c.action().name() == action)
+            .map(|c| (c.label(), c.expect(), c.conditions().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn a_grant_on_tagged_resources_is_probed_on_one_so_tagged_and_refused_on_another() {
+        let csi = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:DescribeVolumes","Resource":"*"},
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringLike":{"ec2:ResourceTag/ebs.csi.aws.com/cluster":"true"}}},
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringLike":{"ec2:ResourceTag/CSIVolumeName":"*"}}}]}"#;
+        let d = derived(csi, &Extra::default()).unwrap();
+        use Expect::*;
+        assert_eq!(
+            of(&d, "ec2:DeleteVolume"),
+            [
+                (
+                    "a volume tagged ebs.csi.aws.com/cluster=true or CSIVolumeName".to_owned(),
+                    Allow,
+                    vec![]
+                ),
+                (
+                    "a volume not tagged ebs.csi.aws.com/cluster=true or CSIVolumeName".to_owned(),
+                    Deny,
+                    vec![]
+                ),
+            ]
+        );
+        let i = d
+            .checks
+            .iter()
+            .position(|c| c.action().name() == "ec2:DeleteVolume")
+            .unwrap();
+        let Target::Ec2(picks) = d.checks[i].target() else {
+            panic!("an EC2 pick")
+        };
+        let [(Ec2Id::Volume, IdPick::Tagged { outside, tags })] = picks.as_slice() else {
+            panic!("{picks:?}")
+        };
+        assert!(outside.is_empty());
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+        };
+        assert_eq!(
+            tags.satisfied_by(&pairs(&[("ebs.csi.aws.com/cluster", "true")])),
+            Some(true)
+        );
+        assert_eq!(tags.satisfied_by(&pairs(&[("Name", "x")])), Some(false));
+        assert!(
+            d.basis[i].contains("statement 2")
+                && d.basis[i].contains("with the tags ebs.csi.aws.com/cluster=true"),
+            "{}",
+            d.basis[i]
+        );
+        assert!(
+            d.basis[i + 1].contains("implicit deny") && d.basis[i + 1].contains("with no tags")
+        );
+        judged_exactly(&d, csi);
+
+        // Granted on every volume: one check, as before.
+        let everywhere = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"arn:aws:ec2:*:*:volume/*"}]}"#;
+        let d = derived(everywhere, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:DeleteVolume"),
+            [("the first volume listed".to_owned(), Allow, vec![])]
+        );
+        // A tag condition beside one the agent cannot settle: conditional, as before.
+        let vpc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"*","Condition":{
+              "StringLike":{"ec2:ResourceTag/owner":"me"},"StringEquals":{"aws:SourceVpc":"vpc-1"}}}]}"#;
+        let d = derived(vpc, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:DeleteVolume"),
+            [(
+                "the first volume listed".to_owned(),
+                Allow,
+                vec![
+                    "aws:SourceVpc".to_owned(),
+                    "ec2:ResourceTag/owner".to_owned()
+                ]
+            )]
+        );
+        // Allowed on all but the protected ones: proven both ways.
+        let protect = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*"},
+            {"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/protected":"yes"}}}]}"#;
+        let d = derived(protect, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:TerminateInstances"),
+            [
+                (
+                    "an instance not tagged protected=yes".to_owned(),
+                    Allow,
+                    vec![]
+                ),
+                ("an instance tagged protected=yes".to_owned(), Deny, vec![]),
+            ]
+        );
+        // Particular IDs named too: the tagged resource is picked outside them.
+        let named = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"Null":{"aws:ResourceTag/team":"false"}}},
+            {"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-0abc"}]}"#;
+        let d = derived(named, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:TerminateInstances"),
+            [
+                (
+                    "an instance other than i-0abc, tagged team".to_owned(),
+                    Allow,
+                    vec![]
+                ),
+                (
+                    "an instance other than i-0abc, not tagged team".to_owned(),
+                    Deny,
+                    vec![]
+                ),
+                ("instance i-0abc".to_owned(), Deny, vec![]),
+            ]
+        );
+        judged_exactly(&d, named);
+    }
+
+    /// A create's tags are the request's for what it creates: a grant on an
+    /// existing resource it names (a launch template) conditioned on them
+    /// does not cover that resource; one on its own tags does, where tagged.
+    #[test]
+    fn a_create_is_judged_on_the_tags_of_the_existing_resource_it_names() {
+        let fleet = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateFleet","Resource":["arn:aws:ec2:*:*:fleet/*","arn:aws:ec2:*:*:instance/*","arn:aws:ec2:*:*:launch-template/*"],
+             "Condition":{"StringEquals":{"aws:RequestTag/owner":"karpenter"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateFleet"}}}]}"#;
+        let d = derived(fleet, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:CreateFleet"),
+            [(
+                "the first launch-template listed".to_owned(),
+                Expect::Deny,
+                vec![]
+            )],
+            "the request's tags are not the launch template's"
+        );
+        let scoped = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateFleet","Resource":["arn:aws:ec2:*:*:fleet/*","arn:aws:ec2:*:*:instance/*"],
+             "Condition":{"StringEquals":{"aws:RequestTag/owner":"karpenter"}}},
+            {"Effect":"Allow","Action":"ec2:CreateFleet","Resource":"arn:aws:ec2:*:*:launch-template/*",
+             "Condition":{"StringEquals":{"aws:ResourceTag/owner":"karpenter"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateFleet"}}}]}"#;
+        let d = derived(scoped, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:CreateFleet"),
+            [
+                (
+                    "a launch-template tagged owner=karpenter".to_owned(),
+                    Expect::Allow,
+                    vec![]
+                ),
+                (
+                    "a launch-template not tagged owner=karpenter".to_owned(),
+                    Expect::Deny,
+                    vec![]
+                ),
+            ]
+        );
+        let c = d
+            .checks
+            .iter()
+            .find(|c| c.action().name() == "ec2:CreateFleet")
+            .unwrap();
+        assert_eq!(c.tags(), [("owner".to_owned(), "karpenter".to_owned())]);
+    }
+
     /// The published add-on policies (tests/fixtures/addons): none is
     /// refused, and no deny check's resources overlap an Allow of its action.
     #[test]
@@ -1702,6 +2015,14 @@ mod tests {
             (
                 "cert-manager",
                 include_str!("../../tests/fixtures/addons/cert-manager.json"),
+            ),
+            (
+                "amazon-vpc-cni",
+                include_str!("../../tests/fixtures/addons/amazon-vpc-cni.json"),
+            ),
+            (
+                "karpenter-controller",
+                include_str!("../../tests/fixtures/addons/karpenter-controller.json"),
             ),
         ] {
             let d = derived(policy, &Extra::default()).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -4,6 +4,7 @@
 
 use super::{Condition, Effect, Patterns, Statement};
 use crate::check::Expect;
+use crate::tags::{TagRequirement, TagTest};
 
 pub use crate::glob::wildcard;
 
@@ -48,6 +49,22 @@ pub struct Context {
     /// The request's tags are all known (the agent builds it): a tag key not
     /// listed is absent, not unknown.
     all_tags: bool,
+    /// The tags of the resource the request names, when they were read:
+    /// `aws:ResourceTag/K` and `ec2:ResourceTag/K` hold their values, and a
+    /// key not listed is absent. None: unknown.
+    resource_tags: Option<Vec<(String, String)>>,
+}
+
+/// The tag key of a resource-tag condition key: `K` of `aws:ResourceTag/K`
+/// or `ec2:ResourceTag/K` (prefixes case-insensitive, as IAM reads them).
+pub fn resource_tag_key(key: &str) -> Option<&str> {
+    ["aws:ResourceTag/", "ec2:ResourceTag/"]
+        .iter()
+        .find_map(|p| {
+            key.get(..p.len())
+                .filter(|head| head.eq_ignore_ascii_case(p))
+                .map(|_| &key[p.len()..])
+        })
 }
 
 impl Context {
@@ -64,6 +81,7 @@ impl Context {
         Context {
             known,
             all_tags: true,
+            resource_tags: None,
         }
     }
 
@@ -72,9 +90,24 @@ impl Context {
         self
     }
 
+    /// The same context, the resource's tags known to be exactly these.
+    pub fn with_resource_tags(mut self, tags: &[(String, String)]) -> Self {
+        self.resource_tags = Some(tags.to_vec());
+        self
+    }
+
     /// Some(values), Some(empty) for a request tag known to be absent, None
     /// for what the agent cannot know.
-    fn get(&self, key: &str) -> Option<&[String]> {
+    fn get(&self, key: &str) -> Option<Vec<String>> {
+        if let Some(tag) = resource_tag_key(key) {
+            return self.resource_tags.as_ref().map(|tags| {
+                tags.iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(tag))
+                    .map(|(_, v)| v.clone())
+                    .take(1)
+                    .collect()
+            });
+        }
         let found = self
             .known
             .iter()
@@ -83,7 +116,9 @@ impl Context {
         let is_tag = key
             .get(..15)
             .is_some_and(|p| p.eq_ignore_ascii_case("aws:RequestTag/"));
-        found.or_else(|| (self.all_tags && is_tag).then_some(&[][..]))
+        found
+            .or_else(|| (self.all_tags && is_tag).then_some(&[][..]))
+            .map(<[String]>::to_vec)
     }
 }
 
@@ -254,6 +289,88 @@ pub fn request_tags<'a>(
         }
     }
     tags
+}
+
+/// The statements deciding `action` on `resource`, as far as they hang on
+/// the tags of the resource: each one that applies once the context is
+/// taken into account, as the group of resource-tag tests it still needs
+/// (empty: it applies to any resource).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagSplit {
+    pub allow: Vec<Vec<TagTest>>,
+    pub deny: Vec<Vec<TagTest>>,
+}
+
+impl TagSplit {
+    /// What a resource's tags must be for the action to be allowed on it:
+    /// one Allow's tests hold and no Deny's do. None when no Allow applies.
+    pub fn allowed(&self) -> Option<TagRequirement> {
+        if self.allow.is_empty() {
+            return None;
+        }
+        let any_of = if self.allow.iter().any(Vec::is_empty) {
+            Vec::new()
+        } else {
+            self.allow.clone()
+        };
+        Some(TagRequirement::new(any_of, self.deny.clone()))
+    }
+
+    /// What a resource's tags must be for the action to be denied on it: no
+    /// Allow's tests hold (the implicit deny, or an explicit one), or, where
+    /// an Allow needs no tag, one Deny's tests hold.
+    pub fn denied(&self) -> Option<TagRequirement> {
+        if !self.allow.iter().any(Vec::is_empty) {
+            return Some(TagRequirement::new(Vec::new(), self.allow.clone()));
+        }
+        let deny: Vec<Vec<TagTest>> = self
+            .deny
+            .iter()
+            .filter(|g| !g.is_empty())
+            .cloned()
+            .collect();
+        (!deny.is_empty()).then(|| TagRequirement::new(deny, Vec::new()))
+    }
+}
+
+/// How the decision on `action` on `resource` hangs on the resource's tags,
+/// when it hangs on nothing else the context leaves open: every condition of
+/// every matching statement is either settled by the context or a
+/// resource-tag test (`aws:ResourceTag/K`, `ec2:ResourceTag/K` with
+/// StringEquals, StringLike, Null, their IfExists forms), and at least one
+/// is such a test. Then every tag set that meets `allowed()` is allowed and
+/// every one that meets `denied()` is denied, by IAM's logic (an explicit
+/// Deny beats an Allow, which beats the implicit deny). None otherwise.
+pub fn tag_split<'a>(
+    statements: impl IntoIterator<Item = &'a Statement>,
+    action: &str,
+    resource: &str,
+    context: &Context,
+) -> Option<TagSplit> {
+    let mut split = TagSplit::default();
+    let mut on_tags = false;
+    for s in statements
+        .into_iter()
+        .filter(|s| statement_matches(s, action, resource))
+    {
+        let settled: Vec<Option<bool>> = s.conditions.iter().map(|c| holds(c, context)).collect();
+        if settled.contains(&Some(false)) {
+            continue;
+        }
+        let mut group = Vec::new();
+        for (c, settled) in s.conditions.iter().zip(settled) {
+            if settled.is_none() {
+                let tag = resource_tag_key(&c.key)?;
+                group.push(TagTest::from_operator(&c.operator, tag, &c.values)?);
+            }
+        }
+        on_tags |= !group.is_empty();
+        match s.effect {
+            Effect::Allow => split.allow.push(group),
+            Effect::Deny => split.deny.push(group),
+        }
+    }
+    on_tags.then_some(split)
 }
 
 #[cfg(test)]
@@ -505,6 +622,124 @@ mod tests {
             request_tags(&null.statements, "ec2:CreateSecurityGroup", "x"),
             [("elbv2.k8s.aws/cluster".to_owned(), "irsa-verify".to_owned())]
         );
+    }
+
+    #[test]
+    fn a_resources_tags_settle_its_resource_tag_conditions_once_read() {
+        let p = parse(
+            br#"{"Statement":[
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"*","Condition":{"StringLike":{"ec2:ResourceTag/ebs.csi.aws.com/cluster":"true"}}},
+            {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"*","Condition":{"Null":{"aws:ResourceTag/CSIVolumeName":"false"}}},
+            {"Effect":"Deny","Action":"ec2:DeleteVolume","Resource":"*","Condition":{"StringEquals":{"aws:resourcetag/protected":"yes"}}}]}"#,
+            Path::new("p.json"),
+        )
+        .unwrap();
+        let vol = "arn:aws:ec2:eu-west-1:1:volume/vol-0xxxxxxxxxxxxxxxx";
+        let on = |tags: &[(&str, &str)]| {
+            let tags: Vec<(String, String)> = tags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            evaluate_in(
+                &p.statements,
+                "ec2:DeleteVolume",
+                vol,
+                &Context::default().with_resource_tags(&tags),
+            )
+        };
+        let d = on(&[("ebs.csi.aws.com/cluster", "true")]);
+        assert_eq!((d.expect, d.conditions.len()), (Expect::Allow, 0), "{d:?}");
+        assert!(d.basis.contains("statement 1"), "{d:?}");
+        assert_eq!(on(&[("CSIVolumeName", "")]).expect, Expect::Allow);
+        assert_eq!(
+            on(&[("EBS.CSI.AWS.COM/Cluster", "true")]).expect,
+            Expect::Allow,
+            "keys are case-insensitive"
+        );
+        assert_eq!(
+            on(&[("ebs.csi.aws.com/cluster", "TRUE")]).expect,
+            Expect::Deny,
+            "values are not"
+        );
+        assert_eq!(on(&[]).expect, Expect::Deny);
+        let d = on(&[("CSIVolumeName", "v"), ("protected", "yes")]);
+        assert!(d.basis.contains("explicitly denied"), "{d:?}");
+        // Unread, they stay open.
+        assert_eq!(
+            evaluate(&p.statements, "ec2:DeleteVolume", vol).conditions,
+            [
+                "aws:ResourceTag/CSIVolumeName",
+                "aws:resourcetag/protected",
+                "ec2:ResourceTag/ebs.csi.aws.com/cluster"
+            ]
+        );
+        assert_eq!(resource_tag_key("EC2:resourceTag/a/b"), Some("a/b"));
+        assert_eq!(resource_tag_key("aws:RequestTag/a"), None);
+    }
+
+    #[test]
+    fn the_tag_split_says_which_tags_allow_and_which_deny() {
+        let split = |policy: &str, context: &Context| {
+            let p = parse(policy.as_bytes(), Path::new("p.json")).unwrap();
+            tag_split(
+                &p.statements,
+                "ec2:TerminateInstances",
+                "arn:aws:ec2:eu-west-1:1:instance/i-0xxxxxxxxxxxxxxxx",
+                context,
+            )
+        };
+        let t = |op: &str, key: &str, v: &str| {
+            crate::tags::TagTest::from_operator(op, key, &[v.to_owned()]).unwrap()
+        };
+        let karpenter = r#"{"Statement":[{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{
+            "StringEquals":{"aws:ResourceTag/kubernetes.io/cluster/c1":"owned","aws:RequestedRegion":"eu-west-1"},
+            "StringLike":{"aws:ResourceTag/karpenter.sh/nodepool":"*"}}}]}"#;
+        let region = Context::default().with("aws:RequestedRegion", vec!["eu-west-1".into()]);
+        let s = split(karpenter, &region).unwrap();
+        let group = vec![
+            t("StringEquals", "kubernetes.io/cluster/c1", "owned"),
+            t("StringLike", "karpenter.sh/nodepool", "*"),
+        ];
+        assert_eq!(s.allow, std::slice::from_ref(&group));
+        assert!(s.deny.is_empty());
+        let allowed = s.allowed().unwrap();
+        assert_eq!(allowed, TagRequirement::new(vec![group.clone()], vec![]));
+        assert_eq!(
+            s.denied().unwrap(),
+            TagRequirement::new(vec![], vec![group])
+        );
+        // In another region the statement does not apply: nothing on tags.
+        let elsewhere = Context::default().with("aws:RequestedRegion", vec!["us-east-1".into()]);
+        assert_eq!(split(karpenter, &elsewhere), None);
+        // A condition the agent cannot settle beside it: not a tag matter.
+        assert_eq!(split(karpenter, &Context::default()), None);
+        let vpc = r#"{"Statement":[{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{
+            "Null":{"aws:ResourceTag/owner":"false"},"StringEquals":{"aws:SourceVpc":"vpc-1"}}}]}"#;
+        assert_eq!(split(vpc, &Context::default()), None);
+        let not_equals = r#"{"Statement":[{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{
+            "StringNotEquals":{"aws:ResourceTag/owner":"x"}}}]}"#;
+        assert_eq!(
+            split(not_equals, &Context::default()),
+            None,
+            "an operator not played"
+        );
+        // Allowed everywhere but on protected ones: denied only on those.
+        let protect = r#"{"Statement":[
+            {"Effect":"Allow","Action":"ec2:*","Resource":"*"},
+            {"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/protected":"yes"}}}]}"#;
+        let s = split(protect, &Context::default()).unwrap();
+        let protected = vec![t("StringEquals", "protected", "yes")];
+        assert_eq!(
+            s.allowed().unwrap(),
+            TagRequirement::new(vec![], vec![protected.clone()])
+        );
+        assert_eq!(
+            s.denied().unwrap(),
+            TagRequirement::new(vec![protected], vec![])
+        );
+        // No tag condition at all: nothing to split.
+        let plain = r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}"#;
+        assert_eq!(split(plain, &Context::default()), None);
     }
 
     fn cond(operator: &str, key: &str, values: &[&str]) -> Condition {

@@ -96,8 +96,9 @@ pub struct Ctx {
     pub sender: crate::signed::Sender,
     /// The caller's partition, region and account.
     pub place: Place,
-    /// Real EC2 IDs, looked up once per run.
-    pub ec2_ids: HashMap<Ec2Id, tokio::sync::OnceCell<Result<Vec<String>, wire::Lookup>>>,
+    /// Real EC2 IDs, each with its tags, looked up once per run.
+    pub ec2_ids:
+        HashMap<Ec2Id, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, wire::Lookup>>>,
     pub zone: tokio::sync::OnceCell<Result<String, wire::Lookup>>,
     /// Real ARNs and names of the other services, looked up once per run.
     pub found: HashMap<Found, tokio::sync::OnceCell<Result<String, wire::Lookup>>>,

@@ -9,6 +9,7 @@ use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, IdPick, Place, Target};
 use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, EKS, ELBV2, IAM, ROUTE53};
 use crate::signed::{Body, Request};
+use crate::tags::Listed;
 
 /// Why a lookup found nothing to name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,9 +224,9 @@ fn all_elements(xml: &str, element: &str) -> Vec<String> {
     out
 }
 
-/// The real EC2 IDs of this type a Describe lists (its first page), once
-/// per run.
-async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<String>, Lookup> {
+/// The real EC2 IDs of this type a Describe lists (its first page), each
+/// with the tags its item lists, once per run.
+async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<Listed>, Lookup> {
     let cell = ctx.ec2_ids.get(&kind).expect("every Ec2Id has a cell");
     cell.get_or_init(|| async move {
         let (_, _, op, element) = kind.parts();
@@ -246,7 +247,7 @@ async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<String>, Lookup> {
                 if ids.is_empty() {
                     Err(Lookup::ListedNone(op))
                 } else {
-                    Ok(ids)
+                    Ok(crate::tags::with_tags(ids, reply.text(), element))
                 }
             }
             Err(answer) => Err(refused(op, &answer)),
@@ -257,26 +258,52 @@ async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<String>, Lookup> {
 }
 
 /// The ID a check's pick names, from the IDs listed: its own when exact;
-/// else the first whose ARN none of the pick's patterns names, else a
-/// made-up one that none names either. Pure. `Err` when none fits.
+/// else the first whose ARN none of the pick's patterns names (and, for a
+/// tagged pick, whose listed tags meet the pick's), else a made-up one
+/// that none names either (never for a tagged pick: a made-up ID has no
+/// tags). Pure. `Err` when none fits.
 fn pick_id(
     kind: Ec2Id,
     pick: Option<&IdPick>,
-    listed: &[String],
+    listed: &[Listed],
     arn_of: impl Fn(&str) -> String,
     made_up: &str,
 ) -> Result<(String, bool), String> {
-    let avoid: &[String] = match pick {
+    let (avoid, tags): (&[String], _) = match pick {
         Some(IdPick::Exact(id)) => return Ok((id.clone(), true)),
-        Some(IdPick::Outside(patterns)) => patterns,
-        None => &[],
+        Some(IdPick::Outside(patterns)) => (patterns, None),
+        Some(IdPick::Tagged { outside, tags }) => (outside, Some(tags)),
+        None => (&[], None),
     };
     let outside = |id: &str| {
         let arn = arn_of(id);
         !avoid.iter().any(|p| crate::glob::wildcard(p, &arn, false))
     };
-    if let Some(id) = listed.iter().find(|id| outside(id)) {
-        return Ok((id.clone(), true));
+    if let Some(wanted) = tags {
+        let ty = kind.parts().1;
+        return match listed.iter().find(|l| {
+            outside(&l.id)
+                && l.tags
+                    .as_deref()
+                    .is_some_and(|t| wanted.satisfied_by(t) == Some(true))
+        }) {
+            Some(l) => Ok((l.id.clone(), true)),
+            None => Err(format!(
+                "no {ty} {} among the {} {ty}(s) {} listed{}; the grant's resource-tag conditions are met only on such a {ty}, \
+                 and a made-up one has no tags",
+                wanted.phrase(),
+                listed.len(),
+                kind.parts().2,
+                if avoid.is_empty() {
+                    String::new()
+                } else {
+                    format!(" outside {}", avoid.join(", "))
+                }
+            )),
+        };
+    }
+    if let Some(l) = listed.iter().find(|l| outside(&l.id)) {
+        return Ok((l.id.clone(), true));
     }
     if outside(made_up) {
         return Ok((made_up.to_owned(), false));
@@ -363,6 +390,39 @@ fn fits(templates: &[&str], place: &Place, value: &str) -> Result<(), String> {
     } else {
         Err(same.join(", "))
     }
+}
+
+/// Why a tagged pick's ID was probed: its tags, as its Describe listed
+/// them, those the requirement tests. Pure.
+fn tagged_note(
+    kind: Ec2Id,
+    id: &str,
+    wanted: &crate::tags::TagRequirement,
+    listed: &[Listed],
+) -> String {
+    let keys = wanted.keys();
+    let shown: Vec<String> = listed
+        .iter()
+        .find(|l| l.id == id)
+        .and_then(|l| l.tags.as_ref())
+        .map(|tags| {
+            tags.iter()
+                .filter(|(k, _)| keys.iter().any(|w| w.eq_ignore_ascii_case(k)))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "{id} was picked as a {} {}: {} lists it with {}",
+        kind.parts().1,
+        wanted.phrase(),
+        kind.parts().2,
+        if shown.is_empty() {
+            format!("none of the tags {}", keys.join(", "))
+        } else {
+            format!("the tag(s) {}", shown.join(", "))
+        }
+    )
 }
 
 /// The first `"key":"value"` of a JSON answer.
@@ -653,6 +713,14 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             )
         };
         let made_up = kind.made_up(&token);
+        if let (Some(IdPick::Tagged { tags, .. }), Err(why)) = (pick, &listed) {
+            return Observation::skipped(format!(
+                "not attempted: no {ty} {} to name ({why}); the grant's resource-tag conditions are met only on such a {ty}, \
+                 and a made-up one has no tags",
+                tags.phrase(),
+                ty = kind.parts().1
+            ));
+        }
         match pick_id(
             *kind,
             pick,
@@ -661,6 +729,14 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             &made_up,
         ) {
             Ok((id, real)) => {
+                if let Some(IdPick::Tagged { tags, .. }) = pick {
+                    notes.push(tagged_note(
+                        *kind,
+                        &id,
+                        tags,
+                        listed.as_deref().unwrap_or(&[]),
+                    ));
+                }
                 if !real {
                     if let Err(why) = &listed {
                         notes.push(format!(
@@ -1146,12 +1222,122 @@ mod tests {
         );
     }
 
+    fn untagged(id: &str) -> Listed {
+        Listed {
+            id: id.to_owned(),
+            tags: Some(Vec::new()),
+        }
+    }
+
+    fn tagged(id: &str, tags: &[(&str, &str)]) -> Listed {
+        Listed {
+            id: id.to_owned(),
+            tags: Some(
+                tags.iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn a_tagged_pick_takes_the_first_id_listed_with_such_tags_never_a_made_up_one() {
+        use crate::tags::{TagRequirement, TagTest};
+        let arn = |id: &str| format!("arn:aws:ec2:eu-west-1:1:volume/{id}");
+        let csi = vec![TagTest::from_operator(
+            "StringLike",
+            "ebs.csi.aws.com/cluster",
+            &["true".to_owned()],
+        )
+        .unwrap()];
+        let want = |any: bool, outside: &[&str]| IdPick::Tagged {
+            outside: outside.iter().map(|s| (*s).to_owned()).collect(),
+            tags: if any {
+                TagRequirement::new(vec![csi.clone()], vec![])
+            } else {
+                TagRequirement::new(vec![], vec![csi.clone()])
+            },
+        };
+        let listed = [
+            untagged("vol-1"),
+            Listed {
+                id: "vol-2".into(),
+                tags: None,
+            },
+            tagged(
+                "vol-3",
+                &[("Name", "x"), ("ebs.csi.aws.com/cluster", "true")],
+            ),
+            tagged("vol-4", &[("ebs.csi.aws.com/cluster", "true")]),
+        ];
+        let pick = |p: &IdPick, listed: &[Listed]| {
+            pick_id(Ec2Id::Volume, Some(p), listed, arn, "vol-0fff")
+        };
+        assert_eq!(
+            pick(&want(true, &[]), &listed),
+            Ok(("vol-3".to_owned(), true))
+        );
+        assert_eq!(
+            pick(&want(true, &["arn:aws:ec2:*:*:volume/vol-3"]), &listed),
+            Ok(("vol-4".to_owned(), true)),
+            "outside the patterns too"
+        );
+        // Not so tagged: only an ID whose tags were read, never vol-2.
+        assert_eq!(
+            pick(&want(false, &[]), &listed),
+            Ok(("vol-1".to_owned(), true))
+        );
+        assert_eq!(
+            pick(&want(false, &[]), &listed[1..]),
+            Err("no volume not tagged ebs.csi.aws.com/cluster=true among the 3 volume(s) DescribeVolumes listed; \
+                 the grant's resource-tag conditions are met only on such a volume, and a made-up one has no tags"
+                .to_owned())
+        );
+        let why = pick(&want(true, &[]), &[untagged("vol-1")]).unwrap_err();
+        assert!(
+            why.starts_with("no volume tagged ebs.csi.aws.com/cluster=true among the 1 volume(s) DescribeVolumes listed"),
+            "{why}"
+        );
+        // A tag key in two spellings is not told: not picked.
+        let twice = [tagged(
+            "vol-5",
+            &[
+                ("ebs.csi.aws.com/cluster", "true"),
+                ("EBS.CSI.AWS.COM/cluster", "false"),
+            ],
+        )];
+        assert!(pick(&want(true, &[]), &twice).is_err());
+        assert!(pick(&want(false, &[]), &twice).is_err());
+        // The note says what the pick read.
+        let note = tagged_note(
+            Ec2Id::Volume,
+            "vol-3",
+            &TagRequirement::new(vec![csi.clone()], vec![]),
+            &listed,
+        );
+        assert_eq!(
+            note,
+            "vol-3 was picked as a volume tagged ebs.csi.aws.com/cluster=true: DescribeVolumes lists it with the tag(s) \
+             ebs.csi.aws.com/cluster=true"
+        );
+        let note = tagged_note(
+            Ec2Id::Volume,
+            "vol-1",
+            &TagRequirement::new(vec![], vec![csi]),
+            &listed,
+        );
+        assert!(
+            note.ends_with("with none of the tags ebs.csi.aws.com/cluster"),
+            "{note}"
+        );
+    }
+
     #[test]
     fn an_id_is_picked_outside_the_patterns_its_check_is_judged_against() {
         let arn = |id: &str| format!("arn:aws:ec2:eu-west-1:1:instance/{id}");
-        let listed = ["i-0abc".to_owned(), "i-0def".to_owned()];
+        let listed = [untagged("i-0abc"), untagged("i-0def")];
         let outside = |p: &[&str]| IdPick::Outside(p.iter().map(|s| (*s).to_owned()).collect());
-        let pick = |p: Option<&IdPick>, listed: &[String], made_up: &str| {
+        let pick = |p: Option<&IdPick>, listed: &[Listed], made_up: &str| {
             pick_id(Ec2Id::Instance, p, listed, arn, made_up)
         };
         // Exact: that one, whatever is listed.

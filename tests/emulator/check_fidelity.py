@@ -174,6 +174,14 @@ def seed(admin, account):
     s["vol_b"] = ec2.create_volume(Size=1, AvailabilityZone=f"{REGION}a")["VolumeId"]
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     s["instance"] = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, Placement={"AvailabilityZone": f"{REGION}a"})["Instances"][0]["InstanceId"]
+    # Resource tags for the aws:ResourceTag / ec2:ResourceTag conditions.
+    s["instance_owned"] = ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, Placement={"AvailabilityZone": f"{REGION}a"},
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "owner", "Value": "me"}]}],
+    )["Instances"][0]["InstanceId"]
+    for name, tags in (("snap_blue", [{"Key": "team", "Value": "blue"}]), ("snap_red", [{"Key": "team", "Value": "red"}]), ("snap_none", [])):
+        spec = [{"ResourceType": "snapshot", "Tags": tags}] if tags else []
+        s[name] = ec2.create_snapshot(VolumeId=s["vol_a"], TagSpecifications=spec)["SnapshotId"]
     r53 = admin("route53")
     s["zone"] = r53.create_hosted_zone(Name="fidelity.test.", CallerReference="fidelity")["HostedZone"]["Id"].split("/")[-1]
     eks = admin("eks")
@@ -228,6 +236,10 @@ def user_policy(s, attach_instance=False):
             "Condition": {"StringEquals": {"ec2:CreateAction": "CreateVolume"}},
         },
         {"Effect": "Deny", "Action": "ec2:CreateVolume", "Resource": "*", "Condition": {"Null": {"aws:RequestTag/owner": "true"}}},
+        {"Effect": "Allow", "Action": "ec2:DeleteSnapshot", "Resource": f"arn:aws:ec2:{r}::snapshot/*", "Condition": {"StringEquals": {"ec2:ResourceTag/team": "blue"}}},
+        {"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*", "Condition": {"Null": {"aws:ResourceTag/owner": "false"}}},
+        {"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*", "Condition": {"Null": {"aws:ResourceTag/owner": "true"}}},
+        {"Effect": "Allow", "Action": "ec2:RebootInstances", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*", "Condition": {"StringLike": {"aws:ResourceTag/owner": "m?"}}},
         {"Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": f"arn:aws:eks:{r}:{a}:cluster/c1"},
         {"Effect": "Allow", "Action": "route53:GetHostedZone", "Resource": f"arn:aws:route53:::hostedzone/{s['zone']}"},
         {"Effect": "Allow", "Action": "dynamodb:DescribeTable", "Resource": f"arn:aws:dynamodb:{r}:{a}:table/t-a"},
@@ -669,6 +681,23 @@ def run(endpoint, catalogue):
     expect_error("ec2:CreateVolume DryRun with team=red: UnauthorizedOperation (StringLike b?ue unmet)", create_volume({"team": "red", "owner": "me"}), 403, "UnauthorizedOperation", (implicit,))
     expect_error("ec2:CreateVolume DryRun without owner tag: explicit deny (Null condition)", create_volume({"team": "blue"}), 403, "UnauthorizedOperation", ("explicit deny",))
     expect_error("ec2:CreateVolume DryRun without tags: UnauthorizedOperation", create_volume({}), 403, "UnauthorizedOperation")
+
+    print("# conditions on an existing resource's own tags (aws:ResourceTag, ec2:ResourceTag)")
+    ec2u = lambda: user("ec2")  # noqa: E731
+    expect_error("ec2:DeleteSnapshot DryRun allowed on the snapshot tagged team=blue (ec2:ResourceTag, StringEquals)", lambda: ec2u().delete_snapshot(SnapshotId=s["snap_blue"], DryRun=True), 412, "DryRunOperation")
+    expect_error("ec2:DeleteSnapshot DryRun denied on the snapshot tagged team=red", lambda: ec2u().delete_snapshot(SnapshotId=s["snap_red"], DryRun=True), 403, "UnauthorizedOperation", (f"snapshot/{s['snap_red']} {implicit}",))
+    expect_error("ec2:DeleteSnapshot DryRun denied on the untagged snapshot", lambda: ec2u().delete_snapshot(SnapshotId=s["snap_none"], DryRun=True), 403, "UnauthorizedOperation", (f"snapshot/{s['snap_none']}",))
+    expect_error("ec2:TerminateInstances DryRun allowed on the instance tagged owner (aws:ResourceTag, Null false)", lambda: ec2u().terminate_instances(InstanceIds=[s["instance_owned"]], DryRun=True), 412, "DryRunOperation")
+    expect_error("ec2:TerminateInstances DryRun denied on the instance without owner (Null false)", lambda: ec2u().terminate_instances(InstanceIds=[s["instance"]], DryRun=True), 403, "UnauthorizedOperation", (f"instance/{s['instance']}",))
+    expect_error("ec2:StopInstances DryRun allowed on the instance without owner (Null true)", lambda: ec2u().stop_instances(InstanceIds=[s["instance"]], DryRun=True), 412, "DryRunOperation")
+    expect_error("ec2:StopInstances DryRun denied on the instance tagged owner (Null true)", lambda: ec2u().stop_instances(InstanceIds=[s["instance_owned"]], DryRun=True), 403, "UnauthorizedOperation", (f"instance/{s['instance_owned']}",))
+    expect_error("ec2:RebootInstances DryRun allowed on the instance tagged owner=me (StringLike m?)", lambda: ec2u().reboot_instances(InstanceIds=[s["instance_owned"]], DryRun=True), 412, "DryRunOperation")
+    expect_error("ec2:RebootInstances DryRun denied on the instance without the tag (StringLike)", lambda: ec2u().reboot_instances(InstanceIds=[s["instance"]], DryRun=True), 403, "UnauthorizedOperation")
+    expect_error(
+        "ec2:TerminateInstances DryRun of both: denied, naming the one whose tags fail",
+        lambda: ec2u().terminate_instances(InstanceIds=[s["instance_owned"], s["instance"]], DryRun=True),
+        403, "UnauthorizedOperation", (f"instance/{s['instance']}",),
+    )
 
     print("# EC2 DryRun on every action")
     admin_dry = lambda fn: lambda: fn(admin("ec2"))  # noqa: E731

@@ -12,8 +12,9 @@ In short:
   case-insensitively, resources case-sensitively; NotAction/NotResource.
 * Identity-policy conditions on request tags (aws:RequestTag/KEY,
   aws:TagKeys), ec2:CreateAction, aws:RequestedRegion and
-  aws:PrincipalAccount; conditions on other keys are left unevaluated (met),
-  as moto leaves them.
+  aws:PrincipalAccount, and on an existing EC2 resource's own tags
+  (aws:ResourceTag/KEY, ec2:ResourceTag/KEY); conditions on other keys are
+  left unevaluated (met), as moto leaves them.
 * Denials in each service's own error shape and with AWS's message.
 * sts:AssumeRole evaluates the target role's trust policy (Principal AWS:
   the caller's role or user ARN, its account's root or bare account ID, or
@@ -74,6 +75,12 @@ IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
 # Condition keys this emulator fills in; a condition on any other key is
 # left unevaluated (treated as met), as moto 5.2.5 does.
 KNOWN_CONDITION_KEYS = ("aws:requesttag/", "aws:tagkeys", "ec2:createaction", "aws:requestedregion", "aws:principalaccount")
+
+# Resource-tag condition keys: evaluated only for a check whose context says
+# the resource's tags were read (RESOURCE_TAGS_READ: an existing EC2
+# resource), else left unevaluated as above.
+RESOURCE_TAG_KEYS = ("aws:resourcetag/", "ec2:resourcetag/")
+RESOURCE_TAGS_READ = "fidelity:resource-tags-read"
 
 
 # --------------------------------------------------------------------------
@@ -138,7 +145,10 @@ def _known_key(key: str) -> bool:
 
 
 def _condition_met(op: str, key: str, expected: Any, context: dict[str, list[str]]) -> bool:
-    if not _known_key(key):
+    on_resource_tag = key.lower().startswith(RESOURCE_TAG_KEYS)
+    if on_resource_tag and RESOURCE_TAGS_READ not in context:
+        return True
+    if not on_resource_tag and not _known_key(key):
         return True
     qualifier = ""
     if ":" in op:
@@ -578,6 +588,45 @@ def _ec2_walk(value: Any, found: list[tuple[str, str]], key: str | None = None) 
             found.append((rtype, value))
 
 
+# How the EC2 backend finds an existing resource of each type.
+_EC2_LOOKUPS = {
+    "instance": lambda b, rid: b.get_instance(rid),
+    "volume": lambda b, rid: b.get_volume(rid),
+    "snapshot": lambda b, rid: b.get_snapshot(rid),
+    "security-group": lambda b, rid: b.get_security_group_from_id(rid),
+    "launch-template": lambda b, rid: b.get_launch_template(rid),
+    "network-interface": lambda b, rid: b.get_network_interface(rid),
+    "subnet": lambda b, rid: b.get_subnet(rid),
+    "vpc": lambda b, rid: b.get_vpc(rid),
+}
+
+
+def ec2_resource_tag_context(resp: Any, rtype: str, rid: str) -> dict[str, list[str]]:
+    """AWS evaluates aws:ResourceTag/KEY and ec2:ResourceTag/KEY against the
+    tags on the resource the request names ("Use this key to compare the tag
+    key-value pair that you specify in the policy with the key-value pair
+    attached to the resource", IAM global condition keys; EC2 authorizes
+    each resource of a request with its own tags), so a grant conditioned
+    on a tag allows a request on a resource so tagged and no other. moto
+    5.2.5 left these conditions unevaluated (met everywhere). The context
+    holds the resource's tags as it stores them (keys case-insensitive, as
+    IAM reads condition keys), or nothing for a resource that does not exist
+    (a made-up ID: left unevaluated, as before)."""
+    backend = resp.ec2_backend
+    lookup = _EC2_LOOKUPS.get(rtype)
+    try:
+        exists = lookup is not None and lookup(backend, rid) is not None
+    except Exception:  # noqa: BLE001 - moto raises its own NotFound errors
+        exists = False
+    if not exists:
+        return {}
+    ctx: dict[str, list[str]] = {RESOURCE_TAGS_READ: ["true"]}
+    for key, value in (backend.tags.get(rid) or {}).items():
+        for prefix in RESOURCE_TAG_KEYS:
+            ctx[f"{prefix}{key.lower()}"] = [value]
+    return ctx
+
+
 def _ec2_group_ids_by_name(resp: Any, names: list[str]) -> list[str]:
     ids = []
     for name in names:
@@ -619,8 +668,14 @@ def resolve_ec2(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
         targets.append(Target(_ec2_arn(resp, rtype, "*"), tagged=True))
     for rtype, rid in found:
         # Existing resources: request tags do not apply, except to the
-        # resources CreateTags/DeleteTags tag.
-        targets.append(Target(_ec2_arn(resp, rtype, rid), tagged=action in ("CreateTags", "DeleteTags")))
+        # resources CreateTags/DeleteTags tag; their own tags do.
+        targets.append(
+            Target(
+                _ec2_arn(resp, rtype, rid),
+                tagged=action in ("CreateTags", "DeleteTags"),
+                extra=ec2_resource_tag_context(resp, rtype, rid),
+            )
+        )
     if not targets:
         targets.append(Target("*", tagged=True))
     # Tagging on create is authorized as ec2:CreateTags on each tagged

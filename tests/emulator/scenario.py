@@ -444,7 +444,68 @@ def seed_addons(endpoint):
     out["instance_profile"] = profile
     sqs = client("sqs", endpoint)
     out["karpenter_queue_url"] = sqs.create_queue(QueueName=cluster)["QueueUrl"]
+    out.update(_seed_addon_tagged(ec2, out, cluster))
     return out
+
+
+def _seed_addon_tagged(ec2, out, cluster):
+    """The resources the add-ons' resource-tag conditions ask for, beside the
+    untagged ones above (so a check must pick the right one): the EBS CSI
+    driver's volume and snapshot (ebs.csi.aws.com/cluster=true), Karpenter's
+    instance and launch template (kubernetes.io/cluster/CLUSTER=owned,
+    karpenter.sh/nodepool=default) and the load balancer controller's
+    security group (elbv2.k8s.aws/cluster=CLUSTER). Found by name first."""
+    csi = [{"Key": "ebs.csi.aws.com/cluster", "Value": "true"}]
+    karpenter = [{"Key": f"kubernetes.io/cluster/{cluster}", "Value": "owned"}, {"Key": "karpenter.sh/nodepool", "Value": "default"}]
+    lbc = [{"Key": "elbv2.k8s.aws/cluster", "Value": cluster}]
+    tagged = {}
+
+    def by_name(resources, key):
+        return next((r for r in resources if {"Key": "Name", "Value": key} in (r.get("Tags") or [])), None)
+
+    found = by_name(ec2.describe_volumes()["Volumes"], f"{ADDON}-csi-volume")
+    if found is None:
+        found = ec2.create_volume(
+            AvailabilityZone=f"{REGION}a", Size=1, VolumeType="gp3",
+            TagSpecifications=[{"ResourceType": "volume", "Tags": _tagged(f"{ADDON}-csi-volume") + csi}],
+        )
+    tagged["csi_volume"] = found["VolumeId"]
+    found = by_name(ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"], f"{ADDON}-csi-snapshot")
+    if found is None:
+        found = ec2.create_snapshot(
+            VolumeId=tagged["csi_volume"], Description=f"{ADDON} CSI snapshot",
+            TagSpecifications=[{"ResourceType": "snapshot", "Tags": _tagged(f"{ADDON}-csi-snapshot") + csi}],
+        )
+    tagged["csi_snapshot"] = found["SnapshotId"]
+
+    live = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+    found = by_name([i for r in ec2.describe_instances(Filters=live)["Reservations"] for i in r["Instances"]], f"{ADDON}-karpenter-node")
+    if found is None:
+        found = ec2.run_instances(
+            ImageId=out["image"], MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=out["subnets"][0],
+            TagSpecifications=[{"ResourceType": "instance", "Tags": _tagged(f"{ADDON}-karpenter-node") + karpenter}],
+        )["Instances"][0]
+    tagged["karpenter_instance"] = found["InstanceId"]
+    name = f"{ADDON}-karpenter-lt"
+    templates = ec2.describe_launch_templates(Filters=[{"Name": "launch-template-name", "Values": [name]}])["LaunchTemplates"]
+    if templates:
+        tagged["karpenter_launch_template"] = templates[0]["LaunchTemplateId"]
+    else:
+        tagged["karpenter_launch_template"] = ec2.create_launch_template(
+            LaunchTemplateName=name, LaunchTemplateData={"ImageId": out["image"], "InstanceType": "t3.micro"},
+            TagSpecifications=[{"ResourceType": "launch-template", "Tags": karpenter}],
+        )["LaunchTemplate"]["LaunchTemplateId"]
+
+    name = f"{ADDON}-lbc-sg"
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [out["vpc"]]}, {"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+    if groups:
+        tagged["lbc_security_group"] = groups[0]["GroupId"]
+    else:
+        tagged["lbc_security_group"] = ec2.create_security_group(
+            GroupName=name, Description=f"{ADDON} load balancer controller's", VpcId=out["vpc"],
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": lbc}],
+        )["GroupId"]
+    return tagged
 
 
 def export(endpoint, role, directory):
