@@ -181,10 +181,12 @@ pub enum Found {
     /// The first node group of the cluster found.
     EksNodegroup,
     InstanceProfile,
+    /// The regional web ACL that protects the load balancer found, by ARN.
+    WebAcl,
 }
 
 impl Found {
-    pub const ALL: [Found; 11] = [
+    pub const ALL: [Found; 12] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -196,6 +198,7 @@ impl Found {
         Found::EksCluster,
         Found::EksNodegroup,
         Found::InstanceProfile,
+        Found::WebAcl,
     ];
 
     /// Where a REST path names it.
@@ -221,6 +224,7 @@ impl Found {
             Found::EksCluster => "eks_cluster",
             Found::EksNodegroup => "eks_nodegroup",
             Found::InstanceProfile => "instance_profile",
+            Found::WebAcl => "web_acl",
         }
     }
 
@@ -248,6 +252,7 @@ impl Found {
             Found::EksCluster => "EKS cluster",
             Found::EksNodegroup => "EKS node group",
             Found::InstanceProfile => "IAM instance profile",
+            Found::WebAcl => "web ACL protecting the load balancer found",
         }
     }
 }

@@ -401,6 +401,10 @@ pub const ROWS: &[Row] = &[
         &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
     ec2("ec2:ModifyVolume", "ModifyVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
     ec2_create("ec2:CreateVolume", "CreateVolume", &[("AvailabilityZone", V::RegionThen("a")), ("Size", V::Lit("1"))], &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume"),
+    // A copy of a real volume: the copy is created (with the grants' tags),
+    // the source is read.
+    ec2_create("ec2:CopyVolumes", "CopyVolumes", &[("SourceVolumeId", V::Id(Ec2Id::Volume))],
+        &["arn:{p}:ec2:{r}:{a}:volume/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], "volume"),
     ec2("ec2:DeleteVolume", "DeleteVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
     ec2_create("ec2:CreateSnapshot", "CreateSnapshot", &[("VolumeId", V::Id(Ec2Id::Volume))],
         &["arn:{p}:ec2:{r}::snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], "snapshot"),
@@ -802,6 +806,9 @@ pub const ROWS: &[Row] = &[
          &["arn:{p}:iam::{a}:server-certificate/{id}"], "IAM API reference, GetServerCertificate: the certificate body and chain, public material, never the private key"),
     read("wafv2:GetWebACLForResource", &WAFV2, "GetWebACLForResource", TargetKind::Account, &[("ResourceArn", V::Found(Found::LoadBalancer))],
          &["arn:{p}:wafv2:{r}:{a}:*/webacl/*/*"], "WAFv2 API reference, GetWebACLForResource: which web ACL protects the resource"),
+    read("wafv2:GetWebACL", &WAFV2, "GetWebACL", TargetKind::Account, &[("ARN", V::Found(Found::WebAcl))],
+         &["arn:{p}:wafv2:{r}:{a}:regional/webacl/{id}/{id}"],
+         "WAFv2 API reference, GetWebACL: the web ACL that protects the load balancer found (GetWebACLForResource), its rules; no secret"),
     read("shield:GetSubscriptionState", &SHIELD, "GetSubscriptionState", TargetKind::Account, &[], ANY, "Shield API reference, GetSubscriptionState"),
 
     // STS: the role the policies name, in whichever account it is.

@@ -719,9 +719,11 @@ fn ec2_targets(
         .iter()
         .map(|kind| {
             let ty = kind.parts().1;
+            // The ID's own slot, not what the request creates of the same
+            // type (CopyVolumes: the copy is `volume/*`).
             let rep = representative
                 .iter()
-                .find(|r| r.contains(&format!(":{ty}/")))
+                .find(|r| r.contains(&format!(":{ty}/")) && !r.ends_with(&format!(":{ty}/*")))
                 .cloned()
                 .unwrap_or_default();
             let naming: Vec<String> = patterns
@@ -1273,6 +1275,29 @@ mod tests {
                 .any(|c| c.action() == Action::from(Sdk::ListTables)),
             "no dynamodb named"
         );
+    }
+
+    /// A copy names its source volume by ID and creates another: the
+    /// source's patterns are judged on the source's slot, not on the
+    /// created `volume/*`, so `volume/vol-*` treats every ID alike.
+    #[test]
+    fn a_created_resource_of_the_same_type_does_not_name_ids() {
+        let policy = r#"{"Statement":[
+            {"Effect":"Allow","Action":"ec2:CopyVolumes","Resource":"arn:aws:ec2:*:*:volume/vol-*"},
+            {"Effect":"Allow","Action":"ec2:CopyVolumes","Resource":"arn:aws:ec2:*:*:volume/*"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert!(
+            has(
+                &d,
+                "ec2:CopyVolumes",
+                "the first volume listed",
+                Expect::Allow
+            ),
+            "{:?} {:?}",
+            table(&d),
+            d.unprobed
+        );
+        judged_exactly(&d, policy);
     }
 
     /// The agent knows where it sends each request: a grant limited by

@@ -7,7 +7,7 @@ use super::{random_token, Ctx};
 use crate::answer::{Answer, Observation};
 use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, IdPick, Place, Target};
-use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, EKS, ELBV2, IAM, ROUTE53};
+use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, EKS, ELBV2, IAM, ROUTE53, WAFV2};
 use crate::signed::{Body, Request};
 use crate::tags::Listed;
 
@@ -524,6 +524,19 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 "ServerCertificateName",
                 false,
             ),
+            Found::WebAcl => {
+                let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
+                let r = Request {
+                    service: &WAFV2,
+                    operation: "GetWebACLForResource",
+                    method: "POST",
+                    path: "/".to_owned(),
+                    body: Body::Json(serde_json::json!({ "ResourceArn": lb })),
+                };
+                // The answer's only ARN is the web ACL's; none protects
+                // the load balancer when WebACL is absent.
+                (r, "ARN", true)
+            }
             Found::InstanceProfile => (
                 form(
                     &IAM,

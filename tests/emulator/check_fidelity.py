@@ -417,6 +417,7 @@ def seeded_for_rows(a, s):
         "eks_cluster": a["eks_cluster"],
         "eks_nodegroup": a["eks_nodegroup"],
         "instance_profile": a["instance_profile"],
+        "web_acl": a["web_acl"],
     }
     ids = {
         "instance": a["instance"],
@@ -438,6 +439,8 @@ def seeded_for_rows(a, s):
             "certificate": [f["certificate"].split("certificate/")[-1]],
             "server-certificate": [f["server_certificate"]],
             "instance-profile": [f["instance_profile"]],
+            # regional/webacl/NAME/ID
+            "webacl": f["web_acl"].split("webacl/", 1)[-1].split("/"),
         }
     )
     names = {

@@ -518,7 +518,7 @@ EC2_ID_PREFIXES = sorted(
 
 EC2_PARAM_TYPES = {
     "InstanceId": "instance", "InstanceIds": "instance",
-    "VolumeId": "volume", "VolumeIds": "volume",
+    "VolumeId": "volume", "VolumeIds": "volume", "SourceVolumeId": "volume",
     "SnapshotId": "snapshot", "SnapshotIds": "snapshot", "SourceSnapshotId": "snapshot", "SourceSnapshotIds": "snapshot",
     "GroupId": "security-group", "GroupIds": "security-group", "SecurityGroupId": "security-group",
     "SecurityGroupIds": "security-group", "Groups": "security-group",
@@ -537,6 +537,7 @@ EC2_PARAM_TYPES = {
 EC2_CREATES = {
     "RunInstances": ["instance", "volume", "network-interface"],
     "CreateVolume": ["volume"],
+    "CopyVolumes": ["volume"],
     "CreateSnapshot": ["snapshot"],
     "CreateSnapshots": ["snapshot"],
     "CopySnapshot": ["snapshot"],
@@ -1021,7 +1022,11 @@ def resolve_iam(resp: Any, action: str, params: dict[str, Any]) -> list[Target] 
 def resolve_wafv2(resp: Any, action: str, params: dict[str, Any]) -> list[Target] | None:
     """GetWebACLForResource is authorized against the web ACL (the Service
     Authorization Reference's required resource): the one associated with the
-    resource, else any regional web ACL of the account."""
+    resource, else any regional web ACL of the account. GetWebACL by ARN is
+    authorized against that ARN."""
+    if action == "GetWebACL" and params.get("ARN"):
+        # Named by its ARN: authorized against that web ACL.
+        return [Target(params["ARN"])]
     if action != "GetWebACLForResource":
         return None
     from moto.wafv2.models import wafv2_backends

@@ -429,6 +429,20 @@ def seed_addons(endpoint):
         listener_certificate_arn=meta["Arn"],
     )
 
+    # A regional web ACL protecting the load balancer, as the controller
+    # associates one from an Ingress annotation.
+    waf = client("wafv2", endpoint)
+    acls = [a for a in waf.list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == f"{ADDON}-web-acl"]
+    if acls:
+        web_acl = acls[0]["ARN"]
+    else:
+        web_acl = waf.create_web_acl(
+            Name=f"{ADDON}-web-acl", Scope="REGIONAL", DefaultAction={"Allow": {}},
+            VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": f"{ADDON}-web-acl"},
+        )["Summary"]["ARN"]
+        waf.associate_web_acl(WebACLArn=web_acl, ResourceArn=out["load_balancer_arn"])
+    out["web_acl"] = web_acl
+
     # The VPC CNI's network interfaces: the node's own, and its attachment.
     enis = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [out["instance"]]}])["NetworkInterfaces"]
     out["network_interface"] = enis[0]["NetworkInterfaceId"]
