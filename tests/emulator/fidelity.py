@@ -32,8 +32,12 @@ In short:
 * Stand-ins answer, after authorization, the operations irsa-verify probes
   that moto 5.2.5 lacks (STAND_INS: EC2 DescribeCoipPools, DescribeIpamPools,
   GetSecurityGroupsForVpc, GetInstanceTypesFromInstanceRequirements; ELBv2
-  DescribeTrustStores; Shield GetSubscriptionState), each with its
-  documented result shape; WAFv2 GetWebACLForResource omits an absent WebACL.
+  DescribeTrustStores; Shield GetSubscriptionState; X-Ray GetSamplingRules,
+  GetSamplingStatisticSummaries, whose paths are routed and whose actions
+  are named as IAM names them), each with its documented result shape;
+  WAFv2 GetWebACLForResource omits an absent WebACL.
+* EFS requests are authorized on the file system they name (or the file
+  system of the mount target or access point named).
 
 S3 keeps moto's own resource mapping and error shape; it only gains the
 matching and condition fixes.
@@ -1041,6 +1045,43 @@ def resolve_wafv2(resp: Any, action: str, params: dict[str, Any]) -> list[Target
     return [Target(_arn(resp, "wafv2", "regional/webacl/*/*"))]
 
 
+def resolve_efs(resp: Any, action: str, params: dict[str, Any]) -> list[Target] | None:
+    """EFS authorizes a request on the file system it names: FileSystemId (an
+    ID or the file system's ARN), else the file system of the mount target
+    or access point named ("This operation requires permissions for the
+    elasticfilesystem:DescribeMountTargets action, on either the file system
+    ID that you specify in FileSystemId, or on the file system of the mount
+    target that you specify in MountTargetId", EFS API reference). A listing
+    that names none (DescribeFileSystems, DescribeAccessPoints) keeps "*",
+    the Service Authorization Reference's file system being optional for
+    them. moto 5.2.5 authorized every EFS request against "*", so a grant
+    on a file system's ARN never matched and one on another's never failed."""
+    from moto.efs.models import efs_backends
+
+    query = getattr(resp, "querystring", None) or {}
+
+    def named(key: str) -> str | None:
+        value = params.get(key) or (query.get(key) or [None])[0]
+        return str(value) if value else None
+
+    def file_system_arn(fs: str) -> str:
+        return fs if fs.startswith("arn:") else _arn(resp, "elasticfilesystem", f"file-system/{fs}")
+
+    if action == "CreateFileSystem":
+        return None
+    fs = named("FileSystemId")
+    if fs:
+        return [Target(file_system_arn(fs))]
+    backend = efs_backends[resp.current_account][resp.region]
+    mount_target = named("MountTargetId")
+    if mount_target and mount_target in backend.mount_targets_by_id:
+        return [Target(file_system_arn(backend.mount_targets_by_id[mount_target].file_system_id))]
+    access_point = (named("AccessPointId") or "").rsplit("/", 1)[-1]
+    if access_point and access_point in backend.access_points:
+        return [Target(file_system_arn(backend.access_points[access_point].file_system_id))]
+    return None
+
+
 RESOLVERS = {
     "ec2": resolve_ec2,
     "iam": resolve_iam,
@@ -1059,6 +1100,7 @@ RESOLVERS = {
     "acm": resolve_acm,
     "sts": resolve_sts,
     "dynamodb": resolve_dynamodb,
+    "efs": resolve_efs,
 }
 
 
@@ -1405,6 +1447,8 @@ def shaped_result(resp: Any, action: str, values: dict[str, Any] | None = None) 
     if resp.headers.get("X-Amz-Target") and "json" in protocols:
         version = model.metadata.get("jsonVersion", "1.1")
         return 200, {"Content-Type": f"application/x-amz-json-{version}", "x-amzn-RequestId": rid}, json.dumps(values)
+    if model.protocol == "rest-json":
+        return 200, {"Content-Type": "application/json", "x-amzn-RequestId": rid}, json.dumps(values)
     ec2 = model.protocol == "ec2"
     members = ""
     if output is not None:
@@ -1525,6 +1569,55 @@ def _get_subscription_state(resp: Any, params: dict[str, Any]) -> tuple[int, dic
     except Exception:  # noqa: BLE001
         active = False
     return shaped_result(resp, "GetSubscriptionState", {"SubscriptionState": "ACTIVE" if active else "INACTIVE"})
+
+
+def _xray_sampling_routes() -> None:
+    """X-Ray's sampling reads are POST /GetSamplingRules and POST
+    /SamplingStatisticSummaries, authorized as xray:GetSamplingRules and
+    xray:GetSamplingStatisticSummaries. moto 5.2.5 routes neither path (404),
+    and names every X-Ray request's action after its path, which for
+    /SamplingStatisticSummaries is no IAM action. Both paths are routed; a
+    path moto has no handler for is named as botocore's service model names
+    its operation (paths moto handles keep moto's name, which its dispatch
+    needs)."""
+    from moto.core.utils import camelcase_to_underscores
+    from moto.xray import urls as xray_urls
+    from moto.xray.responses import XRayResponse
+
+    for path in ("GetSamplingRules", "SamplingStatisticSummaries"):
+        xray_urls.url_paths.setdefault("{0}/" + path + "$", XRayResponse.dispatch)
+    original = XRayResponse._get_action
+
+    def _get_action(self: Any) -> str:
+        action = original(self)
+        if callable(getattr(type(self), camelcase_to_underscores(action), None)):
+            return action
+        return self._get_action_from_method_and_request_uri(self.normalized_request) or action
+
+    XRayResponse._get_action = _get_action
+
+
+_xray_sampling_routes()
+
+
+@stand_in("xray", "GetSamplingRules")
+def _get_sampling_rules(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: moto 5.2.5 lacks xray:GetSamplingRules; answers the
+    documented result with X-Ray's built-in Default rule, which every
+    account has (priority 10000, 1 request a second and 5% after it)."""
+    rule = {
+        "RuleName": "Default", "RuleARN": _arn(resp, "xray", "sampling-rule/Default"), "ResourceARN": "*",
+        "Priority": 10000, "FixedRate": 0.05, "ReservoirSize": 1, "ServiceName": "*", "ServiceType": "*",
+        "Host": "*", "HTTPMethod": "*", "URLPath": "*", "Version": 1, "Attributes": {},
+    }
+    return shaped_result(resp, "GetSamplingRules", {"SamplingRuleRecords": [{"SamplingRule": rule, "CreatedAt": 0.0, "ModifiedAt": 0.0}]})
+
+
+@stand_in("xray", "GetSamplingStatisticSummaries")
+def _get_sampling_statistic_summaries(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: moto 5.2.5 lacks xray:GetSamplingStatisticSummaries;
+    answers the documented empty result (no request was sampled here)."""
+    return shaped_result(resp, "GetSamplingStatisticSummaries")
 
 
 def _wafv2_no_web_acl() -> None:

@@ -259,9 +259,10 @@ def seed_addons(endpoint):
     certificate as default and the IAM server certificate in its list) and
     an HTTP one, an Auto Scaling group, an EKS cluster with a nodegroup, a
     hosted zone with a TXT record, the secret `dev`, an ACM certificate, an
-    IAM server certificate, an instance profile and a queue named for the
-    cluster (Karpenter's interruption queue). Returns their names; the
-    instance's network interface and attachment too."""
+    IAM server certificate, an instance profile, a queue named for the
+    cluster (Karpenter's interruption queue) and an EFS file system (the EFS
+    CSI driver's). Returns their names; the instance's network interface and
+    attachment too."""
     ec2, elb, asg = client("ec2", endpoint), client("elbv2", endpoint), client("autoscaling", endpoint)
     account = client("sts", endpoint).get_caller_identity()["Account"]
     out = {"account": account, "region": REGION}
@@ -443,6 +444,16 @@ def seed_addons(endpoint):
         waf.associate_web_acl(WebACLArn=web_acl, ResourceArn=out["load_balancer_arn"])
     out["web_acl"] = web_acl
 
+    # The EFS CSI driver's file system (no mount target: one would add a
+    # network interface to the subnet, which the EC2 probes list).
+    efs = client("efs", endpoint)
+    token = f"{ADDON}-efs"
+    found = efs.describe_file_systems(CreationToken=token)["FileSystems"]
+    if found:
+        out["efs_file_system"] = found[0]["FileSystemId"]
+    else:
+        out["efs_file_system"] = efs.create_file_system(CreationToken=token, Tags=[{"Key": "Name", "Value": token}])["FileSystemId"]
+
     # The VPC CNI's network interfaces: the node's own, and its attachment.
     enis = ec2.describe_network_interfaces(Filters=[{"Name": "attachment.instance-id", "Values": [out["instance"]]}])["NetworkInterfaces"]
     out["network_interface"] = enis[0]["NetworkInterfaceId"]
@@ -608,8 +619,13 @@ def snapshot(endpoint, bucket, table):
 # Services whose bookkeeping changes on every request or run: STS keeps each
 # AssumeRole*, IAM each access key's last use and the test's own users.
 SNAPSHOT_SKIP_SERVICES = {"sts", "iam"}
-# Attributes that change without a write (timers, counters, derived clocks).
-SNAPSHOT_VOLATILE = {"last_used", "last_used_date", "last_accessed", "last_activity", "approximate_number_of_messages_not_visible"}
+# Attributes that change without a write (timers, counters, derived clocks;
+# moto's EFS size_in_bytes is built at each read, its Timestamp the clock,
+# and its size no write of moto's changes).
+SNAPSHOT_VOLATILE = {
+    "last_used", "last_used_date", "last_accessed", "last_activity", "approximate_number_of_messages_not_visible",
+    "size_in_bytes",
+}
 # Static tables a backend carries (EC2's 3 MB of instance types).
 SNAPSHOT_STATIC = {"instance_types", "regions_opt_in_not_required", "url_bases"}
 # Values printed as a digest: a change still shows, the value never does.
