@@ -252,6 +252,8 @@ fn readme_action_counts_match_the_catalogue() {
         ("SQS", "sqs"),
         ("SNS", "sns"),
         ("STS", "sts"),
+        ("X-Ray", "xray"),
+        ("EFS", "elasticfilesystem"),
     ];
     let doc: serde_json::Value =
         serde_json::from_str(&list_probes(&["--format", "json"])).expect("JSON");

@@ -183,10 +183,12 @@ pub enum Found {
     InstanceProfile,
     /// The regional web ACL that protects the load balancer found, by ARN.
     WebAcl,
+    /// The first EFS file system DescribeFileSystems lists, by ID.
+    EfsFileSystem,
 }
 
 impl Found {
-    pub const ALL: [Found; 12] = [
+    pub const ALL: [Found; 13] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -199,6 +201,7 @@ impl Found {
         Found::EksNodegroup,
         Found::InstanceProfile,
         Found::WebAcl,
+        Found::EfsFileSystem,
     ];
 
     /// Where a REST path names it.
@@ -206,6 +209,7 @@ impl Found {
         match self {
             Found::EksCluster => Some("{cluster}"),
             Found::EksNodegroup => Some("{nodegroup}"),
+            Found::EfsFileSystem => Some("{file_system}"),
             _ => None,
         }
     }
@@ -225,6 +229,7 @@ impl Found {
             Found::EksNodegroup => "eks_nodegroup",
             Found::InstanceProfile => "instance_profile",
             Found::WebAcl => "web_acl",
+            Found::EfsFileSystem => "efs_file_system",
         }
     }
 
@@ -253,6 +258,7 @@ impl Found {
             Found::EksNodegroup => "EKS node group",
             Found::InstanceProfile => "IAM instance profile",
             Found::WebAcl => "web ACL protecting the load balancer found",
+            Found::EfsFileSystem => "EFS file system",
         }
     }
 }
@@ -575,12 +581,13 @@ pub fn listing_json() -> String {
         "{r}": "the region",
         "{a}": "the account",
         "{name}": "the target's name (secret, parameter, key, log group, hosted zone ID, queue, topic, EKS cluster); in a request, a role's full ARN, and in resources, its path and name",
-        "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate), or each part of an Elastic Load Balancing ARN found (load balancer name and ID, listener ID, rule ID; target group name and ID)",
+        "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate, EFS file system), or each part of an Elastic Load Balancing ARN found (load balancer name and ID, listener ID, rule ID; target group name and ID)",
         "{random}": "a fresh random token, 32 hex digits, one per request",
         "{random16}": "the first 16 hex digits of {random}",
         "{zonename}": "the hosted zone's domain name",
         "{cluster}": "the EKS cluster found (value kind found: eks_cluster)",
         "{nodegroup}": "the EKS node group found (value kind found: eks_nodegroup)",
+        "{file_system}": "the EFS file system found, by ID (value kind found: efs_file_system)",
     });
     let doc = json!({
         "source": crate::sar::source(),

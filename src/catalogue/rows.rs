@@ -178,6 +178,31 @@ const fn get(
     row
 }
 
+/// A restJson1 read sent as a POST (X-Ray's), routed by its path; no body
+/// member is set, so its body is `{}`.
+const fn post(
+    action: &'static str,
+    service: &'static ServiceDef,
+    op: &'static str,
+    path: &'static str,
+    resources: &'static [&'static str],
+    basis: &'static str,
+) -> Row {
+    let mut row = read(
+        action,
+        service,
+        op,
+        TargetKind::Account,
+        &[],
+        resources,
+        basis,
+    );
+    if let Probe::Wire(w) = &mut row.probe {
+        w.path = path;
+    }
+    row
+}
+
 const ELBV2_READS: &str = "Elastic Load Balancing API reference (2015-12-01); the Service Authorization Reference lists no resource types for ELBv2 Describe* actions";
 const ASG_READS: &str = "Amazon EC2 Auto Scaling API reference; Describe* actions take no resource-level permissions (Service Authorization Reference)";
 const SM_API: &str = "Secrets Manager API reference";
@@ -248,6 +273,27 @@ const fn deny_only(
         basis: "the resource is made up, so the call finds nothing to change; AWS does not document whether it authorizes before it looks the resource up, so a \"not found\" is could not tell",
         destructive,
     }
+}
+
+/// A REST read (GET) of a made-up resource whose "not found" AWS does not
+/// document as coming after authorization: only a denial tells. Its basis
+/// quotes the API reference's own error for it.
+const fn deny_only_get(
+    action: &'static str,
+    service: &'static ServiceDef,
+    op: &'static str,
+    path: &'static str,
+    resources: &'static [&'static str],
+    harmless: &'static str,
+    basis: &'static str,
+) -> Row {
+    let mut row = deny_only(action, service, op, &[], resources, harmless, false);
+    if let Probe::Wire(w) = &mut row.probe {
+        w.method = "GET";
+        w.path = path;
+    }
+    row.basis = basis;
+    row
 }
 
 const MADE_UP_LB: V =
@@ -761,6 +807,14 @@ pub const ROWS: &[Row] = &[
         destructive: true,
     },
 
+    // A change ID no ChangeResourceRecordSets returned: there is no change to report.
+    deny_only_get("route53:GetChange", &ROUTE53, "GetChange", "/2013-04-01/change/irsa-verify-probe-{random16}",
+        &["arn:{p}:route53:::change/irsa-verify-probe-{random16}"],
+        "a read of a made-up change ID (irsa-verify-probe-<random>): no change batch has that ID, so there is no status to report and nothing changes",
+        "Route 53 API reference, GetChange: \"Returns the current status of a change batch request\", for the Id that ChangeResourceRecordSets returned; \
+         it lists NoSuchChange (\"A change with the specified change ID does not exist.\") but not whether it authorizes first, so only a denial tells \
+         (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html)"),
+
     // EKS: on the first cluster and node group the role lists.
     get("eks:ListClusters", &EKS, "ListClusters", TargetKind::Account, "/clusters?maxResults=1", ANY, EKS_API),
     // The clusters the policies name, by name (Karpenter names its own);
@@ -810,6 +864,33 @@ pub const ROWS: &[Row] = &[
          &["arn:{p}:wafv2:{r}:{a}:regional/webacl/{id}/{id}"],
          "WAFv2 API reference, GetWebACL: the web ACL that protects the load balancer found (GetWebACLForResource), its rules; no secret"),
     read("shield:GetSubscriptionState", &SHIELD, "GetSubscriptionState", TargetKind::Account, &[], ANY, "Shield API reference, GetSubscriptionState"),
+
+    // X-Ray: the sampling reads, account-wide (no resource-level permission).
+    post("xray:GetSamplingRules", &XRAY, "GetSamplingRules", "/GetSamplingRules", ANY,
+         "X-Ray API reference, GetSamplingRules: \"Retrieves all sampling rules.\"; it takes no required parameter, and the Service Authorization \
+          Reference lists no resource for it (https://docs.aws.amazon.com/xray/latest/api/API_GetSamplingRules.html)"),
+    post("xray:GetSamplingStatisticSummaries", &XRAY, "GetSamplingStatisticSummaries", "/SamplingStatisticSummaries", ANY,
+         "X-Ray API reference, GetSamplingStatisticSummaries: \"Retrieves information about recent sampling results for all sampling rules.\"; it \
+          takes no required parameter, and the Service Authorization Reference lists no resource for it \
+          (https://docs.aws.amazon.com/xray/latest/api/API_GetSamplingStatisticSummaries.html)"),
+
+    // EFS: the EFS CSI driver's reads. Listings name no file system (the
+    // Service Authorization Reference's file system is optional for them);
+    // DescribeMountTargets names the first one DescribeFileSystems lists.
+    get("elasticfilesystem:DescribeFileSystems", &EFS, "DescribeFileSystems", TargetKind::Account, "/2015-02-01/file-systems?MaxItems=1", ANY,
+        "EFS API reference, DescribeFileSystems: without a FileSystemId or CreationToken it \"returns descriptions of all file systems owned by the \
+         caller's AWS account in the AWS Region of the endpoint that you're calling\", and \"This operation requires permissions for the \
+         elasticfilesystem:DescribeFileSystems action.\" (https://docs.aws.amazon.com/efs/latest/ug/API_DescribeFileSystems.html)"),
+    get("elasticfilesystem:DescribeAccessPoints", &EFS, "DescribeAccessPoints", TargetKind::Account, "/2015-02-01/access-points?MaxResults=1", ANY,
+        "EFS API reference, DescribeAccessPoints: \"This operation requires permissions for the elasticfilesystem:DescribeAccessPoints action.\"; \
+         its AccessPointId and FileSystemId are optional, and this request names neither \
+         (https://docs.aws.amazon.com/efs/latest/ug/API_DescribeAccessPoints.html)"),
+    get("elasticfilesystem:DescribeMountTargets", &EFS, "DescribeMountTargets", TargetKind::Account, "/2015-02-01/mount-targets?FileSystemId={file_system}",
+        &["arn:{p}:elasticfilesystem:{r}:{a}:file-system/{id}"],
+        "EFS API reference, DescribeMountTargets: \"This operation requires permissions for the elasticfilesystem:DescribeMountTargets action, on \
+         either the file system ID that you specify in FileSystemId, or on the file system of the mount target that you specify in \
+         MountTargetId.\"; the file system is the first one DescribeFileSystems lists (the check is not attempted when it lists none) \
+         (https://docs.aws.amazon.com/efs/latest/ug/API_DescribeMountTargets.html)"),
 
     // STS: the role the policies name, in whichever account it is.
     Row {

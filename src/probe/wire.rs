@@ -7,7 +7,9 @@ use super::{random_token, Ctx};
 use crate::answer::{Answer, Observation};
 use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, IdPick, Place, Target};
-use crate::signed::services::{Protocol, ServiceDef, ACM, EC2, EKS, ELBV2, IAM, ROUTE53, WAFV2};
+use crate::signed::services::{
+    Protocol, ServiceDef, ACM, EC2, EFS, EKS, ELBV2, IAM, ROUTE53, WAFV2,
+};
 use crate::signed::{Body, Request};
 use crate::tags::Listed;
 
@@ -64,6 +66,12 @@ impl Fill<'_> {
                 "{nodegroup}",
                 self.found
                     .get(&Found::EksNodegroup)
+                    .map_or("", String::as_str),
+            )
+            .replace(
+                "{file_system}",
+                self.found
+                    .get(&Found::EfsFileSystem)
                     .map_or("", String::as_str),
             )
     }
@@ -155,6 +163,15 @@ fn build(w: &Wire, fill: &Fill) -> Request {
         }
         Protocol::RestXml | Protocol::RestJson => match w.xml {
             Some(x) => Body::Xml(fill.template(x)),
+            // A restJson1 POST carries its body members as a JSON object,
+            // `{}` when none is set, as the SDKs send it.
+            None if w.service.protocol == Protocol::RestJson && w.method == "POST" => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in w.params {
+                    map.insert((*k).to_owned(), fill.json(v));
+                }
+                Body::Json(serde_json::Value::Object(map))
+            }
             None => Body::Empty,
         },
     };
@@ -555,6 +572,21 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                     body: Body::Json(serde_json::json!({})),
                 };
                 (r, "CertificateArn", true)
+            }
+            Found::EfsFileSystem => {
+                let request = Request {
+                    service: &EFS,
+                    operation: "DescribeFileSystems",
+                    method: "GET",
+                    path: "/2015-02-01/file-systems?MaxItems=1".to_owned(),
+                    body: Body::Empty,
+                };
+                // The answer's first FileSystemId is the first file system's.
+                return match ctx.send(&request, None).await {
+                    Ok(reply) => first_json_string(reply.text(), "FileSystemId")
+                        .ok_or(Lookup::ListedNone("DescribeFileSystems")),
+                    Err(answer) => Err(refused("DescribeFileSystems", &answer)),
+                };
             }
             Found::EksCluster | Found::EksNodegroup => {
                 let path = match kind {
@@ -1001,6 +1033,43 @@ mod tests {
             panic!("form")
         };
         assert_eq!(params[0].1, "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/irsa-verify-probe/0123456789abcdef");
+    }
+
+    /// X-Ray's reads are restJson1 POSTs with a `{}` body; EFS's mount
+    /// targets are read on the file system found; Route 53's GetChange on a
+    /// made-up change ID.
+    #[test]
+    fn rest_json_posts_efs_mount_targets_and_a_made_up_change() {
+        let p = place();
+        let r = build(wire("xray:GetSamplingRules"), &fill(&p, ""));
+        assert_eq!((r.method, r.path.as_str()), ("POST", "/GetSamplingRules"));
+        assert!(
+            matches!(&r.body, Body::Json(v) if v == &serde_json::json!({})),
+            "{:?}",
+            r.body
+        );
+        let r = build(wire("xray:GetSamplingStatisticSummaries"), &fill(&p, ""));
+        assert_eq!(r.path, "/SamplingStatisticSummaries");
+        let mut f = fill(&p, "");
+        f.found
+            .insert(Found::EfsFileSystem, "fs-0123456789abcdef0".into());
+        let r = build(wire("elasticfilesystem:DescribeMountTargets"), &f);
+        assert_eq!(
+            (r.method, r.path.as_str()),
+            (
+                "GET",
+                "/2015-02-01/mount-targets?FileSystemId=fs-0123456789abcdef0"
+            )
+        );
+        assert_eq!(r.body, Body::Empty);
+        let r = build(wire("route53:GetChange"), &fill(&p, ""));
+        assert_eq!(
+            (r.method, r.path.as_str()),
+            (
+                "GET",
+                "/2013-04-01/change/irsa-verify-probe-0123456789abcdef"
+            )
+        );
     }
 
     #[test]

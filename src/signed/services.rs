@@ -92,6 +92,8 @@ mod defs {
     service!(SNS,            "sns",                  "sns",                  "sns",                  "SNS",                       Query,    "2010-03-31", false);
     service!(EKS,            "eks",                  "eks",                  "eks",                  "EKS",                       RestJson, "", false);
     service!(ROUTE53,        "route53",              "route53",              "route53",              "ROUTE_53",                  RestXml,  "", true);
+    service!(XRAY,           "xray",                 "xray",                 "xray",                 "XRAY",                      RestJson, "", false);
+    service!(EFS,            "elasticfilesystem",    "elasticfilesystem",    "elasticfilesystem",    "EFS",                       RestJson, "", false);
     service!(STS,            "sts",                  "sts",                  "sts",                  "STS",                       Query,    "2011-06-15", false);
 }
 pub use defs::*;

@@ -46,6 +46,8 @@ sys.path.insert(0, HERE)
 import scenario  # noqa: E402
 
 REGION = scenario.REGION
+# A file system ID no file system has: the scoped user's DescribeMountTargets grant.
+EFS_GRANTED = "fs-0123456789abcdef0"
 USER = "fidelity-user"
 ROLE = "fidelity-role"
 
@@ -221,6 +223,7 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-a:*"},
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-c"},
         {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": f"arn:aws:logs:{r}:{a}:log-group:*"},
+        {"Effect": "Allow", "Action": "elasticfilesystem:DescribeMountTargets", "Resource": f"arn:aws:elasticfilesystem:{r}:{a}:file-system/{EFS_GRANTED}"},
         {"Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/{s['vol_a']}"},
         {"Effect": "Allow", "Action": "ec2:AttachVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/*"},
         {
@@ -333,9 +336,10 @@ class Fill:
             .replace("{zonename}", self.s["zone_name"])
             .replace("{cluster}", self.s["found"]["eks_cluster"])
             .replace("{nodegroup}", self.s["found"]["eks_nodegroup"])
+            .replace("{file_system}", self.s["found"]["efs_file_system"])
         )
         # A placeholder this check does not know (JSON's own braces are fine).
-        left = re.findall(r"\{[a-z0-9]+\}", out)
+        left = re.findall(r"\{[a-z0-9_]+\}", out)
         if left:
             raise FillError(f"{', '.join(left)} left unfilled in {t!r}")
         return out
@@ -418,6 +422,7 @@ def seeded_for_rows(a, s):
         "eks_nodegroup": a["eks_nodegroup"],
         "instance_profile": a["instance_profile"],
         "web_acl": a["web_acl"],
+        "efs_file_system": a["efs_file_system"],
     }
     ids = {
         "instance": a["instance"],
@@ -441,6 +446,7 @@ def seeded_for_rows(a, s):
             "instance-profile": [f["instance_profile"]],
             # regional/webacl/NAME/ID
             "webacl": f["web_acl"].split("webacl/", 1)[-1].split("/"),
+            "file-system": [f["efs_file_system"]],
         }
     )
     names = {
@@ -485,6 +491,10 @@ def build(row, fill):
         body = json.dumps(doc).encode()
         version = "1.0" if protocol == "awsJson1_0" else "1.1"
         headers.update({"Content-Type": f"application/x-amz-json-{version}", "X-Amz-Target": f"{req['version']}.{req['operation']}"})
+    elif protocol == "restJson1" and method == "POST" and not req["xml"]:
+        # Its body members as a JSON object, `{}` when none is set.
+        body = json.dumps(dict(params)).encode()
+        headers["Content-Type"] = "application/json"
     else:
         body = b""
         if req["xml"]:
@@ -788,6 +798,13 @@ def run(endpoint, catalogue):
     expect_ok("ecr:DescribeImages allowed on the granted repository", lambda: user("ecr").describe_images(repositoryName="r1"))
     expect_error("ecr:DescribeImages denied on another repository", lambda: user("ecr").describe_images(repositoryName="r2"), 400, "AccessDeniedException", (f"arn:aws:ecr:{REGION}:{account}:repository/r2 {implicit}",))
     expect_error("sns:GetTopicAttributes denied on another topic", lambda: user("sns").get_topic_attributes(TopicArn=s["topic"].replace("t1", "t2")), 403, "AuthorizationError", (f"SNS:GetTopicAttributes on resource: {s['topic'].replace('t1', 't2')}",))
+    efs_arn = f"arn:aws:elasticfilesystem:{REGION}:{account}:file-system/{addons['efs_file_system']}"
+    expect_error(
+        "elasticfilesystem:DescribeMountTargets denied on a file system the grant does not name, naming its ARN",
+        lambda: user("efs").describe_mount_targets(FileSystemId=addons["efs_file_system"]), 403, "AccessDeniedException", (efs_arn,),
+    )
+    status, code, message, _ = call(lambda: user("efs").describe_mount_targets(FileSystemId=EFS_GRANTED))
+    report(code == "FileSystemNotFound", "elasticfilesystem:DescribeMountTargets on the granted file system ID: authorized, then FileSystemNotFound", f"{status} {code} {message}")
     tg = f"arn:aws:elasticloadbalancing:{REGION}:{account}:targetgroup/%s/0123456789abcdef"
     status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
     report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")
