@@ -78,8 +78,13 @@ impl Kind {
 
     /// Kinds a probe can find for itself when the policy's ARN is a wildcard.
     pub fn discoverable(self) -> bool {
-        matches!(self, Kind::HostedZone | Kind::Cluster)
+        Kind::DISCOVERABLE.contains(&self)
     }
+
+    /// The kinds whose probe can list one for itself: a grant on every
+    /// resource of the kind (`*`, `hostedzone/*`, `cluster/*`) is probed on
+    /// the first one listed.
+    pub const DISCOVERABLE: [Kind; 2] = [Kind::HostedZone, Kind::Cluster];
 }
 
 /// EC2 resources a DryRun request names by ID.

@@ -116,8 +116,11 @@ fn has_wildcard(s: &str) -> bool {
 /// The concrete targets one resource pattern names, if any.
 fn read_resource(pattern: &str, at: &Place, targets: &mut Targets) {
     if pattern == "*" {
-        // Every cluster: the first one the role lists stands for them.
-        targets.named(Target::Any(Kind::Cluster));
+        // Every zone, every cluster: the first one the role lists stands
+        // for them, as for `hostedzone/*` and `cluster/*`.
+        for kind in Kind::DISCOVERABLE {
+            targets.named(Target::Any(kind));
+        }
         return;
     }
     let parts: Vec<&str> = pattern.splitn(6, ':').collect();
@@ -2113,6 +2116,20 @@ mod tests {
                 table(&d)
             );
         }
+        // A bare `*` stands for every zone as it does for every cluster.
+        let zones = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["route53:GetHostedZone"],"Resource":"*"}]}"#;
+        let d = derived(zones, &Extra::default()).unwrap();
+        assert!(
+            has(
+                &d,
+                "route53:GetHostedZone",
+                "the first hosted zone listed",
+                Expect::Allow
+            ),
+            "{:?}",
+            table(&d)
+        );
         let prefix = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":["eks:DescribeCluster"],"Resource":"arn:aws:eks:*:*:cluster/prod-*"}]}"#;
         let d = derived(prefix, &Extra::default()).unwrap();
