@@ -815,6 +815,17 @@ pub fn render(checks: &[Check], derived: &Derived, role: Option<&RoleRef>) -> St
 mod tests {
     use super::*;
 
+    /// The checks `--from-policy` derives from one policy text.
+    fn derived_from(policy: &[u8]) -> crate::policy::derive::Derived {
+        let policy = crate::policy::parse(policy, Path::new("p.json")).unwrap();
+        let at = crate::check::Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "1".into(),
+        };
+        crate::policy::derive::derive(&[policy], &Default::default(), &at).unwrap()
+    }
+
     fn parse_str(s: &str) -> Result<Spec, SpecError> {
         parse(s, Path::new("spec.yaml"))
     }
@@ -1126,17 +1137,9 @@ checks:
         assert!(no_ids.contains("names no EC2"), "{no_ids}");
 
         // What --print-spec writes for derived EC2 checks reads back the same.
-        let policy = crate::policy::parse(
+        let derived = derived_from(
             br#"{"Statement":[{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-0abc"}]}"#,
-            Path::new("p.json"),
-        )
-        .unwrap();
-        let at = crate::check::Place {
-            partition: "aws".into(),
-            region: "eu-west-1".into(),
-            account: "1".into(),
-        };
-        let derived = crate::policy::derive::derive(&[policy], &Default::default(), &at).unwrap();
+        );
         let text = render(&derived.checks, &derived, None);
         let back = parse_str(&text).unwrap();
         assert_eq!(back.checks, derived.checks, "{text}");
@@ -1204,7 +1207,7 @@ checks:
         assert!(e.contains("cannot be picked by its tags"), "{e}");
 
         // What --print-spec writes for derived tagged picks reads back the same.
-        let policy = crate::policy::parse(
+        let derived = derived_from(
             br#"{"Statement":[
               {"Effect":"Allow","Action":"ec2:DeleteVolume","Resource":"*","Condition":{"StringLike":{"ec2:ResourceTag/ebs.csi.aws.com/cluster":"true"}}},
               {"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{
@@ -1212,15 +1215,7 @@ checks:
               {"Effect":"Allow","Action":"ec2:DeleteSecurityGroup","Resource":"*","Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}},
               {"Effect":"Deny","Action":"ec2:DeleteSnapshot","Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/keep":["yes","true"]}}},
               {"Effect":"Allow","Action":"ec2:DeleteSnapshot","Resource":"*"}]}"#,
-            Path::new("p.json"),
-        )
-        .unwrap();
-        let at = crate::check::Place {
-            partition: "aws".into(),
-            region: "eu-west-1".into(),
-            account: "1".into(),
-        };
-        let derived = crate::policy::derive::derive(&[policy], &Default::default(), &at).unwrap();
+        );
         let tagged = derived
             .checks
             .iter()
