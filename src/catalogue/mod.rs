@@ -262,7 +262,7 @@ impl Found {
             Found::EksCluster => "EKS cluster",
             Found::EksNodegroup => "EKS node group",
             Found::InstanceProfile => "IAM instance profile",
-            Found::WebAcl => "web ACL protecting the load balancer found",
+            Found::WebAcl => "load balancer's web ACL",
             Found::EfsFileSystem => "EFS file system",
         }
     }
