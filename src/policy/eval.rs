@@ -124,13 +124,17 @@ impl Context {
 
 /// A condition on a key the context knows: Some(holds), or None when the
 /// operator is not one evaluated here (it stays reported).
-fn holds(c: &Condition, context: &Context) -> Option<bool> {
+fn holds(c: &Condition, context: &Context, action: &str) -> Option<bool> {
     let (quantifier, op) = match c.operator.split_once(':') {
         Some((q, op)) => (Some(q), op),
         None => (None, c.operator.as_str()),
     };
     let op = op.strip_suffix("IfExists").unwrap_or(op);
-    let values = context.get(&c.key)?;
+    // A service's own key that the Service Authorization Reference does not
+    // list for the action is in none of its requests: absent, not unknown.
+    let values = context
+        .get(&c.key)
+        .or_else(|| (crate::sar::carries(action, &c.key) == Some(false)).then(Vec::new))?;
     if op == "Null" {
         let absent = values.is_empty();
         return Some(
@@ -141,9 +145,13 @@ fn holds(c: &Condition, context: &Context) -> Option<bool> {
     }
     if values.is_empty() {
         // A condition on an absent key: false, but IfExists and the negated
-        // operators hold (IAM's documented behaviour).
+        // operators hold (IAM's documented behaviour), and so does
+        // ForAllValues: "It also returns true if there are no context keys
+        // in the request" (IAM User Guide, single-valued vs. multivalued
+        // context keys).
         let negated = op.contains("Not");
-        return Some(c.operator.ends_with("IfExists") || negated);
+        let for_all = quantifier.is_some_and(|q| q.eq_ignore_ascii_case("ForAllValues"));
+        return Some(c.operator.ends_with("IfExists") || negated || for_all);
     }
     let one = |v: &str| -> Option<bool> {
         Some(match op {
@@ -194,7 +202,7 @@ pub fn evaluate_in<'a>(
         .filter_map(|s| {
             let mut open = Vec::new();
             for c in &s.conditions {
-                match holds(c, context) {
+                match holds(c, context, action) {
                     Some(false) => return None,
                     Some(true) => {}
                     None => open.push(c),
@@ -353,7 +361,11 @@ pub fn tag_split<'a>(
         .into_iter()
         .filter(|s| statement_matches(s, action, resource))
     {
-        let settled: Vec<Option<bool>> = s.conditions.iter().map(|c| holds(c, context)).collect();
+        let settled: Vec<Option<bool>> = s
+            .conditions
+            .iter()
+            .map(|c| holds(c, context, action))
+            .collect();
         if settled.contains(&Some(false)) {
             continue;
         }
@@ -778,21 +790,23 @@ mod tests {
                 .map(|t| ("team".to_owned(), t.to_owned()))
                 .into_iter()
                 .collect();
-            let got = holds(&cond(operator, key, values), &Context::tagged(&tags));
+            let got = holds(&cond(operator, key, values), &Context::tagged(&tags), "");
             assert_eq!(got, want, "{operator} {values:?} on {tag:?}");
         }
         // Keys the request does not settle are never evaluated.
         assert_eq!(
             holds(
                 &cond("StringEquals", "aws:ResourceTag/team", &["a"]),
-                &Context::tagged(&[])
+                &Context::tagged(&[]),
+                ""
             ),
             None
         );
         assert_eq!(
             holds(
                 &cond("Null", "aws:SourceVpc", &["true"]),
-                &Context::tagged(&[])
+                &Context::tagged(&[]),
+                ""
             ),
             None
         );
@@ -806,13 +820,44 @@ mod tests {
         ];
         let ctx = Context::tagged(&tags);
         let all = cond("ForAllValues:StringEquals", "aws:TagKeys", &["a", "c"]);
-        assert_eq!(holds(&all, &ctx), Some(false), "b is not allowed");
+        assert_eq!(holds(&all, &ctx, ""), Some(false), "b is not allowed");
         let all_ok = cond("ForAllValues:StringEquals", "aws:TagKeys", &["a", "b", "c"]);
-        assert_eq!(holds(&all_ok, &ctx), Some(true));
+        assert_eq!(holds(&all_ok, &ctx, ""), Some(true));
         let any = cond("ForAnyValue:StringEquals", "aws:TagKeys", &["b"]);
-        assert_eq!(holds(&any, &ctx), Some(true));
+        assert_eq!(holds(&any, &ctx, ""), Some(true));
         let none = cond("ForAnyValue:StringEquals", "aws:TagKeys", &["z"]);
-        assert_eq!(holds(&none, &ctx), Some(false));
+        assert_eq!(holds(&none, &ctx, ""), Some(false));
+        // A key the request lacks: ForAllValues holds, as IAM documents.
+        let untagged = Context::tagged(&[]);
+        assert_eq!(holds(&all, &untagged, ""), Some(true));
+        assert_eq!(holds(&any, &untagged, ""), Some(false));
+    }
+
+    /// cert-manager's published policy: ListResourceRecordSets and
+    /// ChangeResourceRecordSets under a record-type condition that only the
+    /// second one's requests carry.
+    #[test]
+    fn a_service_key_the_action_never_carries_is_absent() {
+        let policy = r#"{"Statement":[{"Effect":"Allow",
+            "Action":["route53:ChangeResourceRecordSets","route53:ListResourceRecordSets"],
+            "Resource":"arn:aws:route53:::hostedzone/*",
+            "Condition":{"ForAllValues:StringEquals":{"route53:ChangeResourceRecordSetsRecordTypes":["TXT"]}}}]}"#;
+        let zone = "arn:aws:route53:::hostedzone/Z1";
+        let list = decide(policy, "route53:ListResourceRecordSets", zone);
+        assert_eq!((list.expect, list.conditions.len()), (Expect::Allow, 0));
+        let change = decide(policy, "route53:ChangeResourceRecordSets", zone);
+        assert_eq!(change.expect, Expect::Allow);
+        assert_eq!(
+            change.conditions,
+            ["route53:ChangeResourceRecordSetsRecordTypes"]
+        );
+        // The same key under StringEquals: absent, so that allow does not apply.
+        let strict = r#"{"Statement":[{"Effect":"Allow","Action":"route53:ListResourceRecordSets","Resource":"*",
+            "Condition":{"StringEquals":{"route53:ChangeResourceRecordSetsRecordTypes":"TXT"}}}]}"#;
+        assert_eq!(
+            decide(strict, "route53:ListResourceRecordSets", zone).expect,
+            Expect::Deny
+        );
     }
 
     #[test]

@@ -13,6 +13,38 @@ pub fn source() -> &'static str {
         .trim_start_matches("# ")
 }
 
+/// `service:Action`, a tab, then the service-specific condition keys its
+/// requests can carry (space-separated, `${TagKey}` placeholders kept), for
+/// the actions the catalogue names.
+const CONDITIONS: &str = include_str!("conditions.tsv");
+
+/// Can a request for `action` carry condition key `key`? Some(false) only
+/// for a service-specific key the Service Authorization Reference does not
+/// list for the action, which IAM then finds absent from the request; None
+/// for a global `aws:` key (which ones a request carries is not per action)
+/// and for an action the snapshot does not hold.
+pub fn carries(action: &str, key: &str) -> Option<bool> {
+    let (prefix, _) = key.split_once(':')?;
+    if prefix.eq_ignore_ascii_case("aws") {
+        return None;
+    }
+    let keys = CONDITIONS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(a, _)| a.eq_ignore_ascii_case(action))?
+        .1;
+    Some(keys.split(' ').filter(|k| !k.is_empty()).any(|k| {
+        match k.split_once("${") {
+            // `ec2:ResourceTag/${TagKey}`: every key under that head.
+            Some((head, _)) => key
+                .get(..head.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(head) && key.len() > head.len()),
+            None => k.eq_ignore_ascii_case(key),
+        }
+    }))
+}
+
 /// (service prefix, its actions separated by spaces), one per service.
 fn services() -> impl Iterator<Item = (&'static str, &'static str)> {
     ACTIONS
@@ -104,6 +136,51 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn an_actions_condition_keys_are_those_the_sar_lists() {
+        // Route 53's record-type key is ChangeResourceRecordSets' alone.
+        let key = "route53:ChangeResourceRecordSetsRecordTypes";
+        assert_eq!(carries("route53:ChangeResourceRecordSets", key), Some(true));
+        assert_eq!(carries("route53:ListResourceRecordSets", key), Some(false));
+        assert_eq!(
+            carries("ROUTE53:listresourcerecordsets", &key.to_lowercase()),
+            Some(false)
+        );
+        // Placeholders stand for any name under their head, and only one.
+        assert_eq!(
+            carries("ec2:CreateTags", "ec2:ResourceTag/team"),
+            Some(true)
+        );
+        assert_eq!(carries("ec2:CreateTags", "ec2:ResourceTag/"), Some(false));
+        assert_eq!(carries("ec2:CreateTags", "ec2:CreateAction"), Some(true));
+        // Global keys and actions the snapshot lacks are not known absent.
+        assert_eq!(
+            carries("route53:ListResourceRecordSets", "aws:SourceIp"),
+            None
+        );
+        assert_eq!(carries("nosuch:Action", "nosuch:Key"), None);
+        assert_eq!(carries("route53:ListResourceRecordSets", "nocolon"), None);
+    }
+
+    /// Every action the catalogue probes has its row: otherwise its
+    /// checks would leave a service key open that the SAR settles.
+    #[test]
+    fn the_condition_snapshot_holds_every_catalogue_action() {
+        for row in crate::catalogue::ROWS {
+            let service = row.action.split(':').next().unwrap_or_default();
+            let listed = include_str!("resources.tsv")
+                .lines()
+                .any(|l| l.starts_with(&format!("{service}:")));
+            if listed {
+                assert!(
+                    carries(row.action, &format!("{service}:NoSuchKey")).is_some(),
+                    "{} is not in src/sar/conditions.tsv: rerun scripts/sar-snapshot.py",
+                    row.action
+                );
+            }
+        }
+    }
 
     #[test]
     fn wildcards_expand_to_real_actions_and_typos_are_unknown() {
