@@ -311,7 +311,6 @@ fn describe(s: &Seen) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::Subject;
     use crate::identity::{ExpectSource, Expectations, Identity, PodEnv};
     use crate::verdict::judge;
     use std::time::Duration;
@@ -472,29 +471,8 @@ mod tests {
     }
 
     fn finding(action: &str, expect: Expect, observed: Observed, message: &str) -> Finding {
-        let answer = match observed {
-            Observed::Allowed => crate::answer::Answer::success(200, ""),
-            _ => crate::answer::Answer::ServiceError {
-                status: Some(403),
-                code: Some("AccessDenied".into()),
-                message: Some(message.into()),
-            },
-        };
-        let mut o = crate::answer::Observation::new(answer, &[], "f");
-        o.observed = observed;
-        Finding::new(
-            Subject {
-                action: action.into(),
-                service: "s3".into(),
-                label: "bucket b".into(),
-                resource: format!("arn:aws:s3:::b/{}", crate::random::random_token()),
-                expect: Some(expect),
-                display_name: None,
-            },
-            judge(expect, observed),
-            o,
-            Duration::ZERO,
-        )
+        let resource = format!("arn:aws:s3:::b/{}", crate::random::random_token());
+        crate::findings::observed_finding(action, expect, observed, message, &resource)
     }
 
     fn run(established: bool, results: Vec<Finding>) -> RunFindings {

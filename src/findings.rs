@@ -463,6 +463,46 @@ impl RunFindings {
     }
 }
 
+/// A finding as the stages that read findings (drift, watch) see one: an
+/// S3 check on `resource`, judged from what was observed. The answer
+/// behind it: a 200 when allowed, AccessDenied saying `message` when
+/// denied, a refused connection otherwise.
+#[cfg(test)]
+pub fn observed_finding(
+    action: &str,
+    expect: Expect,
+    observed: Observed,
+    message: &str,
+    resource: &str,
+) -> Finding {
+    let answer = match observed {
+        Observed::Allowed => Answer::success(200, ""),
+        Observed::Denied => Answer::ServiceError {
+            status: Some(403),
+            code: Some("AccessDenied".into()),
+            message: Some(message.into()),
+        },
+        _ => Answer::Transport {
+            detail: "connection refused".into(),
+        },
+    };
+    let mut o = Observation::new(answer, &[], "f");
+    o.observed = observed;
+    Finding::new(
+        Subject {
+            action: action.into(),
+            service: "s3".into(),
+            label: "bucket b".into(),
+            resource: resource.into(),
+            expect: Some(expect),
+            display_name: None,
+        },
+        crate::verdict::judge(expect, observed),
+        o,
+        Duration::ZERO,
+    )
+}
+
 #[cfg(test)]
 mod coverage_tests {
     use super::*;

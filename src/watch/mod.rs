@@ -322,38 +322,13 @@ pub async fn watch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answer::{Answer, Observation, Observed};
-    use crate::findings::{DriftKind, Subject};
+    use crate::answer::Observed;
+    use crate::findings::DriftKind;
     use crate::identity::{ExpectSource, Expectations, Identity, PodEnv};
-    use crate::verdict::{judge, Status};
+    use crate::verdict::Status;
 
     fn finding(action: &str, expect: Expect, observed: Observed) -> Finding {
-        let answer = match observed {
-            Observed::Allowed => Answer::success(200, ""),
-            Observed::Denied => Answer::ServiceError {
-                status: Some(403),
-                code: Some("AccessDenied".into()),
-                message: Some("denied".into()),
-            },
-            _ => Answer::Transport {
-                detail: "connection refused".into(),
-            },
-        };
-        let mut o = Observation::new(answer, &[], "f");
-        o.observed = observed;
-        Finding::new(
-            Subject {
-                action: action.into(),
-                service: "s3".into(),
-                label: "bucket b".into(),
-                resource: "arn:aws:s3:::b".into(),
-                expect: Some(expect),
-                display_name: None,
-            },
-            judge(expect, observed),
-            o,
-            Duration::ZERO,
-        )
+        crate::findings::observed_finding(action, expect, observed, "denied", "arn:aws:s3:::b")
     }
 
     /// A run of the identity check, ListBucket (allow) and DeleteObject
