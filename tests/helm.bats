@@ -83,6 +83,14 @@ check_mode() { # MODE
     # A policy given as a map is rendered as JSON the agent reads.
     "$TOOLS_VENV/bin/python" -c 'import json, sys; json.load(open(sys.argv[1]))' \
         "$BATS_TEST_TMPDIR/postSync/etc/policies/attached-tables.json"
+    # The chain's hops, in order: the first with its own policy, mounted apart.
+    [ "$(grep -c -x -- '--chain' "$BATS_TEST_TMPDIR/postSync/args")" -eq 2 ]
+    grep -qx -- "arn:aws:iam::222233334444:role/dns-writer=$BATS_TEST_TMPDIR/postSync/etc/chain/1" "$BATS_TEST_TMPDIR/postSync/args"
+    grep -qx -- 'arn:aws:iam::333344445555:role/prod-read' "$BATS_TEST_TMPDIR/postSync/args"
+    [ "$(grep -n -x -- 'arn:aws:iam::333344445555:role/prod-read' "$BATS_TEST_TMPDIR/postSync/args" | cut -d: -f1)" -gt \
+      "$(grep -n -- 'role/dns-writer=' "$BATS_TEST_TMPDIR/postSync/args" | cut -d: -f1)" ]
+    "$TOOLS_VENV/bin/python" -c 'import json, sys; json.load(open(sys.argv[1]))' \
+        "$BATS_TEST_TMPDIR/postSync/etc/chain/1/dns.json"
 }
 
 @test "mode cronJob: a CronJob, Forbid, bounded history, the schedule and time zone from values" {
@@ -145,6 +153,10 @@ check_mode() { # MODE
     run "$HELM" template x "$CHART" -f "$CHART/ci/test-values.yaml" --set serviceAccount.roleArn=my-role
     [ "$status" -eq 1 ]
     [[ "$output" == *"serviceAccount.roleArn: Does not match pattern"* ]]
+    # A chain hop is a role's full ARN, not its name.
+    run "$HELM" template x "$CHART" -f "$CHART/ci/test-values.yaml" --set 'chain[0].roleArn=dns-writer'
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"chain.0.roleArn: Does not match pattern"* ]]
     run "$HELM" template x "$CHART" -f "$CHART/ci/cronJob-values.yaml" --set cronJob.successfulJobsHistoryLimit=100
     [ "$status" -eq 1 ]
     [[ "$output" == *"cronJob.successfulJobsHistoryLimit: Must be less than or equal to 10"* ]]

@@ -69,15 +69,23 @@ def check_pod(pod, configmap, ref):
     items = {i["path"]: i["key"] for i in volume["configMap"]["items"]}
     for path, key in items.items():
         expect(key in configmap["data"], f"the volume projects {key}, which the ConfigMap lacks")
-        # policy.NAME.json is the policy file policies/NAME.json; the rest keep their names.
-        want = "policies/" + key[len("policy.") :] if key.startswith("policy.") else key
+        # policy.NAME.json is the policy file policies/NAME.json, chain.N.NAME.json
+        # chain hop N's chain/N/NAME.json; the rest keep their names.
+        if key.startswith("policy."):
+            want = "policies/" + key[len("policy.") :]
+        elif key.startswith("chain."):
+            want = "chain/" + key[len("chain.") :].replace(".", "/", 1)
+        else:
+            want = key
         expect(path == want, f"{key} is mounted as {path}, not {want}")
     expect(sorted(items.values()) == sorted(configmap["data"]), "every ConfigMap key is mounted")
     (mount,) = c["volumeMounts"]
     expect(mount == {"name": "config", "mountPath": MOUNT, "readOnly": True}, f"mount {mount}")
     for arg in c["args"]:
-        if arg.startswith(MOUNT + "/"):
-            rel = arg[len(MOUNT) + 1 :]
+        # A path argument, or a chain hop's ROLE_ARN=PATH.
+        path = arg.split("=", 1)[1] if "=" + MOUNT + "/" in arg else arg
+        if path.startswith(MOUNT + "/"):
+            rel = path[len(MOUNT) + 1 :]
             expect(rel in items or any(p.startswith(rel + "/") for p in items), f"{arg} is not mounted")
     return c, items
 

@@ -84,6 +84,14 @@ from the ConfigMap at /etc/irsa-verify), then the mode's, then extraArgs.
 - --trust-policy
 - /etc/irsa-verify/trust.json
 {{- end }}
+{{- range $i, $hop := .Values.chain }}
+- --chain
+{{- if $hop.policies }}
+- {{ printf "%s=/etc/irsa-verify/chain/%d" $hop.roleArn (add1 $i) | quote }}
+{{- else }}
+- {{ $hop.roleArn | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -172,7 +180,8 @@ volumes:
     configMap:
       name: {{ include "irsa-verify.fullname" $ }}
       # The keys this release has. ConfigMap keys cannot hold a "/", so each
-      # policy file is projected into policies/ under its own name.
+      # policy file is projected into policies/ under its own name, and a
+      # chain hop's into chain/N/.
       items:
         {{- if $.Values.spec }}
         - key: spec.yaml
@@ -185,6 +194,12 @@ volumes:
         {{- if $.Values.trustPolicy }}
         - key: trust.json
           path: trust.json
+        {{- end }}
+        {{- range $i, $hop := $.Values.chain }}
+        {{- range $file, $_ := $hop.policies }}
+        - key: {{ printf "chain.%d.%s" (add1 $i) $file }}
+          path: {{ printf "chain/%d/%s" (add1 $i) $file }}
+        {{- end }}
         {{- end }}
         {{- if and (eq $.Values.mode "watch") $.Values.watch.baseline }}
         - key: baseline.json
