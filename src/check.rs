@@ -879,7 +879,7 @@ impl Check {
                     .iter()
                     .any(|(_, v)| *v == crate::catalogue::V::Found(f));
                 let in_path = f.placeholder().is_some_and(|p| w.path.contains(p));
-                if in_params || in_path {
+                if (in_params || in_path) && f.named() {
                     found.push(f.as_str());
                 }
             }

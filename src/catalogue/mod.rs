@@ -190,10 +190,16 @@ pub enum Found {
     WebAcl,
     /// The first EFS file system DescribeFileSystems lists, by ID.
     EfsFileSystem,
+    /// The key of the first tag of the listener found that can be written
+    /// back exactly as read (plain characters, not `aws:`).
+    ListenerTagKey,
+    /// That tag's value, read for that key: with the key, one tag as the
+    /// listener holds it.
+    ListenerTagValue,
 }
 
 impl Found {
-    pub const ALL: [Found; 13] = [
+    pub const ALL: [Found; 15] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -207,6 +213,8 @@ impl Found {
         Found::InstanceProfile,
         Found::WebAcl,
         Found::EfsFileSystem,
+        Found::ListenerTagKey,
+        Found::ListenerTagValue,
     ];
 
     /// Where a REST path names it.
@@ -235,6 +243,8 @@ impl Found {
             Found::InstanceProfile => "instance_profile",
             Found::WebAcl => "web_acl",
             Found::EfsFileSystem => "efs_file_system",
+            Found::ListenerTagKey => "listener_tag_key",
+            Found::ListenerTagValue => "listener_tag_value",
         }
     }
 
@@ -244,6 +254,9 @@ impl Found {
         match self {
             Found::ListenerCertificate => {
                 "only re-adding a certificate the list already holds adds nothing: any other certificate would be added"
+            }
+            Found::ListenerTagKey | Found::ListenerTagValue => {
+                "only writing back a tag the listener carries, with the value it holds, changes nothing: any other tag or value would be written"
             }
             _ => "a made-up one would only be \"not found\", which tells nothing",
         }
@@ -264,7 +277,15 @@ impl Found {
             Found::InstanceProfile => "IAM instance profile",
             Found::WebAcl => "load balancer's web ACL",
             Found::EfsFileSystem => "EFS file system",
+            Found::ListenerTagKey => "listener's tag",
+            Found::ListenerTagValue => "listener tag's value",
         }
+    }
+
+    /// Does a check's name list it? A tag's value is part of the tag the
+    /// key names, not a thing of its own.
+    pub fn named(self) -> bool {
+        self != Found::ListenerTagValue
     }
 }
 

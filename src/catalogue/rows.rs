@@ -595,13 +595,17 @@ pub const ROWS: &[Row] = &[
          priority\"; writing a rule's own priority back is not documented as changing nothing, and would undo a change made between the \
          read and the write. It lists RuleNotFound (\"The specified rule does not exist.\") but not whether it authorizes first, so only a \
          denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html)", false),
-    elb_deny_only("elasticloadbalancing:AddTags", "AddTags",
-        &[("ResourceArns.member.1", MADE_UP_LISTENER), ("Tags.member.1.Key", V::Lit("irsa-verify-probe")), ("Tags.member.1.Value", V::Lit("deny-check"))],
-        &[MADE_UP_LISTENER_ARN], "on a made-up listener ARN: no resource is tagged",
-        "Elastic Load Balancing API reference, AddTags: \"If a resource already has a tag with the same key, AddTags updates its value\", so \
-         on a real resource only writing back a value just read would change nothing, and would undo a change made in between; it lists \
-         ListenerNotFound (\"The specified listener does not exist.\") but not whether it authorizes first, so only a denial tells \
-         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddTags.html)", false),
+    elb_no_op("elasticloadbalancing:AddTags", "AddTags",
+        &[("ResourceArns.member.1", V::Found(Found::Listener)), ("Tags.member.1.Key", V::Found(Found::ListenerTagKey)),
+          ("Tags.member.1.Value", V::Found(Found::ListenerTagValue))],
+        &[ELB_LISTENER],
+        "writes back one tag the listener carries, with the value DescribeTags read for it right before (only a tag of plain characters, \
+         not aws:, so that nothing is escaped or trimmed on the way): the value is updated to itself. Race window: were that tag's value \
+         changed by someone else between the read and this call (one round trip), the call would set it back",
+        "Elastic Load Balancing API reference, AddTags: \"Each tag consists of a key and an optional value. If a resource already has a tag \
+         with the same key, AddTags updates its value.\" Tags.member.N takes at least one tag, so no form names none; DescribeTags lists a \
+         resource's tags (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddTags.html, \
+         https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html)", false),
     elb_deny_only("elasticloadbalancing:RegisterTargets", "RegisterTargets", &[("TargetGroupArn", MADE_UP_TG), ("Targets.member.1.Id", MADE_UP_INSTANCE)],
         &[MADE_UP_TG_ARN], "on a made-up target group ARN, naming a made-up instance: nothing is registered",
         "Elastic Load Balancing API reference, RegisterTargets lists TargetGroupNotFound (\"The specified target group does not exist.\") but \
@@ -1142,11 +1146,11 @@ mod tests {
             "RemoveTags",
             "AddListenerCertificates",
             "DeregisterTargets",
+            "AddTags",
         ];
         let made_up = [
             "RemoveListenerCertificates",
             "SetRulePriorities",
-            "AddTags",
             "RegisterTargets",
             "CreateListener",
             "CreateRule",
@@ -1218,10 +1222,11 @@ mod tests {
                 }
             }
         }
-        // The one no-op that writes back what was read names its race window.
-        let add =
-            &ROWS[super::super::find("elasticloadbalancing:AddListenerCertificates").unwrap()];
-        assert!(add.harmless.contains("Race window"), "{}", add.harmless);
+        // The no-ops that write back what was read name their race window.
+        for op in ["AddListenerCertificates", "AddTags"] {
+            let add = &ROWS[super::super::find(&format!("elasticloadbalancing:{op}")).unwrap()];
+            assert!(add.harmless.contains("Race window"), "{}", add.harmless);
+        }
         // Removals are deny checks wherever the policies touch ELBv2.
         for op in [
             "RemoveTags",

@@ -2169,6 +2169,10 @@ mod tests {
                 "elasticloadbalancing:DeregisterTargets",
                 "the first target group of target type instance listed",
             ),
+            (
+                "elasticloadbalancing:AddTags",
+                "the first listener listed, the first listener's tag listed",
+            ),
         ] {
             assert!(
                 has(&d, action, label, Expect::Allow),
@@ -2186,7 +2190,6 @@ mod tests {
             );
         }
         for action in [
-            "elasticloadbalancing:AddTags",
             "elasticloadbalancing:RegisterTargets",
             "elasticloadbalancing:CreateListener",
             "elasticloadbalancing:CreateRule",

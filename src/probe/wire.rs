@@ -360,6 +360,37 @@ fn outer_members(xml: &str) -> Vec<&str> {
     out
 }
 
+/// The tags of a DescribeTags answer on one resource that can be written
+/// back exactly as read: key and value of Elastic Load Balancing's tag
+/// characters only (letters, digits, spaces, `_ . : / = + - @`), neither
+/// empty nor with a space at either end, so nothing is escaped or trimmed on
+/// the way in or out; not an `aws:` key, which no caller may write. Pure.
+fn plain_tags(xml: &str) -> Vec<(String, String)> {
+    let exact = |member: &str, element: &str| -> Option<String> {
+        let open = format!("<{element}>");
+        let from = member.find(&open)? + open.len();
+        let len = member[from..].find(&format!("</{element}>"))?;
+        Some(member[from..from + len].to_owned())
+    };
+    let plain = |v: &str| {
+        !v.is_empty()
+            && v.trim() == v
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c))
+    };
+    let Some(open) = xml.find("<Tags>").map(|i| i + "<Tags>".len()) else {
+        return Vec::new();
+    };
+    let Some(len) = xml[open..].find("</Tags>") else {
+        return Vec::new();
+    };
+    outer_members(&xml[open..open + len])
+        .into_iter()
+        .filter_map(|m| Some((exact(m, "Key")?, exact(m, "Value")?)))
+        .filter(|(k, v)| plain(k) && plain(v) && !k.to_ascii_lowercase().starts_with("aws:"))
+        .collect()
+}
+
 /// `element` of the first outer member whose `key` holds `want` (the first
 /// rule whose IsDefault is false). Pure.
 fn first_member_where(xml: &str, element: &str, key: &str, want: &str) -> Option<String> {
@@ -586,6 +617,36 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                     Ok(reply) => first_json_string(reply.text(), "FileSystemId")
                         .ok_or(Lookup::ListedNone("DescribeFileSystems")),
                     Err(answer) => Err(refused("DescribeFileSystems", &answer)),
+                };
+            }
+            Found::ListenerTagKey | Found::ListenerTagValue => {
+                let listener = Box::pin(found(ctx, Found::Listener)).await?;
+                // The value is read for the key already chosen, so that the
+                // pair written back is one tag as the listener holds it.
+                let key = match kind {
+                    Found::ListenerTagValue => {
+                        Some(Box::pin(found(ctx, Found::ListenerTagKey)).await?)
+                    }
+                    _ => None,
+                };
+                let request = form(
+                    &ELBV2,
+                    "DescribeTags",
+                    vec![("ResourceArns.member.1".to_owned(), listener)],
+                );
+                return match ctx.send(&request, None).await {
+                    Ok(reply) => {
+                        let tags = plain_tags(reply.text()).into_iter();
+                        match &key {
+                            Some(key) => tags.filter(|(k, _)| k == key).map(|(_, v)| v).next(),
+                            None => tags.map(|(k, _)| k).next(),
+                        }
+                        .ok_or(Lookup::NoneFits {
+                            op: "DescribeTags",
+                            what: "tag that can be written back exactly as read (plain characters, not aws:)",
+                        })
+                    }
+                    Err(answer) => Err(refused("DescribeTags", &answer)),
                 };
             }
             Found::EksCluster | Found::EksNodegroup => {
@@ -1113,6 +1174,9 @@ mod tests {
         f.found.insert(Found::Rule, rule.into());
         f.found.insert(Found::ListenerCertificate, cert.into());
         f.found.insert(Found::InstanceTargetGroup, tg.into());
+        f.found
+            .insert(Found::ListenerTagKey, "ingress.k8s.aws/stack".into());
+        f.found.insert(Found::ListenerTagValue, "team-a/web".into());
         let params = |action: &str| match build(wire(action), &f).body {
             Body::Form(p) => p,
             _ => panic!("form"),
@@ -1152,11 +1216,19 @@ mod tests {
                 pair("Targets.member.1.Id", "i-00123456789abcdef")
             ]
         );
+        // One tag the listener carries, written back with the value read.
+        assert_eq!(
+            params("elasticloadbalancing:AddTags"),
+            [
+                pair("ResourceArns.member.1", listener),
+                pair("Tags.member.1.Key", "ingress.k8s.aws/stack"),
+                pair("Tags.member.1.Value", "team-a/web"),
+            ]
+        );
         // The deny-only ones name made-up resources only.
         for action in [
             "elasticloadbalancing:RemoveListenerCertificates",
             "elasticloadbalancing:SetRulePriorities",
-            "elasticloadbalancing:AddTags",
             "elasticloadbalancing:RegisterTargets",
             "elasticloadbalancing:CreateListener",
             "elasticloadbalancing:CreateRule",
@@ -1173,6 +1245,46 @@ mod tests {
                 "{action}: {ps:?}"
             );
         }
+    }
+
+    /// Only a tag that goes back exactly as it came is written back: no
+    /// character escaped or trimmed on the way, no reserved key.
+    #[test]
+    fn a_tag_written_back_is_one_read_exactly() {
+        let answer = |tags: &str| {
+            format!(
+                "<DescribeTagsResponse><DescribeTagsResult><TagDescriptions><member>\
+                 <ResourceArn>arn:x</ResourceArn><Tags>{tags}</Tags></member></TagDescriptions>\
+                 </DescribeTagsResult></DescribeTagsResponse>"
+            )
+        };
+        let tag = |k: &str, v: &str| format!("<member><Key>{k}</Key><Value>{v}</Value></member>");
+        let xml = answer(
+            &[
+                tag("aws:cloudformation:stack-name", "s"),
+                tag("a&amp;b", "x"),
+                tag("note", " padded"),
+                tag("empty", ""),
+                tag("elbv2.k8s.aws/cluster", "prod-1"),
+                tag("ingress.k8s.aws/stack", "team-a/web=1+2@x"),
+            ]
+            .concat(),
+        );
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            plain_tags(&xml),
+            [
+                pair("elbv2.k8s.aws/cluster", "prod-1"),
+                pair("ingress.k8s.aws/stack", "team-a/web=1+2@x")
+            ]
+        );
+        // Value before Key, as an answer may order them: the pair holds.
+        let swapped = answer("<member><Value>v1</Value><Key>k1</Key></member>");
+        assert_eq!(plain_tags(&swapped), [pair("k1", "v1")]);
+        assert!(plain_tags(&answer("")).is_empty());
+        assert!(plain_tags("<Error/>").is_empty());
+        // A tag without a value element is not written back as one with "".
+        assert!(plain_tags(&answer("<member><Key>k</Key></member>")).is_empty());
     }
 
     #[test]

@@ -423,6 +423,8 @@ def seeded_for_rows(a, s):
         "instance_profile": a["instance_profile"],
         "web_acl": a["web_acl"],
         "efs_file_system": a["efs_file_system"],
+        "listener_tag_key": a["listener_tag_key"],
+        "listener_tag_value": a["listener_tag_value"],
     }
     ids = {
         "instance": a["instance"],
@@ -816,7 +818,8 @@ def run(endpoint, catalogue):
     rules = lambda: elb.describe_rules(ListenerArn=listener)["Rules"]  # noqa: E731
     certificates = lambda: elb.describe_listener_certificates(ListenerArn=listener)["Certificates"]  # noqa: E731
     listeners = lambda: elb.describe_listeners(ListenerArns=[listener])["Listeners"]  # noqa: E731
-    was = (rules(), certificates(), listeners())
+    tags = lambda: elb.describe_tags(ResourceArns=[listener])["TagDescriptions"]  # noqa: E731
+    was = (rules(), certificates(), listeners(), tags())
     expect_ok("elbv2 ModifyRule naming only the rule: 200 (moto answered ValidationError)", lambda: elb.modify_rule(RuleArn=rule))
     expect_error(
         "elbv2 ModifyRule naming only a rule that does not exist: RuleNotFound",
@@ -830,6 +833,10 @@ def run(endpoint, catalogue):
     expect_ok(
         "elbv2 DeregisterTargets of an instance that does not exist: 200 (moto answered InvalidTarget)",
         lambda: elb.deregister_targets(TargetGroupArn=group, Targets=[{"Id": "i-0" + "f" * 16}]),
+    )
+    expect_ok(
+        "elbv2 AddTags writing back a tag the listener carries, with its value: 200",
+        lambda: elb.add_tags(ResourceArns=[listener], Tags=[{"Key": addons["listener_tag_key"], "Value": addons["listener_tag_value"]}]),
     )
     expect_ok(
         "elbv2 RemoveTags of a key neither the listener nor its rule carries: 200",
@@ -849,10 +856,11 @@ def run(endpoint, catalogue):
         ),
         400, "ListenerNotFound",
     )
-    now = (rules(), certificates(), listeners())
+    now = (rules(), certificates(), listeners(), tags())
     report(now[0] == was[0], "elbv2 the rule unchanged by ModifyRule", _first_difference(was[0], now[0]))
     report(now[1] == was[1], "elbv2 the certificate list unchanged: not added again (moto appended it)", _first_difference(was[1], now[1]))
     report(now[2] == was[2], "elbv2 the listener unchanged by ModifyListener", _first_difference(was[2], now[2]))
+    report(now[3] == was[3] and was[3][0]["Tags"], "elbv2 the listener's tags unchanged by AddTags writing one back", _first_difference(was[3], now[3]))
     granted = f"arn:aws:elasticloadbalancing:{REGION}:{account}:listener-rule/app/irsa-verify-granted/0000000000000000/0000000000000000/0000000000000000"
     other = granted.replace("irsa-verify-granted", "irsa-verify-other")
     priority = lambda arn: lambda: user("elbv2").set_rule_priorities(RulePriorities=[{"RuleArn": arn, "Priority": 50000}])  # noqa: E731

@@ -425,9 +425,13 @@ def seed_addons(endpoint):
             ListenerArn=https, Priority=10, Actions=forward,
             Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/irsa-verify-seeded/*"]}}],
         )["Rules"]
+    # The controller tags the listeners it makes with its stack: the tag the
+    # AddTags probe writes back as it reads it.
+    stack = {"Key": "ingress.k8s.aws/stack", "Value": f"{ADDON}/web"}
+    elb.add_tags(ResourceArns=[https], Tags=[stack])
     out.update(
         listener_arn=https, http_listener_arn=by_port[80]["ListenerArn"], rule_arn=rules[0]["RuleArn"],
-        listener_certificate_arn=meta["Arn"],
+        listener_certificate_arn=meta["Arn"], listener_tag_key=stack["Key"], listener_tag_value=stack["Value"],
     )
 
     # A regional web ACL protecting the load balancer, as the controller
