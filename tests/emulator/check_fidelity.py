@@ -251,6 +251,13 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{a}:role/{ROLE}"},
         {"Effect": "Allow", "Action": "autoscaling:SetDesiredCapacity", "Resource": f"arn:aws:autoscaling:{r}:{a}:autoScalingGroup:*:autoScalingGroupName/asg-a"},
         {"Effect": "Allow", "Action": "elasticloadbalancing:DeleteTargetGroup", "Resource": f"arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/tg-a/*"},
+        # The load balancer controller's form: any ELBv2 resource tagged elbv2.k8s.aws/cluster.
+        {
+            "Effect": "Allow",
+            "Action": ["elasticloadbalancing:RemoveTags", "elasticloadbalancing:DeleteLoadBalancer"],
+            "Resource": "*",
+            "Condition": {"Null": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}},
+        },
         {"Effect": "Allow", "Action": "elasticloadbalancing:SetRulePriorities", "Resource": f"arn:aws:elasticloadbalancing:{r}:{a}:listener-rule/app/irsa-verify-granted/*"},
         {"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": f"arn:aws:ecr:{r}:{a}:repository/r1"},
     ]
@@ -809,6 +816,29 @@ def run(endpoint, catalogue):
     status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
     report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")
     expect_error("elasticloadbalancing:DeleteTargetGroup denied on another", lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-b"), 403, "AccessDenied", (tg % "tg-b",))
+
+    print("# elbv2: conditions on the named resource's own tags (aws:ResourceTag)")
+    untag = lambda arn: lambda: user("elbv2").remove_tags(ResourceArns=[arn], TagKeys=["irsa-verify-probe-fidelity"])  # noqa: E731
+    for what, tagged, untagged in (
+        ("load balancer", addons["lbc_load_balancer_arn"], addons["load_balancer_arn"]),
+        ("target group", addons["lbc_target_group_arn"], addons["target_group_arn"]),
+        ("listener", addons["lbc_listener_arn"], addons["http_listener_arn"]),
+    ):
+        expect_ok(f"elasticloadbalancing:RemoveTags allowed on the {what} tagged elbv2.k8s.aws/cluster (Null false)", untag(tagged))
+        expect_error(
+            f"elasticloadbalancing:RemoveTags denied on the untagged {what}, naming its ARN (moto left the condition unevaluated)",
+            untag(untagged), 403, "AccessDenied", (f"elasticloadbalancing:RemoveTags on resource: {untagged} {implicit}",),
+        )
+    expect_error(
+        "elasticloadbalancing:RemoveTags of the tagged and the untagged load balancer: denied, naming the untagged one",
+        lambda: user("elbv2").remove_tags(ResourceArns=[addons["lbc_load_balancer_arn"], addons["load_balancer_arn"]], TagKeys=["irsa-verify-probe-fidelity"]),
+        403, "AccessDenied", (addons["load_balancer_arn"],),
+    )
+    made_up = f"arn:aws:elasticloadbalancing:{REGION}:{account}:loadbalancer/app/irsa-verify-probe/0123456789abcdef"
+    expect_error(
+        "elasticloadbalancing:DeleteLoadBalancer denied on a made-up ARN under the tag condition: it carries no tag (moto answered 200)",
+        lambda: user("elbv2").delete_load_balancer(LoadBalancerArn=made_up), 403, "AccessDenied", (made_up,),
+    )
 
     print("# elbv2 writes answered as the API reference documents, changing nothing")
     elb = admin("elbv2")
