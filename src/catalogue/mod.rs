@@ -209,6 +209,19 @@ impl Found {
         Found::EfsFileSystem,
     ];
 
+    /// The Elastic Load Balancing resources a probe can pick by their tags:
+    /// DescribeTags reads them ("Describes the tags for the specified
+    /// Elastic Load Balancing resources. You can describe the tags for one
+    /// or more Application Load Balancers, Network Load Balancers, Gateway
+    /// Load Balancers, target groups, listeners, or rules"), and IAM reads
+    /// the same tags as `aws:ResourceTag/K` for a request naming them.
+    pub const TAGGABLE: [Found; 3] = [Found::LoadBalancer, Found::TargetGroup, Found::Listener];
+
+    /// Can a probe pick it by its tags?
+    pub fn taggable(self) -> bool {
+        Found::TAGGABLE.contains(&self)
+    }
+
     /// Where a REST path names it.
     pub fn placeholder(self) -> Option<&'static str> {
         match self {
@@ -453,6 +466,33 @@ impl Row {
                 })
                 .collect(),
             Probe::Sdk(_) => Vec::new(),
+        }
+    }
+
+    /// Does its request name a resource of this kind that a listing finds?
+    pub fn names_found(&self, kind: Found) -> bool {
+        match &self.probe {
+            Probe::Wire(w) => w.params.iter().any(|(_, v)| *v == V::Found(kind)),
+            Probe::Sdk(_) => false,
+        }
+    }
+
+    /// The one load balancer, target group or listener its request names
+    /// and is authorized on, when that is all it is authorized on (one
+    /// resource, an ARN with the found one's `{id}`s): a check of it can be
+    /// judged on that resource's tags. None for EC2 rows, Describe reads
+    /// (authorized on `*`) and requests naming two found resources.
+    pub fn found_by_tags(&self) -> Option<Found> {
+        if !crate::resource::ec2_slots(self.resources).is_empty() {
+            return None;
+        }
+        let named: Vec<Found> = Found::TAGGABLE
+            .into_iter()
+            .filter(|f| self.names_found(*f))
+            .collect();
+        match (named.as_slice(), self.resources) {
+            ([kind], [only]) if only.contains("{id}") => Some(*kind),
+            _ => None,
         }
     }
 

@@ -638,6 +638,169 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
     .clone()
 }
 
+/// How many load balancers, target groups or listeners a tagged pick reads
+/// the tags of at most (DescribeTags takes 20 ARNs a call): enough for a
+/// cluster's own, and a bound on the calls one check makes.
+const TAGGED_AT_MOST: usize = 100;
+/// How many load balancers' listeners a tagged listener pick lists.
+const LISTENERS_OF_AT_MOST: usize = 20;
+
+/// The load balancers, target groups or listeners the role can list (the
+/// listeners of the first load balancers listed), each with its tags as
+/// DescribeTags lists them, once per run. A resource DescribeTags does not
+/// describe has no tags read (`Listed::tags` None).
+async fn found_tagged(ctx: &Ctx, kind: Found) -> Result<Vec<Listed>, Lookup> {
+    let Some(cell) = ctx.found_tagged.get(&kind) else {
+        return Err(Lookup::NoneFits {
+            op: "DescribeTags",
+            what: "resource that can be picked by its tags",
+        });
+    };
+    cell.get_or_init(|| async move {
+        let form = |operation: &'static str, params: Vec<(String, String)>| Request {
+            service: &ELBV2,
+            operation,
+            method: "POST",
+            path: "/".to_owned(),
+            body: Body::Form(params),
+        };
+        // Each outer member's own ARN, in the order listed.
+        let list =
+            |operation: &'static str, params: Vec<(String, String)>, element: &'static str| {
+                let request = form(operation, params);
+                async move {
+                    match ctx.send(&request, None).await {
+                        Ok(reply) => Ok(outer_members(reply.text())
+                            .into_iter()
+                            .filter_map(|m| first_element(m, element))
+                            .collect::<Vec<String>>()),
+                        Err(answer) => Err(refused(operation, &answer)),
+                    }
+                }
+            };
+        let (arns, listed_by) = match kind {
+            Found::TargetGroup => (
+                list("DescribeTargetGroups", vec![], "TargetGroupArn").await?,
+                "DescribeTargetGroups",
+            ),
+            Found::Listener => {
+                let lbs = list("DescribeLoadBalancers", vec![], "LoadBalancerArn").await?;
+                let mut arns = Vec::new();
+                for lb in lbs.into_iter().take(LISTENERS_OF_AT_MOST) {
+                    arns.extend(
+                        list(
+                            "DescribeListeners",
+                            vec![("LoadBalancerArn".to_owned(), lb)],
+                            "ListenerArn",
+                        )
+                        .await?,
+                    );
+                }
+                (arns, "DescribeListeners")
+            }
+            _ => (
+                list("DescribeLoadBalancers", vec![], "LoadBalancerArn").await?,
+                "DescribeLoadBalancers",
+            ),
+        };
+        if arns.is_empty() {
+            return Err(Lookup::ListedNone(listed_by));
+        }
+        let arns: Vec<String> = arns.into_iter().take(TAGGED_AT_MOST).collect();
+        let mut described: Vec<(String, crate::tags::Tags)> = Vec::new();
+        for chunk in arns.chunks(20) {
+            let params = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, arn)| (format!("ResourceArns.member.{}", i + 1), arn.clone()))
+                .collect();
+            let request = form("DescribeTags", params);
+            match ctx.send(&request, None).await {
+                Ok(reply) => described.extend(crate::tags::elb_tag_descriptions(reply.text())),
+                Err(answer) => return Err(refused("DescribeTags", &answer)),
+            }
+        }
+        Ok(elb_listed(arns, &described))
+    })
+    .await
+    .clone()
+}
+
+/// The ARNs listed, each with the tags DescribeTags gave it (None: not
+/// described, so no tags were read). Pure.
+fn elb_listed(arns: Vec<String>, described: &[(String, crate::tags::Tags)]) -> Vec<Listed> {
+    arns.into_iter()
+        .map(|id| {
+            let tags = described
+                .iter()
+                .find(|(arn, _)| *arn == id)
+                .map(|(_, t)| t.clone());
+            Listed { id, tags }
+        })
+        .collect()
+}
+
+/// The first resource listed whose tags, as DescribeTags listed them, meet
+/// the pick and that is of the kind the check is judged on (`fits`). Pure.
+/// `Err` when none is: a made-up ARN has no tags to meet them.
+fn pick_tagged(
+    kind: Found,
+    wanted: &crate::tags::TagRequirement,
+    listed: &[Listed],
+    fits: impl Fn(&str) -> bool,
+) -> Result<String, String> {
+    listed
+        .iter()
+        .find(|l| {
+            fits(&l.id)
+                && l.tags
+                    .as_deref()
+                    .is_some_and(|t| wanted.satisfied_by(t) == Some(true))
+        })
+        .map(|l| l.id.clone())
+        .ok_or_else(|| {
+            format!(
+                "no {what} {} among the {} {what}(s) listed (tags read with DescribeTags); the grant's resource-tag conditions \
+                 are met only on such a {what}, and a made-up one has no tags",
+                wanted.phrase(),
+                listed.len(),
+                what = kind.as_str(),
+            )
+        })
+}
+
+/// Why a tagged pick's resource was probed: its tags, as DescribeTags
+/// listed them, those the requirement tests. Pure.
+fn found_tagged_note(
+    kind: Found,
+    arn: &str,
+    wanted: &crate::tags::TagRequirement,
+    listed: &[Listed],
+) -> String {
+    let keys = wanted.keys();
+    let shown: Vec<String> = listed
+        .iter()
+        .find(|l| l.id == arn)
+        .and_then(|l| l.tags.as_ref())
+        .map(|tags| {
+            tags.iter()
+                .filter(|(k, _)| keys.iter().any(|w| w.eq_ignore_ascii_case(k)))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "{arn} was picked as a {} {}: DescribeTags lists it with {}",
+        kind.as_str(),
+        wanted.phrase(),
+        if shown.is_empty() {
+            format!("none of the tags {}", keys.join(", "))
+        } else {
+            format!("the tag(s) {}", shown.join(", "))
+        }
+    )
+}
+
 /// The first hosted zone the role can list, by either listing the role may
 /// have (external-dns grants ListHostedZones, cert-manager ByName).
 async fn any_zone(ctx: &Ctx) -> Result<String, Lookup> {
@@ -808,7 +971,33 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         V::Found(kind) => Some(*kind),
         _ => None,
     });
+    let mut probed_found = None;
     for kind in in_params.chain(in_path) {
+        if let Target::Tagged { kind: k, tags } = check.target() {
+            if *k == kind {
+                let listed = match found_tagged(ctx, kind).await {
+                    Ok(listed) => listed,
+                    Err(why) => {
+                        return Observation::skipped(format!(
+                            "not attempted: no {what} {} to name ({why}); the grant's resource-tag conditions are met only on such a \
+                             {what}, and a made-up one has no tags",
+                            tags.phrase(),
+                            what = kind.as_str(),
+                        ))
+                    }
+                };
+                let fit = |arn: &str| fits(row.resources, &ctx.place, arn).is_ok();
+                match pick_tagged(kind, tags, &listed, fit) {
+                    Ok(arn) => {
+                        notes.push(found_tagged_note(kind, &arn, tags, &listed));
+                        probed_found = Some(arn.clone());
+                        reals.insert(kind, arn);
+                        continue;
+                    }
+                    Err(why) => return Observation::skipped(format!("not attempted: {why}")),
+                }
+            }
+        }
         {
             match found(ctx, kind).await {
                 Ok(value) => {
@@ -873,6 +1062,11 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     };
     let mut observation = Observation::new(answer, row.allowed, form);
     observation.notes.extend(notes);
+    if let Some(arn) = probed_found {
+        // The one resource the request is authorized on
+        // (`Row::found_by_tags`), exactly: the report shows it.
+        observation.probed = Some(vec![arn]);
+    }
     if !fill.ids.is_empty() {
         // The exact resources this request named: the report shows them.
         let values = crate::resource::Values {
@@ -1320,6 +1514,76 @@ mod tests {
                     .collect(),
             ),
         }
+    }
+
+    #[test]
+    fn a_tagged_load_balancer_is_the_first_listed_with_such_tags_and_of_the_kind_judged() {
+        use crate::tags::{TagRequirement, TagTest};
+        let lbc =
+            vec![
+                TagTest::from_operator("Null", "elbv2.k8s.aws/cluster", &["false".to_owned()])
+                    .unwrap(),
+            ];
+        let tagged_by = TagRequirement::new(vec![lbc.clone()], vec![]);
+        let not_tagged = TagRequirement::new(vec![], vec![lbc]);
+        let lb =
+            |name: &str| format!("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/{name}/1");
+        let arns = vec![
+            lb("app/plain"),
+            lb("app/unread"),
+            lb("net/nlb"),
+            lb("app/lbc"),
+        ];
+        // DescribeTags answered for three of the four.
+        let described = vec![
+            (lb("app/plain"), vec![("Name".to_owned(), "x".to_owned())]),
+            (
+                lb("net/nlb"),
+                vec![("elbv2.k8s.aws/cluster".to_owned(), "c1".to_owned())],
+            ),
+            (
+                lb("app/lbc"),
+                vec![("ELBV2.K8S.AWS/cluster".to_owned(), "c1".to_owned())],
+            ),
+        ];
+        let listed = elb_listed(arns, &described);
+        assert_eq!(listed[1].tags, None, "not described: no tags read");
+        assert_eq!(listed[0].tags.as_ref().map(Vec::len), Some(1));
+        let app = |arn: &str| arn.contains(":loadbalancer/app/");
+        // The NLB is so tagged, but not the kind the check was judged on.
+        assert_eq!(
+            pick_tagged(Found::LoadBalancer, &tagged_by, &listed, app),
+            Ok(lb("app/lbc")),
+            "keys compare case-insensitively"
+        );
+        assert_eq!(
+            pick_tagged(Found::LoadBalancer, &not_tagged, &listed, app),
+            Ok(lb("app/plain"))
+        );
+        // Never one whose tags were not read.
+        assert_eq!(
+            pick_tagged(Found::LoadBalancer, &not_tagged, &listed[1..], app),
+            Err("no load balancer not tagged elbv2.k8s.aws/cluster among the 3 load balancer(s) listed (tags read with DescribeTags); \
+                 the grant's resource-tag conditions are met only on such a load balancer, and a made-up one has no tags"
+                .to_owned())
+        );
+        assert!(pick_tagged(Found::TargetGroup, &tagged_by, &[], app).is_err());
+        assert_eq!(
+            found_tagged_note(Found::LoadBalancer, &lb("app/lbc"), &tagged_by, &listed),
+            format!(
+                "{} was picked as a load balancer tagged elbv2.k8s.aws/cluster: DescribeTags lists it with the tag(s) \
+                 ELBV2.K8S.AWS/cluster=c1",
+                lb("app/lbc")
+            )
+        );
+        assert_eq!(
+            found_tagged_note(Found::LoadBalancer, &lb("app/plain"), &not_tagged, &listed),
+            format!(
+                "{} was picked as a load balancer not tagged elbv2.k8s.aws/cluster: DescribeTags lists it with none of the tags \
+                 elbv2.k8s.aws/cluster",
+                lb("app/plain")
+            )
+        );
     }
 
     #[test]
