@@ -1292,4 +1292,72 @@ checks:
         let back = parse_str(&text).unwrap();
         assert_eq!(back.checks, derived.checks, "{text}");
     }
+
+    #[test]
+    fn a_load_balancer_picked_by_its_tags_is_written_under_found_and_reads_back() {
+        let spec = parse_str(
+            r#"checks:
+  - action: elasticloadbalancing:ModifyLoadBalancerAttributes
+    found: {load_balancer: {tagged: [{Null: {elbv2.k8s.aws/cluster: false}}]}}
+    expect: allow
+  - action: elasticloadbalancing:ModifyListenerAttributes
+    found: {listener: {not_tagged: [{StringEquals: {elbv2.k8s.aws/cluster: c1}}]}}
+    expect: deny
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.checks[0].label(),
+            "a load balancer tagged elbv2.k8s.aws/cluster"
+        );
+        assert_eq!(
+            spec.checks[1].label(),
+            "a listener not tagged elbv2.k8s.aws/cluster=c1"
+        );
+        for (bad, says) in [
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {target_group: {tagged: [{Null: {k: 'false'}}]}}, expect: allow}",
+                "is not authorized on one `target_group` alone",
+            ),
+            (
+                "{action: elasticloadbalancing:DescribeLoadBalancerAttributes, found: {load_balancer: {tagged: [{Null: {k: 'false'}}]}}, expect: allow}",
+                "is not authorized on one `load_balancer` alone",
+            ),
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {load_balancer: {other_than: ['*']}}, expect: allow}",
+                "takes tagged and not_tagged, not other_than",
+            ),
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {load_balancer: {}}, expect: allow}",
+                "tagged and not_tagged are both empty",
+            ),
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {}, expect: allow}",
+                "names one resource",
+            ),
+            (
+                "{action: s3:ListBucket, bucket: b-1, found: {load_balancer: {tagged: [{Null: {k: 'false'}}]}}, expect: allow}",
+                "found",
+            ),
+        ] {
+            let e = err(&format!("checks:\n  - {bad}\n"));
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        // What --print-spec writes for the derived picks reads back the same.
+        let derived = derived_from(
+            br#"{"Statement":[
+              {"Effect":"Allow","Action":["elasticloadbalancing:ModifyLoadBalancerAttributes","elasticloadbalancing:ModifyTargetGroupAttributes"],
+               "Resource":"*","Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#,
+        );
+        let tagged = derived
+            .checks
+            .iter()
+            .filter(|c| matches!(c.target(), Target::Tagged { .. }))
+            .count();
+        assert_eq!(tagged, 4, "two for each of the two actions");
+        let text = render(&derived.checks, &derived, None);
+        assert!(text.contains("found:\n"), "{text}");
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+    }
 }

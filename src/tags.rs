@@ -354,6 +354,41 @@ pub fn elb_tag_descriptions(xml: &str) -> Vec<(String, Tags)> {
     out
 }
 
+/// The attributes of an Elastic Load Balancing Describe*Attributes answer
+/// (`Attributes/member`: `Key` and `Value`), unescaped, in order. Pure.
+pub fn elb_attributes(xml: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut doc = Document::new(xml);
+    if let Ok(mut root) = doc.root_element() {
+        attributes_walk(&mut root, &mut out);
+    }
+    out
+}
+
+fn attributes_walk(scope: &mut ScopedDecoder, out: &mut Vec<(String, String)>) {
+    while let Some(mut child) = scope.next_tag() {
+        if !child.start_el().matches("Attributes") {
+            attributes_walk(&mut child, out);
+            continue;
+        }
+        while let Some(mut member) = child.next_tag() {
+            let (mut key, mut value) = (None, None);
+            while let Some(mut f) = member.next_tag() {
+                if f.start_el().matches("Key") {
+                    key = try_data(&mut f).ok().map(|k| k.into_owned());
+                } else if f.start_el().matches("Value") {
+                    value = try_data(&mut f).ok().map(|v| v.into_owned());
+                }
+            }
+            // Only a key listed with its value: nothing is written back
+            // that was not read.
+            if let (Some(key), Some(value)) = (key, value) {
+                out.push((key, value));
+            }
+        }
+    }
+}
+
 fn elb_walk(scope: &mut ScopedDecoder, out: &mut Vec<(String, Tags)>) {
     while let Some(mut child) = scope.next_tag() {
         if !child.start_el().matches("TagDescriptions") {

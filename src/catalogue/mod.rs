@@ -281,6 +281,49 @@ impl Found {
     }
 }
 
+/// One attribute of the load balancer, target group or listener a request
+/// names, read right before the write that writes it back unchanged: the
+/// first of `keys()` its Describe*Attributes lists, with the value listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Attr {
+    LoadBalancer,
+    TargetGroup,
+    Listener,
+}
+
+impl Attr {
+    /// Whose attribute it is: the request names that resource too.
+    pub fn found(self) -> Found {
+        match self {
+            Attr::LoadBalancer => Found::LoadBalancer,
+            Attr::TargetGroup => Found::TargetGroup,
+            Attr::Listener => Found::Listener,
+        }
+    }
+
+    /// The read: its operation and the parameter naming the resource.
+    pub fn read(self) -> (&'static str, &'static str) {
+        match self {
+            Attr::LoadBalancer => ("DescribeLoadBalancerAttributes", "LoadBalancerArn"),
+            Attr::TargetGroup => ("DescribeTargetGroupAttributes", "TargetGroupArn"),
+            Attr::Listener => ("DescribeListenerAttributes", "ListenerArn"),
+        }
+    }
+
+    /// The keys a probe writes back, the first one listed: plain settings
+    /// (a flag, a timeout) whose write triggers nothing else.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Attr::LoadBalancer => &["deletion_protection.enabled"],
+            Attr::TargetGroup => &["deregistration_delay.timeout_seconds", "stickiness.enabled"],
+            Attr::Listener => &[
+                "tcp.idle_timeout.seconds",
+                "routing.http.response.server.enabled",
+            ],
+        }
+    }
+}
+
 /// A value in a request: fixed, or filled in when the probe is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum V {
@@ -306,6 +349,10 @@ pub enum V {
     Raw(&'static str),
     /// A real resource a listing finds (else the check is not attempted).
     Found(Found),
+    /// The key of the attribute read right before the request (`Attr`).
+    AttrKey(Attr),
+    /// Its value, as read.
+    AttrValue(Attr),
 }
 
 /// What `V::Random` sends: a name that says where it came from, around a
@@ -545,6 +592,12 @@ fn describe(v: &V) -> String {
         V::RegionThen(s) => format!("<region>{s}"),
         V::Raw(s) => (*s).to_owned(),
         V::Found(f) => format!("<the first {} listed>", f.as_str()),
+        V::AttrKey(a) => format!(
+            "<the first of {} that {} lists>",
+            a.keys().join(", "),
+            a.read().0
+        ),
+        V::AttrValue(a) => format!("<its value as {} lists it>", a.read().0),
     }
 }
 
@@ -694,6 +747,13 @@ fn value_json(v: &V) -> serde_json::Value {
         V::RegionThen(s) => json!({"kind": "region_then", "text": s}),
         V::Raw(s) => json!({"kind": "raw", "template": s}),
         V::Found(f) => json!({"kind": "found", "found": f.key()}),
+        V::AttrKey(a) | V::AttrValue(a) => json!({
+            "kind": if matches!(v, V::AttrKey(_)) { "attribute_key" } else { "attribute_value" },
+            "found": a.found().key(),
+            "read": a.read().0,
+            "read_param": a.read().1,
+            "keys": a.keys(),
+        }),
     }
 }
 
@@ -757,6 +817,8 @@ mod tests {
             "region_then",
             "raw",
             "found",
+            "attribute_key",
+            "attribute_value",
         ];
         for (row, r) in rows.iter().zip(ROWS) {
             assert_eq!(row["action"], r.action);

@@ -1869,6 +1869,97 @@ mod tests {
     }
 
     #[test]
+    fn the_load_balancer_controllers_tag_grants_are_probed_on_resources_picked_by_their_tags() {
+        // Its statement 13, as published: any ELBv2 resource tagged
+        // elbv2.k8s.aws/cluster.
+        let lbc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["elasticloadbalancing:ModifyLoadBalancerAttributes","elasticloadbalancing:ModifyTargetGroupAttributes",
+              "elasticloadbalancing:ModifyListenerAttributes","elasticloadbalancing:DeleteLoadBalancer"],"Resource":"*",
+             "Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(lbc, &Extra::default()).unwrap();
+        use crate::catalogue::Found;
+        use Expect::*;
+        for (action, what, kind) in [
+            (
+                "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                "load balancer",
+                Found::LoadBalancer,
+            ),
+            (
+                "elasticloadbalancing:ModifyTargetGroupAttributes",
+                "target group",
+                Found::TargetGroup,
+            ),
+            (
+                "elasticloadbalancing:ModifyListenerAttributes",
+                "listener",
+                Found::Listener,
+            ),
+        ] {
+            assert_eq!(
+                of(&d, action),
+                [
+                    (
+                        format!("a {what} tagged elbv2.k8s.aws/cluster"),
+                        Allow,
+                        vec![]
+                    ),
+                    (
+                        format!("a {what} not tagged elbv2.k8s.aws/cluster"),
+                        Deny,
+                        vec![]
+                    ),
+                ],
+                "{action}"
+            );
+            let i = d
+                .checks
+                .iter()
+                .position(|c| c.action().name() == action)
+                .unwrap();
+            let Target::Tagged { kind: k, tags } = d.checks[i].target() else {
+                panic!("{action}: {:?}", d.checks[i].target())
+            };
+            assert_eq!(*k, kind);
+            let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+                p.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+            };
+            assert_eq!(
+                tags.satisfied_by(&pairs(&[("elbv2.k8s.aws/cluster", "c1")])),
+                Some(true)
+            );
+            assert_eq!(tags.satisfied_by(&pairs(&[("Name", "x")])), Some(false));
+            assert!(
+                d.basis[i].contains("with the tags elbv2.k8s.aws/cluster=irsa-verify"),
+                "{}",
+                d.basis[i]
+            );
+            assert!(
+                d.basis[i + 1].contains("with no tags"),
+                "{}",
+                d.basis[i + 1]
+            );
+        }
+        // A made-up load balancer has no tags to pick it by: conditional, as before.
+        assert_eq!(
+            of(&d, "elasticloadbalancing:DeleteLoadBalancer"),
+            [(
+                "account".to_owned(),
+                Allow,
+                vec!["aws:ResourceTag/elbv2.k8s.aws/cluster".to_owned()]
+            )]
+        );
+        // Granted outright: one check on the first one listed, as before.
+        let everywhere = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"elasticloadbalancing:ModifyLoadBalancerAttributes","Resource":"*"}]}"#;
+        let d = derived(everywhere, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "elasticloadbalancing:ModifyLoadBalancerAttributes"),
+            [("the first load balancer listed".to_owned(), Allow, vec![])]
+        );
+    }
+
+    #[test]
     fn a_grant_on_tagged_resources_is_probed_on_one_so_tagged_and_refused_on_another() {
         let csi = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"ec2:DescribeVolumes","Resource":"*"},

@@ -48,6 +48,8 @@ struct Fill<'a> {
     tags: Vec<(String, String)>,
     /// The hosted zone's domain name, for record names inside it.
     zone_name: String,
+    /// The attribute read right before the request: key and value.
+    attr: Option<(String, String)>,
 }
 
 impl Fill<'_> {
@@ -105,6 +107,18 @@ impl Fill<'_> {
             V::RegionThen(s) => format!("{}{s}", self.place.region),
             V::Raw(t) => self.template(t),
             V::Found(f) => self.found.get(f).cloned().unwrap_or_default(),
+            // `send` never builds a write-back without a read: no attribute,
+            // no request.
+            V::AttrKey(_) => self
+                .attr
+                .as_ref()
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default(),
+            V::AttrValue(_) => self
+                .attr
+                .as_ref()
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -801,6 +815,44 @@ fn found_tagged_note(
     )
 }
 
+/// One attribute of a load balancer, target group or listener, read now:
+/// the first of `Attr::keys` its Describe*Attributes lists, with its value.
+async fn read_attribute(
+    ctx: &Ctx,
+    a: crate::catalogue::Attr,
+    arn: &str,
+) -> Result<(String, String), String> {
+    let (operation, param) = a.read();
+    let request = Request {
+        service: &ELBV2,
+        operation,
+        method: "POST",
+        path: "/".to_owned(),
+        body: Body::Form(vec![(param.to_owned(), arn.to_owned())]),
+    };
+    match ctx.send(&request, None).await {
+        Ok(reply) => pick_attribute(&crate::tags::elb_attributes(reply.text()), a.keys())
+            .ok_or_else(|| {
+                format!(
+                    "{operation} lists none of the attributes {} for {arn}",
+                    a.keys().join(", ")
+                )
+            }),
+        Err(answer) => Err(format!(
+            "{operation} could not read {arn} ({})",
+            answer.summary()
+        )),
+    }
+}
+
+/// The first of `keys` among the attributes read, with its value as read.
+/// Pure.
+fn pick_attribute(read: &[(String, String)], keys: &[&str]) -> Option<(String, String)> {
+    keys.iter()
+        .find_map(|k| read.iter().find(|(key, _)| key == k))
+        .cloned()
+}
+
 /// The first hosted zone the role can list, by either listing the role may
 /// have (external-dns grants ListHostedZones, cert-manager ByName).
 async fn any_zone(ctx: &Ctx) -> Result<String, Lookup> {
@@ -1040,6 +1092,33 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         },
         None => String::new(),
     };
+    // A write-back: the attribute read right before, on the resource found.
+    let mut attr = None;
+    if let Some(a) = w.params.iter().find_map(|(_, v)| match v {
+        V::AttrKey(a) | V::AttrValue(a) => Some(*a),
+        _ => None,
+    }) {
+        let Some(arn) = reals.get(&a.found()) else {
+            return Observation::skipped(format!(
+                "not attempted: no {} to read the attributes of; only a value just read is written back",
+                a.found().as_str()
+            ));
+        };
+        match read_attribute(ctx, a, arn).await {
+            Ok((key, value)) => {
+                notes.push(format!(
+                    "writes back {key}={value} as {} listed it for {arn} right before (race window: the one round trip between the two calls)",
+                    a.read().0
+                ));
+                attr = Some((key, value));
+            }
+            Err(why) => {
+                return Observation::skipped(format!(
+                    "not attempted: {why}; only a value just read is written back"
+                ))
+            }
+        }
+    }
     let place = Place {
         region: region.clone().unwrap_or_else(|| ctx.place.region.clone()),
         ..ctx.place.clone()
@@ -1052,6 +1131,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         found: reals,
         tags: check.tags().to_vec(),
         zone_name,
+        attr,
     };
     let request = build(w, &fill);
     let form = describe(&request);
@@ -1112,6 +1192,7 @@ mod tests {
             found: HashMap::new(),
             tags: Vec::new(),
             zone_name: "example.com.".into(),
+            attr: None,
         }
     }
 
@@ -1514,6 +1595,77 @@ mod tests {
                     .collect(),
             ),
         }
+    }
+
+    #[test]
+    fn a_write_back_names_one_key_read_with_its_value_as_read() {
+        use crate::catalogue::Attr;
+        let xml = "<DescribeLoadBalancerAttributesResponse><DescribeLoadBalancerAttributesResult><Attributes>\
+                   <member><Key>idle_timeout.timeout_seconds</Key><Value>60</Value></member>\
+                   <member><Value>true</Value><Key>deletion_protection.enabled</Key></member>\
+                   <member><Key>no.value</Key></member>\
+                   </Attributes></DescribeLoadBalancerAttributesResult></DescribeLoadBalancerAttributesResponse>";
+        let read = crate::tags::elb_attributes(xml);
+        assert_eq!(
+            read.len(),
+            2,
+            "a key without its value is not read: {read:?}"
+        );
+        assert_eq!(
+            pick_attribute(&read, Attr::LoadBalancer.keys()),
+            Some(("deletion_protection.enabled".to_owned(), "true".to_owned()))
+        );
+        assert_eq!(pick_attribute(&read, Attr::TargetGroup.keys()), None);
+        assert_eq!(
+            pick_attribute(&read, &["no.value"]),
+            None,
+            "never a value that was not read"
+        );
+        // The first of the keys, in their order, whichever the answer lists first.
+        let tg = vec![
+            ("stickiness.enabled".to_owned(), "false".to_owned()),
+            (
+                "deregistration_delay.timeout_seconds".to_owned(),
+                "300".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            pick_attribute(&tg, Attr::TargetGroup.keys()),
+            Some((
+                "deregistration_delay.timeout_seconds".to_owned(),
+                "300".to_owned()
+            ))
+        );
+        // Built into the request as read.
+        let p = place();
+        let mut f = fill(&p, "");
+        f.found.insert(
+            Found::LoadBalancer,
+            "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/a/1".into(),
+        );
+        f.attr = Some(("deletion_protection.enabled".into(), "true".into()));
+        let Body::Form(params) = build(
+            wire("elasticloadbalancing:ModifyLoadBalancerAttributes"),
+            &f,
+        )
+        .body
+        else {
+            panic!("form")
+        };
+        assert_eq!(
+            params,
+            [
+                (
+                    "LoadBalancerArn".to_owned(),
+                    "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/a/1".to_owned()
+                ),
+                (
+                    "Attributes.member.1.Key".to_owned(),
+                    "deletion_protection.enabled".to_owned()
+                ),
+                ("Attributes.member.1.Value".to_owned(), "true".to_owned()),
+            ]
+        );
     }
 
     #[test]

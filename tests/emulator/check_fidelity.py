@@ -379,6 +379,16 @@ class Fill:
             if v["found"] not in self.s["found"]:
                 raise FillError(f"no seeded {v['found']}")
             return self.s["found"][v["found"]]
+        if kind in ("attribute_key", "attribute_value"):
+            # As src/probe/wire.rs writes back: the first of the row's keys
+            # that the resource's Describe*Attributes lists, with its value.
+            listed = self.s["attributes"].get((v["read"], v["found"]))
+            if listed is None:
+                raise FillError(f"no attributes read for the seeded {v['found']}")
+            for key in v["keys"]:
+                if key in listed:
+                    return key if kind == "attribute_key" else listed[key]
+            raise FillError(f"the seeded {v['found']} lists none of {v['keys']}")
         raise FillError(f"a value of kind {kind!r} this check does not know")
 
     def resource(self, t):
@@ -551,6 +561,18 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
     on any definitive answer that is not a denial."""
     seeded = seeded_for_rows(a, s)
     wire_rows = [r for r in catalogue["rows"] if "protocol" in r["request"]]
+    # The attributes the write-back rows read, read now as the agent reads
+    # them right before its write (admin credentials: the read is not what
+    # is checked).
+    elb = make_client(endpoint, os.environ["IRSA_TEST_ADMIN_KEY"], os.environ["IRSA_TEST_ADMIN_SECRET"])("elbv2")
+    seeded["attributes"] = {}
+    for row in wire_rows:
+        for p in row["request"]["params"]:
+            v = p["value"]
+            if v["kind"] in ("attribute_key", "attribute_value") and v["found"] in seeded["found"]:
+                method = re.sub(r"(?<!^)(?=[A-Z])", "_", v["read"]).lower()
+                got = getattr(elb, method)(**{v["read_param"]: seeded["found"][v["found"]]})["Attributes"]
+                seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x["Value"] for x in got}
     prepared = []
     for row in wire_rows:
         try:

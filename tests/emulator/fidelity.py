@@ -30,7 +30,8 @@ In short:
   property changes nothing, AddListenerCertificates does not add a listed
   certificate again, DeregisterTargets of a target that does not exist
   succeeds, and a create on a missing parent builds nothing;
-  SetRulePriorities is authorized on each rule's ARN.
+  SetRulePriorities is authorized on each rule's ARN; a target group's
+  attributes are strings.
 * Stand-ins answer, after authorization, the operations irsa-verify probes
   that moto 5.2.5 lacks (STAND_INS: EC2 DescribeCoipPools, DescribeIpamPools,
   GetSecurityGroupsForVpc, GetInstanceTypesFromInstanceRequirements; ELBv2
@@ -1818,3 +1819,24 @@ def _elbv2_creates_nothing_for_a_missing_parent() -> None:
 
 
 _elbv2_creates_nothing_for_a_missing_parent()
+
+
+def _elbv2_target_group_attributes_are_strings() -> None:
+    """A target group's attributes are strings, as the API reference types
+    every TargetGroupAttribute Value ("Type: String"). moto 5.2.5 stored two
+    defaults as numbers (deregistration_delay.timeout_seconds 300,
+    slow_start.duration_seconds 0), so writing back the value just read
+    ("300") changed its stored type: /moto-api/data.json showed a change
+    where AWS would hold the same string."""
+    from moto.elbv2.models import FakeTargetGroup
+
+    init = FakeTargetGroup.__init__
+
+    def init_with_strings(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.attributes = {k: _cond_str(v) for k, v in self.attributes.items()}
+
+    FakeTargetGroup.__init__ = init_with_strings
+
+
+_elbv2_target_group_attributes_are_strings()
