@@ -417,6 +417,16 @@ pub enum Target {
     /// The EC2 resources an EC2 request names, each picked as the policy
     /// requires (a type not listed: the first one a Describe lists).
     Ec2(Vec<(Ec2Id, IdPick)>),
+    /// The Elastic Load Balancing resource of `kind` that the request names
+    /// (`V::Found(kind)`), picked by its tags: the first one listed whose
+    /// tags, as DescribeTags lists them, meet `tags` (the grant's
+    /// `aws:ResourceTag/K` conditions then hold or fail on it as the
+    /// expectation says). None listed: not attempted (a made-up ARN has no
+    /// tags to meet them).
+    Tagged {
+        kind: crate::catalogue::Found,
+        tags: crate::tags::TagRequirement,
+    },
 }
 
 /// How the EC2 ID of one type in a request is picked, so that the check is
@@ -627,6 +637,9 @@ impl Target {
             (Target::Any(a), TargetKind::Named(k)) => *a == k && k.discoverable(),
             // Check::new holds that each type is one the request names.
             (Target::Ec2(_), TargetKind::Account) => true,
+            // Check::new holds that the request names one of that kind,
+            // and is authorized on it alone.
+            (Target::Tagged { kind, .. }, TargetKind::Account) => kind.taggable(),
             _ => false,
         }
     }
@@ -666,6 +679,7 @@ impl Target {
                 .map(|(kind, pick)| pick.label(*kind))
                 .collect::<Vec<_>>()
                 .join(", "),
+            Target::Tagged { kind, tags } => format!("a {} {}", kind.as_str(), tags.phrase()),
         }
     }
 
@@ -700,7 +714,9 @@ impl Target {
             Target::Table(t) | Target::Item { table: t, .. } => t.as_str().to_owned(),
             Target::Named(n) => n.arn_name().to_owned(),
             Target::Any(_) => "*".to_owned(),
-            Target::Account | Target::Node | Target::Ec2(_) => String::new(),
+            Target::Account | Target::Node | Target::Ec2(_) | Target::Tagged { .. } => {
+                String::new()
+            }
         }
     }
 
@@ -820,6 +836,14 @@ impl Check {
         }
         if action.target_kind() == TargetKind::Node && expect == Expect::Allow {
             return Err(Invalid::NodeAllowed(action));
+        }
+        if let Target::Tagged { kind, .. } = &target {
+            if action.row().found_by_tags() != Some(*kind) {
+                return Err(Invalid::Target {
+                    action,
+                    target: target.label(),
+                });
+            }
         }
         if let Some(n) = &name {
             if n.trim().is_empty() || n.len() > 200 {
@@ -956,6 +980,49 @@ mod tests {
         let t = |b: &str| Target::Bucket(BucketName::parse(b).unwrap());
         assert!(t("Old_Bucket").notes()[0].contains("before 2018-03-01"));
         assert!(t("new-bucket").notes().is_empty());
+    }
+
+    #[test]
+    fn a_resource_picked_by_its_tags_is_one_the_request_is_authorized_on_alone() {
+        use crate::catalogue::Found;
+        use crate::tags::{TagRequirement, TagTest};
+        let lbc = TagRequirement::new(
+            vec![vec![TagTest::from_operator(
+                "Null",
+                "elbv2.k8s.aws/cluster",
+                &["false".to_owned()],
+            )
+            .unwrap()]],
+            vec![],
+        );
+        let tagged = |kind| Target::Tagged {
+            kind,
+            tags: lbc.clone(),
+        };
+        // A read authorized on `*` reads no resource's tags; a made-up ARN
+        // has none; an EC2 request names no load balancer.
+        for action in [
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DeleteLoadBalancer",
+            "ec2:DeleteSecurityGroup",
+        ] {
+            let a = Action::parse(action).unwrap();
+            assert!(
+                Check::new(a, Expect::Allow, tagged(Found::LoadBalancer), None).is_err(),
+                "{action}"
+            );
+        }
+        assert!(Check::new(
+            Action::parse("elasticloadbalancing:ModifyListener").unwrap(),
+            Expect::Allow,
+            tagged(Found::Rule),
+            None
+        )
+        .is_err());
+        assert_eq!(
+            tagged(Found::LoadBalancer).label(),
+            "a load balancer tagged elbv2.k8s.aws/cluster"
+        );
     }
 
     #[test]

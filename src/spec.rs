@@ -106,6 +106,11 @@ struct RawCheck {
     /// given is the first one a Describe lists.
     #[serde(default)]
     ec2: Option<BTreeMap<String, RawPick>>,
+    /// The load balancer, target group or listener the request names
+    /// (`load_balancer`, `target_group`, `listener`), picked by its tags:
+    /// `{tagged: [...], not_tagged: [...]}`, as for an EC2 resource.
+    #[serde(default)]
+    found: Option<BTreeMap<String, RawPickMap>>,
     #[serde(default)]
     name: Option<String>,
 }
@@ -452,6 +457,45 @@ fn picks(
     Ok(out)
 }
 
+/// A spec's `found:` map: one load balancer, target group or listener the
+/// action's request names (and is authorized on alone), picked by its tags.
+fn found_pick(action: Action, raw: BTreeMap<String, RawPickMap>) -> Result<Target, FieldError> {
+    let mut entries = raw.into_iter();
+    let (Some((key, pick)), None) = (entries.next(), entries.next()) else {
+        return Err((
+            "found",
+            "names one resource: load_balancer, target_group or listener".to_owned(),
+        ));
+    };
+    let kind = crate::catalogue::Found::TAGGABLE
+        .into_iter()
+        .find(|k| k.key() == key)
+        .filter(|k| action.row().found_by_tags() == Some(*k))
+        .ok_or_else(|| {
+            (
+                "found",
+                format!("{action}'s request is not authorized on one `{key}` alone, so it cannot be picked by its tags"),
+            )
+        })?;
+    if pick.other_than.is_some() {
+        return Err((
+            "found",
+            format!("`{key}` takes tagged and not_tagged, not other_than"),
+        ));
+    }
+    let tags = TagRequirement::new(
+        tag_groups("tagged", pick.tagged.unwrap_or_default())?,
+        tag_groups("not_tagged", pick.not_tagged.unwrap_or_default())?,
+    );
+    if tags.any_of().is_empty() && tags.none_of().is_empty() {
+        return Err((
+            "found",
+            format!("`{key}`: tagged and not_tagged are both empty"),
+        ));
+    }
+    Ok(Target::Tagged { kind, tags })
+}
+
 fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
     let action = match rc.action {
         SpecAction::Probe(a) => a,
@@ -497,6 +541,9 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
         (_, Some(e)) => e,
         (_, None) => return Err(("expect", format!("{action} needs `expect`: allow or deny"))),
     };
+    if kind != TargetKind::Account {
+        forbid("found", rc.found.is_some())?;
+    }
     if !matches!(kind, TargetKind::Object { .. }) {
         forbid("prefix", rc.prefix.is_some())?;
     }
@@ -541,7 +588,10 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                 forbid("ec2", rc.ec2.is_some())?;
                 Target::Node
             } else if let Some(ec2) = rc.ec2 {
+                forbid("found", rc.found.is_some())?;
                 Target::Ec2(picks(action, ec2)?)
+            } else if let Some(found) = rc.found {
+                found_pick(action, found)?
             } else {
                 Target::Account
             }
@@ -709,6 +759,8 @@ struct OutCheck {
     tags: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     ec2: BTreeMap<String, RawPick>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    found: BTreeMap<String, RawPickMap>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
 }
@@ -763,6 +815,17 @@ fn out_check(c: &Check) -> OutCheck {
                     (k.parts().1.to_owned(), raw)
                 })
                 .collect(),
+            _ => BTreeMap::new(),
+        },
+        found: match c.target() {
+            Target::Tagged { kind, tags } => BTreeMap::from([(
+                kind.key().to_owned(),
+                RawPickMap {
+                    other_than: None,
+                    tagged: (!tags.any_of().is_empty()).then(|| tag_blocks(tags.any_of())),
+                    not_tagged: (!tags.none_of().is_empty()).then(|| tag_blocks(tags.none_of())),
+                },
+            )]),
             _ => BTreeMap::new(),
         },
         name: c.name().map(str::to_owned),
@@ -1226,6 +1289,74 @@ checks:
         assert_eq!(tagged, 8, "two for each of the four actions");
         let text = render(&derived.checks, &derived, None);
         assert!(text.contains("'Null':\n"), "{text}");
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+    }
+
+    #[test]
+    fn a_load_balancer_picked_by_its_tags_is_written_under_found_and_reads_back() {
+        let spec = parse_str(
+            r#"checks:
+  - action: elasticloadbalancing:ModifyLoadBalancerAttributes
+    found: {load_balancer: {tagged: [{Null: {elbv2.k8s.aws/cluster: false}}]}}
+    expect: allow
+  - action: elasticloadbalancing:ModifyListenerAttributes
+    found: {listener: {not_tagged: [{StringEquals: {elbv2.k8s.aws/cluster: c1}}]}}
+    expect: deny
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.checks[0].label(),
+            "a load balancer tagged elbv2.k8s.aws/cluster"
+        );
+        assert_eq!(
+            spec.checks[1].label(),
+            "a listener not tagged elbv2.k8s.aws/cluster=c1"
+        );
+        for (bad, says) in [
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {target_group: {tagged: [{Null: {k: 'false'}}]}}, expect: allow}",
+                "is not authorized on one `target_group` alone",
+            ),
+            (
+                "{action: elasticloadbalancing:DescribeLoadBalancerAttributes, found: {load_balancer: {tagged: [{Null: {k: 'false'}}]}}, expect: allow}",
+                "is not authorized on one `load_balancer` alone",
+            ),
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {load_balancer: {other_than: ['*']}}, expect: allow}",
+                "takes tagged and not_tagged, not other_than",
+            ),
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {load_balancer: {}}, expect: allow}",
+                "tagged and not_tagged are both empty",
+            ),
+            (
+                "{action: elasticloadbalancing:ModifyLoadBalancerAttributes, found: {}, expect: allow}",
+                "names one resource",
+            ),
+            (
+                "{action: s3:ListBucket, bucket: b-1, found: {load_balancer: {tagged: [{Null: {k: 'false'}}]}}, expect: allow}",
+                "found",
+            ),
+        ] {
+            let e = err(&format!("checks:\n  - {bad}\n"));
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        // What --print-spec writes for the derived picks reads back the same.
+        let derived = derived_from(
+            br#"{"Statement":[
+              {"Effect":"Allow","Action":["elasticloadbalancing:ModifyLoadBalancerAttributes","elasticloadbalancing:ModifyTargetGroupAttributes"],
+               "Resource":"*","Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#,
+        );
+        let tagged = derived
+            .checks
+            .iter()
+            .filter(|c| matches!(c.target(), Target::Tagged { .. }))
+            .count();
+        assert_eq!(tagged, 4, "two for each of the two actions");
+        let text = render(&derived.checks, &derived, None);
+        assert!(text.contains("found:\n"), "{text}");
         let back = parse_str(&text).unwrap();
         assert_eq!(back.checks, derived.checks, "{text}");
     }

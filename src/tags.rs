@@ -1,7 +1,7 @@
-//! Resource tags: what a check requires of the tags of the EC2 resource its
-//! probe names (the grant's `aws:ResourceTag/K` and `ec2:ResourceTag/K`
-//! conditions, as typed data), and the tags an EC2 Describe lists for each
-//! resource. Pure.
+//! Resource tags: what a check requires of the tags of the EC2 or Elastic
+//! Load Balancing resource its probe names (the grant's `aws:ResourceTag/K`
+//! and `ec2:ResourceTag/K` conditions, as typed data), and the tags an EC2
+//! Describe or an ELBv2 DescribeTags lists for each resource. Pure.
 
 use aws_smithy_xml::decode::{try_data, Document, ScopedDecoder};
 
@@ -342,6 +342,88 @@ pub fn with_tags(ids: Vec<String>, xml: &str, element: &str) -> Vec<Listed> {
         .collect()
 }
 
+/// Each resource of an Elastic Load Balancing DescribeTags answer with its
+/// tags (`TagDescriptions/member`: `ResourceArn` and `Tags/member`, `Key`
+/// and `Value`), unescaped. Pure.
+pub fn elb_tag_descriptions(xml: &str) -> Vec<(String, Tags)> {
+    let mut out = Vec::new();
+    let mut doc = Document::new(xml);
+    if let Ok(mut root) = doc.root_element() {
+        elb_walk(&mut root, &mut out);
+    }
+    out
+}
+
+/// The attributes of an Elastic Load Balancing Describe*Attributes answer
+/// (`Attributes/member`: `Key` and `Value`), unescaped, in order. Pure.
+pub fn elb_attributes(xml: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut doc = Document::new(xml);
+    if let Ok(mut root) = doc.root_element() {
+        attributes_walk(&mut root, &mut out);
+    }
+    out
+}
+
+fn attributes_walk(scope: &mut ScopedDecoder, out: &mut Vec<(String, String)>) {
+    while let Some(mut child) = scope.next_tag() {
+        if !child.start_el().matches("Attributes") {
+            attributes_walk(&mut child, out);
+            continue;
+        }
+        while let Some(mut member) = child.next_tag() {
+            let (mut key, mut value) = (None, None);
+            while let Some(mut f) = member.next_tag() {
+                if f.start_el().matches("Key") {
+                    key = try_data(&mut f).ok().map(|k| k.into_owned());
+                } else if f.start_el().matches("Value") {
+                    value = try_data(&mut f).ok().map(|v| v.into_owned());
+                }
+            }
+            // Only a key listed with its value: nothing is written back
+            // that was not read.
+            if let (Some(key), Some(value)) = (key, value) {
+                out.push((key, value));
+            }
+        }
+    }
+}
+
+fn elb_walk(scope: &mut ScopedDecoder, out: &mut Vec<(String, Tags)>) {
+    while let Some(mut child) = scope.next_tag() {
+        if !child.start_el().matches("TagDescriptions") {
+            elb_walk(&mut child, out);
+            continue;
+        }
+        while let Some(mut member) = child.next_tag() {
+            let (mut arn, mut tags) = (None, Vec::new());
+            while let Some(mut field) = member.next_tag() {
+                if field.start_el().matches("ResourceArn") {
+                    arn = try_data(&mut field).ok().map(|v| v.trim().to_owned());
+                } else if field.start_el().matches("Tags") {
+                    while let Some(mut tag) = field.next_tag() {
+                        let (mut key, mut value) = (None, String::new());
+                        while let Some(mut f) = tag.next_tag() {
+                            if f.start_el().matches("Key") {
+                                key = try_data(&mut f).ok().map(|k| k.into_owned());
+                            } else if f.start_el().matches("Value") {
+                                value =
+                                    try_data(&mut f).map(|v| v.into_owned()).unwrap_or_default();
+                            }
+                        }
+                        if let Some(key) = key {
+                            tags.push((key, value));
+                        }
+                    }
+                }
+            }
+            if let Some(arn) = arn.filter(|a| !a.is_empty()) {
+                out.push((arn, tags));
+            }
+        }
+    }
+}
+
 fn walk(scope: &mut ScopedDecoder, element: &str, out: &mut Vec<(String, Tags)>) {
     while let Some(mut child) = scope.next_tag() {
         if child.start_el().matches("item") {
@@ -590,6 +672,34 @@ mod tests {
             ]],
         );
         assert_eq!(except.witness(), Some(tags(&[("team", "irsa-verify")])));
+    }
+
+    #[test]
+    fn elb_describe_tags_gives_each_resource_its_tags() {
+        // As ELBv2 (and the emulator) answer: one member per ARN asked
+        // about, an empty Tags for one without tags, values escaped.
+        let xml = r#"<DescribeTagsResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">
+<DescribeTagsResult><TagDescriptions>
+<member><ResourceArn>arn:aws:elasticloadbalancing:r:1:loadbalancer/app/a/1</ResourceArn>
+  <Tags><member><Key>elbv2.k8s.aws/cluster</Key><Value>c&amp;1</Value></member><member><Key>Name</Key><Value/></member></Tags></member>
+<member><Tags/><ResourceArn>arn:aws:elasticloadbalancing:r:1:loadbalancer/app/b/2</ResourceArn></member>
+</TagDescriptions></DescribeTagsResult>
+<ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></DescribeTagsResponse>"#;
+        assert_eq!(
+            elb_tag_descriptions(xml),
+            [
+                (
+                    "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/a/1".to_owned(),
+                    tags(&[("elbv2.k8s.aws/cluster", "c&1"), ("Name", "")])
+                ),
+                (
+                    "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/b/2".to_owned(),
+                    vec![]
+                ),
+            ]
+        );
+        assert!(elb_tag_descriptions("not xml <<").is_empty());
+        assert!(elb_tag_descriptions("<DescribeTagsResponse/>").is_empty());
     }
 
     #[test]

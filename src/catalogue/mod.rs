@@ -217,6 +217,19 @@ impl Found {
         Found::ListenerTagValue,
     ];
 
+    /// The Elastic Load Balancing resources a probe can pick by their tags:
+    /// DescribeTags reads them ("Describes the tags for the specified
+    /// Elastic Load Balancing resources. You can describe the tags for one
+    /// or more Application Load Balancers, Network Load Balancers, Gateway
+    /// Load Balancers, target groups, listeners, or rules"), and IAM reads
+    /// the same tags as `aws:ResourceTag/K` for a request naming them.
+    pub const TAGGABLE: [Found; 3] = [Found::LoadBalancer, Found::TargetGroup, Found::Listener];
+
+    /// Can a probe pick it by its tags?
+    pub fn taggable(self) -> bool {
+        Found::TAGGABLE.contains(&self)
+    }
+
     /// Where a REST path names it.
     pub fn placeholder(self) -> Option<&'static str> {
         match self {
@@ -289,6 +302,49 @@ impl Found {
     }
 }
 
+/// One attribute of the load balancer, target group or listener a request
+/// names, read right before the write that writes it back unchanged: the
+/// first of `keys()` its Describe*Attributes lists, with the value listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Attr {
+    LoadBalancer,
+    TargetGroup,
+    Listener,
+}
+
+impl Attr {
+    /// Whose attribute it is: the request names that resource too.
+    pub fn found(self) -> Found {
+        match self {
+            Attr::LoadBalancer => Found::LoadBalancer,
+            Attr::TargetGroup => Found::TargetGroup,
+            Attr::Listener => Found::Listener,
+        }
+    }
+
+    /// The read: its operation and the parameter naming the resource.
+    pub fn read(self) -> (&'static str, &'static str) {
+        match self {
+            Attr::LoadBalancer => ("DescribeLoadBalancerAttributes", "LoadBalancerArn"),
+            Attr::TargetGroup => ("DescribeTargetGroupAttributes", "TargetGroupArn"),
+            Attr::Listener => ("DescribeListenerAttributes", "ListenerArn"),
+        }
+    }
+
+    /// The keys a probe writes back, the first one listed: plain settings
+    /// (a flag, a timeout) whose write triggers nothing else.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Attr::LoadBalancer => &["deletion_protection.enabled"],
+            Attr::TargetGroup => &["deregistration_delay.timeout_seconds", "stickiness.enabled"],
+            Attr::Listener => &[
+                "tcp.idle_timeout.seconds",
+                "routing.http.response.server.enabled",
+            ],
+        }
+    }
+}
+
 /// A value in a request: fixed, or filled in when the probe is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum V {
@@ -314,6 +370,10 @@ pub enum V {
     Raw(&'static str),
     /// A real resource a listing finds (else the check is not attempted).
     Found(Found),
+    /// The key of the attribute read right before the request (`Attr`).
+    AttrKey(Attr),
+    /// Its value, as read.
+    AttrValue(Attr),
 }
 
 /// What `V::Random` sends: a name that says where it came from, around a
@@ -477,6 +537,33 @@ impl Row {
         }
     }
 
+    /// Does its request name a resource of this kind that a listing finds?
+    pub fn names_found(&self, kind: Found) -> bool {
+        match &self.probe {
+            Probe::Wire(w) => w.params.iter().any(|(_, v)| *v == V::Found(kind)),
+            Probe::Sdk(_) => false,
+        }
+    }
+
+    /// The one load balancer, target group or listener its request names
+    /// and is authorized on, when that is all it is authorized on (one
+    /// resource, an ARN with the found one's `{id}`s): a check of it can be
+    /// judged on that resource's tags. None for EC2 rows, Describe reads
+    /// (authorized on `*`) and requests naming two found resources.
+    pub fn found_by_tags(&self) -> Option<Found> {
+        if !crate::resource::ec2_slots(self.resources).is_empty() {
+            return None;
+        }
+        let named: Vec<Found> = Found::TAGGABLE
+            .into_iter()
+            .filter(|f| self.names_found(*f))
+            .collect();
+        match (named.as_slice(), self.resources) {
+            ([kind], [only]) if only.contains("{id}") => Some(*kind),
+            _ => None,
+        }
+    }
+
     /// The request as one line, for `--list-probes` and the report's "via".
     pub fn form(&self) -> String {
         match &self.probe {
@@ -526,6 +613,12 @@ fn describe(v: &V) -> String {
         V::RegionThen(s) => format!("<region>{s}"),
         V::Raw(s) => (*s).to_owned(),
         V::Found(f) => format!("<the first {} listed>", f.as_str()),
+        V::AttrKey(a) => format!(
+            "<the first of {} that {} lists>",
+            a.keys().join(", "),
+            a.read().0
+        ),
+        V::AttrValue(a) => format!("<its value as {} lists it>", a.read().0),
     }
 }
 
@@ -675,6 +768,13 @@ fn value_json(v: &V) -> serde_json::Value {
         V::RegionThen(s) => json!({"kind": "region_then", "text": s}),
         V::Raw(s) => json!({"kind": "raw", "template": s}),
         V::Found(f) => json!({"kind": "found", "found": f.key()}),
+        V::AttrKey(a) | V::AttrValue(a) => json!({
+            "kind": if matches!(v, V::AttrKey(_)) { "attribute_key" } else { "attribute_value" },
+            "found": a.found().key(),
+            "read": a.read().0,
+            "read_param": a.read().1,
+            "keys": a.keys(),
+        }),
     }
 }
 
@@ -738,6 +838,8 @@ mod tests {
             "region_then",
             "raw",
             "found",
+            "attribute_key",
+            "attribute_value",
         ];
         for (row, r) in rows.iter().zip(ROWS) {
             assert_eq!(row["action"], r.action);

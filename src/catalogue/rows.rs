@@ -1,7 +1,7 @@
 //! The catalogue: one row per probeable action. Adding an action is adding a
 //! row here; the unit tests below hold every row to its invariants.
 
-use super::{Ec2Id, Found, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
+use super::{Attr, Ec2Id, Found, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
 use crate::answer::AuthorizedError;
 use crate::signed::services::*;
 
@@ -359,6 +359,7 @@ const fn elb_deny_only(
 const ELB_LISTENER: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:listener/app/{id}/{id}/{id}";
 const ELB_RULE: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:listener-rule/app/{id}/{id}/{id}/{id}";
 const ELB_TARGET_GROUP: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:targetgroup/{id}/{id}";
+const ELB_LOAD_BALANCER: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/{id}/{id}";
 const MADE_UP_RULE: V = V::MadeUp(
     "arn:{p}:elasticloadbalancing:{r}:{a}:listener-rule/app/irsa-verify-probe/{random16}/{random16}/{random16}",
 );
@@ -581,6 +582,42 @@ pub const ROWS: &[Row] = &[
          no target is deregistered",
         "Elastic Load Balancing API reference, DeregisterTargets: \"Note: If the specified target does not exist, the action returns \
          successfully.\" (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html)", true),
+    // Attribute write-backs: one attribute key, with the value its Describe
+    // read lists right before, on the load balancer, target group or listener
+    // found (or the one picked by its tags).
+    elb_no_op("elasticloadbalancing:ModifyLoadBalancerAttributes", "ModifyLoadBalancerAttributes",
+        &[("LoadBalancerArn", V::Found(Found::LoadBalancer)), ("Attributes.member.1.Key", V::AttrKey(Attr::LoadBalancer)),
+          ("Attributes.member.1.Value", V::AttrValue(Attr::LoadBalancer))],
+        &[ELB_LOAD_BALANCER],
+        "writes back one attribute (deletion_protection.enabled) with the value DescribeLoadBalancerAttributes listed for that load balancer \
+         right before: the attribute keeps its value, and every other attribute is left as it is. Race window: the one round trip between \
+         the read and the write; were the attribute changed by someone else in it, the write would put back the value read",
+        "Elastic Load Balancing API reference, ModifyLoadBalancerAttributes: \"Modifies the specified attributes of the specified Application \
+         Load Balancer, Network Load Balancer, or Gateway Load Balancer. If any of the specified attributes can't be modified as requested, \
+         the call fails. Any existing attributes that you do not modify retain their current values.\" \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyLoadBalancerAttributes.html)", false),
+    elb_no_op("elasticloadbalancing:ModifyTargetGroupAttributes", "ModifyTargetGroupAttributes",
+        &[("TargetGroupArn", V::Found(Found::TargetGroup)), ("Attributes.member.1.Key", V::AttrKey(Attr::TargetGroup)),
+          ("Attributes.member.1.Value", V::AttrValue(Attr::TargetGroup))],
+        &[ELB_TARGET_GROUP],
+        "writes back one attribute (deregistration_delay.timeout_seconds, else stickiness.enabled) with the value \
+         DescribeTargetGroupAttributes listed for that target group right before: the attribute keeps its value, and no other is named. \
+         Race window: the one round trip between the read and the write; were the attribute changed by someone else in it, the write \
+         would put back the value read",
+        "Elastic Load Balancing API reference, ModifyTargetGroupAttributes: \"Modifies the specified attributes of the specified target \
+         group.\"; the one attribute specified is given the value just read \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyTargetGroupAttributes.html)", false),
+    elb_no_op("elasticloadbalancing:ModifyListenerAttributes", "ModifyListenerAttributes",
+        &[("ListenerArn", V::Found(Found::Listener)), ("Attributes.member.1.Key", V::AttrKey(Attr::Listener)),
+          ("Attributes.member.1.Value", V::AttrValue(Attr::Listener))],
+        &[ELB_LISTENER],
+        "writes back one attribute (tcp.idle_timeout.seconds, else routing.http.response.server.enabled) with the value \
+         DescribeListenerAttributes listed for that listener right before: the attribute keeps its value, and no other is named. \
+         Race window: the one round trip between the read and the write; were the attribute changed by someone else in it, the write \
+         would put back the value read",
+        "Elastic Load Balancing API reference, ModifyListenerAttributes: \"Modifies the specified attributes of the specified \
+         listener.\"; the one attribute specified is given the value just read \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListenerAttributes.html)", false),
     elb_deny_only("elasticloadbalancing:RemoveListenerCertificates", "RemoveListenerCertificates",
         &[("ListenerArn", MADE_UP_LISTENER), ("Certificates.member.1.CertificateArn", V::MadeUp("arn:{p}:acm:{r}:{a}:certificate/irsa-verify-probe-{random}"))],
         &[MADE_UP_LISTENER_ARN], "on a made-up listener ARN, naming a made-up certificate: there is nothing to remove",
@@ -1147,6 +1184,9 @@ mod tests {
             "AddListenerCertificates",
             "DeregisterTargets",
             "AddTags",
+            "ModifyLoadBalancerAttributes",
+            "ModifyTargetGroupAttributes",
+            "ModifyListenerAttributes",
         ];
         let made_up = [
             "RemoveListenerCertificates",
@@ -1226,6 +1266,51 @@ mod tests {
         for op in ["AddListenerCertificates", "AddTags"] {
             let add = &ROWS[super::super::find(&format!("elasticloadbalancing:{op}")).unwrap()];
             assert!(add.harmless.contains("Race window"), "{}", add.harmless);
+        }
+        for (op, attr) in [
+            ("ModifyLoadBalancerAttributes", Attr::LoadBalancer),
+            ("ModifyTargetGroupAttributes", Attr::TargetGroup),
+            ("ModifyListenerAttributes", Attr::Listener),
+        ] {
+            let r = &ROWS[super::super::find(&format!("elasticloadbalancing:{op}")).unwrap()];
+            assert!(
+                r.harmless.contains(
+                    "Race window: the one round trip between the read and the write; were the attribute changed by someone \
+                     else in it, the write would put back the value read"
+                ),
+                "{op}: {}",
+                r.harmless
+            );
+            // Exactly one attribute, its key and its value from one read of
+            // the resource the request names, and authorized on that one
+            // alone (so it can be picked by its tags).
+            let Probe::Wire(w) = &r.probe else {
+                panic!("{op}")
+            };
+            let values: Vec<&V> = w.params.iter().map(|(_, v)| v).collect();
+            assert_eq!(
+                values,
+                [
+                    &V::Found(attr.found()),
+                    &V::AttrKey(attr),
+                    &V::AttrValue(attr)
+                ],
+                "{op}"
+            );
+            assert_eq!(w.params[1].0, "Attributes.member.1.Key");
+            assert_eq!(w.params[2].0, "Attributes.member.1.Value");
+            assert_eq!(r.found_by_tags(), Some(attr.found()), "{op}");
+            // Each key it may write back is named in its harmless text.
+            assert!(r.harmless.contains(attr.keys()[0]), "{op}");
+        }
+        // No other row writes an attribute, and no other row reads one back.
+        for r in ROWS.iter() {
+            let Probe::Wire(w) = &r.probe else { continue };
+            for (_, v) in w.params {
+                if let V::AttrKey(a) | V::AttrValue(a) = v {
+                    assert!(r.names_found(a.found()), "{}", r.action);
+                }
+            }
         }
         // Removals are deny checks wherever the policies touch ELBv2.
         for op in [

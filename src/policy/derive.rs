@@ -589,12 +589,14 @@ fn catalogue_checks(
 type Variant = (Target, Expect, Vec<String>, String);
 
 /// A check's variants when the only conditions its expectation hangs on
-/// are on the tags of the one EC2 resource its request names by ID
+/// are on the tags of the one resource its request names (an EC2 ID, or a
+/// load balancer, target group or listener a listing finds: `TagRead`)
 /// (`aws:ResourceTag/K`, `ec2:ResourceTag/K`), every other resource it is
 /// authorized on being allowed outright: one on a resource whose tags meet
 /// what the Allow statements ask (and no Deny's), expected allowed, and one
 /// on a resource whose tags meet none of them, expected denied; each picked
-/// at run time from what a Describe lists with its tags, and each judged on
+/// at run time from what a Describe (for ELBv2, DescribeTags) lists with its
+/// tags, and each judged on
 /// tags that meet its pick (`TagRequirement::witness`). IAM's logic gives
 /// the same decision for every tag set that meets the pick
 /// (`eval::tag_split`). None where that does not apply: the check stays
@@ -606,17 +608,7 @@ fn tagged_variants(
     judged: &[(String, &str, Decision)],
     contexts: &[&Context],
 ) -> Option<Vec<Variant>> {
-    let slots = crate::resource::ec2_slots(row.resources);
-    let [kind] = slots.as_slice() else {
-        return None;
-    };
-    if !row.ec2_ids_sent().contains(kind) {
-        return None;
-    }
-    let at = row
-        .resources
-        .iter()
-        .position(|t| crate::resource::names(t, *kind))?;
+    let (at, picked) = tag_read_resource(row)?;
     let (resource, _, decision) = judged.get(at)?;
     let context = contexts.get(at)?;
     let on_tags = !decision.conditions.is_empty()
@@ -631,10 +623,10 @@ fn tagged_variants(
     if !on_tags || !others_allowed {
         return None;
     }
-    let outside = match target {
-        Target::Account => Vec::new(),
-        Target::Ec2(picks) => match picks.as_slice() {
-            [(k, IdPick::Outside(patterns))] if k == kind => patterns.clone(),
+    let outside = match (target, picked) {
+        (Target::Account, _) => Vec::new(),
+        (Target::Ec2(picks), TagRead::Ec2(kind)) => match picks.as_slice() {
+            [(k, IdPick::Outside(patterns))] if *k == kind => patterns.clone(),
             _ => return None,
         },
         _ => return None,
@@ -678,20 +670,48 @@ fn tagged_variants(
             })
             .collect::<Vec<_>>()
             .join("; ");
-        variants.push((
-            Target::Ec2(vec![(
-                *kind,
+        let target = match picked {
+            TagRead::Ec2(kind) => Target::Ec2(vec![(
+                kind,
                 IdPick::Tagged {
                     outside: outside.clone(),
                     tags: wanted,
                 },
             )]),
-            expect,
-            Vec::new(),
-            basis,
-        ));
+            TagRead::Found(kind) => Target::Tagged { kind, tags: wanted },
+        };
+        variants.push((target, expect, Vec::new(), basis));
     }
     (!variants.is_empty()).then_some(variants)
+}
+
+/// The one resource whose tags a row's request is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagRead {
+    /// The one EC2 ID type the request names by its own ID.
+    Ec2(Ec2Id),
+    /// The one Elastic Load Balancing resource the request names, found by
+    /// a listing and picked by what DescribeTags lists for it.
+    Found(crate::catalogue::Found),
+}
+
+/// Where in the row's resources that one resource is, and what it is: an
+/// EC2 row naming one ID type by its own ID; an ELBv2 row whose one
+/// resource is the load balancer, target group or listener its request
+/// names (`Row::found_by_tags`). Pure.
+fn tag_read_resource(row: &crate::catalogue::Row) -> Option<(usize, TagRead)> {
+    let slots = crate::resource::ec2_slots(row.resources);
+    if let [kind] = slots.as_slice() {
+        if !row.ec2_ids_sent().contains(kind) {
+            return None;
+        }
+        let at = row
+            .resources
+            .iter()
+            .position(|t| crate::resource::names(t, *kind))?;
+        return Some((at, TagRead::Ec2(*kind)));
+    }
+    row.found_by_tags().map(|kind| (0, TagRead::Found(kind)))
 }
 
 /// The targets of a row on the account or on EC2 resources: one check where
@@ -1846,6 +1866,97 @@ mod tests {
             .filter(|c| c.action().name() == action)
             .map(|c| (c.label(), c.expect(), c.conditions().to_vec()))
             .collect()
+    }
+
+    #[test]
+    fn the_load_balancer_controllers_tag_grants_are_probed_on_resources_picked_by_their_tags() {
+        // Its statement 13, as published: any ELBv2 resource tagged
+        // elbv2.k8s.aws/cluster.
+        let lbc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["elasticloadbalancing:ModifyLoadBalancerAttributes","elasticloadbalancing:ModifyTargetGroupAttributes",
+              "elasticloadbalancing:ModifyListenerAttributes","elasticloadbalancing:DeleteLoadBalancer"],"Resource":"*",
+             "Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(lbc, &Extra::default()).unwrap();
+        use crate::catalogue::Found;
+        use Expect::*;
+        for (action, what, kind) in [
+            (
+                "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                "load balancer",
+                Found::LoadBalancer,
+            ),
+            (
+                "elasticloadbalancing:ModifyTargetGroupAttributes",
+                "target group",
+                Found::TargetGroup,
+            ),
+            (
+                "elasticloadbalancing:ModifyListenerAttributes",
+                "listener",
+                Found::Listener,
+            ),
+        ] {
+            assert_eq!(
+                of(&d, action),
+                [
+                    (
+                        format!("a {what} tagged elbv2.k8s.aws/cluster"),
+                        Allow,
+                        vec![]
+                    ),
+                    (
+                        format!("a {what} not tagged elbv2.k8s.aws/cluster"),
+                        Deny,
+                        vec![]
+                    ),
+                ],
+                "{action}"
+            );
+            let i = d
+                .checks
+                .iter()
+                .position(|c| c.action().name() == action)
+                .unwrap();
+            let Target::Tagged { kind: k, tags } = d.checks[i].target() else {
+                panic!("{action}: {:?}", d.checks[i].target())
+            };
+            assert_eq!(*k, kind);
+            let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+                p.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+            };
+            assert_eq!(
+                tags.satisfied_by(&pairs(&[("elbv2.k8s.aws/cluster", "c1")])),
+                Some(true)
+            );
+            assert_eq!(tags.satisfied_by(&pairs(&[("Name", "x")])), Some(false));
+            assert!(
+                d.basis[i].contains("with the tags elbv2.k8s.aws/cluster=irsa-verify"),
+                "{}",
+                d.basis[i]
+            );
+            assert!(
+                d.basis[i + 1].contains("with no tags"),
+                "{}",
+                d.basis[i + 1]
+            );
+        }
+        // A made-up load balancer has no tags to pick it by: conditional, as before.
+        assert_eq!(
+            of(&d, "elasticloadbalancing:DeleteLoadBalancer"),
+            [(
+                "account".to_owned(),
+                Allow,
+                vec!["aws:ResourceTag/elbv2.k8s.aws/cluster".to_owned()]
+            )]
+        );
+        // Granted outright: one check on the first one listed, as before.
+        let everywhere = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"elasticloadbalancing:ModifyLoadBalancerAttributes","Resource":"*"}]}"#;
+        let d = derived(everywhere, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "elasticloadbalancing:ModifyLoadBalancerAttributes"),
+            [("the first load balancer listed".to_owned(), Allow, vec![])]
+        );
     }
 
     #[test]

@@ -102,6 +102,10 @@ pub struct Ctx {
     pub zone: tokio::sync::OnceCell<Result<String, wire::Lookup>>,
     /// Real ARNs and names of the other services, looked up once per run.
     pub found: HashMap<Found, tokio::sync::OnceCell<Result<String, wire::Lookup>>>,
+    /// The load balancers, target groups and listeners listed, each with
+    /// its tags (DescribeTags), looked up once per run.
+    pub found_tagged:
+        HashMap<Found, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, wire::Lookup>>>,
 }
 
 impl Ctx {
@@ -143,6 +147,10 @@ impl Ctx {
                 .collect(),
             zone: tokio::sync::OnceCell::new(),
             found: Found::ALL
+                .iter()
+                .map(|k| (*k, tokio::sync::OnceCell::new()))
+                .collect(),
+            found_tagged: Found::TAGGABLE
                 .iter()
                 .map(|k| (*k, tokio::sync::OnceCell::new()))
                 .collect(),

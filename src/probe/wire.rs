@@ -48,6 +48,8 @@ struct Fill<'a> {
     tags: Vec<(String, String)>,
     /// The hosted zone's domain name, for record names inside it.
     zone_name: String,
+    /// The attribute read right before the request: key and value.
+    attr: Option<(String, String)>,
 }
 
 impl Fill<'_> {
@@ -105,6 +107,18 @@ impl Fill<'_> {
             V::RegionThen(s) => format!("{}{s}", self.place.region),
             V::Raw(t) => self.template(t),
             V::Found(f) => self.found.get(f).cloned().unwrap_or_default(),
+            // `send` never builds a write-back without a read: no attribute,
+            // no request.
+            V::AttrKey(_) => self
+                .attr
+                .as_ref()
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default(),
+            V::AttrValue(_) => self
+                .attr
+                .as_ref()
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -699,6 +713,207 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
     .clone()
 }
 
+/// How many load balancers, target groups or listeners a tagged pick reads
+/// the tags of at most (DescribeTags takes 20 ARNs a call): enough for a
+/// cluster's own, and a bound on the calls one check makes.
+const TAGGED_AT_MOST: usize = 100;
+/// How many load balancers' listeners a tagged listener pick lists.
+const LISTENERS_OF_AT_MOST: usize = 20;
+
+/// The load balancers, target groups or listeners the role can list (the
+/// listeners of the first load balancers listed), each with its tags as
+/// DescribeTags lists them, once per run. A resource DescribeTags does not
+/// describe has no tags read (`Listed::tags` None).
+async fn found_tagged(ctx: &Ctx, kind: Found) -> Result<Vec<Listed>, Lookup> {
+    let Some(cell) = ctx.found_tagged.get(&kind) else {
+        return Err(Lookup::NoneFits {
+            op: "DescribeTags",
+            what: "resource that can be picked by its tags",
+        });
+    };
+    cell.get_or_init(|| async move {
+        let form = |operation: &'static str, params: Vec<(String, String)>| Request {
+            service: &ELBV2,
+            operation,
+            method: "POST",
+            path: "/".to_owned(),
+            body: Body::Form(params),
+        };
+        // Each outer member's own ARN, in the order listed.
+        let list =
+            |operation: &'static str, params: Vec<(String, String)>, element: &'static str| {
+                let request = form(operation, params);
+                async move {
+                    match ctx.send(&request, None).await {
+                        Ok(reply) => Ok(outer_members(reply.text())
+                            .into_iter()
+                            .filter_map(|m| first_element(m, element))
+                            .collect::<Vec<String>>()),
+                        Err(answer) => Err(refused(operation, &answer)),
+                    }
+                }
+            };
+        let (arns, listed_by) = match kind {
+            Found::TargetGroup => (
+                list("DescribeTargetGroups", vec![], "TargetGroupArn").await?,
+                "DescribeTargetGroups",
+            ),
+            Found::Listener => {
+                let lbs = list("DescribeLoadBalancers", vec![], "LoadBalancerArn").await?;
+                let mut arns = Vec::new();
+                for lb in lbs.into_iter().take(LISTENERS_OF_AT_MOST) {
+                    arns.extend(
+                        list(
+                            "DescribeListeners",
+                            vec![("LoadBalancerArn".to_owned(), lb)],
+                            "ListenerArn",
+                        )
+                        .await?,
+                    );
+                }
+                (arns, "DescribeListeners")
+            }
+            _ => (
+                list("DescribeLoadBalancers", vec![], "LoadBalancerArn").await?,
+                "DescribeLoadBalancers",
+            ),
+        };
+        if arns.is_empty() {
+            return Err(Lookup::ListedNone(listed_by));
+        }
+        let arns: Vec<String> = arns.into_iter().take(TAGGED_AT_MOST).collect();
+        let mut described: Vec<(String, crate::tags::Tags)> = Vec::new();
+        for chunk in arns.chunks(20) {
+            let params = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, arn)| (format!("ResourceArns.member.{}", i + 1), arn.clone()))
+                .collect();
+            let request = form("DescribeTags", params);
+            match ctx.send(&request, None).await {
+                Ok(reply) => described.extend(crate::tags::elb_tag_descriptions(reply.text())),
+                Err(answer) => return Err(refused("DescribeTags", &answer)),
+            }
+        }
+        Ok(elb_listed(arns, &described))
+    })
+    .await
+    .clone()
+}
+
+/// The ARNs listed, each with the tags DescribeTags gave it (None: not
+/// described, so no tags were read). Pure.
+fn elb_listed(arns: Vec<String>, described: &[(String, crate::tags::Tags)]) -> Vec<Listed> {
+    arns.into_iter()
+        .map(|id| {
+            let tags = described
+                .iter()
+                .find(|(arn, _)| *arn == id)
+                .map(|(_, t)| t.clone());
+            Listed { id, tags }
+        })
+        .collect()
+}
+
+/// The first resource listed whose tags, as DescribeTags listed them, meet
+/// the pick and that is of the kind the check is judged on (`fits`). Pure.
+/// `Err` when none is: a made-up ARN has no tags to meet them.
+fn pick_tagged(
+    kind: Found,
+    wanted: &crate::tags::TagRequirement,
+    listed: &[Listed],
+    fits: impl Fn(&str) -> bool,
+) -> Result<String, String> {
+    listed
+        .iter()
+        .find(|l| {
+            fits(&l.id)
+                && l.tags
+                    .as_deref()
+                    .is_some_and(|t| wanted.satisfied_by(t) == Some(true))
+        })
+        .map(|l| l.id.clone())
+        .ok_or_else(|| {
+            format!(
+                "no {what} {} among the {} {what}(s) listed (tags read with DescribeTags); the grant's resource-tag conditions \
+                 are met only on such a {what}, and a made-up one has no tags",
+                wanted.phrase(),
+                listed.len(),
+                what = kind.as_str(),
+            )
+        })
+}
+
+/// Why a tagged pick's resource was probed: its tags, as DescribeTags
+/// listed them, those the requirement tests. Pure.
+fn found_tagged_note(
+    kind: Found,
+    arn: &str,
+    wanted: &crate::tags::TagRequirement,
+    listed: &[Listed],
+) -> String {
+    let keys = wanted.keys();
+    let shown: Vec<String> = listed
+        .iter()
+        .find(|l| l.id == arn)
+        .and_then(|l| l.tags.as_ref())
+        .map(|tags| {
+            tags.iter()
+                .filter(|(k, _)| keys.iter().any(|w| w.eq_ignore_ascii_case(k)))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "{arn} was picked as a {} {}: DescribeTags lists it with {}",
+        kind.as_str(),
+        wanted.phrase(),
+        if shown.is_empty() {
+            format!("none of the tags {}", keys.join(", "))
+        } else {
+            format!("the tag(s) {}", shown.join(", "))
+        }
+    )
+}
+
+/// One attribute of a load balancer, target group or listener, read now:
+/// the first of `Attr::keys` its Describe*Attributes lists, with its value.
+async fn read_attribute(
+    ctx: &Ctx,
+    a: crate::catalogue::Attr,
+    arn: &str,
+) -> Result<(String, String), String> {
+    let (operation, param) = a.read();
+    let request = Request {
+        service: &ELBV2,
+        operation,
+        method: "POST",
+        path: "/".to_owned(),
+        body: Body::Form(vec![(param.to_owned(), arn.to_owned())]),
+    };
+    match ctx.send(&request, None).await {
+        Ok(reply) => pick_attribute(&crate::tags::elb_attributes(reply.text()), a.keys())
+            .ok_or_else(|| {
+                format!(
+                    "{operation} lists none of the attributes {} for {arn}",
+                    a.keys().join(", ")
+                )
+            }),
+        Err(answer) => Err(format!(
+            "{operation} could not read {arn} ({})",
+            answer.summary()
+        )),
+    }
+}
+
+/// The first of `keys` among the attributes read, with its value as read.
+/// Pure.
+fn pick_attribute(read: &[(String, String)], keys: &[&str]) -> Option<(String, String)> {
+    keys.iter()
+        .find_map(|k| read.iter().find(|(key, _)| key == k))
+        .cloned()
+}
+
 /// The first hosted zone the role can list, by either listing the role may
 /// have (external-dns grants ListHostedZones, cert-manager ByName).
 async fn any_zone(ctx: &Ctx) -> Result<String, Lookup> {
@@ -869,7 +1084,33 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         V::Found(kind) => Some(*kind),
         _ => None,
     });
+    let mut probed_found = None;
     for kind in in_params.chain(in_path) {
+        if let Target::Tagged { kind: k, tags } = check.target() {
+            if *k == kind {
+                let listed = match found_tagged(ctx, kind).await {
+                    Ok(listed) => listed,
+                    Err(why) => {
+                        return Observation::skipped(format!(
+                            "not attempted: no {what} {} to name ({why}); the grant's resource-tag conditions are met only on such a \
+                             {what}, and a made-up one has no tags",
+                            tags.phrase(),
+                            what = kind.as_str(),
+                        ))
+                    }
+                };
+                let fit = |arn: &str| fits(row.resources, &ctx.place, arn).is_ok();
+                match pick_tagged(kind, tags, &listed, fit) {
+                    Ok(arn) => {
+                        notes.push(found_tagged_note(kind, &arn, tags, &listed));
+                        probed_found = Some(arn.clone());
+                        reals.insert(kind, arn);
+                        continue;
+                    }
+                    Err(why) => return Observation::skipped(format!("not attempted: {why}")),
+                }
+            }
+        }
         {
             match found(ctx, kind).await {
                 Ok(value) => {
@@ -912,6 +1153,33 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         },
         None => String::new(),
     };
+    // A write-back: the attribute read right before, on the resource found.
+    let mut attr = None;
+    if let Some(a) = w.params.iter().find_map(|(_, v)| match v {
+        V::AttrKey(a) | V::AttrValue(a) => Some(*a),
+        _ => None,
+    }) {
+        let Some(arn) = reals.get(&a.found()) else {
+            return Observation::skipped(format!(
+                "not attempted: no {} to read the attributes of; only a value just read is written back",
+                a.found().as_str()
+            ));
+        };
+        match read_attribute(ctx, a, arn).await {
+            Ok((key, value)) => {
+                notes.push(format!(
+                    "writes back {key}={value} as {} listed it for {arn} right before (race window: the one round trip between the two calls)",
+                    a.read().0
+                ));
+                attr = Some((key, value));
+            }
+            Err(why) => {
+                return Observation::skipped(format!(
+                    "not attempted: {why}; only a value just read is written back"
+                ))
+            }
+        }
+    }
     let place = Place {
         region: region.clone().unwrap_or_else(|| ctx.place.region.clone()),
         ..ctx.place.clone()
@@ -924,6 +1192,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         found: reals,
         tags: check.tags().to_vec(),
         zone_name,
+        attr,
     };
     let request = build(w, &fill);
     let form = describe(&request);
@@ -934,6 +1203,11 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     };
     let mut observation = Observation::new(answer, row.allowed, form);
     observation.notes.extend(notes);
+    if let Some(arn) = probed_found {
+        // The one resource the request is authorized on
+        // (`Row::found_by_tags`), exactly: the report shows it.
+        observation.probed = Some(vec![arn]);
+    }
     if !fill.ids.is_empty() {
         // The exact resources this request named: the report shows them.
         let values = crate::resource::Values {
@@ -979,6 +1253,7 @@ mod tests {
             found: HashMap::new(),
             tags: Vec::new(),
             zone_name: "example.com.".into(),
+            attr: None,
         }
     }
 
@@ -1432,6 +1707,147 @@ mod tests {
                     .collect(),
             ),
         }
+    }
+
+    #[test]
+    fn a_write_back_names_one_key_read_with_its_value_as_read() {
+        use crate::catalogue::Attr;
+        let xml = "<DescribeLoadBalancerAttributesResponse><DescribeLoadBalancerAttributesResult><Attributes>\
+                   <member><Key>idle_timeout.timeout_seconds</Key><Value>60</Value></member>\
+                   <member><Value>true</Value><Key>deletion_protection.enabled</Key></member>\
+                   <member><Key>no.value</Key></member>\
+                   </Attributes></DescribeLoadBalancerAttributesResult></DescribeLoadBalancerAttributesResponse>";
+        let read = crate::tags::elb_attributes(xml);
+        assert_eq!(
+            read.len(),
+            2,
+            "a key without its value is not read: {read:?}"
+        );
+        assert_eq!(
+            pick_attribute(&read, Attr::LoadBalancer.keys()),
+            Some(("deletion_protection.enabled".to_owned(), "true".to_owned()))
+        );
+        assert_eq!(pick_attribute(&read, Attr::TargetGroup.keys()), None);
+        assert_eq!(
+            pick_attribute(&read, &["no.value"]),
+            None,
+            "never a value that was not read"
+        );
+        // The first of the keys, in their order, whichever the answer lists first.
+        let tg = vec![
+            ("stickiness.enabled".to_owned(), "false".to_owned()),
+            (
+                "deregistration_delay.timeout_seconds".to_owned(),
+                "300".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            pick_attribute(&tg, Attr::TargetGroup.keys()),
+            Some((
+                "deregistration_delay.timeout_seconds".to_owned(),
+                "300".to_owned()
+            ))
+        );
+        // Built into the request as read.
+        let p = place();
+        let mut f = fill(&p, "");
+        f.found.insert(
+            Found::LoadBalancer,
+            "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/a/1".into(),
+        );
+        f.attr = Some(("deletion_protection.enabled".into(), "true".into()));
+        let Body::Form(params) = build(
+            wire("elasticloadbalancing:ModifyLoadBalancerAttributes"),
+            &f,
+        )
+        .body
+        else {
+            panic!("form")
+        };
+        assert_eq!(
+            params,
+            [
+                (
+                    "LoadBalancerArn".to_owned(),
+                    "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/a/1".to_owned()
+                ),
+                (
+                    "Attributes.member.1.Key".to_owned(),
+                    "deletion_protection.enabled".to_owned()
+                ),
+                ("Attributes.member.1.Value".to_owned(), "true".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tagged_load_balancer_is_the_first_listed_with_such_tags_and_of_the_kind_judged() {
+        use crate::tags::{TagRequirement, TagTest};
+        let lbc =
+            vec![
+                TagTest::from_operator("Null", "elbv2.k8s.aws/cluster", &["false".to_owned()])
+                    .unwrap(),
+            ];
+        let tagged_by = TagRequirement::new(vec![lbc.clone()], vec![]);
+        let not_tagged = TagRequirement::new(vec![], vec![lbc]);
+        let lb =
+            |name: &str| format!("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/{name}/1");
+        let arns = vec![
+            lb("app/plain"),
+            lb("app/unread"),
+            lb("net/nlb"),
+            lb("app/lbc"),
+        ];
+        // DescribeTags answered for three of the four.
+        let described = vec![
+            (lb("app/plain"), vec![("Name".to_owned(), "x".to_owned())]),
+            (
+                lb("net/nlb"),
+                vec![("elbv2.k8s.aws/cluster".to_owned(), "c1".to_owned())],
+            ),
+            (
+                lb("app/lbc"),
+                vec![("ELBV2.K8S.AWS/cluster".to_owned(), "c1".to_owned())],
+            ),
+        ];
+        let listed = elb_listed(arns, &described);
+        assert_eq!(listed[1].tags, None, "not described: no tags read");
+        assert_eq!(listed[0].tags.as_ref().map(Vec::len), Some(1));
+        let app = |arn: &str| arn.contains(":loadbalancer/app/");
+        // The NLB is so tagged, but not the kind the check was judged on.
+        assert_eq!(
+            pick_tagged(Found::LoadBalancer, &tagged_by, &listed, app),
+            Ok(lb("app/lbc")),
+            "keys compare case-insensitively"
+        );
+        assert_eq!(
+            pick_tagged(Found::LoadBalancer, &not_tagged, &listed, app),
+            Ok(lb("app/plain"))
+        );
+        // Never one whose tags were not read.
+        assert_eq!(
+            pick_tagged(Found::LoadBalancer, &not_tagged, &listed[1..], app),
+            Err("no load balancer not tagged elbv2.k8s.aws/cluster among the 3 load balancer(s) listed (tags read with DescribeTags); \
+                 the grant's resource-tag conditions are met only on such a load balancer, and a made-up one has no tags"
+                .to_owned())
+        );
+        assert!(pick_tagged(Found::TargetGroup, &tagged_by, &[], app).is_err());
+        assert_eq!(
+            found_tagged_note(Found::LoadBalancer, &lb("app/lbc"), &tagged_by, &listed),
+            format!(
+                "{} was picked as a load balancer tagged elbv2.k8s.aws/cluster: DescribeTags lists it with the tag(s) \
+                 ELBV2.K8S.AWS/cluster=c1",
+                lb("app/lbc")
+            )
+        );
+        assert_eq!(
+            found_tagged_note(Found::LoadBalancer, &lb("app/plain"), &not_tagged, &listed),
+            format!(
+                "{} was picked as a load balancer not tagged elbv2.k8s.aws/cluster: DescribeTags lists it with none of the tags \
+                 elbv2.k8s.aws/cluster",
+                lb("app/plain")
+            )
+        );
     }
 
     #[test]

@@ -251,6 +251,13 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{a}:role/{ROLE}"},
         {"Effect": "Allow", "Action": "autoscaling:SetDesiredCapacity", "Resource": f"arn:aws:autoscaling:{r}:{a}:autoScalingGroup:*:autoScalingGroupName/asg-a"},
         {"Effect": "Allow", "Action": "elasticloadbalancing:DeleteTargetGroup", "Resource": f"arn:aws:elasticloadbalancing:{r}:{a}:targetgroup/tg-a/*"},
+        # The load balancer controller's form: any ELBv2 resource tagged elbv2.k8s.aws/cluster.
+        {
+            "Effect": "Allow",
+            "Action": ["elasticloadbalancing:RemoveTags", "elasticloadbalancing:DeleteLoadBalancer"],
+            "Resource": "*",
+            "Condition": {"Null": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}},
+        },
         {"Effect": "Allow", "Action": "elasticloadbalancing:SetRulePriorities", "Resource": f"arn:aws:elasticloadbalancing:{r}:{a}:listener-rule/app/irsa-verify-granted/*"},
         {"Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": f"arn:aws:ecr:{r}:{a}:repository/r1"},
     ]
@@ -372,6 +379,16 @@ class Fill:
             if v["found"] not in self.s["found"]:
                 raise FillError(f"no seeded {v['found']}")
             return self.s["found"][v["found"]]
+        if kind in ("attribute_key", "attribute_value"):
+            # As src/probe/wire.rs writes back: the first of the row's keys
+            # that the resource's Describe*Attributes lists, with its value.
+            listed = self.s["attributes"].get((v["read"], v["found"]))
+            if listed is None:
+                raise FillError(f"no attributes read for the seeded {v['found']}")
+            for key in v["keys"]:
+                if key in listed:
+                    return key if kind == "attribute_key" else listed[key]
+            raise FillError(f"the seeded {v['found']} lists none of {v['keys']}")
         raise FillError(f"a value of kind {kind!r} this check does not know")
 
     def resource(self, t):
@@ -546,6 +563,18 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
     on any definitive answer that is not a denial."""
     seeded = seeded_for_rows(a, s)
     wire_rows = [r for r in catalogue["rows"] if "protocol" in r["request"]]
+    # The attributes the write-back rows read, read now as the agent reads
+    # them right before its write (admin credentials: the read is not what
+    # is checked).
+    elb = make_client(endpoint, os.environ["IRSA_TEST_ADMIN_KEY"], os.environ["IRSA_TEST_ADMIN_SECRET"])("elbv2")
+    seeded["attributes"] = {}
+    for row in wire_rows:
+        for p in row["request"]["params"]:
+            v = p["value"]
+            if v["kind"] in ("attribute_key", "attribute_value") and v["found"] in seeded["found"]:
+                method = re.sub(r"(?<!^)(?=[A-Z])", "_", v["read"]).lower()
+                got = getattr(elb, method)(**{v["read_param"]: seeded["found"][v["found"]]})["Attributes"]
+                seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x["Value"] for x in got}
     prepared = []
     for row in wire_rows:
         try:
@@ -811,6 +840,29 @@ def run(endpoint, catalogue):
     status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
     report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")
     expect_error("elasticloadbalancing:DeleteTargetGroup denied on another", lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-b"), 403, "AccessDenied", (tg % "tg-b",))
+
+    print("# elbv2: conditions on the named resource's own tags (aws:ResourceTag)")
+    untag = lambda arn: lambda: user("elbv2").remove_tags(ResourceArns=[arn], TagKeys=["irsa-verify-probe-fidelity"])  # noqa: E731
+    for what, tagged, untagged in (
+        ("load balancer", addons["lbc_load_balancer_arn"], addons["load_balancer_arn"]),
+        ("target group", addons["lbc_target_group_arn"], addons["target_group_arn"]),
+        ("listener", addons["lbc_listener_arn"], addons["http_listener_arn"]),
+    ):
+        expect_ok(f"elasticloadbalancing:RemoveTags allowed on the {what} tagged elbv2.k8s.aws/cluster (Null false)", untag(tagged))
+        expect_error(
+            f"elasticloadbalancing:RemoveTags denied on the untagged {what}, naming its ARN (moto left the condition unevaluated)",
+            untag(untagged), 403, "AccessDenied", (f"elasticloadbalancing:RemoveTags on resource: {untagged} {implicit}",),
+        )
+    expect_error(
+        "elasticloadbalancing:RemoveTags of the tagged and the untagged load balancer: denied, naming the untagged one",
+        lambda: user("elbv2").remove_tags(ResourceArns=[addons["lbc_load_balancer_arn"], addons["load_balancer_arn"]], TagKeys=["irsa-verify-probe-fidelity"]),
+        403, "AccessDenied", (addons["load_balancer_arn"],),
+    )
+    made_up = f"arn:aws:elasticloadbalancing:{REGION}:{account}:loadbalancer/app/irsa-verify-probe/0123456789abcdef"
+    expect_error(
+        "elasticloadbalancing:DeleteLoadBalancer denied on a made-up ARN under the tag condition: it carries no tag (moto answered 200)",
+        lambda: user("elbv2").delete_load_balancer(LoadBalancerArn=made_up), 403, "AccessDenied", (made_up,),
+    )
 
     print("# elbv2 writes answered as the API reference documents, changing nothing")
     elb = admin("elbv2")

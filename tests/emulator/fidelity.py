@@ -12,9 +12,11 @@ In short:
   case-insensitively, resources case-sensitively; NotAction/NotResource.
 * Identity-policy conditions on request tags (aws:RequestTag/KEY,
   aws:TagKeys), ec2:CreateAction, aws:RequestedRegion and
-  aws:PrincipalAccount, and on an existing EC2 resource's own tags
-  (aws:ResourceTag/KEY, ec2:ResourceTag/KEY); conditions on other keys are
-  left unevaluated (met), as moto leaves them.
+  aws:PrincipalAccount, on an existing EC2 resource's own tags
+  (aws:ResourceTag/KEY, ec2:ResourceTag/KEY) and on the tags of the ELBv2
+  resource a request names (aws:ResourceTag/KEY; a made-up ARN carries
+  none); conditions on other keys are left unevaluated (met), as moto
+  leaves them.
 * Denials in each service's own error shape and with AWS's message.
 * sts:AssumeRole evaluates the target role's trust policy (Principal AWS:
   the caller's role or user ARN, its account's root or bare account ID, or
@@ -28,7 +30,8 @@ In short:
   property changes nothing, AddListenerCertificates does not add a listed
   certificate again, DeregisterTargets of a target that does not exist
   succeeds, and a create on a missing parent builds nothing;
-  SetRulePriorities is authorized on each rule's ARN.
+  SetRulePriorities is authorized on each rule's ARN; a target group's
+  attributes are strings.
 * Stand-ins answer, after authorization, the operations irsa-verify probes
   that moto 5.2.5 lacks (STAND_INS: EC2 DescribeCoipPools, DescribeIpamPools,
   GetSecurityGroupsForVpc, GetInstanceTypesFromInstanceRequirements; ELBv2
@@ -82,7 +85,7 @@ KNOWN_CONDITION_KEYS = ("aws:requesttag/", "aws:tagkeys", "ec2:createaction", "a
 
 # Resource-tag condition keys: evaluated only for a check whose context says
 # the resource's tags were read (RESOURCE_TAGS_READ: an existing EC2
-# resource), else left unevaluated as above.
+# resource, any ELBv2 ARN), else left unevaluated as above.
 RESOURCE_TAG_KEYS = ("aws:resourcetag/", "ec2:resourcetag/")
 RESOURCE_TAGS_READ = "fidelity:resource-tags-read"
 
@@ -833,6 +836,29 @@ def resolve_logs(resp: Any, action: str, params: dict[str, Any]) -> list[Target]
     return targets
 
 
+def elbv2_resource_tag_context(resp: Any, arn: str) -> dict[str, list[str]]:
+    """AWS evaluates aws:ResourceTag/KEY against the tags on the load
+    balancer, target group, listener or rule the request names ("Use this key
+    to compare the tag key-value pair that you specify in the policy with the
+    key-value pair attached to the resource", IAM global condition keys; the
+    Service Authorization Reference lists aws:ResourceTag/${TagKey} for each
+    ELBv2 resource type), so the load balancer controller's grants on
+    resources tagged elbv2.k8s.aws/cluster allow a request on a resource so
+    tagged and no other. moto 5.2.5 left the condition unevaluated (met
+    everywhere: DeleteLoadBalancer on a made-up ARN was allowed). The context
+    holds the tags moto stores for the ARN (keys case-insensitive, as IAM
+    reads condition keys); an ARN that names nothing carries no tag, so a
+    condition asking for one is not met (IAM: a key absent from the request
+    context does not match), where EC2's made-up IDs stay unevaluated."""
+    from moto.elbv2.models import elbv2_backends
+
+    backend = elbv2_backends[resp.current_account][resp.region]
+    ctx: dict[str, list[str]] = {RESOURCE_TAGS_READ: ["true"]}
+    for key, value in (backend.tagging_service.get_tag_dict_for_resource(arn) or {}).items():
+        ctx[f"aws:resourcetag/{key.lower()}"] = [value]
+    return ctx
+
+
 def resolve_elbv2(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
     if action.startswith("Describe"):
         return [Target("*")]
@@ -848,12 +874,14 @@ def resolve_elbv2(resp: Any, action: str, params: dict[str, Any]) -> list[Target
     for pair in _as_list(params.get("RulePriorities")):
         if isinstance(pair, dict) and pair.get("RuleArn"):
             arns.append(pair["RuleArn"])
+    # The resources named exist (or not) now: their own tags are read.
+    named = [Target(a, extra=elbv2_resource_tag_context(resp, a)) for a in dict.fromkeys(arns)]
     if action == "CreateLoadBalancer" and params.get("Name"):
         kind = {"network": "net", "gateway": "gwy"}.get(str(params.get("Type", "application")), "app")
-        arns.append(_arn(resp, "elasticloadbalancing", f"loadbalancer/{kind}/{params['Name']}/*"))
+        named.append(Target(_arn(resp, "elasticloadbalancing", f"loadbalancer/{kind}/{params['Name']}/*")))
     if action == "CreateTargetGroup" and params.get("Name"):
-        arns.append(_arn(resp, "elasticloadbalancing", f"targetgroup/{params['Name']}/*"))
-    return [Target(a) for a in dict.fromkeys(arns)] or [Target("*")]
+        named.append(Target(_arn(resp, "elasticloadbalancing", f"targetgroup/{params['Name']}/*")))
+    return named or [Target("*")]
 
 
 def resolve_autoscaling(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
@@ -1791,3 +1819,24 @@ def _elbv2_creates_nothing_for_a_missing_parent() -> None:
 
 
 _elbv2_creates_nothing_for_a_missing_parent()
+
+
+def _elbv2_target_group_attributes_are_strings() -> None:
+    """A target group's attributes are strings, as the API reference types
+    every TargetGroupAttribute Value ("Type: String"). moto 5.2.5 stored two
+    defaults as numbers (deregistration_delay.timeout_seconds 300,
+    slow_start.duration_seconds 0), so writing back the value just read
+    ("300") changed its stored type: /moto-api/data.json showed a change
+    where AWS would hold the same string."""
+    from moto.elbv2.models import FakeTargetGroup
+
+    init = FakeTargetGroup.__init__
+
+    def init_with_strings(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.attributes = {k: _cond_str(v) for k, v in self.attributes.items()}
+
+    FakeTargetGroup.__init__ = init_with_strings
+
+
+_elbv2_target_group_attributes_are_strings()

@@ -474,7 +474,43 @@ def seed_addons(endpoint):
     sqs = client("sqs", endpoint)
     out["karpenter_queue_url"] = sqs.create_queue(QueueName=cluster)["QueueUrl"]
     out.update(_seed_addon_tagged(ec2, out, cluster))
+    out.update(_seed_addon_tagged_elbv2(elb, out, cluster))
     return out
+
+
+def _seed_addon_tagged_elbv2(elb, out, cluster):
+    """The load balancer controller's own ELBv2 resources, tagged
+    elbv2.k8s.aws/cluster=CLUSTER as it tags what it creates: a load
+    balancer with an HTTP listener (port 8080) and a target group, each
+    tagged, beside the untagged ones above, so a check on the controller's
+    aws:ResourceTag grants must pick the tagged one (and its deny check the
+    untagged one). Created after the untagged ones, so a listing finds those
+    first. Found by name first."""
+    lbc = [{"Key": "elbv2.k8s.aws/cluster", "Value": cluster}]
+    tagged = {}
+    try:
+        lb = elb.describe_load_balancers(Names=[f"{ADDON}-lbc-alb"])["LoadBalancers"][0]
+    except elb.exceptions.LoadBalancerNotFoundException:
+        lb = elb.create_load_balancer(
+            Name=f"{ADDON}-lbc-alb", Subnets=out["subnets"], SecurityGroups=[out["lbc_security_group"]], Scheme="internal",
+            Type="application", Tags=lbc,
+        )["LoadBalancers"][0]
+    tagged["lbc_load_balancer_arn"] = lb["LoadBalancerArn"]
+    try:
+        tg = elb.describe_target_groups(Names=[f"{ADDON}-lbc-tg"])["TargetGroups"][0]
+    except elb.exceptions.TargetGroupNotFoundException:
+        tg = elb.create_target_group(
+            Name=f"{ADDON}-lbc-tg", Protocol="HTTP", Port=80, VpcId=out["vpc"], TargetType="ip", Tags=lbc,
+        )["TargetGroups"][0]
+    tagged["lbc_target_group_arn"] = tg["TargetGroupArn"]
+    listeners = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    if not listeners:
+        forward = [{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}]
+        listeners = elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=8080, DefaultActions=forward, Tags=lbc,
+        )["Listeners"]
+    tagged["lbc_listener_arn"] = listeners[0]["ListenerArn"]
+    return tagged
 
 
 def _seed_addon_tagged(ec2, out, cluster):
@@ -788,6 +824,16 @@ def live_snapshot(endpoint, regions):
                 },
                 "tags": sorted(tags, key=lambda t: t["ResourceArn"]),
                 "targets": {g["TargetGroupArn"]: elb.describe_target_health(TargetGroupArn=g["TargetGroupArn"])["TargetHealthDescriptions"] for g in groups},
+                # What the attribute write-backs touch.
+                "load_balancer_attributes": {
+                    lb["LoadBalancerArn"]: elb.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"] for lb in lbs
+                },
+                "target_group_attributes": {
+                    g["TargetGroupArn"]: elb.describe_target_group_attributes(TargetGroupArn=g["TargetGroupArn"])["Attributes"] for g in groups
+                },
+                "listener_attributes": {
+                    l["ListenerArn"]: elb.describe_listener_attributes(ListenerArn=l["ListenerArn"])["Attributes"] for l in listeners
+                },
             }
 
         def autoscaling():
