@@ -903,7 +903,7 @@ impl Check {
                     .iter()
                     .any(|(_, v)| *v == crate::catalogue::V::Found(f));
                 let in_path = f.placeholder().is_some_and(|p| w.path.contains(p));
-                if (in_params || in_path) && f.named() {
+                if in_params || in_path {
                     found.push(f.as_str());
                 }
             }

@@ -190,16 +190,10 @@ pub enum Found {
     WebAcl,
     /// The first EFS file system DescribeFileSystems lists, by ID.
     EfsFileSystem,
-    /// The key of the first tag of the listener found that can be written
-    /// back exactly as read (plain characters, not `aws:`).
-    ListenerTagKey,
-    /// That tag's value, read for that key: with the key, one tag as the
-    /// listener holds it.
-    ListenerTagValue,
 }
 
 impl Found {
-    pub const ALL: [Found; 15] = [
+    pub const ALL: [Found; 13] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -213,8 +207,6 @@ impl Found {
         Found::InstanceProfile,
         Found::WebAcl,
         Found::EfsFileSystem,
-        Found::ListenerTagKey,
-        Found::ListenerTagValue,
     ];
 
     /// The Elastic Load Balancing resources a probe can pick by their tags:
@@ -256,8 +248,6 @@ impl Found {
             Found::InstanceProfile => "instance_profile",
             Found::WebAcl => "web_acl",
             Found::EfsFileSystem => "efs_file_system",
-            Found::ListenerTagKey => "listener_tag_key",
-            Found::ListenerTagValue => "listener_tag_value",
         }
     }
 
@@ -267,9 +257,6 @@ impl Found {
         match self {
             Found::ListenerCertificate => {
                 "only re-adding a certificate the list already holds adds nothing: any other certificate would be added"
-            }
-            Found::ListenerTagKey | Found::ListenerTagValue => {
-                "only writing back a tag the listener carries, with the value it holds, changes nothing: any other tag or value would be written"
             }
             _ => "a made-up one would only be \"not found\", which tells nothing",
         }
@@ -290,15 +277,7 @@ impl Found {
             Found::InstanceProfile => "IAM instance profile",
             Found::WebAcl => "load balancer's web ACL",
             Found::EfsFileSystem => "EFS file system",
-            Found::ListenerTagKey => "listener's tag",
-            Found::ListenerTagValue => "listener tag's value",
         }
-    }
-
-    /// Does a check's name list it? A tag's value is part of the tag the
-    /// key names, not a thing of its own.
-    pub fn named(self) -> bool {
-        self != Found::ListenerTagValue
     }
 }
 
@@ -310,6 +289,10 @@ pub enum Attr {
     LoadBalancer,
     TargetGroup,
     Listener,
+    /// One tag of the listener (AddTags): the first its DescribeTags lists
+    /// with a value and a key that is not `aws:` (reserved: no caller may
+    /// write one).
+    ListenerTag,
 }
 
 impl Attr {
@@ -318,7 +301,7 @@ impl Attr {
         match self {
             Attr::LoadBalancer => Found::LoadBalancer,
             Attr::TargetGroup => Found::TargetGroup,
-            Attr::Listener => Found::Listener,
+            Attr::Listener | Attr::ListenerTag => Found::Listener,
         }
     }
 
@@ -328,11 +311,13 @@ impl Attr {
             Attr::LoadBalancer => ("DescribeLoadBalancerAttributes", "LoadBalancerArn"),
             Attr::TargetGroup => ("DescribeTargetGroupAttributes", "TargetGroupArn"),
             Attr::Listener => ("DescribeListenerAttributes", "ListenerArn"),
+            Attr::ListenerTag => ("DescribeTags", "ResourceArns.member.1"),
         }
     }
 
     /// The keys a probe writes back, the first one listed: plain settings
-    /// (a flag, a timeout) whose write triggers nothing else.
+    /// (a flag, a timeout) whose write triggers nothing else. None for a
+    /// tag: its keys are the workload's own.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             Attr::LoadBalancer => &["deletion_protection.enabled"],
@@ -341,6 +326,7 @@ impl Attr {
                 "tcp.idle_timeout.seconds",
                 "routing.http.response.server.enabled",
             ],
+            Attr::ListenerTag => &[],
         }
     }
 }
@@ -613,6 +599,9 @@ fn describe(v: &V) -> String {
         V::RegionThen(s) => format!("<region>{s}"),
         V::Raw(s) => (*s).to_owned(),
         V::Found(f) => format!("<the first {} listed>", f.as_str()),
+        V::AttrKey(Attr::ListenerTag) => {
+            "<the first tag, not aws:, that DescribeTags lists with a value>".to_owned()
+        }
         V::AttrKey(a) => format!(
             "<the first of {} that {} lists>",
             a.keys().join(", "),

@@ -633,12 +633,12 @@ pub const ROWS: &[Row] = &[
          read and the write. It lists RuleNotFound (\"The specified rule does not exist.\") but not whether it authorizes first, so only a \
          denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html)", false),
     elb_no_op("elasticloadbalancing:AddTags", "AddTags",
-        &[("ResourceArns.member.1", V::Found(Found::Listener)), ("Tags.member.1.Key", V::Found(Found::ListenerTagKey)),
-          ("Tags.member.1.Value", V::Found(Found::ListenerTagValue))],
+        &[("ResourceArns.member.1", V::Found(Found::Listener)), ("Tags.member.1.Key", V::AttrKey(Attr::ListenerTag)),
+          ("Tags.member.1.Value", V::AttrValue(Attr::ListenerTag))],
         &[ELB_LISTENER],
-        "writes back one tag the listener carries, with the value DescribeTags read for it right before (only a tag of plain characters, \
-         not aws:, so that nothing is escaped or trimmed on the way): the value is updated to itself. Race window: were that tag's value \
-         changed by someone else between the read and this call (one round trip), the call would set it back",
+        "writes back one tag the listener carries (not aws:, with a value), with the value DescribeTags listed for it right before: the \
+         value is updated to itself. Race window: the one round trip between the read and the write; were that tag's value changed by \
+         someone else in it, the write would put back the value read",
         "Elastic Load Balancing API reference, AddTags: \"Each tag consists of a key and an optional value. If a resource already has a tag \
          with the same key, AddTags updates its value.\" Tags.member.N takes at least one tag, so no form names none; DescribeTags lists a \
          resource's tags (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddTags.html, \

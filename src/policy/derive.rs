@@ -2280,10 +2280,7 @@ mod tests {
                 "elasticloadbalancing:DeregisterTargets",
                 "the first target group of target type instance listed",
             ),
-            (
-                "elasticloadbalancing:AddTags",
-                "the first listener listed, the first listener's tag listed",
-            ),
+            ("elasticloadbalancing:AddTags", "the first listener listed"),
         ] {
             assert!(
                 has(&d, action, label, Expect::Allow),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{random_token, Ctx};
 use crate::answer::{Answer, Observation};
-use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
+use crate::catalogue::{Attr, Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, IdPick, Place, Target};
 use crate::signed::services::{
     Protocol, ServiceDef, ACM, EC2, EFS, EKS, ELBV2, IAM, ROUTE53, WAFV2,
@@ -374,37 +374,6 @@ fn outer_members(xml: &str) -> Vec<&str> {
     out
 }
 
-/// The tags of a DescribeTags answer on one resource that can be written
-/// back exactly as read: key and value of Elastic Load Balancing's tag
-/// characters only (letters, digits, spaces, `_ . : / = + - @`), neither
-/// empty nor with a space at either end, so nothing is escaped or trimmed on
-/// the way in or out; not an `aws:` key, which no caller may write. Pure.
-fn plain_tags(xml: &str) -> Vec<(String, String)> {
-    let exact = |member: &str, element: &str| -> Option<String> {
-        let open = format!("<{element}>");
-        let from = member.find(&open)? + open.len();
-        let len = member[from..].find(&format!("</{element}>"))?;
-        Some(member[from..from + len].to_owned())
-    };
-    let plain = |v: &str| {
-        !v.is_empty()
-            && v.trim() == v
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c))
-    };
-    let Some(open) = xml.find("<Tags>").map(|i| i + "<Tags>".len()) else {
-        return Vec::new();
-    };
-    let Some(len) = xml[open..].find("</Tags>") else {
-        return Vec::new();
-    };
-    outer_members(&xml[open..open + len])
-        .into_iter()
-        .filter_map(|m| Some((exact(m, "Key")?, exact(m, "Value")?)))
-        .filter(|(k, v)| plain(k) && plain(v) && !k.to_ascii_lowercase().starts_with("aws:"))
-        .collect()
-}
-
 /// `element` of the first outer member whose `key` holds `want` (the first
 /// rule whose IsDefault is false). Pure.
 fn first_member_where(xml: &str, element: &str, key: &str, want: &str) -> Option<String> {
@@ -631,36 +600,6 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                     Ok(reply) => first_json_string(reply.text(), "FileSystemId")
                         .ok_or(Lookup::ListedNone("DescribeFileSystems")),
                     Err(answer) => Err(refused("DescribeFileSystems", &answer)),
-                };
-            }
-            Found::ListenerTagKey | Found::ListenerTagValue => {
-                let listener = Box::pin(found(ctx, Found::Listener)).await?;
-                // The value is read for the key already chosen, so that the
-                // pair written back is one tag as the listener holds it.
-                let key = match kind {
-                    Found::ListenerTagValue => {
-                        Some(Box::pin(found(ctx, Found::ListenerTagKey)).await?)
-                    }
-                    _ => None,
-                };
-                let request = form(
-                    &ELBV2,
-                    "DescribeTags",
-                    vec![("ResourceArns.member.1".to_owned(), listener)],
-                );
-                return match ctx.send(&request, None).await {
-                    Ok(reply) => {
-                        let tags = plain_tags(reply.text()).into_iter();
-                        match &key {
-                            Some(key) => tags.filter(|(k, _)| k == key).map(|(_, v)| v).next(),
-                            None => tags.map(|(k, _)| k).next(),
-                        }
-                        .ok_or(Lookup::NoneFits {
-                            op: "DescribeTags",
-                            what: "tag that can be written back exactly as read (plain characters, not aws:)",
-                        })
-                    }
-                    Err(answer) => Err(refused("DescribeTags", &answer)),
                 };
             }
             Found::EksCluster | Found::EksNodegroup => {
@@ -892,13 +831,27 @@ async fn read_attribute(
         body: Body::Form(vec![(param.to_owned(), arn.to_owned())]),
     };
     match ctx.send(&request, None).await {
-        Ok(reply) => pick_attribute(&crate::tags::elb_attributes(reply.text()), a.keys())
-            .ok_or_else(|| {
-                format!(
+        Ok(reply) => {
+            let listed = match a {
+                Attr::ListenerTag => crate::tags::elb_tag_descriptions(reply.text())
+                    .into_iter()
+                    .next()
+                    .map(|(_, tags)| tags)
+                    .unwrap_or_default(),
+                _ => crate::tags::elb_attributes(reply.text()),
+            };
+            pick_attribute(&listed, a).ok_or_else(|| match a {
+                Attr::ListenerTag => {
+                    format!(
+                        "{operation} lists no tag of {arn} with a value and a key that is not aws:"
+                    )
+                }
+                _ => format!(
                     "{operation} lists none of the attributes {} for {arn}",
                     a.keys().join(", ")
-                )
-            }),
+                ),
+            })
+        }
         Err(answer) => Err(format!(
             "{operation} could not read {arn} ({})",
             answer.summary()
@@ -906,12 +859,21 @@ async fn read_attribute(
     }
 }
 
-/// The first of `keys` among the attributes read, with its value as read.
+/// What a write-back writes, from what its read listed: the first of
+/// `keys` with its value as read; a tag, the first with a value (one listed
+/// without is not written back as one with "") whose key is not `aws:`.
 /// Pure.
-fn pick_attribute(read: &[(String, String)], keys: &[&str]) -> Option<(String, String)> {
-    keys.iter()
-        .find_map(|k| read.iter().find(|(key, _)| key == k))
-        .cloned()
+fn pick_attribute(read: &[(String, String)], a: Attr) -> Option<(String, String)> {
+    match a {
+        Attr::ListenerTag => read
+            .iter()
+            .find(|(k, v)| !v.is_empty() && !k.to_ascii_lowercase().starts_with("aws:")),
+        _ => a
+            .keys()
+            .iter()
+            .find_map(|k| read.iter().find(|(key, _)| key == k)),
+    }
+    .cloned()
 }
 
 /// The first hosted zone the role can list, by either listing the role may
@@ -1449,9 +1411,6 @@ mod tests {
         f.found.insert(Found::Rule, rule.into());
         f.found.insert(Found::ListenerCertificate, cert.into());
         f.found.insert(Found::InstanceTargetGroup, tg.into());
-        f.found
-            .insert(Found::ListenerTagKey, "ingress.k8s.aws/stack".into());
-        f.found.insert(Found::ListenerTagValue, "team-a/web".into());
         let params = |action: &str| match build(wire(action), &f).body {
             Body::Form(p) => p,
             _ => panic!("form"),
@@ -1492,6 +1451,11 @@ mod tests {
             ]
         );
         // One tag the listener carries, written back with the value read.
+        f.attr = Some(("ingress.k8s.aws/stack".into(), "team-a/web".into()));
+        let params = |action: &str| match build(wire(action), &f).body {
+            Body::Form(p) => p,
+            _ => panic!("form"),
+        };
         assert_eq!(
             params("elasticloadbalancing:AddTags"),
             [
@@ -1520,46 +1484,6 @@ mod tests {
                 "{action}: {ps:?}"
             );
         }
-    }
-
-    /// Only a tag that goes back exactly as it came is written back: no
-    /// character escaped or trimmed on the way, no reserved key.
-    #[test]
-    fn a_tag_written_back_is_one_read_exactly() {
-        let answer = |tags: &str| {
-            format!(
-                "<DescribeTagsResponse><DescribeTagsResult><TagDescriptions><member>\
-                 <ResourceArn>arn:x</ResourceArn><Tags>{tags}</Tags></member></TagDescriptions>\
-                 </DescribeTagsResult></DescribeTagsResponse>"
-            )
-        };
-        let tag = |k: &str, v: &str| format!("<member><Key>{k}</Key><Value>{v}</Value></member>");
-        let xml = answer(
-            &[
-                tag("aws:cloudformation:stack-name", "s"),
-                tag("a&amp;b", "x"),
-                tag("note", " padded"),
-                tag("empty", ""),
-                tag("elbv2.k8s.aws/cluster", "prod-1"),
-                tag("ingress.k8s.aws/stack", "team-a/web=1+2@x"),
-            ]
-            .concat(),
-        );
-        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
-        assert_eq!(
-            plain_tags(&xml),
-            [
-                pair("elbv2.k8s.aws/cluster", "prod-1"),
-                pair("ingress.k8s.aws/stack", "team-a/web=1+2@x")
-            ]
-        );
-        // Value before Key, as an answer may order them: the pair holds.
-        let swapped = answer("<member><Value>v1</Value><Key>k1</Key></member>");
-        assert_eq!(plain_tags(&swapped), [pair("k1", "v1")]);
-        assert!(plain_tags(&answer("")).is_empty());
-        assert!(plain_tags("<Error/>").is_empty());
-        // A tag without a value element is not written back as one with "".
-        assert!(plain_tags(&answer("<member><Key>k</Key></member>")).is_empty());
     }
 
     #[test]
@@ -1724,15 +1648,28 @@ mod tests {
             "a key without its value is not read: {read:?}"
         );
         assert_eq!(
-            pick_attribute(&read, Attr::LoadBalancer.keys()),
+            pick_attribute(&read, Attr::LoadBalancer),
             Some(("deletion_protection.enabled".to_owned(), "true".to_owned()))
         );
-        assert_eq!(pick_attribute(&read, Attr::TargetGroup.keys()), None);
-        assert_eq!(
-            pick_attribute(&read, &["no.value"]),
-            None,
-            "never a value that was not read"
+        assert_eq!(pick_attribute(&read, Attr::TargetGroup), None);
+        // A tag: the first the workload may write, with a value.
+        let tags = crate::tags::elb_tag_descriptions(
+            "<DescribeTagsResponse><DescribeTagsResult><TagDescriptions><member>\
+             <ResourceArn>arn:x</ResourceArn><Tags>\
+             <member><Key>aws:cloudformation:stack-name</Key><Value>s</Value></member>\
+             <member><Key>no-value</Key></member>\
+             <member><Value>team-a/web &amp; api</Value><Key>ingress.k8s.aws/stack</Key></member>\
+             </Tags></member></TagDescriptions></DescribeTagsResult></DescribeTagsResponse>",
         );
+        assert_eq!(
+            pick_attribute(&tags[0].1, Attr::ListenerTag),
+            Some((
+                "ingress.k8s.aws/stack".to_owned(),
+                "team-a/web & api".to_owned()
+            )),
+            "unescaped as read, written back as read"
+        );
+        assert_eq!(pick_attribute(&tags[0].1[..2], Attr::ListenerTag), None);
         // The first of the keys, in their order, whichever the answer lists first.
         let tg = vec![
             ("stickiness.enabled".to_owned(), "false".to_owned()),
@@ -1742,7 +1679,7 @@ mod tests {
             ),
         ];
         assert_eq!(
-            pick_attribute(&tg, Attr::TargetGroup.keys()),
+            pick_attribute(&tg, Attr::TargetGroup),
             Some((
                 "deregistration_delay.timeout_seconds".to_owned(),
                 "300".to_owned()

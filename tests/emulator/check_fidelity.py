@@ -385,10 +385,12 @@ class Fill:
             listed = self.s["attributes"].get((v["read"], v["found"]))
             if listed is None:
                 raise FillError(f"no attributes read for the seeded {v['found']}")
-            for key in v["keys"]:
+            # A tag (no keys named): the first with a value, not aws:.
+            keys = v["keys"] or [k for k, value in listed.items() if value and not k.lower().startswith("aws:")][:1]
+            for key in keys:
                 if key in listed:
                     return key if kind == "attribute_key" else listed[key]
-            raise FillError(f"the seeded {v['found']} lists none of {v['keys']}")
+            raise FillError(f"the seeded {v['found']} lists none of {v['keys'] or 'its tags'}")
         raise FillError(f"a value of kind {kind!r} this check does not know")
 
     def resource(self, t):
@@ -440,8 +442,6 @@ def seeded_for_rows(a, s):
         "instance_profile": a["instance_profile"],
         "web_acl": a["web_acl"],
         "efs_file_system": a["efs_file_system"],
-        "listener_tag_key": a["listener_tag_key"],
-        "listener_tag_value": a["listener_tag_value"],
     }
     ids = {
         "instance": a["instance"],
@@ -573,8 +573,12 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
             v = p["value"]
             if v["kind"] in ("attribute_key", "attribute_value") and v["found"] in seeded["found"]:
                 method = re.sub(r"(?<!^)(?=[A-Z])", "_", v["read"]).lower()
-                got = getattr(elb, method)(**{v["read_param"]: seeded["found"][v["found"]]})["Attributes"]
-                seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x["Value"] for x in got}
+                resource = seeded["found"][v["found"]]
+                if v["read"] == "DescribeTags":
+                    got = elb.describe_tags(ResourceArns=[resource])["TagDescriptions"][0]["Tags"]
+                else:
+                    got = getattr(elb, method)(**{v["read_param"]: resource})["Attributes"]
+                seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x.get("Value", "") for x in got}
     prepared = []
     for row in wire_rows:
         try:
