@@ -431,6 +431,19 @@ fn tagged_note(
     wanted: &crate::tags::TagRequirement,
     listed: &[Listed],
 ) -> String {
+    picked_note(id, kind.parts().1, kind.parts().2, wanted, listed)
+}
+
+/// Why a resource picked by its tags was probed, in one sentence: `id`, a
+/// `what` the `listing` lists with the tags the requirement tests (or
+/// none of them). Pure.
+fn picked_note(
+    id: &str,
+    what: &str,
+    listing: &str,
+    wanted: &crate::tags::TagRequirement,
+    listed: &[Listed],
+) -> String {
     let keys = wanted.keys();
     let shown: Vec<String> = listed
         .iter()
@@ -444,10 +457,8 @@ fn tagged_note(
         })
         .unwrap_or_default();
     format!(
-        "{id} was picked as a {} {}: {} lists it with {}",
-        kind.parts().1,
+        "{id} was picked as a {what} {}: {listing} lists it with {}",
         wanted.phrase(),
-        kind.parts().2,
         if shown.is_empty() {
             format!("none of the tags {}", keys.join(", "))
         } else {
@@ -791,28 +802,7 @@ fn found_tagged_note(
     wanted: &crate::tags::TagRequirement,
     listed: &[Listed],
 ) -> String {
-    let keys = wanted.keys();
-    let shown: Vec<String> = listed
-        .iter()
-        .find(|l| l.id == arn)
-        .and_then(|l| l.tags.as_ref())
-        .map(|tags| {
-            tags.iter()
-                .filter(|(k, _)| keys.iter().any(|w| w.eq_ignore_ascii_case(k)))
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect()
-        })
-        .unwrap_or_default();
-    format!(
-        "{arn} was picked as a {} {}: DescribeTags lists it with {}",
-        kind.as_str(),
-        wanted.phrase(),
-        if shown.is_empty() {
-            format!("none of the tags {}", keys.join(", "))
-        } else {
-            format!("the tag(s) {}", shown.join(", "))
-        }
-    )
+    picked_note(arn, kind.as_str(), "DescribeTags", wanted, listed)
 }
 
 /// One attribute of a load balancer, target group or listener, read now:
