@@ -9,7 +9,7 @@ mod rows;
 use crate::answer::AuthorizedError;
 use crate::signed::services::ServiceDef;
 
-pub use rows::ROWS;
+pub use rows::{PUBLIC_PARAMETER, ROWS};
 
 /// The answers that prove authorization for the SDK probes.
 pub mod rows_answers {
@@ -410,6 +410,12 @@ pub enum Tells {
     /// looks the made-up resource up, so "not found" says nothing. Granted
     /// actions are skipped with this reason; deny checks run.
     DenialOnly,
+    /// Only a denial, except on an AWS public parameter
+    /// (`rows::PUBLIC_PARAMETER`, `/aws/service/...`): there these params
+    /// are sent instead and both answers tell. Its value is published by
+    /// AWS for anyone to read, so reading it whole changes nothing and
+    /// discloses nothing (the answer body is dropped unread all the same).
+    DenialOnlyButPublic(&'static [(&'static str, V)]),
 }
 
 /// One probeable action.
@@ -437,6 +443,25 @@ pub struct Row {
 }
 
 impl Row {
+    /// What its probe tells on a target that is, or is not, an AWS public
+    /// parameter.
+    pub fn tells_for(&self, public: bool) -> Tells {
+        match self.tells {
+            Tells::DenialOnlyButPublic(_) if public => Tells::Both,
+            Tells::DenialOnlyButPublic(_) => Tells::DenialOnly,
+            t => t,
+        }
+    }
+
+    /// The params its request carries on an AWS public parameter, when they
+    /// differ from the row's own.
+    pub fn public_params(&self) -> Option<&'static [(&'static str, V)]> {
+        match self.tells {
+            Tells::DenialOnlyButPublic(p) => Some(p),
+            _ => None,
+        }
+    }
+
     pub fn service(&self) -> &'static str {
         self.action.split(':').next().unwrap_or(self.action)
     }
@@ -471,10 +496,24 @@ impl Row {
                 } else {
                     format!("{} {} {}", w.op, w.method, w.path)
                 };
-                if parts.is_empty() {
+                let form = if parts.is_empty() {
                     head
                 } else {
                     format!("{head} {}", parts.join(" "))
+                };
+                match self.public_params() {
+                    Some(p) => {
+                        let public: Vec<String> = p
+                            .iter()
+                            .map(|(k, v)| format!("{k}={}", describe(v)))
+                            .collect();
+                        format!(
+                            "{form}; on an AWS public parameter: {} {}",
+                            w.op,
+                            public.join(" ")
+                        )
+                    }
+                    None => form,
                 }
             }
         }
@@ -526,6 +565,7 @@ pub fn listing() -> String {
         let tells = match r.tells {
             Tells::Both => "allow+deny",
             Tells::DenialOnly => "deny only",
+            Tells::DenialOnlyButPublic(_) => "deny only; allow+deny on an AWS public parameter",
         };
         out.push_str(&format!(
             "\n{}{}  [{tells}]\n  probe:    {}\n  harmless: {}\n  basis:    {}\n",
@@ -561,8 +601,14 @@ pub fn listing_json() -> String {
                 "target": target_name(r.target),
                 "tells": match r.tells {
                     Tells::Both => "both",
-                    Tells::DenialOnly => "denial-only",
+                    Tells::DenialOnly | Tells::DenialOnlyButPublic(_) => "denial-only",
                 },
+                // On an AWS public parameter: these params instead, and both
+                // answers tell.
+                "public_params": r.public_params().map(|p| p.iter().map(|(name, v)| json!({
+                    "name": name,
+                    "value": value_json(v),
+                })).collect::<Vec<_>>()),
                 "destructive": r.destructive,
                 "harmless": r.harmless,
                 "basis": r.basis,
@@ -691,6 +737,32 @@ mod tests {
             "{}",
             get.form()
         );
+    }
+
+    /// Only rows with a public form tell both ways on a public parameter,
+    /// and their listing shows that form.
+    #[test]
+    fn a_public_form_tells_both_only_on_a_public_parameter() {
+        let get = &ROWS[find("ssm:GetParameter").expect("a GetParameter row")];
+        assert_eq!(get.tells_for(false), Tells::DenialOnly);
+        assert_eq!(get.tells_for(true), Tells::Both);
+        assert!(
+            get.form()
+                .ends_with("; on an AWS public parameter: GetParameter Name=<name>"),
+            "{}",
+            get.form()
+        );
+        assert!(get
+            .basis
+            .contains("parameter-store-public-parameters-ami.html"));
+        assert!(
+            get.basis
+                .contains(&format!("\"Name\": \"{PUBLIC_PARAMETER}\"")),
+            "the public parameter probed is the one the guide shows"
+        );
+        for r in ROWS.iter().filter(|r| r.public_params().is_none()) {
+            assert_eq!(r.tells_for(true), r.tells_for(false), "{}", r.action);
+        }
     }
 
     #[test]

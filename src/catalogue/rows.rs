@@ -209,6 +209,11 @@ const SM_API: &str = "Secrets Manager API reference";
 /// Secrets Manager appends six random characters to every secret's ARN.
 const SM_SECRET: &str = "arn:{p}:secretsmanager:{r}:{a}:secret:{name}-??????";
 const SSM_PARAM: &str = "arn:{p}:ssm:{r}:{a}:parameter/{name}";
+/// The AWS public parameter that a grant covering it (Karpenter's
+/// `parameter/aws/service/*`) is probed on: the one the Systems Manager User
+/// Guide shows, name and account-less ARN, in "Calling AMI public
+/// parameters" (the basis of ssm:GetParameter quotes it).
+pub const PUBLIC_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2";
 const KMS_KEY: &str = "arn:{p}:kms:{r}:{a}:key/{name}";
 const KMS_DRY: &str = "KMS Developer Guide, \"Testing your permissions\": with DryRun, KMS answers DryRunOperationException when the request would succeed, \
                        and does not perform the operation (https://docs.aws.amazon.com/kms/latest/developerguide/testing-permissions.html)";
@@ -724,9 +729,20 @@ pub const ROWS: &[Row] = &[
         probe: Probe::Wire(Wire { service: &SSM, op: "GetParameter", method: "POST", path: "/", params: &[("Name", V::NameThen(":999999"))], xml: None, dry_run: false, tags_for: None }),
         resources: &[SSM_PARAM],
         allowed: &[],
-        tells: Tells::DenialOnly,
-        harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value",
-        basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial tells",
+        // An AWS public parameter is read as it is: its value is AWS's,
+        // published for anyone, so the plain read changes and discloses
+        // nothing, and its 200 proves the grant.
+        tells: Tells::DenialOnlyButPublic(&[("Name", V::Name)]),
+        harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value; an AWS public parameter (/aws/service/...) \
+                   is read as it is: AWS publishes its value (an AMI ID) for anyone, and the answer body is dropped unread all the same",
+        basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial \
+                tells. On an AWS public parameter a 200 is the proof, judged on the parameter's ARN, which has no account: Systems Manager User Guide, \
+                \"Calling AMI public parameters\": \"Amazon Linux and Amazon Linux 2: /aws/service/ami-amazon-linux-latest\", its example answer listing \
+                \"Name\": \"/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\" with \"ARN\": \
+                \"arn:aws:ssm:us-east-2::parameter/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\"; \"Discovering public parameters\": \
+                \"Not all public parameters are published to every AWS Region.\", so a ParameterNotFound is could not tell \
+                (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters-ami.html, \
+                https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-finding-public-parameters.html)",
         destructive: false,
     },
 
@@ -1043,7 +1059,10 @@ mod tests {
 
     #[test]
     fn denial_only_rows_claim_no_allowed_answer() {
-        for r in ROWS.iter().filter(|r| r.tells == Tells::DenialOnly) {
+        for r in ROWS
+            .iter()
+            .filter(|r| r.tells_for(false) == Tells::DenialOnly)
+        {
             assert!(r.allowed.is_empty(), "{}", r.action);
             assert!(
                 r.basis.contains("only a denial") || r.basis.contains("could not tell"),

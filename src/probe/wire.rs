@@ -689,6 +689,12 @@ async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, Lookup> {
 
 pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     let row = check.action().row();
+    // An AWS public parameter is read as it is (the row's public form).
+    let public = match (check.target(), row.public_params()) {
+        (Target::Named(n), Some(params)) if n.is_public() => Some(Wire { params, ..*w }),
+        _ => None,
+    };
+    let w = public.as_ref().unwrap_or(w);
     let mut notes = Vec::new();
     let mut region = None;
     let name = match check.target() {
@@ -919,6 +925,28 @@ mod tests {
             tags: Vec::new(),
             zone_name: "example.com.".into(),
         }
+    }
+
+    /// GetParameter names a real parameter at a version that does not
+    /// exist; an AWS public parameter is read as it is.
+    #[test]
+    fn get_parameter_reads_only_a_public_parameter_as_it_is() {
+        let p = place();
+        let row = &ROWS[crate::catalogue::find("ssm:GetParameter").unwrap()];
+        let name = crate::catalogue::PUBLIC_PARAMETER;
+        let Body::Json(v) = build(wire("ssm:GetParameter"), &fill(&p, "/app/db")).body else {
+            panic!("json")
+        };
+        assert_eq!(v["Name"], "/app/db:999999");
+        let public = Wire {
+            params: row.public_params().expect("a public form"),
+            ..*wire("ssm:GetParameter")
+        };
+        let Body::Json(v) = build(&public, &fill(&p, name)).body else {
+            panic!("json")
+        };
+        assert_eq!(v["Name"], name);
+        assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
     }
 
     #[test]

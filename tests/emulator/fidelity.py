@@ -38,6 +38,8 @@ In short:
   WAFv2 GetWebACLForResource omits an absent WebACL.
 * EFS requests are authorized on the file system they name (or the file
   system of the mount target or access point named).
+* AWS's public SSM parameters (/aws/service/...) are authorized on their
+  account-less ARN (arn:aws:ssm:REGION::parameter/aws/service/...).
 
 S3 keeps moto's own resource mapping and error shape; it only gains the
 matching and condition fixes.
@@ -722,11 +724,20 @@ def resolve_secretsmanager(resp: Any, action: str, params: dict[str, Any]) -> li
 
 
 def _ssm_arn(resp: Any, name: str) -> str:
+    """A parameter's ARN. AWS's public parameters (/aws/service/...) are in
+    no account: AWS gives their ARN without one ("ARN":
+    "arn:aws:ssm:us-east-2::parameter/aws/service/ami-amazon-linux-latest/
+    amzn2-ami-hvm-x86_64-gp2", Systems Manager User Guide, "Calling AMI
+    public parameters"), and Karpenter's published policy grants
+    ssm:GetParameter on "arn:...:ssm:REGION::parameter/aws/service/*" alone.
+    moto 5.2.5 would authorize them in the caller's account."""
     # "name:3" or "name:label" selects a version; names hold no ":".
     if name.startswith("arn:"):
         head, _, tail = name.partition(":parameter/")
         return f"{head}:parameter/{tail.split(':', 1)[0]}"
-    return _arn(resp, "ssm", f"parameter/{name.split(':', 1)[0].lstrip('/')}")
+    path = name.split(":", 1)[0].lstrip("/")
+    account = "" if path.startswith("aws/service/") else None
+    return _arn(resp, "ssm", f"parameter/{path}", account=account)
 
 
 def resolve_ssm(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:

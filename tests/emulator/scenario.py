@@ -651,7 +651,8 @@ def _scrub(value):
 def model_snapshot(endpoint):
     """/moto-api/data.json without STS and IAM bookkeeping and without the
     public AMIs (and their snapshots and volumes) that moto creates in each
-    region the first time EC2 is touched there; each model's distinct
+    region the first time EC2 is touched there, nor the public SSM
+    parameters it loads on a first read of one; each model's distinct
     instances, sorted."""
     with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=60) as r:
         data = json.load(r)
@@ -663,6 +664,9 @@ def model_snapshot(endpoint):
         for name, instances in sorted(models.items()):
             if service == "ec2" and name in ("Ami", "Snapshot", "Volume"):
                 instances = _own_ec2(name, instances, data["ec2"])
+            if service == "ssm" and name == "Parameter":
+                # AWS's public parameters, which moto loads on a first read.
+                instances = [p for p in instances if not str(p.get("name", "")).startswith("/aws/service/")]
             if instances:
                 # Reads copy some models (a DynamoDB scan, an S3 listing each
                 # add tracked instances), so keep each distinct one once.
@@ -719,7 +723,10 @@ def live_snapshot(endpoint, regions):
             return sorted(_strip(items, "LastAccessedDate"), key=lambda s: s["ARN"])
 
         def parameters():
-            items = _pages(ssm, "describe_parameters", "Parameters")
+            # AWS's public parameters (/aws/service/...) are in no account,
+            # and AWS's DescribeParameters does not list them; moto lists
+            # each tree once a read has loaded it.
+            items = [p for p in _pages(ssm, "describe_parameters", "Parameters") if not p["Name"].startswith("/aws/service/")]
             names = [p["Name"] for p in items]
             values = {}
             for i in range(0, len(names), 10):
