@@ -890,6 +890,15 @@ pub const ROWS: &[Row] = &[
           takes no required parameter, and the Service Authorization Reference lists no resource for it \
           (https://docs.aws.amazon.com/xray/latest/api/API_GetSamplingStatisticSummaries.html)"),
 
+    // Karpenter's price reads: one EC2 product, account-wide (the Service
+    // Authorization Reference lists no resource for pricing:GetProducts).
+    read("pricing:GetProducts", &PRICING, "GetProducts", TargetKind::Account, &[("ServiceCode", V::Lit("AmazonEC2")), ("MaxResults", V::Num(1))], ANY,
+         "Price List Service API reference, GetProducts: \"Returns a list of all products that match the filter criteria.\"; ServiceCode (\"The code for \
+          the service whose products you want to retrieve\") is its one required parameter, MaxResults \"The maximum number of results to return in the \
+          response\"; the service \"provides the following two endpoints: https://api.pricing.us-east-1.amazonaws.com, \
+          https://api.pricing.ap-south-1.amazonaws.com\" (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html, \
+          https://docs.rs/aws-sdk-pricing/0.24.0/aws_sdk_pricing/)"),
+
     // EFS: the EFS CSI driver's reads. Listings name no file system (the
     // Service Authorization Reference's file system is optional for them);
     // DescribeMountTargets names the first one DescribeFileSystems lists.

@@ -475,8 +475,9 @@ def build(row, fill):
     req = row["request"]
     protocol = req["protocol"]
     # Global services sign for the partition's home region; Shield's API
-    # lives in us-east-1 only (src/signed/endpoint.rs).
-    region = "us-east-1" if req["global"] or row["service"] == "shield" else REGION
+    # lives in us-east-1 only, the Price List Service's in us-east-1 and
+    # ap-south-1 (src/signed/endpoint.rs).
+    region = "us-east-1" if req["global"] or row["service"] in ("shield", "pricing") else REGION
     json_protocol = protocol.startswith("awsJson")
     params = [(p["name"], fill.value(p["value"], json_protocol)) for p in req["params"]]
     headers = {}

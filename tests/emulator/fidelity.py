@@ -34,7 +34,9 @@ In short:
   GetSecurityGroupsForVpc, GetInstanceTypesFromInstanceRequirements; ELBv2
   DescribeTrustStores; Shield GetSubscriptionState; X-Ray GetSamplingRules,
   GetSamplingStatisticSummaries, whose paths are routed and whose actions
-  are named as IAM names them), each with its documented result shape;
+  are named as IAM names them; the Price List Service's GetProducts, a
+  service moto lacks whole, registered for it), each with its documented
+  result shape;
   WAFv2 GetWebACLForResource omits an absent WebACL.
 * EFS requests are authorized on the file system they name (or the file
   system of the mount target or access point named).
@@ -1609,6 +1611,51 @@ def _xray_sampling_routes() -> None:
 
 
 _xray_sampling_routes()
+
+
+def _pricing_service() -> None:
+    """moto 5.2.5 has no Price List Service (signing name `pricing`, JSON
+    target prefix AWSPriceListService). A backend of that name with no data
+    of its own is registered, so a request signed for it reaches moto's IAM
+    authorization (patched above) as any other does, authorized on "*" (the
+    Service Authorization Reference lists no resource for pricing:*); its
+    operations are stand-ins."""
+    import sys
+    import types
+
+    from moto import backend_index
+    from moto.core.base_backend import BackendDict, BaseBackend
+
+    class PricingResponse(BaseResponse):
+        def __init__(self) -> None:
+            super().__init__(service_name="pricing")
+
+    urls = types.SimpleNamespace(
+        url_bases=[r"https?://api\.pricing\.(.+)\.amazonaws\.com", r"https?://pricing\.(.+)\.amazonaws\.com"],
+        url_paths={"{0}/$": PricingResponse.dispatch},
+    )
+
+    class PricingBackend(BaseBackend):
+        @property
+        def _url_module(self) -> Any:
+            return urls
+
+    module = types.ModuleType("moto.pricing")
+    module.pricing_backends = BackendDict(PricingBackend, "pricing")  # type: ignore[attr-defined]
+    sys.modules["moto.pricing"] = module
+    for base in urls.url_bases:
+        backend_index.backend_url_patterns.append(("pricing", re.compile(base)))
+
+
+_pricing_service()
+
+
+@stand_in("pricing", "GetProducts")
+def _get_products(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: answers pricing:GetProducts with the documented result shape
+    and no product (the emulator holds no price list): the FormatVersion
+    asked for and an empty PriceList."""
+    return shaped_result(resp, "GetProducts", {"FormatVersion": params.get("FormatVersion") or "aws_v1"})
 
 
 @stand_in("xray", "GetSamplingRules")
