@@ -837,7 +837,17 @@ pub const ROWS: &[Row] = &[
     // a grant on every cluster, on the first one the role lists.
     get("eks:DescribeCluster", &EKS, "DescribeCluster", TargetKind::Named(Kind::Cluster), "/clusters/{name}", &["arn:{p}:eks:{r}:{a}:cluster/{name}"], EKS_API),
     get("eks:ListNodegroups", &EKS, "ListNodegroups", TargetKind::Named(Kind::Cluster), "/clusters/{name}/node-groups?maxResults=1", &["arn:{p}:eks:{r}:{a}:cluster/{name}"], EKS_API),
-    get("eks:DescribeNodegroup", &EKS, "DescribeNodegroup", TargetKind::Account, "/clusters/{cluster}/node-groups/{nodegroup}", &["arn:{p}:eks:{r}:{a}:nodegroup/{id}/{id}/*"], EKS_API),
+    // A role that may not list them (the cluster autoscaler's) finds the
+    // cluster and node group by the tags of the node group's Auto Scaling group.
+    get("eks:DescribeNodegroup", &EKS, "DescribeNodegroup", TargetKind::Account, "/clusters/{cluster}/node-groups/{nodegroup}", &["arn:{p}:eks:{r}:{a}:nodegroup/{id}/{id}/*"],
+        "Amazon EKS API reference, DescribeNodegroup (https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeNodegroup.html); the cluster and node \
+         group are the first ones the role lists (ListClusters, ListNodegroups), else those that the tags eks:cluster-name and eks:nodegroup-name name on the \
+         first Auto Scaling group DescribeAutoScalingGroups lists with them (Filter tag-key: \"The results only include information about the Auto Scaling \
+         groups associated with these tag keys\", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Filter.html): EKS creates a managed node \
+         group's Auto Scaling group with those tags (EKS User Guide, AWS managed policy AWSServiceRoleForAmazonEKSNodegroup, statement \
+         AllowASGCreationByEKS: autoscaling:CreateAutoScalingGroup on condition \"aws:TagKeys\": [\"eks\", \"eks:cluster-name\", \"eks:nodegroup-name\"], \
+         https://docs.aws.amazon.com/eks/latest/userguide/security-iam-awsmanpol.html). A group so tagged that names no node group makes \
+         DescribeNodegroup answer not found, which is could not tell; none listed, the check is not attempted"),
 
     // SQS (awsJson 1.0) and SNS: reads of the named queue and topic.
     read("sqs:ListQueues", &SQS, "ListQueues", TargetKind::Account, &[("MaxResults", V::Num(1))], ANY, "SQS API reference, ListQueues"),

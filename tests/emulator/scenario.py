@@ -356,8 +356,24 @@ def seed_addons(endpoint):
             clusterName=cluster, nodegroupName=nodegroup, subnets=subnet_ids, nodeRole=f"arn:aws:iam::{account}:role/{ADDON}-node",
             scalingConfig={"minSize": 0, "maxSize": 1, "desiredSize": 0},
         )
+    # The Auto Scaling group EKS makes for a managed node group (moto's
+    # create_nodegroup makes none), named and tagged as EKS does it
+    # ("eks-*", eks:cluster-name, eks:nodegroup-name): a role that may not
+    # list clusters (the cluster autoscaler's) finds the node group by it.
+    ng_asg = f"eks-{nodegroup}-8ec1a2b3-0000-4000-8000-000000000000"
+    if not asg.describe_auto_scaling_groups(AutoScalingGroupNames=[ng_asg])["AutoScalingGroups"]:
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName=ng_asg, MinSize=0, MaxSize=1, DesiredCapacity=0,
+            LaunchTemplate={"LaunchTemplateId": out["launch_template"], "Version": "$Latest"},
+            VPCZoneIdentifier=",".join(subnet_ids),
+            Tags=[
+                {"ResourceId": ng_asg, "ResourceType": "auto-scaling-group", "Key": key, "Value": value, "PropagateAtLaunch": True}
+                for key, value in (("eks:cluster-name", cluster), ("eks:nodegroup-name", nodegroup))
+            ],
+        )
     out["eks_cluster"] = cluster
     out["eks_nodegroup"] = nodegroup
+    out["eks_nodegroup_autoscaling_group"] = ng_asg
     out["eks_nodegroup_arn"] = eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"]["nodegroupArn"]
 
     r53 = client("route53", endpoint)
