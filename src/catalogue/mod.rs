@@ -190,10 +190,12 @@ pub enum Found {
     WebAcl,
     /// The first EFS file system DescribeFileSystems lists, by ID.
     EfsFileSystem,
+    /// The first customer-owned IP pool DescribeCoipPools lists, by ID.
+    CoipPool,
 }
 
 impl Found {
-    pub const ALL: [Found; 13] = [
+    pub const ALL: [Found; 14] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -207,6 +209,7 @@ impl Found {
         Found::InstanceProfile,
         Found::WebAcl,
         Found::EfsFileSystem,
+        Found::CoipPool,
     ];
 
     /// Where a REST path names it.
@@ -235,6 +238,7 @@ impl Found {
             Found::InstanceProfile => "instance_profile",
             Found::WebAcl => "web_acl",
             Found::EfsFileSystem => "efs_file_system",
+            Found::CoipPool => "coip_pool",
         }
     }
 
@@ -244,6 +248,10 @@ impl Found {
         match self {
             Found::ListenerCertificate => {
                 "only re-adding a certificate the list already holds adds nothing: any other certificate would be added"
+            }
+            // Most accounts have none: the pools are an Outposts feature.
+            Found::CoipPool => {
+                "customer-owned IP pools exist only with AWS Outposts, which most clusters do not run on; a made-up one would only be \"not found\", which tells nothing"
             }
             _ => "a made-up one would only be \"not found\", which tells nothing",
         }
@@ -264,6 +272,7 @@ impl Found {
             Found::InstanceProfile => "IAM instance profile",
             Found::WebAcl => "load balancer's web ACL",
             Found::EfsFileSystem => "EFS file system",
+            Found::CoipPool => "customer-owned IP pool",
         }
     }
 }
@@ -763,6 +772,19 @@ mod tests {
         for r in ROWS.iter().filter(|r| r.public_params().is_none()) {
             assert_eq!(r.tells_for(true), r.tells_for(false), "{}", r.action);
         }
+    }
+
+    /// GetCoipPoolUsage reads a pool DescribeCoipPools lists, with DryRun;
+    /// where none is listed, the reason says why most clusters have none.
+    #[test]
+    fn a_coip_pool_usage_read_names_a_listed_pool() {
+        let r = &ROWS[find("ec2:GetCoipPoolUsage").expect("a GetCoipPoolUsage row")];
+        assert_eq!(
+            r.form(),
+            "GetCoipPoolUsage DryRun=true PoolId=<the first customer-owned IP pool listed>"
+        );
+        assert!(r.basis.contains("API_GetCoipPoolUsage.html"), "{}", r.basis);
+        assert!(Found::CoipPool.why_real().contains("Outposts"));
     }
 
     #[test]

@@ -116,6 +116,13 @@ const fn ec2_create(
     row
 }
 
+/// A row whose basis is its own API reference page rather than its
+/// family's.
+const fn with_basis(mut row: Row, basis: &'static str) -> Row {
+    row.basis = basis;
+    row
+}
+
 const ANY: &[&str] = &["*"];
 const SG_RULE: &[(&str, V)] = &[
     ("GroupId", V::Id(Ec2Id::SecurityGroup)),
@@ -422,6 +429,14 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:DescribeAddresses", "DescribeAddresses", &[], ANY, false),
     ec2("ec2:DescribeAvailabilityZones", "DescribeAvailabilityZones", &[], ANY, false),
     ec2("ec2:DescribeCoipPools", "DescribeCoipPools", &[], ANY, false),
+    // On the first customer-owned IP pool DescribeCoipPools lists (an
+    // Outposts feature: none listed, not attempted).
+    with_basis(ec2("ec2:GetCoipPoolUsage", "GetCoipPoolUsage", &[("PoolId", V::Found(Found::CoipPool))], &["arn:{p}:ec2:{r}:{a}:coip-pool/{id}"], false),
+        "EC2 API reference, GetCoipPoolUsage: \"Describes the allocations from the specified customer-owned address pool\"; PoolId (\"The ID of the \
+         address pool\") is required, and DryRun \"Checks whether you have the required permissions for the action, without actually making the request, \
+         and provides an error response. If you have the required permissions, the error response is DryRunOperation. Otherwise, it is \
+         UnauthorizedOperation.\" The pool is the first DescribeCoipPools lists: the pools exist only with AWS Outposts, so where it lists none the check \
+         is not attempted (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetCoipPoolUsage.html)"),
     ec2("ec2:DescribeImages", "DescribeImages", &[("Owner.1", V::Lit("self"))], ANY, false),
     ec2("ec2:DescribeInstanceTypes", "DescribeInstanceTypes", &[], ANY, false),
     ec2("ec2:DescribeInstances", "DescribeInstances", &[], ANY, false),

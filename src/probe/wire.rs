@@ -573,6 +573,7 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 };
                 (r, "CertificateArn", true)
             }
+            Found::CoipPool => (form(&EC2, "DescribeCoipPools", vec![]), "poolId", false),
             Found::EfsFileSystem => {
                 let request = Request {
                     service: &EFS,

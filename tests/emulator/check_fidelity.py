@@ -426,6 +426,7 @@ def seeded_for_rows(a, s):
         "instance_profile": a["instance_profile"],
         "web_acl": a["web_acl"],
         "efs_file_system": a["efs_file_system"],
+        "coip_pool": a["coip_pool"],
     }
     ids = {
         "instance": a["instance"],
@@ -450,6 +451,7 @@ def seeded_for_rows(a, s):
             # regional/webacl/NAME/ID
             "webacl": f["web_acl"].split("webacl/", 1)[-1].split("/"),
             "file-system": [f["efs_file_system"]],
+            "coip-pool": [f["coip_pool"]],
         }
     )
     names = {

@@ -30,7 +30,8 @@ In short:
   succeeds, and a create on a missing parent builds nothing;
   SetRulePriorities is authorized on each rule's ARN.
 * Stand-ins answer, after authorization, the operations irsa-verify probes
-  that moto 5.2.5 lacks (STAND_INS: EC2 DescribeCoipPools, DescribeIpamPools,
+  that moto 5.2.5 lacks (STAND_INS: EC2 CreateCoipPool, DescribeCoipPools,
+  GetCoipPoolUsage, authorized on the pool, DescribeIpamPools,
   GetSecurityGroupsForVpc, GetInstanceTypesFromInstanceRequirements; ELBv2
   DescribeTrustStores; Shield GetSubscriptionState; X-Ray GetSamplingRules,
   GetSamplingStatisticSummaries, whose paths are routed and whose actions
@@ -563,6 +564,7 @@ EC2_CREATES = {
     "CreateNatGateway": ["natgateway"],
     "CreateNetworkAcl": ["network-acl"],
     "CreateFleet": ["fleet"],
+    "CreateCoipPool": ["coip-pool"],
 }
 
 EC2_NO_ACCOUNT = {"image", "snapshot"}
@@ -657,6 +659,9 @@ def resolve_ec2(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
     elif params.get("GroupName") and not any(t == "security-group" for t, _ in found):
         for gid in _ec2_group_ids_by_name(resp, [params["GroupName"]]):
             found.append(("security-group", gid))
+    if action == "GetCoipPoolUsage" and params.get("PoolId"):
+        # Authorized on the pool (Service Authorization Reference: coip-pool).
+        found.append(("coip-pool", params["PoolId"]))
     if action == "DetachNetworkInterface" and params.get("AttachmentId"):
         # The attachment has no ARN: AWS authorizes the instance and the
         # interface it joins (Service Authorization Reference).
@@ -1491,12 +1496,55 @@ def _ec2_error(code: str, message: str) -> tuple[int, dict[str, str], str]:
     return 400, {"Content-Type": "text/xml;charset=UTF-8", "x-amzn-RequestId": rid}, body
 
 
+def _coip_pools(resp: Any) -> list[dict[str, Any]]:
+    """The customer-owned IP pools the emulator holds, kept on the EC2
+    backend of the account and region (so a reset forgets them)."""
+    backend = resp.ec2_backend
+    pools = getattr(backend, "_fidelity_coip_pools", None)
+    if pools is None:
+        pools = []
+        backend._fidelity_coip_pools = pools
+    return pools
+
+
+@stand_in("ec2", "CreateCoipPool")
+def _create_coip_pool(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: moto 5.2.5 lacks ec2:CreateCoipPool (customer-owned IP pools
+    exist only with Outposts); holds a pool on the local gateway route table
+    named, with no CIDR, and answers the documented result. Only the
+    scenario's seeding calls it."""
+    pool_id = f"ipv4pool-coip-{uuid.uuid4().hex[:17]}"
+    pool = {
+        "PoolId": pool_id, "PoolCidrs": [], "LocalGatewayRouteTableId": params.get("LocalGatewayRouteTableId"),
+        "PoolArn": _ec2_arn(resp, "coip-pool", pool_id),
+    }
+    _coip_pools(resp).append(pool)
+    return shaped_result(resp, "CreateCoipPool", {"CoipPool": pool})
+
+
 @stand_in("ec2", "DescribeCoipPools")
 def _describe_coip_pools(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
     """Stand-in: moto 5.2.5 lacks ec2:DescribeCoipPools; answers the
-    documented empty result (no customer-owned IP pools: they exist only on
-    Outposts)."""
-    return shaped_result(resp, "DescribeCoipPools")
+    documented result with the pools CreateCoipPool made (none unless the
+    scenario seeded one: they exist only on Outposts). Filters and PoolIds
+    are not applied."""
+    return shaped_result(resp, "DescribeCoipPools", {"CoipPools": list(_coip_pools(resp))})
+
+
+@stand_in("ec2", "GetCoipPoolUsage")
+def _get_coip_pool_usage(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: moto 5.2.5 lacks ec2:GetCoipPoolUsage; answers, after
+    authorization on the pool's ARN and DryRun (patched above), the
+    documented result for a pool CreateCoipPool made: no address allocated.
+    For any other pool ID an error (AWS's code for it is not documented,
+    and the agent reads any such error as could not tell)."""
+    pool = next((p for p in _coip_pools(resp) if p["PoolId"] == params.get("PoolId")), None)
+    if pool is None:
+        return _ec2_error("InvalidParameterValue", f"The pool ID '{params.get('PoolId')}' does not exist")
+    return shaped_result(
+        resp, "GetCoipPoolUsage",
+        {"CoipPoolId": pool["PoolId"], "CoipAddressUsages": [], "LocalGatewayRouteTableId": pool["LocalGatewayRouteTableId"]},
+    )
 
 
 @stand_in("ec2", "DescribeIpamPools")

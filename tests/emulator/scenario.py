@@ -371,6 +371,12 @@ def seed_addons(endpoint):
                 for key, value in (("eks:cluster-name", cluster), ("eks:nodegroup-name", nodegroup))
             ],
         )
+    # A customer-owned IP pool (an Outposts feature, which moto lacks: the
+    # emulator's stand-in holds it), for ec2:GetCoipPoolUsage to read.
+    pools = ec2.describe_coip_pools()["CoipPools"]
+    if not pools:
+        pools = [ec2.create_coip_pool(LocalGatewayRouteTableId="lgw-rtb-0123456789abcdef0")["CoipPool"]]
+    out["coip_pool"] = pools[0]["PoolId"]
     out["eks_cluster"] = cluster
     out["eks_nodegroup"] = nodegroup
     out["eks_nodegroup_autoscaling_group"] = ng_asg
