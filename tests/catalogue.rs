@@ -254,6 +254,7 @@ fn readme_action_counts_match_the_catalogue() {
         ("STS", "sts"),
         ("X-Ray", "xray"),
         ("EFS", "elasticfilesystem"),
+        ("Pricing", "pricing"),
     ];
     let doc: serde_json::Value =
         serde_json::from_str(&list_probes(&["--format", "json"])).expect("JSON");

@@ -9,7 +9,7 @@ mod rows;
 use crate::answer::AuthorizedError;
 use crate::signed::services::ServiceDef;
 
-pub use rows::ROWS;
+pub use rows::{PUBLIC_PARAMETER, ROWS};
 
 /// The answers that prove authorization for the SDK probes.
 pub mod rows_answers {
@@ -190,10 +190,12 @@ pub enum Found {
     WebAcl,
     /// The first EFS file system DescribeFileSystems lists, by ID.
     EfsFileSystem,
+    /// The first customer-owned IP pool DescribeCoipPools lists, by ID.
+    CoipPool,
 }
 
 impl Found {
-    pub const ALL: [Found; 13] = [
+    pub const ALL: [Found; 14] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -207,6 +209,7 @@ impl Found {
         Found::InstanceProfile,
         Found::WebAcl,
         Found::EfsFileSystem,
+        Found::CoipPool,
     ];
 
     /// The Elastic Load Balancing resources a probe can pick by their tags:
@@ -248,6 +251,7 @@ impl Found {
             Found::InstanceProfile => "instance_profile",
             Found::WebAcl => "web_acl",
             Found::EfsFileSystem => "efs_file_system",
+            Found::CoipPool => "coip_pool",
         }
     }
 
@@ -257,6 +261,10 @@ impl Found {
         match self {
             Found::ListenerCertificate => {
                 "only re-adding a certificate the list already holds adds nothing: any other certificate would be added"
+            }
+            // Most accounts have none: the pools are an Outposts feature.
+            Found::CoipPool => {
+                "customer-owned IP pools exist only with AWS Outposts, which most clusters do not run on; a made-up one would only be \"not found\", which tells nothing"
             }
             _ => "a made-up one would only be \"not found\", which tells nothing",
         }
@@ -277,6 +285,7 @@ impl Found {
             Found::InstanceProfile => "IAM instance profile",
             Found::WebAcl => "load balancer's web ACL",
             Found::EfsFileSystem => "EFS file system",
+            Found::CoipPool => "customer-owned IP pool",
         }
     }
 }
@@ -477,6 +486,12 @@ pub enum Tells {
     /// looks the made-up resource up, so "not found" says nothing. Granted
     /// actions are skipped with this reason; deny checks run.
     DenialOnly,
+    /// Only a denial, except on an AWS public parameter
+    /// (`rows::PUBLIC_PARAMETER`, `/aws/service/...`): there these params
+    /// are sent instead and both answers tell. Its value is published by
+    /// AWS for anyone to read, so reading it whole changes nothing and
+    /// discloses nothing (the answer body is dropped unread all the same).
+    DenialOnlyButPublic(&'static [(&'static str, V)]),
 }
 
 /// One probeable action.
@@ -504,6 +519,25 @@ pub struct Row {
 }
 
 impl Row {
+    /// What its probe tells on a target that is, or is not, an AWS public
+    /// parameter.
+    pub fn tells_for(&self, public: bool) -> Tells {
+        match self.tells {
+            Tells::DenialOnlyButPublic(_) if public => Tells::Both,
+            Tells::DenialOnlyButPublic(_) => Tells::DenialOnly,
+            t => t,
+        }
+    }
+
+    /// The params its request carries on an AWS public parameter, when they
+    /// differ from the row's own.
+    pub fn public_params(&self) -> Option<&'static [(&'static str, V)]> {
+        match self.tells {
+            Tells::DenialOnlyButPublic(p) => Some(p),
+            _ => None,
+        }
+    }
+
     pub fn service(&self) -> &'static str {
         self.action.split(':').next().unwrap_or(self.action)
     }
@@ -565,10 +599,24 @@ impl Row {
                 } else {
                     format!("{} {} {}", w.op, w.method, w.path)
                 };
-                if parts.is_empty() {
+                let form = if parts.is_empty() {
                     head
                 } else {
                     format!("{head} {}", parts.join(" "))
+                };
+                match self.public_params() {
+                    Some(p) => {
+                        let public: Vec<String> = p
+                            .iter()
+                            .map(|(k, v)| format!("{k}={}", describe(v)))
+                            .collect();
+                        format!(
+                            "{form}; on an AWS public parameter: {} {}",
+                            w.op,
+                            public.join(" ")
+                        )
+                    }
+                    None => form,
                 }
             }
         }
@@ -629,6 +677,7 @@ pub fn listing() -> String {
         let tells = match r.tells {
             Tells::Both => "allow+deny",
             Tells::DenialOnly => "deny only",
+            Tells::DenialOnlyButPublic(_) => "deny only; allow+deny on an AWS public parameter",
         };
         out.push_str(&format!(
             "\n{}{}  [{tells}]\n  probe:    {}\n  harmless: {}\n  basis:    {}\n",
@@ -664,8 +713,14 @@ pub fn listing_json() -> String {
                 "target": target_name(r.target),
                 "tells": match r.tells {
                     Tells::Both => "both",
-                    Tells::DenialOnly => "denial-only",
+                    Tells::DenialOnly | Tells::DenialOnlyButPublic(_) => "denial-only",
                 },
+                // On an AWS public parameter: these params instead, and both
+                // answers tell.
+                "public_params": r.public_params().map(|p| p.iter().map(|(name, v)| json!({
+                    "name": name,
+                    "value": value_json(v),
+                })).collect::<Vec<_>>()),
                 "destructive": r.destructive,
                 "harmless": r.harmless,
                 "basis": r.basis,
@@ -801,6 +856,45 @@ mod tests {
             "{}",
             get.form()
         );
+    }
+
+    /// Only rows with a public form tell both ways on a public parameter,
+    /// and their listing shows that form.
+    #[test]
+    fn a_public_form_tells_both_only_on_a_public_parameter() {
+        let get = &ROWS[find("ssm:GetParameter").expect("a GetParameter row")];
+        assert_eq!(get.tells_for(false), Tells::DenialOnly);
+        assert_eq!(get.tells_for(true), Tells::Both);
+        assert!(
+            get.form()
+                .ends_with("; on an AWS public parameter: GetParameter Name=<name>"),
+            "{}",
+            get.form()
+        );
+        assert!(get
+            .basis
+            .contains("parameter-store-public-parameters-ami.html"));
+        assert!(
+            get.basis
+                .contains(&format!("\"Name\": \"{PUBLIC_PARAMETER}\"")),
+            "the public parameter probed is the one the guide shows"
+        );
+        for r in ROWS.iter().filter(|r| r.public_params().is_none()) {
+            assert_eq!(r.tells_for(true), r.tells_for(false), "{}", r.action);
+        }
+    }
+
+    /// GetCoipPoolUsage reads a pool DescribeCoipPools lists, with DryRun;
+    /// where none is listed, the reason says why most clusters have none.
+    #[test]
+    fn a_coip_pool_usage_read_names_a_listed_pool() {
+        let r = &ROWS[find("ec2:GetCoipPoolUsage").expect("a GetCoipPoolUsage row")];
+        assert_eq!(
+            r.form(),
+            "GetCoipPoolUsage DryRun=true PoolId=<the first customer-owned IP pool listed>"
+        );
+        assert!(r.basis.contains("API_GetCoipPoolUsage.html"), "{}", r.basis);
+        assert!(Found::CoipPool.why_real().contains("Outposts"));
     }
 
     #[test]

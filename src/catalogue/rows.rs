@@ -116,6 +116,13 @@ const fn ec2_create(
     row
 }
 
+/// A row whose basis is its own API reference page rather than its
+/// family's.
+const fn with_basis(mut row: Row, basis: &'static str) -> Row {
+    row.basis = basis;
+    row
+}
+
 const ANY: &[&str] = &["*"];
 const SG_RULE: &[(&str, V)] = &[
     ("GroupId", V::Id(Ec2Id::SecurityGroup)),
@@ -209,6 +216,11 @@ const SM_API: &str = "Secrets Manager API reference";
 /// Secrets Manager appends six random characters to every secret's ARN.
 const SM_SECRET: &str = "arn:{p}:secretsmanager:{r}:{a}:secret:{name}-??????";
 const SSM_PARAM: &str = "arn:{p}:ssm:{r}:{a}:parameter/{name}";
+/// The AWS public parameter that a grant covering it (Karpenter's
+/// `parameter/aws/service/*`) is probed on: the one the Systems Manager User
+/// Guide shows, name and account-less ARN, in "Calling AMI public
+/// parameters" (the basis of ssm:GetParameter quotes it).
+pub const PUBLIC_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2";
 const KMS_KEY: &str = "arn:{p}:kms:{r}:{a}:key/{name}";
 const KMS_DRY: &str = "KMS Developer Guide, \"Testing your permissions\": with DryRun, KMS answers DryRunOperationException when the request would succeed, \
                        and does not perform the operation (https://docs.aws.amazon.com/kms/latest/developerguide/testing-permissions.html)";
@@ -418,6 +430,14 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:DescribeAddresses", "DescribeAddresses", &[], ANY, false),
     ec2("ec2:DescribeAvailabilityZones", "DescribeAvailabilityZones", &[], ANY, false),
     ec2("ec2:DescribeCoipPools", "DescribeCoipPools", &[], ANY, false),
+    // On the first customer-owned IP pool DescribeCoipPools lists (an
+    // Outposts feature: none listed, not attempted).
+    with_basis(ec2("ec2:GetCoipPoolUsage", "GetCoipPoolUsage", &[("PoolId", V::Found(Found::CoipPool))], &["arn:{p}:ec2:{r}:{a}:coip-pool/{id}"], false),
+        "EC2 API reference, GetCoipPoolUsage: \"Describes the allocations from the specified customer-owned address pool\"; PoolId (\"The ID of the \
+         address pool\") is required, and DryRun \"Checks whether you have the required permissions for the action, without actually making the request, \
+         and provides an error response. If you have the required permissions, the error response is DryRunOperation. Otherwise, it is \
+         UnauthorizedOperation.\" The pool is the first DescribeCoipPools lists: the pools exist only with AWS Outposts, so where it lists none the check \
+         is not attempted (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetCoipPoolUsage.html)"),
     ec2("ec2:DescribeImages", "DescribeImages", &[("Owner.1", V::Lit("self"))], ANY, false),
     ec2("ec2:DescribeInstanceTypes", "DescribeInstanceTypes", &[], ANY, false),
     ec2("ec2:DescribeInstances", "DescribeInstances", &[], ANY, false),
@@ -765,9 +785,20 @@ pub const ROWS: &[Row] = &[
         probe: Probe::Wire(Wire { service: &SSM, op: "GetParameter", method: "POST", path: "/", params: &[("Name", V::NameThen(":999999"))], xml: None, dry_run: false, tags_for: None }),
         resources: &[SSM_PARAM],
         allowed: &[],
-        tells: Tells::DenialOnly,
-        harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value",
-        basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial tells",
+        // An AWS public parameter is read as it is: its value is AWS's,
+        // published for anyone, so the plain read changes and discloses
+        // nothing, and its 200 proves the grant.
+        tells: Tells::DenialOnlyButPublic(&[("Name", V::Name)]),
+        harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value; an AWS public parameter (/aws/service/...) \
+                   is read as it is: AWS publishes its value (an AMI ID) for anyone, and the answer body is dropped unread all the same",
+        basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial \
+                tells. On an AWS public parameter a 200 is the proof, judged on the parameter's ARN, which has no account: Systems Manager User Guide, \
+                \"Calling AMI public parameters\": \"Amazon Linux and Amazon Linux 2: /aws/service/ami-amazon-linux-latest\", its example answer listing \
+                \"Name\": \"/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\" with \"ARN\": \
+                \"arn:aws:ssm:us-east-2::parameter/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\"; \"Discovering public parameters\": \
+                \"Not all public parameters are published to every AWS Region.\", so a ParameterNotFound is could not tell \
+                (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters-ami.html, \
+                https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-finding-public-parameters.html)",
         destructive: false,
     },
 
@@ -862,7 +893,17 @@ pub const ROWS: &[Row] = &[
     // a grant on every cluster, on the first one the role lists.
     get("eks:DescribeCluster", &EKS, "DescribeCluster", TargetKind::Named(Kind::Cluster), "/clusters/{name}", &["arn:{p}:eks:{r}:{a}:cluster/{name}"], EKS_API),
     get("eks:ListNodegroups", &EKS, "ListNodegroups", TargetKind::Named(Kind::Cluster), "/clusters/{name}/node-groups?maxResults=1", &["arn:{p}:eks:{r}:{a}:cluster/{name}"], EKS_API),
-    get("eks:DescribeNodegroup", &EKS, "DescribeNodegroup", TargetKind::Account, "/clusters/{cluster}/node-groups/{nodegroup}", &["arn:{p}:eks:{r}:{a}:nodegroup/{id}/{id}/*"], EKS_API),
+    // A role that may not list them (the cluster autoscaler's) finds the
+    // cluster and node group by the tags of the node group's Auto Scaling group.
+    get("eks:DescribeNodegroup", &EKS, "DescribeNodegroup", TargetKind::Account, "/clusters/{cluster}/node-groups/{nodegroup}", &["arn:{p}:eks:{r}:{a}:nodegroup/{id}/{id}/*"],
+        "Amazon EKS API reference, DescribeNodegroup (https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeNodegroup.html); the cluster and node \
+         group are the first ones the role lists (ListClusters, ListNodegroups), else those that the tags eks:cluster-name and eks:nodegroup-name name on the \
+         first Auto Scaling group DescribeAutoScalingGroups lists with them (Filter tag-key: \"The results only include information about the Auto Scaling \
+         groups associated with these tag keys\", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Filter.html): EKS creates a managed node \
+         group's Auto Scaling group with those tags (EKS User Guide, AWS managed policy AWSServiceRoleForAmazonEKSNodegroup, statement \
+         AllowASGCreationByEKS: autoscaling:CreateAutoScalingGroup on condition \"aws:TagKeys\": [\"eks\", \"eks:cluster-name\", \"eks:nodegroup-name\"], \
+         https://docs.aws.amazon.com/eks/latest/userguide/security-iam-awsmanpol.html). A group so tagged that names no node group makes \
+         DescribeNodegroup answer not found, which is could not tell; none listed, the check is not attempted"),
 
     // SQS (awsJson 1.0) and SNS: reads of the named queue and topic.
     read("sqs:ListQueues", &SQS, "ListQueues", TargetKind::Account, &[("MaxResults", V::Num(1))], ANY, "SQS API reference, ListQueues"),
@@ -914,6 +955,15 @@ pub const ROWS: &[Row] = &[
          "X-Ray API reference, GetSamplingStatisticSummaries: \"Retrieves information about recent sampling results for all sampling rules.\"; it \
           takes no required parameter, and the Service Authorization Reference lists no resource for it \
           (https://docs.aws.amazon.com/xray/latest/api/API_GetSamplingStatisticSummaries.html)"),
+
+    // Karpenter's price reads: one EC2 product, account-wide (the Service
+    // Authorization Reference lists no resource for pricing:GetProducts).
+    read("pricing:GetProducts", &PRICING, "GetProducts", TargetKind::Account, &[("ServiceCode", V::Lit("AmazonEC2")), ("MaxResults", V::Num(1))], ANY,
+         "Price List Service API reference, GetProducts: \"Returns a list of all products that match the filter criteria.\"; ServiceCode (\"The code for \
+          the service whose products you want to retrieve\") is its one required parameter, MaxResults \"The maximum number of results to return in the \
+          response\"; the service \"provides the following two endpoints: https://api.pricing.us-east-1.amazonaws.com, \
+          https://api.pricing.ap-south-1.amazonaws.com\" (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html, \
+          https://docs.rs/aws-sdk-pricing/0.24.0/aws_sdk_pricing/)"),
 
     // EFS: the EFS CSI driver's reads. Listings name no file system (the
     // Service Authorization Reference's file system is optional for them);
@@ -1084,7 +1134,10 @@ mod tests {
 
     #[test]
     fn denial_only_rows_claim_no_allowed_answer() {
-        for r in ROWS.iter().filter(|r| r.tells == Tells::DenialOnly) {
+        for r in ROWS
+            .iter()
+            .filter(|r| r.tells_for(false) == Tells::DenialOnly)
+        {
             assert!(r.allowed.is_empty(), "{}", r.action);
             assert!(
                 r.basis.contains("only a denial") || r.basis.contains("could not tell"),

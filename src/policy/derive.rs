@@ -171,8 +171,37 @@ fn read_resource(pattern: &str, at: &Place, targets: &mut Targets) {
                 targets.named(Target::Named(role));
             }
         }
+        "ssm" => {
+            read_named(service, region, account, rest, at, targets);
+            if let Some(public) = public_parameter(pattern, region, at) {
+                targets.named(public);
+            }
+        }
         _ => read_named(service, region, account, rest, at, targets),
     }
+}
+
+/// The AWS public parameter a wildcard parameter pattern covers
+/// (`arn:aws:ssm:REGION::parameter/aws/service/*`, Karpenter's), in the
+/// pattern's region, else the caller's: a real parameter in every account's
+/// reach to probe the grant on, where the pattern itself names none. Pure.
+fn public_parameter(pattern: &str, region: &str, at: &Place) -> Option<Target> {
+    if !has_wildcard(pattern) {
+        return None;
+    }
+    let region = (!region.is_empty() && !has_wildcard(region)).then(|| region.to_owned());
+    let arn = format!(
+        "arn:{}:ssm:{}::parameter{}",
+        at.partition,
+        region.as_deref().unwrap_or(&at.region),
+        crate::catalogue::PUBLIC_PARAMETER
+    );
+    if !crate::glob::wildcard(pattern, &arn, false) {
+        return None;
+    }
+    Named::parse(Kind::Parameter, crate::catalogue::PUBLIC_PARAMETER)
+        .ok()
+        .map(|n| Target::Named(n.at(region, None)))
 }
 
 /// Where fresh probe keys go for a grant on `key`: what comes before its
@@ -565,7 +594,8 @@ fn catalogue_checks(
                 None => vec![(target, expect, conditions, basis)],
             };
             for (target, expect, conditions, basis) in variants {
-                if expect == Expect::Allow && row.tells == Tells::DenialOnly {
+                let public = matches!(&target, Target::Named(n) if n.is_public());
+                if expect == Expect::Allow && row.tells_for(public) == Tells::DenialOnly {
                     out.unprobed.push(Unprobed {
                         action: row.action.to_owned(),
                         why: SkipGroup::DenialOnly,
@@ -1796,6 +1826,72 @@ mod tests {
             d.basis[i]
         );
         judged_exactly(&d, policy);
+    }
+
+    /// Karpenter's grant on AWS's public parameters names none: it is
+    /// probed on the documented one, judged on its account-less ARN; a
+    /// pattern in the caller's account does not cover it, and a public
+    /// parameter is the one parameter whose allow GetParameter can prove.
+    #[test]
+    fn a_grant_on_public_parameters_is_probed_on_a_documented_one() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:eu-west-1::parameter/aws/service/*"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        let label = format!(
+            "parameter {} (eu-west-1)",
+            crate::catalogue::PUBLIC_PARAMETER
+        );
+        assert!(
+            has(&d, "ssm:GetParameter", &label, Expect::Allow),
+            "{:?}",
+            table(&d)
+        );
+        assert!(
+            !d.unprobed.iter().any(|u| u.action == "ssm:GetParameter"),
+            "{:?}",
+            d.unprobed
+        );
+        let i = d
+            .checks
+            .iter()
+            .position(|c| c.action().name() == "ssm:GetParameter")
+            .unwrap();
+        assert!(
+            d.basis[i].contains(&format!(
+                "on arn:aws:ssm:eu-west-1::parameter{})",
+                crate::catalogue::PUBLIC_PARAMETER
+            )),
+            "{}",
+            d.basis[i]
+        );
+        judged_exactly(&d, policy);
+        // In the caller's account: not a public parameter's ARN.
+        let own = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:eu-west-1:111122223333:parameter/aws/service/*"}]}"#;
+        let d = derived(own, &Extra::default()).unwrap();
+        assert!(
+            !table(&d).iter().any(|(a, _, _)| a == "ssm:GetParameter"),
+            "{:?}",
+            table(&d)
+        );
+        assert!(
+            d.unprobed
+                .iter()
+                .any(|u| u.action == "ssm:GetParameter" && u.why == SkipGroup::NoResourceNamed),
+            "{:?}",
+            d.unprobed
+        );
+        // A parameter of the account stays deny-only.
+        let app = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:eu-west-1:111122223333:parameter/app/db"}]}"#;
+        let d = derived(app, &Extra::default()).unwrap();
+        assert!(
+            d.unprobed
+                .iter()
+                .any(|u| u.action == "ssm:GetParameter" && u.why == SkipGroup::DenialOnly),
+            "{:?}",
+            d.unprobed
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::answer::{Answer, Observation};
 use crate::catalogue::{Attr, Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, IdPick, Place, Target};
 use crate::signed::services::{
-    Protocol, ServiceDef, ACM, EC2, EFS, EKS, ELBV2, IAM, ROUTE53, WAFV2,
+    Protocol, ServiceDef, ACM, AUTOSCALING, EC2, EFS, EKS, ELBV2, IAM, ROUTE53, WAFV2,
 };
 use crate::signed::{Body, Request};
 use crate::tags::Listed;
@@ -598,6 +598,7 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 };
                 (r, "CertificateArn", true)
             }
+            Found::CoipPool => (form(&EC2, "DescribeCoipPools", vec![]), "poolId", false),
             Found::EfsFileSystem => {
                 let request = Request {
                     service: &EFS,
@@ -632,11 +633,26 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                     path,
                     body: Body::Empty,
                 };
-                return match ctx.send(&request, None).await {
+                let listed = match ctx.send(&request, None).await {
                     Ok(reply) => {
                         first_json_item(reply.text(), key).ok_or(Lookup::ListedNone(operation))
                     }
                     Err(answer) => Err(refused(operation, &answer)),
+                };
+                let Err(why) = listed else { return listed };
+                // A role that may not list clusters or node groups (the
+                // cluster autoscaler's) finds them as it does: by the tags
+                // EKS puts on a managed node group's Auto Scaling group.
+                let cluster = match kind {
+                    Found::EksNodegroup => Some(Box::pin(found(ctx, Found::EksCluster)).await?),
+                    _ => None,
+                };
+                return match eks_group_names(ctx, cluster.as_deref()).await {
+                    Ok((cluster, nodegroup)) => Ok(match kind {
+                        Found::EksCluster => cluster,
+                        _ => nodegroup,
+                    }),
+                    Err(tagged) => Err(Lookup::Each(vec![why, tagged])),
                 };
             }
         };
@@ -866,6 +882,66 @@ fn pick_attribute(read: &[(String, String)], a: Attr) -> Option<(String, String)
     .cloned()
 }
 
+/// The tag keys EKS puts on a managed node group's Auto Scaling group,
+/// naming its cluster and node group.
+const EKS_CLUSTER_TAG: &str = "eks:cluster-name";
+const EKS_NODEGROUP_TAG: &str = "eks:nodegroup-name";
+
+/// A tag's value in one Auto Scaling group of a DescribeAutoScalingGroups
+/// answer (its `<Tags>` members). Pure.
+fn group_tag(group: &str, key: &str) -> Option<String> {
+    group
+        .split("<member>")
+        .find(|m| first_element(m, "Key").as_deref() == Some(key))
+        .and_then(|m| first_element(m, "Value"))
+}
+
+/// (cluster, node group) that the first Auto Scaling group of a
+/// DescribeAutoScalingGroups answer carrying both EKS tags names (in
+/// `cluster`, when given). Pure.
+fn eks_names_in_groups(xml: &str, cluster: Option<&str>) -> Option<(String, String)> {
+    outer_members(xml).into_iter().find_map(|group| {
+        let c = group_tag(group, EKS_CLUSTER_TAG)?;
+        let n = group_tag(group, EKS_NODEGROUP_TAG)?;
+        cluster.is_none_or(|want| want == c).then_some((c, n))
+    })
+}
+
+/// The EKS cluster and managed node group named by the tags of the first
+/// Auto Scaling group DescribeAutoScalingGroups lists with them (in
+/// `cluster`, when given), filtered on the node group tag's key.
+async fn eks_group_names(ctx: &Ctx, cluster: Option<&str>) -> Result<(String, String), Lookup> {
+    let mut params = vec![
+        ("Filters.member.1.Name".to_owned(), "tag-key".to_owned()),
+        (
+            "Filters.member.1.Values.member.1".to_owned(),
+            EKS_NODEGROUP_TAG.to_owned(),
+        ),
+        ("MaxRecords".to_owned(), "100".to_owned()),
+    ];
+    if let Some(c) = cluster {
+        params.push((
+            "Filters.member.2.Name".to_owned(),
+            format!("tag:{EKS_CLUSTER_TAG}"),
+        ));
+        params.push(("Filters.member.2.Values.member.1".to_owned(), c.to_owned()));
+    }
+    let request = Request {
+        service: &AUTOSCALING,
+        operation: "DescribeAutoScalingGroups",
+        method: "POST",
+        path: "/".to_owned(),
+        body: Body::Form(params),
+    };
+    match ctx.send(&request, None).await {
+        Ok(reply) => eks_names_in_groups(reply.text(), cluster).ok_or(Lookup::NoneFits {
+            op: "DescribeAutoScalingGroups",
+            what: "Auto Scaling group tagged eks:cluster-name and eks:nodegroup-name",
+        }),
+        Err(answer) => Err(refused("DescribeAutoScalingGroups", &answer)),
+    }
+}
+
 /// The first hosted zone the role can list, by either listing the role may
 /// have (external-dns grants ListHostedZones, cert-manager ByName).
 async fn any_zone(ctx: &Ctx) -> Result<String, Lookup> {
@@ -917,6 +993,12 @@ async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, Lookup> {
 
 pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     let row = check.action().row();
+    // An AWS public parameter is read as it is (the row's public form).
+    let public = match (check.target(), row.public_params()) {
+        (Target::Named(n), Some(params)) if n.is_public() => Some(Wire { params, ..*w }),
+        _ => None,
+    };
+    let w = public.as_ref().unwrap_or(w);
     let mut notes = Vec::new();
     let mut region = None;
     let name = match check.target() {
@@ -1207,6 +1289,59 @@ mod tests {
             zone_name: "example.com.".into(),
             attr: None,
         }
+    }
+
+    /// GetParameter names a real parameter at a version that does not
+    /// exist; an AWS public parameter is read as it is.
+    #[test]
+    fn get_parameter_reads_only_a_public_parameter_as_it_is() {
+        let p = place();
+        let row = &ROWS[crate::catalogue::find("ssm:GetParameter").unwrap()];
+        let name = crate::catalogue::PUBLIC_PARAMETER;
+        let Body::Json(v) = build(wire("ssm:GetParameter"), &fill(&p, "/app/db")).body else {
+            panic!("json")
+        };
+        assert_eq!(v["Name"], "/app/db:999999");
+        let public = Wire {
+            params: row.public_params().expect("a public form"),
+            ..*wire("ssm:GetParameter")
+        };
+        let Body::Json(v) = build(&public, &fill(&p, name)).body else {
+            panic!("json")
+        };
+        assert_eq!(v["Name"], name);
+        assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
+    }
+
+    /// A managed node group's Auto Scaling group names its cluster and node
+    /// group by two tags; a group carrying one of them names neither.
+    #[test]
+    fn eks_names_come_from_a_group_carrying_both_tags() {
+        let tag = |k: &str, v: &str| {
+            format!("<member><ResourceId>g</ResourceId><ResourceType>auto-scaling-group</ResourceType><Key>{k}</Key><Value>{v}</Value><PropagateAtLaunch>true</PropagateAtLaunch></member>")
+        };
+        let group = |name: &str, tags: &[String]| {
+            format!(
+                "<member><AutoScalingGroupName>{name}</AutoScalingGroupName><Tags>{}</Tags><MinSize>0</MinSize></member>",
+                tags.concat()
+            )
+        };
+        let xml = format!(
+            "<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups>{}{}{}</AutoScalingGroups></DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>",
+            group("half", &[tag("eks:nodegroup-name", "lonely")]),
+            group("eks-a", &[tag("Name", "x"), tag("eks:nodegroup-name", "ng-a"), tag("eks:cluster-name", "c-a")]),
+            group("eks-b", &[tag("eks:cluster-name", "c-b"), tag("eks:nodegroup-name", "ng-b")]),
+        );
+        assert_eq!(
+            eks_names_in_groups(&xml, None),
+            Some(("c-a".to_owned(), "ng-a".to_owned()))
+        );
+        assert_eq!(
+            eks_names_in_groups(&xml, Some("c-b")),
+            Some(("c-b".to_owned(), "ng-b".to_owned()))
+        );
+        assert_eq!(eks_names_in_groups(&xml, Some("c-z")), None);
+        assert_eq!(eks_names_in_groups("<AutoScalingGroups/>", None), None);
     }
 
     #[test]

@@ -31,11 +31,14 @@ pub fn resolve(
     env: impl Fn(&str) -> Option<String>,
 ) -> Endpoint {
     let (suffix, home) = partition(region);
-    // Shield's API lives in us-east-1 only.
-    let region = if service.iam_prefix == "shield" && home == "us-east-1" {
-        home
-    } else {
-        region
+    // Shield's API lives in us-east-1 only; the Price List Service's in
+    // us-east-1 and ap-south-1 ("AWS Price List Service API provides the
+    // following two endpoints: https://api.pricing.us-east-1.amazonaws.com,
+    // https://api.pricing.ap-south-1.amazonaws.com", its API reference).
+    let region = match service.iam_prefix {
+        "pricing" if region == "ap-south-1" => region,
+        "shield" | "pricing" if home == "us-east-1" => home,
+        _ => region,
     };
     let signing_region = if service.global { home } else { region }.to_owned();
     let ignore =
@@ -95,6 +98,26 @@ mod tests {
         assert_eq!(
             resolve(&IAM, "us-gov-east-1", None, none).url,
             "https://iam.us-gov.amazonaws.com"
+        );
+    }
+
+    /// The Price List Service answers in us-east-1 and ap-south-1 only.
+    #[test]
+    fn the_price_list_service_is_reached_where_it_is() {
+        use crate::signed::services::PRICING;
+        let e = resolve(&PRICING, "eu-west-1", None, none);
+        assert_eq!(
+            (e.url.as_str(), e.signing_region.as_str()),
+            ("https://api.pricing.us-east-1.amazonaws.com", "us-east-1")
+        );
+        assert_eq!(
+            resolve(&PRICING, "ap-south-1", None, none).url,
+            "https://api.pricing.ap-south-1.amazonaws.com"
+        );
+        // Behind a custom endpoint, still signed for where it is.
+        assert_eq!(
+            resolve(&PRICING, "eu-west-1", Some("http://x"), none).signing_region,
+            "us-east-1"
         );
     }
 

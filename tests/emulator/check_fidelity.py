@@ -219,6 +219,9 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "SecretsManager:describesecret", "Resource": f"arn:aws:secretsmanager:{r}:{a}:secret:sec-a-*"},
         {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/app/?"},
         {"Effect": "Deny", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/app/x"},
+        # AWS's public parameters: no account in their ARN.
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}::parameter/aws/service/ami-amazon-linux-latest/amzn2-*"},
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/aws/service/ami-amazon-linux-latest/al2023-*"},
         {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:CreateGrant", "kms:DescribeKey"], "Resource": s["key_a"]["Arn"]},
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-a:*"},
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-c"},
@@ -442,6 +445,7 @@ def seeded_for_rows(a, s):
         "instance_profile": a["instance_profile"],
         "web_acl": a["web_acl"],
         "efs_file_system": a["efs_file_system"],
+        "coip_pool": a["coip_pool"],
     }
     ids = {
         "instance": a["instance"],
@@ -466,6 +470,7 @@ def seeded_for_rows(a, s):
             # regional/webacl/NAME/ID
             "webacl": f["web_acl"].split("webacl/", 1)[-1].split("/"),
             "file-system": [f["efs_file_system"]],
+            "coip-pool": [f["coip_pool"]],
         }
     )
     names = {
@@ -491,8 +496,9 @@ def build(row, fill):
     req = row["request"]
     protocol = req["protocol"]
     # Global services sign for the partition's home region; Shield's API
-    # lives in us-east-1 only (src/signed/endpoint.rs).
-    region = "us-east-1" if req["global"] or row["service"] == "shield" else REGION
+    # lives in us-east-1 only, the Price List Service's in us-east-1 and
+    # ap-south-1 (src/signed/endpoint.rs).
+    region = "us-east-1" if req["global"] or row["service"] in ("shield", "pricing") else REGION
     json_protocol = protocol.startswith("awsJson")
     params = [(p["name"], fill.value(p["value"], json_protocol)) for p in req["params"]]
     headers = {}
@@ -699,6 +705,16 @@ def run(endpoint, catalogue):
         "ssm:GetParameter explicit Deny wins over the Allow, with AWS's explicit-deny message",
         lambda: user("ssm").get_parameter(Name="/app/x"),
         400, "AccessDeniedException", ("with an explicit deny in an identity-based policy",),
+    )
+    public = "/aws/service/ami-amazon-linux-latest"
+    expect_ok(
+        "ssm:GetParameter on a public parameter allowed by a grant on its account-less ARN",
+        lambda: user("ssm").get_parameter(Name=f"{public}/amzn2-ami-hvm-x86_64-gp2"),
+    )
+    expect_error(
+        "ssm:GetParameter on a public parameter is authorized on its account-less ARN, not the caller's account",
+        lambda: user("ssm").get_parameter(Name=f"{public}/al2023-ami-kernel-default-x86_64"),
+        400, "AccessDeniedException", (f"on resource: arn:aws:ssm:{REGION}::parameter{public}/al2023-ami-kernel-default-x86_64 {implicit}",),
     )
     expect_ok("kms:DescribeKey allowed on the granted key, named by its alias", lambda: user("kms").describe_key(KeyId="alias/alpha"))
     expect_error("kms:DescribeKey denied on another key", lambda: user("kms").describe_key(KeyId=s["key_b"]["KeyId"]), 400, "AccessDeniedException", (s["key_b"]["Arn"],))

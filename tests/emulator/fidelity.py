@@ -33,14 +33,19 @@ In short:
   SetRulePriorities is authorized on each rule's ARN; a target group's
   attributes are strings.
 * Stand-ins answer, after authorization, the operations irsa-verify probes
-  that moto 5.2.5 lacks (STAND_INS: EC2 DescribeCoipPools, DescribeIpamPools,
+  that moto 5.2.5 lacks (STAND_INS: EC2 CreateCoipPool, DescribeCoipPools,
+  GetCoipPoolUsage, authorized on the pool, DescribeIpamPools,
   GetSecurityGroupsForVpc, GetInstanceTypesFromInstanceRequirements; ELBv2
   DescribeTrustStores; Shield GetSubscriptionState; X-Ray GetSamplingRules,
   GetSamplingStatisticSummaries, whose paths are routed and whose actions
-  are named as IAM names them), each with its documented result shape;
+  are named as IAM names them; the Price List Service's GetProducts, a
+  service moto lacks whole, registered for it), each with its documented
+  result shape;
   WAFv2 GetWebACLForResource omits an absent WebACL.
 * EFS requests are authorized on the file system they name (or the file
   system of the mount target or access point named).
+* AWS's public SSM parameters (/aws/service/...) are authorized on their
+  account-less ARN (arn:aws:ssm:REGION::parameter/aws/service/...).
 
 S3 keeps moto's own resource mapping and error shape; it only gains the
 matching and condition fixes.
@@ -562,6 +567,7 @@ EC2_CREATES = {
     "CreateNatGateway": ["natgateway"],
     "CreateNetworkAcl": ["network-acl"],
     "CreateFleet": ["fleet"],
+    "CreateCoipPool": ["coip-pool"],
 }
 
 EC2_NO_ACCOUNT = {"image", "snapshot"}
@@ -656,6 +662,9 @@ def resolve_ec2(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
     elif params.get("GroupName") and not any(t == "security-group" for t, _ in found):
         for gid in _ec2_group_ids_by_name(resp, [params["GroupName"]]):
             found.append(("security-group", gid))
+    if action == "GetCoipPoolUsage" and params.get("PoolId"):
+        # Authorized on the pool (Service Authorization Reference: coip-pool).
+        found.append(("coip-pool", params["PoolId"]))
     if action == "DetachNetworkInterface" and params.get("AttachmentId"):
         # The attachment has no ARN: AWS authorizes the instance and the
         # interface it joins (Service Authorization Reference).
@@ -725,11 +734,20 @@ def resolve_secretsmanager(resp: Any, action: str, params: dict[str, Any]) -> li
 
 
 def _ssm_arn(resp: Any, name: str) -> str:
+    """A parameter's ARN. AWS's public parameters (/aws/service/...) are in
+    no account: AWS gives their ARN without one ("ARN":
+    "arn:aws:ssm:us-east-2::parameter/aws/service/ami-amazon-linux-latest/
+    amzn2-ami-hvm-x86_64-gp2", Systems Manager User Guide, "Calling AMI
+    public parameters"), and Karpenter's published policy grants
+    ssm:GetParameter on "arn:...:ssm:REGION::parameter/aws/service/*" alone.
+    moto 5.2.5 would authorize them in the caller's account."""
     # "name:3" or "name:label" selects a version; names hold no ":".
     if name.startswith("arn:"):
         head, _, tail = name.partition(":parameter/")
         return f"{head}:parameter/{tail.split(':', 1)[0]}"
-    return _arn(resp, "ssm", f"parameter/{name.split(':', 1)[0].lstrip('/')}")
+    path = name.split(":", 1)[0].lstrip("/")
+    account = "" if path.startswith("aws/service/") else None
+    return _arn(resp, "ssm", f"parameter/{path}", account=account)
 
 
 def resolve_ssm(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
@@ -1506,12 +1524,55 @@ def _ec2_error(code: str, message: str) -> tuple[int, dict[str, str], str]:
     return 400, {"Content-Type": "text/xml;charset=UTF-8", "x-amzn-RequestId": rid}, body
 
 
+def _coip_pools(resp: Any) -> list[dict[str, Any]]:
+    """The customer-owned IP pools the emulator holds, kept on the EC2
+    backend of the account and region (so a reset forgets them)."""
+    backend = resp.ec2_backend
+    pools = getattr(backend, "_fidelity_coip_pools", None)
+    if pools is None:
+        pools = []
+        backend._fidelity_coip_pools = pools
+    return pools
+
+
+@stand_in("ec2", "CreateCoipPool")
+def _create_coip_pool(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: moto 5.2.5 lacks ec2:CreateCoipPool (customer-owned IP pools
+    exist only with Outposts); holds a pool on the local gateway route table
+    named, with no CIDR, and answers the documented result. Only the
+    scenario's seeding calls it."""
+    pool_id = f"ipv4pool-coip-{uuid.uuid4().hex[:17]}"
+    pool = {
+        "PoolId": pool_id, "PoolCidrs": [], "LocalGatewayRouteTableId": params.get("LocalGatewayRouteTableId"),
+        "PoolArn": _ec2_arn(resp, "coip-pool", pool_id),
+    }
+    _coip_pools(resp).append(pool)
+    return shaped_result(resp, "CreateCoipPool", {"CoipPool": pool})
+
+
 @stand_in("ec2", "DescribeCoipPools")
 def _describe_coip_pools(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
     """Stand-in: moto 5.2.5 lacks ec2:DescribeCoipPools; answers the
-    documented empty result (no customer-owned IP pools: they exist only on
-    Outposts)."""
-    return shaped_result(resp, "DescribeCoipPools")
+    documented result with the pools CreateCoipPool made (none unless the
+    scenario seeded one: they exist only on Outposts). Filters and PoolIds
+    are not applied."""
+    return shaped_result(resp, "DescribeCoipPools", {"CoipPools": list(_coip_pools(resp))})
+
+
+@stand_in("ec2", "GetCoipPoolUsage")
+def _get_coip_pool_usage(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: moto 5.2.5 lacks ec2:GetCoipPoolUsage; answers, after
+    authorization on the pool's ARN and DryRun (patched above), the
+    documented result for a pool CreateCoipPool made: no address allocated.
+    For any other pool ID an error (AWS's code for it is not documented,
+    and the agent reads any such error as could not tell)."""
+    pool = next((p for p in _coip_pools(resp) if p["PoolId"] == params.get("PoolId")), None)
+    if pool is None:
+        return _ec2_error("InvalidParameterValue", f"The pool ID '{params.get('PoolId')}' does not exist")
+    return shaped_result(
+        resp, "GetCoipPoolUsage",
+        {"CoipPoolId": pool["PoolId"], "CoipAddressUsages": [], "LocalGatewayRouteTableId": pool["LocalGatewayRouteTableId"]},
+    )
 
 
 @stand_in("ec2", "DescribeIpamPools")
@@ -1626,6 +1687,51 @@ def _xray_sampling_routes() -> None:
 
 
 _xray_sampling_routes()
+
+
+def _pricing_service() -> None:
+    """moto 5.2.5 has no Price List Service (signing name `pricing`, JSON
+    target prefix AWSPriceListService). A backend of that name with no data
+    of its own is registered, so a request signed for it reaches moto's IAM
+    authorization (patched above) as any other does, authorized on "*" (the
+    Service Authorization Reference lists no resource for pricing:*); its
+    operations are stand-ins."""
+    import sys
+    import types
+
+    from moto import backend_index
+    from moto.core.base_backend import BackendDict, BaseBackend
+
+    class PricingResponse(BaseResponse):
+        def __init__(self) -> None:
+            super().__init__(service_name="pricing")
+
+    urls = types.SimpleNamespace(
+        url_bases=[r"https?://api\.pricing\.(.+)\.amazonaws\.com", r"https?://pricing\.(.+)\.amazonaws\.com"],
+        url_paths={"{0}/$": PricingResponse.dispatch},
+    )
+
+    class PricingBackend(BaseBackend):
+        @property
+        def _url_module(self) -> Any:
+            return urls
+
+    module = types.ModuleType("moto.pricing")
+    module.pricing_backends = BackendDict(PricingBackend, "pricing")  # type: ignore[attr-defined]
+    sys.modules["moto.pricing"] = module
+    for base in urls.url_bases:
+        backend_index.backend_url_patterns.append(("pricing", re.compile(base)))
+
+
+_pricing_service()
+
+
+@stand_in("pricing", "GetProducts")
+def _get_products(resp: Any, params: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """Stand-in: answers pricing:GetProducts with the documented result shape
+    and no product (the emulator holds no price list): the FormatVersion
+    asked for and an empty PriceList."""
+    return shaped_result(resp, "GetProducts", {"FormatVersion": params.get("FormatVersion") or "aws_v1"})
 
 
 @stand_in("xray", "GetSamplingRules")

@@ -356,8 +356,30 @@ def seed_addons(endpoint):
             clusterName=cluster, nodegroupName=nodegroup, subnets=subnet_ids, nodeRole=f"arn:aws:iam::{account}:role/{ADDON}-node",
             scalingConfig={"minSize": 0, "maxSize": 1, "desiredSize": 0},
         )
+    # The Auto Scaling group EKS makes for a managed node group (moto's
+    # create_nodegroup makes none), named and tagged as EKS does it
+    # ("eks-*", eks:cluster-name, eks:nodegroup-name): a role that may not
+    # list clusters (the cluster autoscaler's) finds the node group by it.
+    ng_asg = f"eks-{nodegroup}-8ec1a2b3-0000-4000-8000-000000000000"
+    if not asg.describe_auto_scaling_groups(AutoScalingGroupNames=[ng_asg])["AutoScalingGroups"]:
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName=ng_asg, MinSize=0, MaxSize=1, DesiredCapacity=0,
+            LaunchTemplate={"LaunchTemplateId": out["launch_template"], "Version": "$Latest"},
+            VPCZoneIdentifier=",".join(subnet_ids),
+            Tags=[
+                {"ResourceId": ng_asg, "ResourceType": "auto-scaling-group", "Key": key, "Value": value, "PropagateAtLaunch": True}
+                for key, value in (("eks:cluster-name", cluster), ("eks:nodegroup-name", nodegroup))
+            ],
+        )
+    # A customer-owned IP pool (an Outposts feature, which moto lacks: the
+    # emulator's stand-in holds it), for ec2:GetCoipPoolUsage to read.
+    pools = ec2.describe_coip_pools()["CoipPools"]
+    if not pools:
+        pools = [ec2.create_coip_pool(LocalGatewayRouteTableId="lgw-rtb-0123456789abcdef0")["CoipPool"]]
+    out["coip_pool"] = pools[0]["PoolId"]
     out["eks_cluster"] = cluster
     out["eks_nodegroup"] = nodegroup
+    out["eks_nodegroup_autoscaling_group"] = ng_asg
     out["eks_nodegroup_arn"] = eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"]["nodegroupArn"]
 
     r53 = client("route53", endpoint)
@@ -691,7 +713,8 @@ def _scrub(value):
 def model_snapshot(endpoint):
     """/moto-api/data.json without STS and IAM bookkeeping and without the
     public AMIs (and their snapshots and volumes) that moto creates in each
-    region the first time EC2 is touched there; each model's distinct
+    region the first time EC2 is touched there, nor the public SSM
+    parameters it loads on a first read of one; each model's distinct
     instances, sorted."""
     with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=60) as r:
         data = json.load(r)
@@ -703,6 +726,9 @@ def model_snapshot(endpoint):
         for name, instances in sorted(models.items()):
             if service == "ec2" and name in ("Ami", "Snapshot", "Volume"):
                 instances = _own_ec2(name, instances, data["ec2"])
+            if service == "ssm" and name == "Parameter":
+                # AWS's public parameters, which moto loads on a first read.
+                instances = [p for p in instances if not str(p.get("name", "")).startswith("/aws/service/")]
             if instances:
                 # Reads copy some models (a DynamoDB scan, an S3 listing each
                 # add tracked instances), so keep each distinct one once.
@@ -759,7 +785,10 @@ def live_snapshot(endpoint, regions):
             return sorted(_strip(items, "LastAccessedDate"), key=lambda s: s["ARN"])
 
         def parameters():
-            items = _pages(ssm, "describe_parameters", "Parameters")
+            # AWS's public parameters (/aws/service/...) are in no account,
+            # and AWS's DescribeParameters does not list them; moto lists
+            # each tree once a read has loaded it.
+            items = [p for p in _pages(ssm, "describe_parameters", "Parameters") if not p["Name"].startswith("/aws/service/")]
             names = [p["Name"] for p in items]
             values = {}
             for i in range(0, len(names), 10):
