@@ -383,11 +383,18 @@ enum Parsed {
     Check(Check),
 }
 
-/// A spec's `ec2:` map as picks, each a type the action's request names.
+/// A spec's `ec2:` map as picks, each a type the action's request names,
+/// with the row of the action whose request names them (CreateTags on a
+/// security group is a later row of ec2:CreateTags).
 fn picks(
     action: Action,
     raw: BTreeMap<String, RawPick>,
-) -> Result<Vec<(Ec2Id, IdPick)>, FieldError> {
+) -> Result<(Action, Vec<(Ec2Id, IdPick)>), FieldError> {
+    let kinds: Vec<Ec2Id> = raw
+        .keys()
+        .filter_map(|ty| Ec2Id::ALL.into_iter().find(|k| k.parts().1 == ty))
+        .collect();
+    let action = action.on_types(&kinds).unwrap_or(action);
     let mut out = Vec::new();
     for (ty, pick) in raw {
         let kind = Ec2Id::ALL
@@ -449,11 +456,21 @@ fn picks(
         };
         out.push((kind, pick));
     }
-    Ok(out)
+    // A later row's type named with nothing to avoid is that row on the
+    // account, as `--print-spec` writes it (see `out_check`).
+    let first = Action::parse(action.name());
+    if first != Some(action)
+        && out
+            .iter()
+            .all(|(_, p)| matches!(p, IdPick::Outside(avoid) if avoid.is_empty()))
+    {
+        out.clear();
+    }
+    Ok((action, out))
 }
 
 fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
-    let action = match rc.action {
+    let mut action = match rc.action {
         SpecAction::Probe(a) => a,
         SpecAction::Identity => {
             for (field, present) in [
@@ -541,7 +558,13 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                 forbid("ec2", rc.ec2.is_some())?;
                 Target::Node
             } else if let Some(ec2) = rc.ec2 {
-                Target::Ec2(picks(action, ec2)?)
+                let (on, picked) = picks(action, ec2)?;
+                action = on;
+                if picked.is_empty() {
+                    Target::Account
+                } else {
+                    Target::Ec2(picked)
+                }
             } else {
                 Target::Account
             }
@@ -763,6 +786,21 @@ fn out_check(c: &Check) -> OutCheck {
                     (k.parts().1.to_owned(), raw)
                 })
                 .collect(),
+            // A later row of an action (CreateTags on a security group) on
+            // the account: the type it aims at, with nothing to avoid, so
+            // that the spec reads back to that row and not the first.
+            Target::Account if Action::parse(c.action().name()) != Some(c.action()) => {
+                crate::resource::ec2_slots(c.action().row().resources)
+                    .into_iter()
+                    .map(|k| {
+                        let raw = RawPick::Pick(RawPickMap {
+                            other_than: Some(Vec::new()),
+                            ..RawPickMap::default()
+                        });
+                        (k.parts().1.to_owned(), raw)
+                    })
+                    .collect()
+            }
             _ => BTreeMap::new(),
         },
         name: c.name().map(str::to_owned),
@@ -1140,6 +1178,58 @@ checks:
         let derived = derived_from(
             br#"{"Statement":[{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-0abc"}]}"#,
         );
+        let text = render(&derived.checks, &derived, None);
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+    }
+
+    /// ec2:CreateTags names a network interface in its first row and a
+    /// security group in a later one: the type a spec picks chooses the
+    /// row, and derived checks on a group read back the same.
+    #[test]
+    fn the_type_picked_chooses_the_row_of_a_tagging_action() {
+        let spec = parse_str(
+            "checks:
+  - {action: ec2:CreateTags, ec2: {security-group: {tagged: [{Null: {elbv2.k8s.aws/cluster: false}}]}}, expect: allow}
+  - {action: ec2:CreateTags, ec2: {network-interface: eni-0abc}, expect: allow}
+",
+        )
+        .unwrap();
+        let rows: Vec<&[&str]> = spec
+            .checks
+            .iter()
+            .map(|c| c.action().row().resources)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                &["arn:{p}:ec2:{r}:{a}:security-group/{id}"][..],
+                &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"][..]
+            ]
+        );
+        let bad =
+            err("checks:\n  - {action: ec2:CreateTags, ec2: {volume: vol-1}, expect: deny}\n");
+        assert!(bad.contains("names no EC2 `volume`"), "{bad}");
+        let derived = derived_from(
+            br#"{"Statement":[{"Effect":"Allow","Action":"ec2:DeleteTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+                "Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#,
+        );
+        let text = render(&derived.checks, &derived, None);
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+        // Granted on every group: the later row on the account reads back.
+        let derived = derived_from(
+            br#"{"Statement":[{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*"}]}"#,
+        );
+        let on_groups = derived
+            .checks
+            .iter()
+            .filter(|c| {
+                c.action().name() == "ec2:CreateTags"
+                    && c.action().row().resources == ["arn:{p}:ec2:{r}:{a}:security-group/{id}"]
+            })
+            .count();
+        assert_eq!(on_groups, 1);
         let text = render(&derived.checks, &derived, None);
         let back = parse_str(&text).unwrap();
         assert_eq!(back.checks, derived.checks, "{text}");

@@ -456,6 +456,31 @@ impl Row {
         }
     }
 
+    /// The tags an EC2 CreateTags or DeleteTags request names for the
+    /// resource that exists (`Tag.N.Key`, with `Tag.N.Value` where it sends
+    /// one); None for every other request.
+    pub fn tags_named(&self) -> Option<Vec<(String, Option<String>)>> {
+        let Probe::Wire(w) = &self.probe else {
+            return None;
+        };
+        if w.service.iam_prefix != "ec2" || !matches!(w.op, "CreateTags" | "DeleteTags") {
+            return None;
+        }
+        let lit = |name: &str| {
+            w.params.iter().find_map(|(k, v)| match v {
+                V::Lit(s) if *k == name => Some((*s).to_owned()),
+                _ => None,
+            })
+        };
+        Some(
+            (1..=w.params.len())
+                .map_while(|n| {
+                    lit(&format!("Tag.{n}.Key")).map(|k| (k, lit(&format!("Tag.{n}.Value"))))
+                })
+                .collect(),
+        )
+    }
+
     /// The request as one line, for `--list-probes` and the report's "via".
     pub fn form(&self) -> String {
         match &self.probe {
@@ -508,10 +533,29 @@ fn describe(v: &V) -> String {
     }
 }
 
-/// The row of an action name (IAM names are case-insensitive).
+/// The row of an action name (IAM names are case-insensitive): its first.
 pub fn find(name: &str) -> Option<usize> {
     ROWS.iter()
         .position(|r| r.action.eq_ignore_ascii_case(name))
+}
+
+/// Is `ROWS[i]` a later row of an action an earlier row has: the same
+/// request aimed at a resource of another EC2 type (CreateTags and
+/// DeleteTags take the ID of any taggable resource)? Such a row is derived
+/// only where a policy grants its action on its type, and a spec reaches it
+/// by the type it picks.
+pub fn retargets(i: usize) -> bool {
+    ROWS.get(i).is_some_and(|r| find(r.action) != Some(i))
+}
+
+/// The rows of an action, its first one first.
+pub fn rows_of(name: &str) -> impl Iterator<Item = usize> + '_ {
+    (0..ROWS.len()).filter(move |i| ROWS[*i].action.eq_ignore_ascii_case(name))
+}
+
+/// The distinct actions of the catalogue.
+pub fn action_count() -> usize {
+    (0..ROWS.len()).filter(|i| !retargets(*i)).count()
 }
 
 /// `--list-probes`: every row, its probe and its basis. Pure.
@@ -522,13 +566,23 @@ pub fn listing() -> String {
          operations in your request\", IAM User Guide, How IAM works), and so do the errors a row names; AWS's denials (AccessDenied, \
          AccessDeniedException, UnauthorizedOperation, AuthorizationError) mean denied; any other answer is could not tell.\n",
     );
-    for r in ROWS {
+    for (i, r) in ROWS.iter().enumerate() {
         let tells = match r.tells {
             Tells::Both => "allow+deny",
             Tells::DenialOnly => "deny only",
         };
+        // A later row of an action says which resource type it aims at.
+        let again = if retargets(i) {
+            let types: Vec<&str> = crate::resource::ec2_slots(r.resources)
+                .iter()
+                .map(|k| k.parts().1)
+                .collect();
+            format!(" (again, on a {})", types.join(" and "))
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "\n{}{}  [{tells}]\n  probe:    {}\n  harmless: {}\n  basis:    {}\n",
+            "\n{}{again}{}  [{tells}]\n  probe:    {}\n  harmless: {}\n  basis:    {}\n",
             r.action,
             if r.destructive { " (destructive)" } else { "" },
             r.form(),
@@ -538,7 +592,7 @@ pub fn listing() -> String {
     }
     out.push_str(&format!(
         "\n{} actions. Never probed, with the reason:\n",
-        ROWS.len()
+        action_count()
     ));
     for (pattern, reason) in rows::NEVER {
         out.push_str(&format!("  {pattern}: {reason}\n"));
@@ -691,6 +745,43 @@ mod tests {
             "{}",
             get.form()
         );
+    }
+
+    /// CreateTags and DeleteTags have a later row on a security group: the
+    /// name finds the first, the listing shows both and counts the action
+    /// once, and each names the tags its request carries.
+    #[test]
+    fn a_later_row_of_an_action_aims_at_another_type() {
+        for action in ["ec2:CreateTags", "ec2:DeleteTags"] {
+            let rows: Vec<usize> = rows_of(action).collect();
+            assert_eq!(rows.len(), 2, "{action}");
+            assert_eq!(find(action), Some(rows[0]));
+            assert!(!retargets(rows[0]) && retargets(rows[1]));
+            assert_eq!(
+                crate::resource::ec2_slots(ROWS[rows[1]].resources),
+                [Ec2Id::SecurityGroup]
+            );
+            assert!(listing().contains(&format!("\n{action} (again, on a security-group)")));
+        }
+        assert_eq!(
+            action_count(),
+            ROWS.len() - (0..ROWS.len()).filter(|i| retargets(*i)).count()
+        );
+        assert!(listing().contains(&format!("\n{} actions.", action_count())));
+        let create = &ROWS[find("ec2:CreateTags").unwrap()];
+        assert_eq!(
+            create.tags_named(),
+            Some(vec![(
+                "irsa-verify-probe".to_owned(),
+                Some("dry-run".to_owned())
+            )])
+        );
+        let delete = &ROWS[find("ec2:DeleteTags").unwrap()];
+        assert_eq!(
+            delete.tags_named(),
+            Some(vec![("irsa-verify-probe".to_owned(), None)])
+        );
+        assert_eq!(ROWS[find("ec2:CreateVolume").unwrap()].tags_named(), None);
     }
 
     #[test]

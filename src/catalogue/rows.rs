@@ -116,6 +116,27 @@ const fn ec2_create(
     row
 }
 
+/// What CreateTags and DeleteTags on an existing resource are judged with
+/// (`policy::derive` builds that context from the row's `Tag.N` values):
+/// the tags the request names, no other, and no ec2:CreateAction.
+const EC2_TAGGING_BASIS: &str = "EC2 API reference, common parameters: DryRun \"checks whether you have the required permissions for the action, without actually \
+                                 making the request... If you have the required permissions, the error response is DryRunOperation. Otherwise, it is \
+                                 UnauthorizedOperation.\" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html). The request's tags \
+                                 are its only ones: aws:RequestTag/key-name: \"Use this key to compare the tag key-value pair that was passed in the request with the tag \
+                                 pair that you specify in the policy\"; aws:TagKeys: \"Use this key to compare the tag keys in a request with the keys that you \
+                                 specify in the policy\" (IAM User Guide, global condition context keys, \
+                                 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html); a DeleteTags key without a value \
+                                 leaves that key's aws:RequestTag open. A direct call carries no ec2:CreateAction: with CreateTags granted only under \
+                                 ec2:CreateAction, \"Users are not permitted to tag any existing resources (they cannot call the ec2:CreateTags action directly)\" \
+                                 (EC2 User Guide, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html)";
+
+/// CreateTags or DeleteTags on an existing resource: an EC2 DryRun row
+/// whose basis says what its request's tag context is.
+const fn tagging(mut row: Row) -> Row {
+    row.basis = EC2_TAGGING_BASIS;
+    row
+}
+
 const ANY: &[&str] = &["*"];
 const SG_RULE: &[(&str, V)] = &[
     ("GroupId", V::Id(Ec2Id::SecurityGroup)),
@@ -459,10 +480,18 @@ pub const ROWS: &[Row] = &[
         &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
     // Tags a network interface, as the VPC CNI does; volumes are tagged by
     // the creating call (CreateVolume, CreateSnapshot), which these rows probe.
-    ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::NetworkInterface)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
-        &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"], false),
-    ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
-        &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
+    tagging(ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::NetworkInterface)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
+        &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"], false)),
+    tagging(ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true)),
+    // The same two requests on a security group, as the Load Balancer
+    // Controller tags the groups it made: a later row of an action aims its
+    // request at another resource type (`catalogue::retargets`), derived only
+    // where a policy grants the action on that type.
+    tagging(ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::SecurityGroup)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
+        &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false)),
+    tagging(ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::SecurityGroup)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true)),
     ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", &[("GroupName", V::Random), ("GroupDescription", V::Lit("irsa-verify dry run")), ("VpcId", V::Id(Ec2Id::Vpc))],
         &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], "security-group"),
     ec2("ec2:DeleteSecurityGroup", "DeleteSecurityGroup", &[("GroupId", V::Id(Ec2Id::SecurityGroup))], &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
@@ -970,13 +999,36 @@ mod tests {
         for (i, r) in ROWS.iter().enumerate() {
             let (service, op) = r.action.split_once(':').expect("service:Action");
             assert!(!op.is_empty() && !service.is_empty(), "{}", r.action);
-            assert!(
-                ROWS[i + 1..]
-                    .iter()
-                    .all(|o| !o.action.eq_ignore_ascii_case(r.action)),
-                "duplicate {}",
-                r.action
-            );
+            // A later row of an action is the same EC2 request aimed at a
+            // resource of other types, and no row repeats another's types.
+            for o in ROWS[i + 1..]
+                .iter()
+                .filter(|o| o.action.eq_ignore_ascii_case(r.action))
+            {
+                let (Probe::Wire(a), Probe::Wire(b)) = (&r.probe, &o.probe) else {
+                    panic!("duplicate {}", r.action)
+                };
+                let (mine, its) = (
+                    crate::resource::ec2_slots(r.resources),
+                    crate::resource::ec2_slots(o.resources),
+                );
+                assert!(
+                    a.service.iam_prefix == "ec2"
+                        && a.op == b.op
+                        && a.dry_run
+                        && b.dry_run
+                        && !its.is_empty()
+                        && mine.iter().all(|k| !its.contains(k)),
+                    "duplicate {}: a later row must aim the same DryRun at other resource types",
+                    r.action
+                );
+                assert_eq!(
+                    (r.tells, r.allowed.len(), r.basis, r.destructive),
+                    (o.tells, o.allowed.len(), o.basis, o.destructive),
+                    "{}: its rows answer alike",
+                    r.action
+                );
+            }
             assert!(
                 !r.harmless.is_empty() && !r.basis.is_empty(),
                 "{} needs its harmless form and basis",

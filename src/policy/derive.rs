@@ -384,6 +384,21 @@ fn unprobed_pattern(pattern: &str, label: &str) -> Option<Unprobed> {
     ))
 }
 
+/// Does an Allow statement naming the row's action name, in its Resource,
+/// an EC2 resource type the row's request names by ID?
+fn grants_on_its_types(policies: &[Policy], row: &crate::catalogue::Row) -> bool {
+    let types: Vec<&str> = crate::resource::ec2_slots(row.resources)
+        .iter()
+        .map(|k| k.parts().1)
+        .collect();
+    statements(policies)
+        .filter(|s| s.effect == super::Effect::Allow && super::eval::action_matches(s, row.action))
+        .filter_map(|s| s.resources.as_ref())
+        .filter(|r| !r.negated)
+        .flat_map(|r| r.patterns.iter())
+        .any(|p| crate::resource::ec2_type_of(p).is_some_and(|t| types.contains(&t)))
+}
+
 /// Does an Allow statement name this action, whatever its resource?
 fn mentioned(policies: &[Policy], action: &str) -> bool {
     statements(policies)
@@ -407,6 +422,13 @@ fn catalogue_checks(
         }
         let granted = mentioned(policies, row.action);
         if !granted && !row.destructive {
+            continue;
+        }
+        // A later row of an action aims the same request at another resource
+        // type: derived only where a grant of the action names that type, so
+        // a policy is probed on the types it grants, and the first row keeps
+        // the deny checks elsewhere.
+        if Action::parse(row.action) != Some(action) && !grants_on_its_types(policies, row) {
             continue;
         }
         let targets: Vec<Target> = match row.target {
@@ -498,12 +520,15 @@ fn catalogue_checks(
             };
             // The agent knows where it sends the request.
             let region = vec![target.requested_region(row, at)];
-            let context = match tags_for {
-                Some(_) => {
+            let context = match (tags_for, row.tags_named()) {
+                (Some(_), _) => {
                     let op = row.action.split_once(':').map_or(row.action, |(_, op)| op);
                     Context::tagged(&tags).with("ec2:CreateAction", vec![op.to_owned()])
                 }
-                None => Context::default(),
+                // CreateTags, DeleteTags on a resource that exists: the tags
+                // the request names and no others, no ec2:CreateAction.
+                (None, Some(named)) => Context::tagging_existing(&named),
+                (None, None) => Context::default(),
             }
             .with("aws:RequestedRegion", region.clone());
             // A create's tags are the request's for what it creates; on the
@@ -1969,6 +1994,92 @@ mod tests {
     /// A create's tags are the request's for what it creates: a grant on an
     /// existing resource it names (a launch template) conditioned on them
     /// does not cover that resource; one on its own tags does, where tagged.
+    /// The Load Balancer Controller tags and untags the security groups it
+    /// made (its statement 7): the DryRun names one irsa-verify key, so the
+    /// request meets `Null aws:RequestTag/elbv2.k8s.aws/cluster=true` by
+    /// construction, and the grant is proven on a group carrying the
+    /// cluster tag and refused on one without it. The first rows (a network
+    /// interface, a volume) stay deny checks where nothing grants them.
+    #[test]
+    fn tagging_a_security_group_is_probed_on_one_carrying_the_tag() {
+        let lbc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["ec2:CreateTags","ec2:DeleteTags"],"Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"true","aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(lbc, &Extra::default()).unwrap();
+        use Expect::*;
+        for (action, first) in [
+            ("ec2:CreateTags", "the first network-interface listed"),
+            ("ec2:DeleteTags", "the first volume listed"),
+        ] {
+            assert_eq!(
+                of(&d, action),
+                [
+                    (first.to_owned(), Deny, vec![]),
+                    (
+                        "a security-group tagged elbv2.k8s.aws/cluster".to_owned(),
+                        Allow,
+                        vec![]
+                    ),
+                    (
+                        "a security-group not tagged elbv2.k8s.aws/cluster".to_owned(),
+                        Deny,
+                        vec![]
+                    ),
+                ],
+                "{action}"
+            );
+            let on_group: Vec<&Check> = d
+                .checks
+                .iter()
+                .filter(|c| c.action().name() == action && c.label().contains("security-group"))
+                .collect();
+            for c in on_group {
+                assert_eq!(
+                    c.action().row().resources,
+                    ["arn:{p}:ec2:{r}:{a}:security-group/{id}"],
+                    "judged on the group it names"
+                );
+            }
+        }
+        judged_exactly(&d, lbc);
+
+        // A request tag the probe does not carry, asked for: no allow.
+        let asks = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(asks, &Extra::default()).unwrap();
+        assert!(
+            of(&d, "ec2:CreateTags").iter().all(|(_, e, _)| *e == Deny),
+            "{:?}",
+            of(&d, "ec2:CreateTags")
+        );
+        // Granted on network interfaces only (the VPC CNI): no check on a
+        // security group, and the first row proves the grant as before.
+        let cni = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:network-interface/*"}]}"#;
+        let d = derived(cni, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:CreateTags"),
+            [(
+                "the first network-interface listed".to_owned(),
+                Allow,
+                vec![]
+            )]
+        );
+        // Granted only when a create tags what it makes: a direct call is not.
+        let on_create = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"StringEquals":{"ec2:CreateAction":"CreateSecurityGroup"}}}]}"#;
+        let d = derived(on_create, &Extra::default()).unwrap();
+        assert!(
+            of(&d, "ec2:CreateTags")
+                .iter()
+                .all(|(_, e, c)| *e == Deny && c.is_empty()),
+            "{:?}",
+            of(&d, "ec2:CreateTags")
+        );
+    }
+
     #[test]
     fn a_create_is_judged_on_the_tags_of_the_existing_resource_it_names() {
         let fleet = r#"{"Version":"2012-10-17","Statement":[
