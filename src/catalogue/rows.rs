@@ -137,6 +137,12 @@ const fn tagging(mut row: Row) -> Row {
     row
 }
 
+/// An EC2 DryRun row whose basis is its own API reference page.
+const fn based(mut row: Row, basis: &'static str) -> Row {
+    row.basis = basis;
+    row
+}
+
 const ANY: &[&str] = &["*"];
 const SG_RULE: &[(&str, V)] = &[
     ("GroupId", V::Id(Ec2Id::SecurityGroup)),
@@ -476,6 +482,14 @@ pub const ROWS: &[Row] = &[
     ec2_create("ec2:CreateSnapshot", "CreateSnapshot", &[("VolumeId", V::Id(Ec2Id::Volume))],
         &["arn:{p}:ec2:{r}::snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], "snapshot"),
     ec2("ec2:DeleteSnapshot", "DeleteSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot))], &["arn:{p}:ec2:{r}::snapshot/{id}"], true),
+    // The EBS CSI driver's snapshot locks. Governance mode for one day: the
+    // mode a lock can be lifted from, were the DryRun ever carried out.
+    based(ec2("ec2:LockSnapshot", "LockSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot)), ("LockMode", V::Lit("governance")), ("LockDuration", V::Lit("1"))],
+        &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
+        "EC2 API reference, LockSnapshot: DryRun \"Checks whether you have the required permissions for the action, without actually making the request, \
+         and provides an error response. If you have the required permissions, the error response is DryRunOperation. Otherwise, it is UnauthorizedOperation.\"; \
+         in governance mode \"Users with the appropriate IAM permissions can unlock the snapshot\" \
+         (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LockSnapshot.html)"),
     ec2("ec2:EnableFastSnapshotRestores", "EnableFastSnapshotRestores", &[("AvailabilityZone.1", V::RegionThen("a")), ("SourceSnapshotId.1", V::Id(Ec2Id::Snapshot))],
         &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
     // Tags a network interface, as the VPC CNI does; volumes are tagged by

@@ -2080,6 +2080,41 @@ mod tests {
         );
     }
 
+    /// The EBS CSI driver locks the snapshots it made (its statements 15
+    /// and 16): probed on a snapshot carrying either tag, refused on one
+    /// carrying neither, as its DeleteSnapshot grant is.
+    #[test]
+    fn a_snapshot_lock_is_probed_on_a_snapshot_the_driver_tagged() {
+        let ebs = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["ec2:DeleteSnapshot","ec2:LockSnapshot"],"Resource":"arn:aws:ec2:*:*:snapshot/*",
+             "Condition":{"StringLike":{"ec2:ResourceTag/CSIVolumeSnapshotName":"*"}}},
+            {"Effect":"Allow","Action":["ec2:DeleteSnapshot","ec2:LockSnapshot"],"Resource":"arn:aws:ec2:*:*:snapshot/*",
+             "Condition":{"StringLike":{"ec2:ResourceTag/ebs.csi.aws.com/cluster":"true"}}}]}"#;
+        let d = derived(ebs, &Extra::default()).unwrap();
+        use Expect::*;
+        for action in ["ec2:DeleteSnapshot", "ec2:LockSnapshot"] {
+            assert_eq!(
+                of(&d, action),
+                [
+                    (
+                        "a snapshot tagged CSIVolumeSnapshotName or ebs.csi.aws.com/cluster=true"
+                            .to_owned(),
+                        Allow,
+                        vec![]
+                    ),
+                    (
+                        "a snapshot not tagged CSIVolumeSnapshotName or ebs.csi.aws.com/cluster=true"
+                            .to_owned(),
+                        Deny,
+                        vec![]
+                    ),
+                ],
+                "{action}"
+            );
+        }
+        judged_exactly(&d, ebs);
+    }
+
     #[test]
     fn a_create_is_judged_on_the_tags_of_the_existing_resource_it_names() {
         let fleet = r#"{"Version":"2012-10-17","Statement":[

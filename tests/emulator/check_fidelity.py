@@ -239,7 +239,7 @@ def user_policy(s, attach_instance=False):
             "Condition": {"StringEquals": {"ec2:CreateAction": "CreateVolume"}},
         },
         {"Effect": "Deny", "Action": "ec2:CreateVolume", "Resource": "*", "Condition": {"Null": {"aws:RequestTag/owner": "true"}}},
-        {"Effect": "Allow", "Action": "ec2:DeleteSnapshot", "Resource": f"arn:aws:ec2:{r}::snapshot/*", "Condition": {"StringEquals": {"ec2:ResourceTag/team": "blue"}}},
+        {"Effect": "Allow", "Action": ["ec2:DeleteSnapshot", "ec2:LockSnapshot"], "Resource": f"arn:aws:ec2:{r}::snapshot/*", "Condition": {"StringEquals": {"ec2:ResourceTag/team": "blue"}}},
         {"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*", "Condition": {"Null": {"aws:ResourceTag/owner": "false"}}},
         {"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*", "Condition": {"Null": {"aws:ResourceTag/owner": "true"}}},
         {"Effect": "Allow", "Action": "ec2:RebootInstances", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*", "Condition": {"StringLike": {"aws:ResourceTag/owner": "m?"}}},
@@ -700,6 +700,11 @@ def run(endpoint, catalogue):
     expect_error("ec2:DeleteSnapshot DryRun allowed on the snapshot tagged team=blue (ec2:ResourceTag, StringEquals)", lambda: ec2u().delete_snapshot(SnapshotId=s["snap_blue"], DryRun=True), 412, "DryRunOperation")
     expect_error("ec2:DeleteSnapshot DryRun denied on the snapshot tagged team=red", lambda: ec2u().delete_snapshot(SnapshotId=s["snap_red"], DryRun=True), 403, "UnauthorizedOperation", (f"snapshot/{s['snap_red']} {implicit}",))
     expect_error("ec2:DeleteSnapshot DryRun denied on the untagged snapshot", lambda: ec2u().delete_snapshot(SnapshotId=s["snap_none"], DryRun=True), 403, "UnauthorizedOperation", (f"snapshot/{s['snap_none']}",))
+    # moto 5.2.5 has no LockSnapshot: its DryRun is authorized on the
+    # snapshot's ARN with the snapshot's own tags, then answered as AWS does.
+    lock = dict(LockMode="governance", LockDuration=1, DryRun=True)
+    expect_error("ec2:LockSnapshot DryRun allowed on the snapshot tagged team=blue (no moto handler)", lambda: ec2u().lock_snapshot(SnapshotId=s["snap_blue"], **lock), 412, "DryRunOperation")
+    expect_error("ec2:LockSnapshot DryRun denied on the snapshot tagged team=red", lambda: ec2u().lock_snapshot(SnapshotId=s["snap_red"], **lock), 403, "UnauthorizedOperation", (f"ec2:LockSnapshot on resource: arn:aws:ec2:{REGION}::snapshot/{s['snap_red']} {implicit}",))
     expect_error("ec2:TerminateInstances DryRun allowed on the instance tagged owner (aws:ResourceTag, Null false)", lambda: ec2u().terminate_instances(InstanceIds=[s["instance_owned"]], DryRun=True), 412, "DryRunOperation")
     expect_error("ec2:TerminateInstances DryRun denied on the instance without owner (Null false)", lambda: ec2u().terminate_instances(InstanceIds=[s["instance"]], DryRun=True), 403, "UnauthorizedOperation", (f"instance/{s['instance']}",))
     expect_error("ec2:StopInstances DryRun allowed on the instance without owner (Null true)", lambda: ec2u().stop_instances(InstanceIds=[s["instance"]], DryRun=True), 412, "DryRunOperation")
