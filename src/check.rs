@@ -941,9 +941,13 @@ mod tests {
         for (i, a) in Action::all().enumerate() {
             if crate::catalogue::retargets(i) {
                 // A later row of an action: its name finds the first, the
-                // types its request names find it.
+                // types its request names find it (a create that tags is
+                // named by the create: spec `on_create`).
                 let first = Action::parse(a.name()).expect("its first row");
                 assert_ne!(first, a);
+                if a.row().tags_on_create().is_some() {
+                    continue;
+                }
                 let slots = crate::resource::ec2_slots(a.row().resources);
                 assert_eq!(first.on_types(&slots), Some(a), "{}", a.name());
                 assert_eq!(

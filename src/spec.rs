@@ -106,6 +106,10 @@ struct RawCheck {
     /// given is the first one a Describe lists.
     #[serde(default)]
     ec2: Option<BTreeMap<String, RawPick>>,
+    /// ec2:CreateTags only: the create it is sent as (`CreateVolume`), which
+    /// carries tags and is authorized as ec2:CreateTags on what it creates.
+    #[serde(default)]
+    on_create: Option<String>,
     #[serde(default)]
     name: Option<String>,
 }
@@ -469,7 +473,36 @@ fn picks(
     Ok((action, out))
 }
 
+/// The row of ec2:CreateTags sent as this create.
+fn on_create(action: Action, op: &str) -> Result<Action, FieldError> {
+    let rows: Vec<Action> = Action::all()
+        .filter(|a| a.name() == action.name() && a.row().tags_on_create().is_some())
+        .collect();
+    rows.iter()
+        .find(|a| {
+            a.row()
+                .tags_on_create()
+                .is_some_and(|o| o.eq_ignore_ascii_case(op))
+        })
+        .copied()
+        .ok_or_else(|| {
+            let known: Vec<&str> = rows
+                .iter()
+                .filter_map(|a| a.row().tags_on_create())
+                .collect();
+            (
+                "on_create",
+                if known.is_empty() {
+                    format!("{action} is never sent as a create")
+                } else {
+                    format!("{action} is sent as {} only, not `{op}`", known.join(", "))
+                },
+            )
+        })
+}
+
 fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
+    let pinned = rc.on_create.is_some();
     let mut action = match rc.action {
         SpecAction::Probe(a) => a,
         SpecAction::Identity => {
@@ -497,6 +530,9 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
             };
         }
     };
+    if let Some(op) = &rc.on_create {
+        action = on_create(action, op)?;
+    }
     let forbid = |field: &'static str, present: bool| -> Result<(), FieldError> {
         if present {
             Err((field, format!("{action} takes no `{field}`")))
@@ -559,7 +595,9 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                 Target::Node
             } else if let Some(ec2) = rc.ec2 {
                 let (on, picked) = picks(action, ec2)?;
-                action = on;
+                if !pinned {
+                    action = on;
+                }
                 if picked.is_empty() {
                     Target::Account
                 } else {
@@ -733,6 +771,8 @@ struct OutCheck {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     ec2: BTreeMap<String, RawPick>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    on_create: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
 }
 
@@ -788,8 +828,12 @@ fn out_check(c: &Check) -> OutCheck {
                 .collect(),
             // A later row of an action (CreateTags on a security group) on
             // the account: the type it aims at, with nothing to avoid, so
-            // that the spec reads back to that row and not the first.
-            Target::Account if Action::parse(c.action().name()) != Some(c.action()) => {
+            // that the spec reads back to that row and not the first. A
+            // create that tags is named by `on_create` instead.
+            Target::Account
+                if Action::parse(c.action().name()) != Some(c.action())
+                    && c.action().row().tags_on_create().is_none() =>
+            {
                 crate::resource::ec2_slots(c.action().row().resources)
                     .into_iter()
                     .map(|k| {
@@ -803,6 +847,7 @@ fn out_check(c: &Check) -> OutCheck {
             }
             _ => BTreeMap::new(),
         },
+        on_create: c.action().row().tags_on_create(),
         name: c.name().map(str::to_owned),
     };
     match c.target() {
@@ -1233,6 +1278,21 @@ checks:
         let text = render(&derived.checks, &derived, None);
         let back = parse_str(&text).unwrap();
         assert_eq!(back.checks, derived.checks, "{text}");
+        // Tagging on create: named by the create it is sent as.
+        let derived = derived_from(
+            br#"{"Statement":[{"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"*"},
+                {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateVolume"}}}]}"#,
+        );
+        let text = render(&derived.checks, &derived, None);
+        assert!(text.contains("on_create: CreateVolume"), "{text}");
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+        let bad =
+            err("checks:\n  - {action: ec2:CreateTags, on_create: RunInstances, expect: allow}\n");
+        assert!(
+            bad.contains("is sent as CreateSecurityGroup, CreateVolume, CreateLaunchTemplate only, not `RunInstances`"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -410,6 +410,11 @@ pub enum Tells {
     /// looks the made-up resource up, so "not found" says nothing. Granted
     /// actions are skipped with this reason; deny checks run.
     DenialOnly,
+    /// Only an allowed answer: the request is authorized as more than one
+    /// action (a create that tags what it makes), and AWS's denial does not
+    /// say which it refused, so it is could not tell. Allow checks run; no
+    /// deny check is derived.
+    AllowOnly,
 }
 
 /// One probeable action.
@@ -453,6 +458,17 @@ impl Row {
                 })
                 .collect(),
             Probe::Sdk(_) => Vec::new(),
+        }
+    }
+
+    /// ec2:CreateTags sent as a create that tags what it makes: the
+    /// create's operation (its request carries a `TagSpecification`).
+    pub fn tags_on_create(&self) -> Option<&'static str> {
+        match &self.probe {
+            Probe::Wire(w) if self.action == "ec2:CreateTags" && w.op != "CreateTags" => {
+                w.tags_for.map(|_| w.op)
+            }
+            _ => None,
         }
     }
 
@@ -541,9 +557,10 @@ pub fn find(name: &str) -> Option<usize> {
 
 /// Is `ROWS[i]` a later row of an action an earlier row has: the same
 /// request aimed at a resource of another EC2 type (CreateTags and
-/// DeleteTags take the ID of any taggable resource)? Such a row is derived
-/// only where a policy grants its action on its type, and a spec reaches it
-/// by the type it picks.
+/// DeleteTags take the ID of any taggable resource), or ec2:CreateTags sent
+/// as a create that tags what it makes (`Row::tags_on_create`)? Such a row
+/// is derived only where a policy grants its action on its type, and a spec
+/// reaches it by the type it picks.
 pub fn retargets(i: usize) -> bool {
     ROWS.get(i).is_some_and(|r| find(r.action) != Some(i))
 }
@@ -570,9 +587,13 @@ pub fn listing() -> String {
         let tells = match r.tells {
             Tells::Both => "allow+deny",
             Tells::DenialOnly => "deny only",
+            Tells::AllowOnly => "allow only",
         };
-        // A later row of an action says which resource type it aims at.
-        let again = if retargets(i) {
+        // A later row of an action says which resource type it aims at, or
+        // which create it is sent as.
+        let again = if let (true, Some(op)) = (retargets(i), r.tags_on_create()) {
+            format!(" (on what {op} creates)")
+        } else if retargets(i) {
             let types: Vec<&str> = crate::resource::ec2_slots(r.resources)
                 .iter()
                 .map(|k| k.parts().1)
@@ -616,6 +637,7 @@ pub fn listing_json() -> String {
                 "tells": match r.tells {
                     Tells::Both => "both",
                     Tells::DenialOnly => "denial-only",
+                    Tells::AllowOnly => "allow-only",
                 },
                 "destructive": r.destructive,
                 "harmless": r.harmless,
@@ -753,7 +775,9 @@ mod tests {
     #[test]
     fn a_later_row_of_an_action_aims_at_another_type() {
         for action in ["ec2:CreateTags", "ec2:DeleteTags"] {
-            let rows: Vec<usize> = rows_of(action).collect();
+            let rows: Vec<usize> = rows_of(action)
+                .filter(|i| ROWS[*i].tags_on_create().is_none())
+                .collect();
             assert_eq!(rows.len(), 2, "{action}");
             assert_eq!(find(action), Some(rows[0]));
             assert!(!retargets(rows[0]) && retargets(rows[1]));
@@ -782,6 +806,29 @@ mod tests {
             Some(vec![("irsa-verify-probe".to_owned(), None)])
         );
         assert_eq!(ROWS[find("ec2:CreateVolume").unwrap()].tags_named(), None);
+        // ec2:CreateTags sent as a create: that create's own request, told
+        // only when allowed.
+        let creates: Vec<&str> = rows_of("ec2:CreateTags")
+            .filter_map(|i| ROWS[i].tags_on_create())
+            .collect();
+        assert_eq!(
+            creates,
+            [
+                "CreateSecurityGroup",
+                "CreateVolume",
+                "CreateLaunchTemplate"
+            ]
+        );
+        for i in rows_of("ec2:CreateTags").filter(|i| ROWS[*i].tags_on_create().is_some()) {
+            let r = &ROWS[i];
+            let op = r.tags_on_create().unwrap_or_default();
+            let create = &ROWS[find(&format!("ec2:{op}")).unwrap()];
+            assert_eq!((r.probe, r.resources), (create.probe, create.resources));
+            assert_eq!(r.tells, Tells::AllowOnly);
+            assert!(listing().contains(&format!(
+                "\nec2:CreateTags (on what {op} creates)  [allow only]"
+            )));
+        }
     }
 
     #[test]

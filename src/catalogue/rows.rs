@@ -143,6 +143,39 @@ const fn based(mut row: Row, basis: &'static str) -> Row {
     row
 }
 
+const CREATE_VOLUME: &[(&str, V)] = &[
+    ("AvailabilityZone", V::RegionThen("a")),
+    ("Size", V::Lit("1")),
+];
+const CREATE_SECURITY_GROUP: &[(&str, V)] = &[
+    ("GroupName", V::Random),
+    ("GroupDescription", V::Lit("irsa-verify dry run")),
+    ("VpcId", V::Id(Ec2Id::Vpc)),
+];
+const CREATE_LAUNCH_TEMPLATE: &[(&str, V)] = &[
+    ("LaunchTemplateName", V::Random),
+    ("LaunchTemplateData.InstanceType", V::Lit("t3.micro")),
+];
+
+/// ec2:CreateTags proven through a create that tags what it makes.
+const EC2_TAG_ON_CREATE_BASIS: &str = "EC2 User Guide, \"Grant permission to tag Amazon EC2 resources during creation\": \"If tags are specified in the \
+                                       resource-creating action, Amazon performs additional authorization on the ec2:CreateTags action to verify if users have \
+                                       permissions to create tags\", and \"In the IAM policy definition for the ec2:CreateTags action, use the Condition element \
+                                       with the ec2:CreateAction condition key to give tagging permissions to the action that creates the resource\" \
+                                       (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html). So the create's DryRun, carrying \
+                                       tags, is authorized as the create on its resources and as ec2:CreateTags on what it creates, with ec2:CreateAction \
+                                       naming the create: DryRunOperation proves both (EC2 API reference, common parameters: DryRun \"If you have the required \
+                                       permissions, the error response is DryRunOperation\", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html); \
+                                       an UnauthorizedOperation does not say which of them was refused, so it is could not tell";
+
+/// An EC2 create's row, made ec2:CreateTags on what it creates: only an
+/// allowed answer tells.
+const fn on_create(mut row: Row) -> Row {
+    row.tells = Tells::AllowOnly;
+    row.basis = EC2_TAG_ON_CREATE_BASIS;
+    row
+}
+
 const ANY: &[&str] = &["*"];
 const SG_RULE: &[(&str, V)] = &[
     ("GroupId", V::Id(Ec2Id::SecurityGroup)),
@@ -473,7 +506,7 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:DetachVolume", "DetachVolume", &[("VolumeId", V::Id(Ec2Id::Volume)), ("InstanceId", V::Id(Ec2Id::Instance))],
         &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
     ec2("ec2:ModifyVolume", "ModifyVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
-    ec2_create("ec2:CreateVolume", "CreateVolume", &[("AvailabilityZone", V::RegionThen("a")), ("Size", V::Lit("1"))], &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume"),
+    ec2_create("ec2:CreateVolume", "CreateVolume", CREATE_VOLUME, &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume"),
     // A copy of a real volume: the copy is created (with the grants' tags),
     // the source is read.
     ec2_create("ec2:CopyVolumes", "CopyVolumes", &[("SourceVolumeId", V::Id(Ec2Id::Volume))],
@@ -506,7 +539,7 @@ pub const ROWS: &[Row] = &[
         &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false)),
     tagging(ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::SecurityGroup)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
         &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true)),
-    ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", &[("GroupName", V::Random), ("GroupDescription", V::Lit("irsa-verify dry run")), ("VpcId", V::Id(Ec2Id::Vpc))],
+    ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", CREATE_SECURITY_GROUP,
         &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], "security-group"),
     ec2("ec2:DeleteSecurityGroup", "DeleteSecurityGroup", &[("GroupId", V::Id(Ec2Id::SecurityGroup))], &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
     ec2("ec2:AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupIngress", SG_RULE, &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false),
@@ -542,9 +575,15 @@ pub const ROWS: &[Row] = &[
           ("LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version", V::Lit("$Default")),
           ("TargetCapacitySpecification.TotalTargetCapacity", V::Lit("1")), ("TargetCapacitySpecification.DefaultTargetCapacityType", V::Lit("on-demand"))],
         &["arn:{p}:ec2:{r}:{a}:fleet/*", "arn:{p}:ec2:{r}:{a}:instance/*", "arn:{p}:ec2:{r}:{a}:launch-template/{id}"], "fleet"),
-    ec2_create("ec2:CreateLaunchTemplate", "CreateLaunchTemplate",
-        &[("LaunchTemplateName", V::Random), ("LaunchTemplateData.InstanceType", V::Lit("t3.micro"))],
+    ec2_create("ec2:CreateLaunchTemplate", "CreateLaunchTemplate", CREATE_LAUNCH_TEMPLATE,
         &["arn:{p}:ec2:{r}:{a}:launch-template/*"], "launch-template"),
+    // ec2:CreateTags on what a create makes: the create's own DryRun, carrying
+    // tags (`Row::tags_on_create`). Only an allowed answer tells (Tells::AllowOnly).
+    on_create(ec2_create("ec2:CreateTags", "CreateSecurityGroup", CREATE_SECURITY_GROUP,
+        &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], "security-group")),
+    on_create(ec2_create("ec2:CreateTags", "CreateVolume", CREATE_VOLUME, &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume")),
+    on_create(ec2_create("ec2:CreateTags", "CreateLaunchTemplate", CREATE_LAUNCH_TEMPLATE,
+        &["arn:{p}:ec2:{r}:{a}:launch-template/*"], "launch-template")),
     ec2("ec2:DescribeSpotPriceHistory", "DescribeSpotPriceHistory", &[("MaxResults", V::Lit("5")), ("InstanceType.1", V::Lit("t3.micro"))], ANY, false),
     ec2("ec2:DescribeInstanceTypeOfferings", "DescribeInstanceTypeOfferings", &[("MaxResults", V::Lit("5"))], ANY, false),
     ec2("ec2:DescribeCapacityReservations", "DescribeCapacityReservations", &[("MaxResults", V::Lit("5"))], ANY, false),
@@ -1022,6 +1061,21 @@ mod tests {
                 let (Probe::Wire(a), Probe::Wire(b)) = (&r.probe, &o.probe) else {
                     panic!("duplicate {}", r.action)
                 };
+                if let Some(op) = o.tags_on_create() {
+                    // A create that tags what it makes, told only when allowed.
+                    assert!(
+                        r.action == "ec2:CreateTags"
+                            && o.tells == Tells::AllowOnly
+                            && b.dry_run
+                            && b.tags_for.is_some()
+                            && ROWS
+                                .iter()
+                                .any(|c| c.action == format!("ec2:{op}") && c.probe == o.probe),
+                        "{}: a tag-on-create row is an EC2 create's own request",
+                        r.action
+                    );
+                    continue;
+                }
                 let (mine, its) = (
                     crate::resource::ec2_slots(r.resources),
                     crate::resource::ec2_slots(o.resources),
@@ -1055,7 +1109,9 @@ mod tests {
             );
             if let Probe::Wire(w) = &r.probe {
                 assert_eq!(w.service.iam_prefix, service, "{}", r.action);
-                assert_eq!(w.op, op, "{}: the operation is the action", r.action);
+                if r.tags_on_create().is_none() {
+                    assert_eq!(w.op, op, "{}: the operation is the action", r.action);
+                }
                 // A named target is named in the request, and in what is authorized.
                 if let TargetKind::Named(_) = r.target {
                     let named = w

@@ -385,18 +385,26 @@ fn unprobed_pattern(pattern: &str, label: &str) -> Option<Unprobed> {
 }
 
 /// Does an Allow statement naming the row's action name, in its Resource,
-/// an EC2 resource type the row's request names by ID?
+/// an EC2 resource type the row's request names by ID (for ec2:CreateTags
+/// sent as a create: the type it creates), or a pattern of types covering
+/// it (`arn:aws:ec2:*:*:*/*`)?
 fn grants_on_its_types(policies: &[Policy], row: &crate::catalogue::Row) -> bool {
-    let types: Vec<&str> = crate::resource::ec2_slots(row.resources)
-        .iter()
-        .map(|k| k.parts().1)
-        .collect();
+    let types: Vec<&str> = match (&row.probe, row.tags_on_create()) {
+        (Probe::Wire(w), Some(_)) => w.tags_for.into_iter().collect(),
+        _ => crate::resource::ec2_slots(row.resources)
+            .iter()
+            .map(|k| k.parts().1)
+            .collect(),
+    };
     statements(policies)
         .filter(|s| s.effect == super::Effect::Allow && super::eval::action_matches(s, row.action))
         .filter_map(|s| s.resources.as_ref())
         .filter(|r| !r.negated)
         .flat_map(|r| r.patterns.iter())
-        .any(|p| crate::resource::ec2_type_of(p).is_some_and(|t| types.contains(&t)))
+        .any(|p| {
+            crate::resource::ec2_type_of(p)
+                .is_some_and(|t| types.iter().any(|ty| wildcard(t, ty, false)))
+        })
 }
 
 /// Does an Allow statement name this action, whatever its resource?
@@ -504,15 +512,35 @@ fn catalogue_checks(
                 Probe::Wire(w) => w.tags_for,
                 _ => None,
             };
+            // The action each of the request's resources is authorized as:
+            // the create's own, also where the row is ec2:CreateTags sent as
+            // that create (`Row::tags_on_create`).
+            let on_create = row.tags_on_create();
+            let create_action = on_create.map(|op| format!("ec2:{op}"));
+            let sent_as: &str = create_action.as_deref().unwrap_or(row.action);
             let tags: Vec<(String, String)> = match tags_for {
-                Some(_) => {
+                Some(ty) => {
                     let mut tags = Vec::new();
-                    for r in &resources {
-                        for t in request_tags(statements(policies), row.action, r) {
+                    let mut add = |found: Vec<(String, String)>| {
+                        for t in found {
                             if !tags.iter().any(|(k, _)| *k == t.0) {
                                 tags.push(t);
                             }
                         }
+                    };
+                    for r in &resources {
+                        add(request_tags(statements(policies), sent_as, r));
+                    }
+                    if on_create.is_some() {
+                        // What the CreateTags grants ask of the request too,
+                        // and at least one tag: without one, no CreateTags
+                        // is authorized at all.
+                        if let Some(created) =
+                            resources.iter().find(|r| r.contains(&format!(":{ty}/*")))
+                        {
+                            add(request_tags(statements(policies), row.action, created));
+                        }
+                        add(vec![("irsa-verify-probe".to_owned(), "dry-run".to_owned())]);
                     }
                     tags
                 }
@@ -522,7 +550,7 @@ fn catalogue_checks(
             let region = vec![target.requested_region(row, at)];
             let context = match (tags_for, row.tags_named()) {
                 (Some(_), _) => {
-                    let op = row.action.split_once(':').map_or(row.action, |(_, op)| op);
+                    let op = sent_as.split_once(':').map_or(sent_as, |(_, op)| op);
                     Context::tagged(&tags).with("ec2:CreateAction", vec![op.to_owned()])
                 }
                 // CreateTags, DeleteTags on a resource that exists: the tags
@@ -550,8 +578,8 @@ fn catalogue_checks(
                 .map(|(r, c)| {
                     (
                         r.clone(),
-                        row.action,
-                        evaluate_in(statements(policies), row.action, r, c),
+                        sent_as,
+                        evaluate_in(statements(policies), sent_as, r, c),
                     )
                 })
                 .collect();
@@ -585,11 +613,21 @@ fn catalogue_checks(
                 .join("; ");
             // Conditions on the resource's own tags only: probed on a
             // resource found with tags that settle them.
-            let variants = match tagged_variants(policies, row, &target, &judged, &contexts) {
+            let found = match on_create {
+                // Its resources are the create's, judged as the create.
+                Some(_) => None,
+                None => tagged_variants(policies, row, &target, &judged, &contexts),
+            };
+            let variants = match found {
                 Some(variants) => variants,
                 None => vec![(target, expect, conditions, basis)],
             };
             for (target, expect, conditions, basis) in variants {
+                // A denial of a create that tags tells nothing of its tagging:
+                // no deny check, and nothing unproven (nothing is granted).
+                if expect == Expect::Deny && row.tells == Tells::AllowOnly {
+                    continue;
+                }
                 if expect == Expect::Allow && row.tells == Tells::DenialOnly {
                     out.unprobed.push(Unprobed {
                         action: row.action.to_owned(),
@@ -2113,6 +2151,73 @@ mod tests {
             );
         }
         judged_exactly(&d, ebs);
+    }
+
+    /// ec2:CreateTags granted only on create (the Load Balancer
+    /// Controller's statement 6, the EBS CSI driver's statement 6) is
+    /// probed as that create carrying tags, judged as the create on its
+    /// resources and as ec2:CreateTags with ec2:CreateAction on what it
+    /// creates; where the create itself is refused, no check (a denial
+    /// could not be told apart).
+    #[test]
+    fn tagging_on_create_is_probed_as_the_create_carrying_tags() {
+        let lbc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateSecurityGroup","Resource":"*"},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"StringEquals":{"ec2:CreateAction":"CreateSecurityGroup"},"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(lbc, &Extra::default()).unwrap();
+        let on_create: Vec<(&Check, &String)> = d
+            .checks
+            .iter()
+            .zip(&d.basis)
+            .filter(|(c, _)| c.action().row().tags_on_create().is_some())
+            .collect();
+        let [(c, basis)] = on_create.as_slice() else {
+            panic!("{:?}", table(&d))
+        };
+        assert_eq!(
+            c.action().row().tags_on_create(),
+            Some("CreateSecurityGroup")
+        );
+        assert_eq!((c.expect(), c.conditions()), (Expect::Allow, &[][..]));
+        let keys: Vec<&str> = c.tags().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["elbv2.k8s.aws/cluster", "irsa-verify-probe"]);
+        assert!(
+            basis.contains("ec2:CreateSecurityGroup: allowed by p.json statement 1")
+                && basis.contains("allowed by p.json statement 2 (on arn:aws:ec2:eu-west-1:111122223333:security-group/*)"),
+            "{basis}"
+        );
+        // The tag grant without the create: nothing to prove, no check.
+        let only_tags = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:volume/*",
+             "Condition":{"StringEquals":{"ec2:CreateAction":["CreateVolume","CreateSnapshot"]}}}]}"#;
+        let d = derived(only_tags, &Extra::default()).unwrap();
+        assert!(
+            d.checks
+                .iter()
+                .all(|c| c.action().row().tags_on_create().is_none()),
+            "{:?}",
+            table(&d)
+        );
+        // With the create granted under a request tag: proven with that tag.
+        let ebs = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringLike":{"aws:RequestTag/ebs.csi.aws.com/cluster":"true"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":["arn:aws:ec2:*:*:volume/*","arn:aws:ec2:*:*:snapshot/*"],
+             "Condition":{"StringEquals":{"ec2:CreateAction":["CreateVolume","CreateSnapshot","CopyVolumes"]}}}]}"#;
+        let d = derived(ebs, &Extra::default()).unwrap();
+        let on_create: Vec<&Check> = d
+            .checks
+            .iter()
+            .filter(|c| c.action().row().tags_on_create().is_some())
+            .collect();
+        let [c] = on_create.as_slice() else {
+            panic!("{:?}", table(&d))
+        };
+        assert_eq!(c.action().row().tags_on_create(), Some("CreateVolume"));
+        assert_eq!(c.expect(), Expect::Allow);
+        assert!(c
+            .tags()
+            .contains(&("ebs.csi.aws.com/cluster".to_owned(), "true".to_owned())));
     }
 
     #[test]
