@@ -774,18 +774,24 @@ mod tests {
     /// once, and each names the tags its request carries.
     #[test]
     fn a_later_row_of_an_action_aims_at_another_type() {
-        for action in ["ec2:CreateTags", "ec2:DeleteTags"] {
+        for (action, types) in [
+            (
+                "ec2:CreateTags",
+                &[Ec2Id::SecurityGroup, Ec2Id::Instance][..],
+            ),
+            ("ec2:DeleteTags", &[Ec2Id::SecurityGroup][..]),
+        ] {
             let rows: Vec<usize> = rows_of(action)
                 .filter(|i| ROWS[*i].tags_on_create().is_none())
                 .collect();
-            assert_eq!(rows.len(), 2, "{action}");
+            assert_eq!(rows.len(), 1 + types.len(), "{action}");
             assert_eq!(find(action), Some(rows[0]));
-            assert!(!retargets(rows[0]) && retargets(rows[1]));
-            assert_eq!(
-                crate::resource::ec2_slots(ROWS[rows[1]].resources),
-                [Ec2Id::SecurityGroup]
-            );
-            assert!(listing().contains(&format!("\n{action} (again, on a security-group)")));
+            assert!(!retargets(rows[0]));
+            for (i, ty) in rows[1..].iter().zip(types) {
+                assert!(retargets(*i));
+                assert_eq!(crate::resource::ec2_slots(ROWS[*i].resources), [*ty]);
+                assert!(listing().contains(&format!("\n{action} (again, on a {})", ty.parts().1)));
+            }
         }
         assert_eq!(
             action_count(),

@@ -539,6 +539,11 @@ pub const ROWS: &[Row] = &[
         &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false)),
     tagging(ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::SecurityGroup)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
         &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true)),
+    // On an instance, as Karpenter names the nodes it launched: its grant
+    // lets it set only the keys it lists (ForAllValues aws:TagKeys), so the
+    // key is one of those, karpenter.sh/nodeclaim; the value says whose.
+    tagging(ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::Instance)), ("Tag.1.Key", V::Lit("karpenter.sh/nodeclaim")), ("Tag.1.Value", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:ec2:{r}:{a}:instance/{id}"], false)),
     ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", CREATE_SECURITY_GROUP,
         &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], "security-group"),
     ec2("ec2:DeleteSecurityGroup", "DeleteSecurityGroup", &[("GroupId", V::Id(Ec2Id::SecurityGroup))], &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),

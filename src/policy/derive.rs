@@ -2153,6 +2153,60 @@ mod tests {
         judged_exactly(&d, ebs);
     }
 
+    /// Karpenter names the nodes it launched (its statement 5): tags on an
+    /// instance carrying its cluster and node pool tags, with only the keys
+    /// it lists. The probe's key, karpenter.sh/nodeclaim, is one of them,
+    /// and it carries no eks:eks-cluster-name (IfExists holds), so the grant
+    /// hangs on the instance's tags; its statement 4 (on create) does not
+    /// hold for a direct call.
+    #[test]
+    fn naming_a_node_is_probed_on_an_instance_carrying_the_tags() {
+        let karpenter = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":["arn:aws:ec2:*:*:instance/*","arn:aws:ec2:*:*:volume/*"],
+             "Condition":{"StringEquals":{"aws:RequestTag/kubernetes.io/cluster/c1":"owned","ec2:CreateAction":["RunInstances","CreateFleet"]},
+                          "StringLike":{"aws:RequestTag/karpenter.sh/nodepool":"*"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:instance/*",
+             "Condition":{"StringEquals":{"aws:ResourceTag/kubernetes.io/cluster/c1":"owned"},"StringLike":{"aws:ResourceTag/karpenter.sh/nodepool":"*"},
+                          "StringEqualsIfExists":{"aws:RequestTag/eks:eks-cluster-name":"c1"},
+                          "ForAllValues:StringEquals":{"aws:TagKeys":["eks:eks-cluster-name","karpenter.sh/nodeclaim","Name"]}}}]}"#;
+        let d = derived(karpenter, &Extra::default()).unwrap();
+        use Expect::*;
+        let on_instances: Vec<(String, Expect, Vec<String>)> = d
+            .checks
+            .iter()
+            .filter(|c| {
+                c.action().name() == "ec2:CreateTags"
+                    && c.action().row().resources == ["arn:{p}:ec2:{r}:{a}:instance/{id}"]
+            })
+            .map(|c| (c.label(), c.expect(), c.conditions().to_vec()))
+            .collect();
+        assert_eq!(
+            on_instances,
+            [
+                (
+                    "an instance tagged karpenter.sh/nodepool and kubernetes.io/cluster/c1=owned".to_owned(),
+                    Allow,
+                    vec![]
+                ),
+                (
+                    "an instance not tagged karpenter.sh/nodepool and kubernetes.io/cluster/c1=owned".to_owned(),
+                    Deny,
+                    vec![]
+                ),
+            ]
+        );
+        judged_exactly(&d, karpenter);
+        // A key outside the list: refused on every instance.
+        let other_keys = karpenter.replace("karpenter.sh/nodeclaim", "other");
+        let d = derived(&other_keys, &Extra::default()).unwrap();
+        assert!(d
+            .checks
+            .iter()
+            .filter(|c| c.action().name() == "ec2:CreateTags"
+                && c.action().row().resources == ["arn:{p}:ec2:{r}:{a}:instance/{id}"])
+            .all(|c| c.expect() == Deny && c.conditions().is_empty()));
+    }
+
     /// ec2:CreateTags granted only on create (the Load Balancer
     /// Controller's statement 6, the EBS CSI driver's statement 6) is
     /// probed as that create carrying tags, judged as the create on its
