@@ -594,11 +594,14 @@ pub fn listing() -> String {
         let again = if let (true, Some(op)) = (retargets(i), r.tags_on_create()) {
             format!(" (on what {op} creates)")
         } else if retargets(i) {
-            let types: Vec<&str> = crate::resource::ec2_slots(r.resources)
-                .iter()
-                .map(|k| k.parts().1)
-                .collect();
-            format!(" (again, on a {})", types.join(" and "))
+            let types: Vec<&str> = r.ec2_ids_sent().iter().map(|k| k.parts().1).collect();
+            let types = types.join(" and ");
+            let article = if types.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!(" (again, on {article} {types})")
         } else {
             String::new()
         };
@@ -789,8 +792,12 @@ mod tests {
             assert!(!retargets(rows[0]));
             for (i, ty) in rows[1..].iter().zip(types) {
                 assert!(retargets(*i));
-                assert_eq!(crate::resource::ec2_slots(ROWS[*i].resources), [*ty]);
-                assert!(listing().contains(&format!("\n{action} (again, on a {})", ty.parts().1)));
+                assert_eq!(ROWS[*i].ec2_ids_sent(), [*ty]);
+                let (ty, article) = (
+                    ty.parts().1,
+                    if *ty == Ec2Id::Instance { "an" } else { "a" },
+                );
+                assert!(listing().contains(&format!("\n{action} (again, on {article} {ty})")));
             }
         }
         assert_eq!(

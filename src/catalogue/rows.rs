@@ -1081,10 +1081,7 @@ mod tests {
                     );
                     continue;
                 }
-                let (mine, its) = (
-                    crate::resource::ec2_slots(r.resources),
-                    crate::resource::ec2_slots(o.resources),
-                );
+                let (mine, its) = (r.ec2_ids_sent(), o.ec2_ids_sent());
                 assert!(
                     a.service.iam_prefix == "ec2"
                         && a.op == b.op
