@@ -386,8 +386,8 @@ fn unprobed_pattern(pattern: &str, label: &str) -> Option<Unprobed> {
 
 /// Does an Allow statement naming the row's action name, in its Resource,
 /// an EC2 resource type the row's request names by ID (for ec2:CreateTags
-/// sent as a create: the type it creates), or a pattern of types covering
-/// it (`arn:aws:ec2:*:*:*/*`)?
+/// sent as a create: the type it creates, or `*`), or a pattern of types
+/// covering it (`arn:aws:ec2:*:*:*/*`)?
 fn grants_on_its_types(policies: &[Policy], row: &crate::catalogue::Row) -> bool {
     let types: Vec<&str> = match (&row.probe, row.tags_on_create()) {
         (Probe::Wire(w), Some(_)) => w.tags_for.into_iter().collect(),
@@ -402,8 +402,11 @@ fn grants_on_its_types(policies: &[Policy], row: &crate::catalogue::Row) -> bool
         .filter(|r| !r.negated)
         .flat_map(|r| r.patterns.iter())
         .any(|p| {
-            crate::resource::ec2_type_of(p)
-                .is_some_and(|t| types.iter().any(|ty| wildcard(t, ty, false)))
+            // A grant on every resource covers what a create makes; only the
+            // first row of a direct request is derived from it.
+            (p == "*" && row.tags_on_create().is_some())
+                || crate::resource::ec2_type_of(p)
+                    .is_some_and(|t| types.iter().any(|ty| wildcard(t, ty, false)))
         })
 }
 
@@ -532,15 +535,17 @@ fn catalogue_checks(
                         add(request_tags(statements(policies), sent_as, r));
                     }
                     if on_create.is_some() {
-                        // What the CreateTags grants ask of the request too,
-                        // and at least one tag: without one, no CreateTags
-                        // is authorized at all.
+                        // What the CreateTags grants ask of the request too.
                         if let Some(created) =
                             resources.iter().find(|r| r.contains(&format!(":{ty}/*")))
                         {
                             add(request_tags(statements(policies), row.action, created));
                         }
-                        add(vec![("irsa-verify-probe".to_owned(), "dry-run".to_owned())]);
+                    }
+                    // At least one tag, where none is asked for: without one,
+                    // no CreateTags is authorized at all.
+                    if on_create.is_some() && tags.is_empty() {
+                        tags.push(("irsa-verify-probe".to_owned(), "dry-run".to_owned()));
                     }
                     tags
                 }
@@ -2235,7 +2240,7 @@ mod tests {
         );
         assert_eq!((c.expect(), c.conditions()), (Expect::Allow, &[][..]));
         let keys: Vec<&str> = c.tags().iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["elbv2.k8s.aws/cluster", "irsa-verify-probe"]);
+        assert_eq!(keys, ["elbv2.k8s.aws/cluster"]);
         assert!(
             basis.contains("ec2:CreateSecurityGroup: allowed by p.json statement 1")
                 && basis.contains("allowed by p.json statement 2 (on arn:aws:ec2:eu-west-1:111122223333:security-group/*)"),
@@ -2269,9 +2274,25 @@ mod tests {
         };
         assert_eq!(c.action().row().tags_on_create(), Some("CreateVolume"));
         assert_eq!(c.expect(), Expect::Allow);
-        assert!(c
-            .tags()
-            .contains(&("ebs.csi.aws.com/cluster".to_owned(), "true".to_owned())));
+        assert_eq!(
+            c.tags(),
+            [("ebs.csi.aws.com/cluster".to_owned(), "true".to_owned())]
+        );
+        // No tag asked for: one of its own, so that the tagging is authorized.
+        let plain = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"*"},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateVolume"}}}]}"#;
+        let d = derived(plain, &Extra::default()).unwrap();
+        let tags: Vec<&[(String, String)]> = d
+            .checks
+            .iter()
+            .filter(|c| c.action().row().tags_on_create() == Some("CreateVolume"))
+            .map(|c| c.tags())
+            .collect();
+        assert_eq!(
+            tags,
+            [&[("irsa-verify-probe".to_owned(), "dry-run".to_owned())][..]]
+        );
     }
 
     #[test]
