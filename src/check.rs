@@ -105,9 +105,11 @@ impl Action {
 
     /// The row of this action whose request names every one of these EC2
     /// types by ID: its first row where that one does, else a later row
-    /// aimed at them (`catalogue::retargets`).
+    /// aimed at them (`catalogue::retargets`). A row sent as a create that
+    /// tags is never chosen this way: a spec names it by `on_create`.
     pub fn on_types(self, kinds: &[Ec2Id]) -> Option<Action> {
         crate::catalogue::rows_of(self.name())
+            .filter(|i| ROWS[*i].tags_on_create().is_none())
             .find(|i| {
                 let slots = crate::resource::ec2_slots(ROWS[*i].resources);
                 kinds.iter().all(|k| slots.contains(k))

@@ -1255,6 +1255,17 @@ checks:
         let bad =
             err("checks:\n  - {action: ec2:CreateTags, ec2: {volume: vol-1}, expect: deny}\n");
         assert!(bad.contains("names no EC2 `volume`"), "{bad}");
+        // The VPC of a CreateSecurityGroup that tags: only with on_create.
+        let bad = err("checks:\n  - {action: ec2:CreateTags, ec2: {vpc: vpc-1}, expect: allow}\n");
+        assert!(bad.contains("names no EC2 `vpc`"), "{bad}");
+        let spec = parse_str(
+            "checks:\n  - {action: ec2:CreateTags, on_create: CreateSecurityGroup, ec2: {vpc: vpc-1}, expect: allow}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            spec.checks[0].action().row().tags_on_create(),
+            Some("CreateSecurityGroup")
+        );
         let derived = derived_from(
             br#"{"Statement":[{"Effect":"Allow","Action":"ec2:DeleteTags","Resource":"arn:aws:ec2:*:*:security-group/*",
                 "Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#,

@@ -628,8 +628,9 @@ fn catalogue_checks(
                 None => vec![(target, expect, conditions, basis)],
             };
             for (target, expect, conditions, basis) in variants {
-                // A denial of a create that tags tells nothing of its tagging:
-                // no deny check, and nothing unproven (nothing is granted).
+                // A denial of a create that tags tells nothing of its tagging,
+                // so no deny check. Where the create is refused but its
+                // tagging granted, that grant stays unproven by this row.
                 if expect == Expect::Deny && row.tells == Tells::AllowOnly {
                     continue;
                 }
