@@ -103,6 +103,20 @@ impl Action {
         crate::catalogue::find(name).map(|i| Action(i as u16))
     }
 
+    /// The row of this action whose request names every one of these EC2
+    /// types by ID: its first row where that one does, else a later row
+    /// aimed at them (`catalogue::retargets`). A row sent as a create that
+    /// tags is never chosen this way: a spec names it by `on_create`.
+    pub fn on_types(self, kinds: &[Ec2Id]) -> Option<Action> {
+        crate::catalogue::rows_of(self.name())
+            .filter(|i| ROWS[*i].tags_on_create().is_none())
+            .find(|i| {
+                let slots = crate::resource::ec2_slots(ROWS[*i].resources);
+                kinds.iter().all(|k| slots.contains(k))
+            })
+            .map(|i| Action(i as u16))
+    }
+
     pub fn all() -> impl Iterator<Item = Action> {
         (0..ROWS.len()).map(|i| Action(i as u16))
     }
@@ -960,8 +974,25 @@ mod tests {
 
     #[test]
     fn actions_are_catalogue_rows_found_by_name() {
-        for a in Action::all() {
-            assert_eq!(Action::parse(a.name()), Some(a));
+        for (i, a) in Action::all().enumerate() {
+            if crate::catalogue::retargets(i) {
+                // A later row of an action: its name finds the first, the
+                // types its request names find it (a create that tags is
+                // named by the create: spec `on_create`).
+                let first = Action::parse(a.name()).expect("its first row");
+                assert_ne!(first, a);
+                if a.row().tags_on_create().is_some() {
+                    continue;
+                }
+                let slots = crate::resource::ec2_slots(a.row().resources);
+                assert_eq!(first.on_types(&slots), Some(a), "{}", a.name());
+                assert_eq!(
+                    first.on_types(&crate::resource::ec2_slots(first.row().resources)),
+                    Some(first)
+                );
+            } else {
+                assert_eq!(Action::parse(a.name()), Some(a));
+            }
         }
         assert_eq!(
             Action::parse("S3:listbucket"),

@@ -431,6 +431,24 @@ fn timed_out(timeout: Duration, what: &str) -> Observation {
     }
 }
 
+/// ec2:CreateTags sent as a create that tags: AWS authorizes the create
+/// on its resources and ec2:CreateTags on what it creates together, and its
+/// UnauthorizedOperation does not say which it refused, so a denial is
+/// could not tell. Pure.
+fn joint_denial(observation: Observation, create: &str) -> Observation {
+    if observation.observed != Observed::Denied {
+        return observation;
+    }
+    observation.unsure(
+        format!("AWS refused the {create} that carries the tags, not necessarily ec2:CreateTags"),
+        format!(
+            "could not tell: the request is {create} carrying tags, authorized as ec2:{create} on its resources and as ec2:CreateTags on what it \
+             creates; AWS's denial does not say which of them it refused. Check ec2:{create} for the same resources: if it is allowed, the refusal \
+             is the tagging's"
+        ),
+    )
+}
+
 /// From an observation to the check's finding: reconsider the denial, judge,
 /// say what a mismatch means. Pure.
 fn conclude(check: &Check, observation: Observation, scope: Scope, duration: Duration) -> Finding {
@@ -445,6 +463,9 @@ fn conclude(check: &Check, observation: Observation, scope: Scope, duration: Dur
             .join(" "),
     };
     let mut observation = reconsider_denial(observation, action.name(), scope.caller);
+    if let Some(op) = action.row().tags_on_create() {
+        observation = joint_denial(observation, op);
+    }
     let mut status = judge(check.expect(), observation.observed);
     // An expectation that hangs on unevaluated conditions is never a pass or
     // a failure: the check ran, and its observation is shown.
@@ -685,6 +706,57 @@ mod tests {
             &[],
             "f",
         )
+    }
+
+    /// ec2:CreateTags sent as CreateVolume: allowed proves it, a denial
+    /// (whichever action it names, or none, as EC2's encoded message does)
+    /// is could not tell.
+    #[test]
+    fn a_create_that_tags_proves_its_tagging_only_when_allowed() {
+        let p = place();
+        let row = Action::all()
+            .find(|a| a.row().tags_on_create() == Some("CreateVolume"))
+            .expect("ec2:CreateTags sent as CreateVolume");
+        let on_create = Check::new(row, Expect::Allow, Target::Account, None).unwrap();
+        let dry_run = |code: &str, message: &str| {
+            Observation::new(
+                Answer::ServiceError {
+                    status: Some(if code == "DryRunOperation" { 412 } else { 403 }),
+                    code: Some(code.into()),
+                    message: Some(message.into()),
+                },
+                row.row().allowed,
+                "f",
+            )
+        };
+        let f = conclude(
+            &on_create,
+            dry_run("DryRunOperation", "Request would have succeeded"),
+            scope(&p, None),
+            Duration::ZERO,
+        );
+        assert_eq!(f.status, Status::Pass);
+        for message in [
+            "You are not authorized to perform this operation. Encoded authorization failure message: x",
+            &format!("User: {ME} is not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:eu-west-1:1:volume/*"),
+            &format!("User: {ME} is not authorized to perform: ec2:CreateVolume on resource: arn:aws:ec2:eu-west-1:1:volume/*"),
+        ] {
+            let f = conclude(
+                &on_create,
+                dry_run("UnauthorizedOperation", message),
+                scope(&p, None),
+                Duration::ZERO,
+            );
+            assert_eq!(f.status, Status::Error, "{message}: {:?}", f.notes);
+        }
+        // Any other row's denial is its own.
+        let f = conclude(
+            &check(Expect::Allow),
+            denied("Access Denied"),
+            scope(&p, None),
+            Duration::ZERO,
+        );
+        assert_eq!(f.status, Status::Fail);
     }
 
     #[test]

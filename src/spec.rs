@@ -111,6 +111,10 @@ struct RawCheck {
     /// `{tagged: [...], not_tagged: [...]}`, as for an EC2 resource.
     #[serde(default)]
     found: Option<BTreeMap<String, RawPickMap>>,
+    /// ec2:CreateTags only: the create it is sent as (`CreateVolume`), which
+    /// carries tags and is authorized as ec2:CreateTags on what it creates.
+    #[serde(default)]
+    on_create: Option<String>,
     #[serde(default)]
     name: Option<String>,
 }
@@ -388,11 +392,18 @@ enum Parsed {
     Check(Check),
 }
 
-/// A spec's `ec2:` map as picks, each a type the action's request names.
+/// A spec's `ec2:` map as picks, each a type the action's request names,
+/// with the row of the action whose request names them (CreateTags on a
+/// security group is a later row of ec2:CreateTags).
 fn picks(
     action: Action,
     raw: BTreeMap<String, RawPick>,
-) -> Result<Vec<(Ec2Id, IdPick)>, FieldError> {
+) -> Result<(Action, Vec<(Ec2Id, IdPick)>), FieldError> {
+    let kinds: Vec<Ec2Id> = raw
+        .keys()
+        .filter_map(|ty| Ec2Id::ALL.into_iter().find(|k| k.parts().1 == ty))
+        .collect();
+    let action = action.on_types(&kinds).unwrap_or(action);
     let mut out = Vec::new();
     for (ty, pick) in raw {
         let kind = Ec2Id::ALL
@@ -454,7 +465,45 @@ fn picks(
         };
         out.push((kind, pick));
     }
-    Ok(out)
+    // A later row's type named with nothing to avoid is that row on the
+    // account, as `--print-spec` writes it (see `out_check`).
+    let first = Action::parse(action.name());
+    if first != Some(action)
+        && out
+            .iter()
+            .all(|(_, p)| matches!(p, IdPick::Outside(avoid) if avoid.is_empty()))
+    {
+        out.clear();
+    }
+    Ok((action, out))
+}
+
+/// The row of ec2:CreateTags sent as this create.
+fn on_create(action: Action, op: &str) -> Result<Action, FieldError> {
+    let rows: Vec<Action> = Action::all()
+        .filter(|a| a.name() == action.name() && a.row().tags_on_create().is_some())
+        .collect();
+    rows.iter()
+        .find(|a| {
+            a.row()
+                .tags_on_create()
+                .is_some_and(|o| o.eq_ignore_ascii_case(op))
+        })
+        .copied()
+        .ok_or_else(|| {
+            let known: Vec<&str> = rows
+                .iter()
+                .filter_map(|a| a.row().tags_on_create())
+                .collect();
+            (
+                "on_create",
+                if known.is_empty() {
+                    format!("{action} is never sent as a create")
+                } else {
+                    format!("{action} is sent as {} only, not `{op}`", known.join(", "))
+                },
+            )
+        })
 }
 
 /// A spec's `found:` map: one load balancer, target group or listener the
@@ -497,7 +546,8 @@ fn found_pick(action: Action, raw: BTreeMap<String, RawPickMap>) -> Result<Targe
 }
 
 fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
-    let action = match rc.action {
+    let pinned = rc.on_create.is_some();
+    let mut action = match rc.action {
         SpecAction::Probe(a) => a,
         SpecAction::Identity => {
             for (field, present) in [
@@ -524,6 +574,9 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
             };
         }
     };
+    if let Some(op) = &rc.on_create {
+        action = on_create(action, op)?;
+    }
     let forbid = |field: &'static str, present: bool| -> Result<(), FieldError> {
         if present {
             Err((field, format!("{action} takes no `{field}`")))
@@ -589,7 +642,15 @@ fn validate(rc: RawCheck) -> Result<Parsed, FieldError> {
                 Target::Node
             } else if let Some(ec2) = rc.ec2 {
                 forbid("found", rc.found.is_some())?;
-                Target::Ec2(picks(action, ec2)?)
+                let (on, picked) = picks(action, ec2)?;
+                if !pinned {
+                    action = on;
+                }
+                if picked.is_empty() {
+                    Target::Account
+                } else {
+                    Target::Ec2(picked)
+                }
             } else if let Some(found) = rc.found {
                 found_pick(action, found)?
             } else {
@@ -762,6 +823,8 @@ struct OutCheck {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     found: BTreeMap<String, RawPickMap>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    on_create: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
 }
 
@@ -815,6 +878,25 @@ fn out_check(c: &Check) -> OutCheck {
                     (k.parts().1.to_owned(), raw)
                 })
                 .collect(),
+            // A later row of an action (CreateTags on a security group) on
+            // the account: the type it aims at, with nothing to avoid, so
+            // that the spec reads back to that row and not the first. A
+            // create that tags is named by `on_create` instead.
+            Target::Account
+                if Action::parse(c.action().name()) != Some(c.action())
+                    && c.action().row().tags_on_create().is_none() =>
+            {
+                crate::resource::ec2_slots(c.action().row().resources)
+                    .into_iter()
+                    .map(|k| {
+                        let raw = RawPick::Pick(RawPickMap {
+                            other_than: Some(Vec::new()),
+                            ..RawPickMap::default()
+                        });
+                        (k.parts().1.to_owned(), raw)
+                    })
+                    .collect()
+            }
             _ => BTreeMap::new(),
         },
         found: match c.target() {
@@ -828,6 +910,7 @@ fn out_check(c: &Check) -> OutCheck {
             )]),
             _ => BTreeMap::new(),
         },
+        on_create: c.action().row().tags_on_create(),
         name: c.name().map(str::to_owned),
     };
     match c.target() {
@@ -1206,6 +1289,84 @@ checks:
         let text = render(&derived.checks, &derived, None);
         let back = parse_str(&text).unwrap();
         assert_eq!(back.checks, derived.checks, "{text}");
+    }
+
+    /// ec2:CreateTags names a network interface in its first row and a
+    /// security group in a later one: the type a spec picks chooses the
+    /// row, and derived checks on a group read back the same.
+    #[test]
+    fn the_type_picked_chooses_the_row_of_a_tagging_action() {
+        let spec = parse_str(
+            "checks:
+  - {action: ec2:CreateTags, ec2: {security-group: {tagged: [{Null: {elbv2.k8s.aws/cluster: false}}]}}, expect: allow}
+  - {action: ec2:CreateTags, ec2: {network-interface: eni-0abc}, expect: allow}
+",
+        )
+        .unwrap();
+        let rows: Vec<&[&str]> = spec
+            .checks
+            .iter()
+            .map(|c| c.action().row().resources)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                &["arn:{p}:ec2:{r}:{a}:security-group/{id}"][..],
+                &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"][..]
+            ]
+        );
+        let bad =
+            err("checks:\n  - {action: ec2:CreateTags, ec2: {volume: vol-1}, expect: deny}\n");
+        assert!(bad.contains("names no EC2 `volume`"), "{bad}");
+        // The VPC of a CreateSecurityGroup that tags: only with on_create.
+        let bad = err("checks:\n  - {action: ec2:CreateTags, ec2: {vpc: vpc-1}, expect: allow}\n");
+        assert!(bad.contains("names no EC2 `vpc`"), "{bad}");
+        let spec = parse_str(
+            "checks:\n  - {action: ec2:CreateTags, on_create: CreateSecurityGroup, ec2: {vpc: vpc-1}, expect: allow}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            spec.checks[0].action().row().tags_on_create(),
+            Some("CreateSecurityGroup")
+        );
+        let derived = derived_from(
+            br#"{"Statement":[{"Effect":"Allow","Action":"ec2:DeleteTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+                "Condition":{"Null":{"aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#,
+        );
+        let text = render(&derived.checks, &derived, None);
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+        // Granted on every group: the later row on the account reads back.
+        let derived = derived_from(
+            br#"{"Statement":[{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*"}]}"#,
+        );
+        let on_groups = derived
+            .checks
+            .iter()
+            .filter(|c| {
+                c.action().name() == "ec2:CreateTags"
+                    && c.action().row().resources == ["arn:{p}:ec2:{r}:{a}:security-group/{id}"]
+            })
+            .count();
+        assert_eq!(on_groups, 1);
+        let text = render(&derived.checks, &derived, None);
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+        // Tagging on create: named by the create it is sent as.
+        let derived = derived_from(
+            br#"{"Statement":[{"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"*"},
+                {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateVolume"}}}]}"#,
+        );
+        let text = render(&derived.checks, &derived, None);
+        assert!(text.contains("on_create: CreateVolume"), "{text}");
+        let back = parse_str(&text).unwrap();
+        assert_eq!(back.checks, derived.checks, "{text}");
+        let bad =
+            err("checks:\n  - {action: ec2:CreateTags, on_create: RunInstances, expect: allow}\n");
+        assert!(
+            bad.contains("is sent as CreateSecurityGroup, CreateVolume, CreateLaunchTemplate only, not `RunInstances`"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -259,7 +259,15 @@ fn readme_action_counts_match_the_catalogue() {
     let doc: serde_json::Value =
         serde_json::from_str(&list_probes(&["--format", "json"])).expect("JSON");
     let rows = doc["rows"].as_array().expect("rows");
-    let count = |prefix: &str| rows.iter().filter(|r| r["service"] == prefix).count();
+    // Actions, not rows: a later row of an action aims the same request at
+    // another resource type (ec2:CreateTags on a security group).
+    let count = |prefix: &str| {
+        rows.iter()
+            .filter(|r| r["service"] == prefix)
+            .filter_map(|r| r["action"].as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
     let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
     let mut figures = Vec::new();
     // Every "NAME (N action" in the README: NAME runs back to a '|' or ','.
@@ -280,7 +288,7 @@ fn readme_action_counts_match_the_catalogue() {
         assert_eq!(
             n,
             count(prefix),
-            "README.md says {name} ({n} actions); the catalogue has {} {prefix} rows",
+            "README.md says {name} ({n} actions); the catalogue has {} {prefix} actions",
             count(prefix)
         );
         figures.push(name);

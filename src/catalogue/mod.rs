@@ -492,6 +492,11 @@ pub enum Tells {
     /// AWS for anyone to read, so reading it whole changes nothing and
     /// discloses nothing (the answer body is dropped unread all the same).
     DenialOnlyButPublic(&'static [(&'static str, V)]),
+    /// Only an allowed answer: the request is authorized as more than one
+    /// action (a create that tags what it makes), and AWS's denial does not
+    /// say which it refused, so it is could not tell. Allow checks run; no
+    /// deny check is derived.
+    AllowOnly,
 }
 
 /// One probeable action.
@@ -584,6 +589,42 @@ impl Row {
         }
     }
 
+    /// ec2:CreateTags sent as a create that tags what it makes: the
+    /// create's operation (its request carries a `TagSpecification`).
+    pub fn tags_on_create(&self) -> Option<&'static str> {
+        match &self.probe {
+            Probe::Wire(w) if self.action == "ec2:CreateTags" && w.op != "CreateTags" => {
+                w.tags_for.map(|_| w.op)
+            }
+            _ => None,
+        }
+    }
+
+    /// The tags an EC2 CreateTags or DeleteTags request names for the
+    /// resource that exists (`Tag.N.Key`, with `Tag.N.Value` where it sends
+    /// one); None for every other request.
+    pub fn tags_named(&self) -> Option<Vec<(String, Option<String>)>> {
+        let Probe::Wire(w) = &self.probe else {
+            return None;
+        };
+        if w.service.iam_prefix != "ec2" || !matches!(w.op, "CreateTags" | "DeleteTags") {
+            return None;
+        }
+        let lit = |name: &str| {
+            w.params.iter().find_map(|(k, v)| match v {
+                V::Lit(s) if *k == name => Some((*s).to_owned()),
+                _ => None,
+            })
+        };
+        Some(
+            (1..=w.params.len())
+                .map_while(|n| {
+                    lit(&format!("Tag.{n}.Key")).map(|k| (k, lit(&format!("Tag.{n}.Value"))))
+                })
+                .collect(),
+        )
+    }
+
     /// The request as one line, for `--list-probes` and the report's "via".
     pub fn form(&self) -> String {
         match &self.probe {
@@ -659,10 +700,30 @@ fn describe(v: &V) -> String {
     }
 }
 
-/// The row of an action name (IAM names are case-insensitive).
+/// The row of an action name (IAM names are case-insensitive): its first.
 pub fn find(name: &str) -> Option<usize> {
     ROWS.iter()
         .position(|r| r.action.eq_ignore_ascii_case(name))
+}
+
+/// Is `ROWS[i]` a later row of an action an earlier row has: the same
+/// request aimed at a resource of another EC2 type (CreateTags and
+/// DeleteTags take the ID of any taggable resource), or ec2:CreateTags sent
+/// as a create that tags what it makes (`Row::tags_on_create`)? Such a row
+/// is derived only where a policy grants its action on its type, and a spec
+/// reaches it by the type it picks.
+pub fn retargets(i: usize) -> bool {
+    ROWS.get(i).is_some_and(|r| find(r.action) != Some(i))
+}
+
+/// The rows of an action, its first one first.
+pub fn rows_of(name: &str) -> impl Iterator<Item = usize> + '_ {
+    (0..ROWS.len()).filter(move |i| ROWS[*i].action.eq_ignore_ascii_case(name))
+}
+
+/// The distinct actions of the catalogue.
+pub fn action_count() -> usize {
+    (0..ROWS.len()).filter(|i| !retargets(*i)).count()
 }
 
 /// `--list-probes`: every row, its probe and its basis. Pure.
@@ -673,14 +734,31 @@ pub fn listing() -> String {
          operations in your request\", IAM User Guide, How IAM works), and so do the errors a row names; AWS's denials (AccessDenied, \
          AccessDeniedException, UnauthorizedOperation, AuthorizationError) mean denied; any other answer is could not tell.\n",
     );
-    for r in ROWS {
+    for (i, r) in ROWS.iter().enumerate() {
         let tells = match r.tells {
             Tells::Both => "allow+deny",
             Tells::DenialOnly => "deny only",
             Tells::DenialOnlyButPublic(_) => "deny only; allow+deny on an AWS public parameter",
+            Tells::AllowOnly => "allow only",
+        };
+        // A later row of an action says which resource type it aims at, or
+        // which create it is sent as.
+        let again = if let (true, Some(op)) = (retargets(i), r.tags_on_create()) {
+            format!(" (on what {op} creates)")
+        } else if retargets(i) {
+            let types: Vec<&str> = r.ec2_ids_sent().iter().map(|k| k.parts().1).collect();
+            let types = types.join(" and ");
+            let article = if types.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!(" (again, on {article} {types})")
+        } else {
+            String::new()
         };
         out.push_str(&format!(
-            "\n{}{}  [{tells}]\n  probe:    {}\n  harmless: {}\n  basis:    {}\n",
+            "\n{}{again}{}  [{tells}]\n  probe:    {}\n  harmless: {}\n  basis:    {}\n",
             r.action,
             if r.destructive { " (destructive)" } else { "" },
             r.form(),
@@ -690,7 +768,7 @@ pub fn listing() -> String {
     }
     out.push_str(&format!(
         "\n{} actions. Never probed, with the reason:\n",
-        ROWS.len()
+        action_count()
     ));
     for (pattern, reason) in rows::NEVER {
         out.push_str(&format!("  {pattern}: {reason}\n"));
@@ -714,6 +792,7 @@ pub fn listing_json() -> String {
                 "tells": match r.tells {
                     Tells::Both => "both",
                     Tells::DenialOnly | Tells::DenialOnlyButPublic(_) => "denial-only",
+                    Tells::AllowOnly => "allow-only",
                 },
                 // On an AWS public parameter: these params instead, and both
                 // answers tell.
@@ -895,6 +974,78 @@ mod tests {
         );
         assert!(r.basis.contains("API_GetCoipPoolUsage.html"), "{}", r.basis);
         assert!(Found::CoipPool.why_real().contains("Outposts"));
+    }
+
+    /// CreateTags and DeleteTags have a later row on a security group: the
+    /// name finds the first, the listing shows both and counts the action
+    /// once, and each names the tags its request carries.
+    #[test]
+    fn a_later_row_of_an_action_aims_at_another_type() {
+        for (action, types) in [
+            (
+                "ec2:CreateTags",
+                &[Ec2Id::SecurityGroup, Ec2Id::Instance][..],
+            ),
+            ("ec2:DeleteTags", &[Ec2Id::SecurityGroup][..]),
+        ] {
+            let rows: Vec<usize> = rows_of(action)
+                .filter(|i| ROWS[*i].tags_on_create().is_none())
+                .collect();
+            assert_eq!(rows.len(), 1 + types.len(), "{action}");
+            assert_eq!(find(action), Some(rows[0]));
+            assert!(!retargets(rows[0]));
+            for (i, ty) in rows[1..].iter().zip(types) {
+                assert!(retargets(*i));
+                assert_eq!(ROWS[*i].ec2_ids_sent(), [*ty]);
+                let (ty, article) = (
+                    ty.parts().1,
+                    if *ty == Ec2Id::Instance { "an" } else { "a" },
+                );
+                assert!(listing().contains(&format!("\n{action} (again, on {article} {ty})")));
+            }
+        }
+        assert_eq!(
+            action_count(),
+            ROWS.len() - (0..ROWS.len()).filter(|i| retargets(*i)).count()
+        );
+        assert!(listing().contains(&format!("\n{} actions.", action_count())));
+        let create = &ROWS[find("ec2:CreateTags").unwrap()];
+        assert_eq!(
+            create.tags_named(),
+            Some(vec![(
+                "irsa-verify-probe".to_owned(),
+                Some("dry-run".to_owned())
+            )])
+        );
+        let delete = &ROWS[find("ec2:DeleteTags").unwrap()];
+        assert_eq!(
+            delete.tags_named(),
+            Some(vec![("irsa-verify-probe".to_owned(), None)])
+        );
+        assert_eq!(ROWS[find("ec2:CreateVolume").unwrap()].tags_named(), None);
+        // ec2:CreateTags sent as a create: that create's own request, told
+        // only when allowed.
+        let creates: Vec<&str> = rows_of("ec2:CreateTags")
+            .filter_map(|i| ROWS[i].tags_on_create())
+            .collect();
+        assert_eq!(
+            creates,
+            [
+                "CreateSecurityGroup",
+                "CreateVolume",
+                "CreateLaunchTemplate"
+            ]
+        );
+        for i in rows_of("ec2:CreateTags").filter(|i| ROWS[*i].tags_on_create().is_some()) {
+            let r = &ROWS[i];
+            let op = r.tags_on_create().unwrap_or_default();
+            let create = &ROWS[find(&format!("ec2:{op}")).unwrap()];
+            assert_eq!((r.probe, r.resources), (create.probe, create.resources));
+            assert_eq!(r.tells, Tells::AllowOnly);
+            assert!(listing().contains(&format!(
+                "\nec2:CreateTags (on what {op} creates)  [allow only]"
+            )));
+        }
     }
 
     #[test]

@@ -116,10 +116,63 @@ const fn ec2_create(
     row
 }
 
-/// A row whose basis is its own API reference page rather than its
-/// family's.
-const fn with_basis(mut row: Row, basis: &'static str) -> Row {
+/// What CreateTags and DeleteTags on an existing resource are judged with
+/// (`policy::derive` builds that context from the row's `Tag.N` values):
+/// the tags the request names, no other, and no ec2:CreateAction.
+const EC2_TAGGING_BASIS: &str = "EC2 API reference, common parameters: DryRun \"checks whether you have the required permissions for the action, without actually \
+                                 making the request... If you have the required permissions, the error response is DryRunOperation. Otherwise, it is \
+                                 UnauthorizedOperation.\" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html). The request's tags \
+                                 are its only ones: aws:RequestTag/key-name: \"Use this key to compare the tag key-value pair that was passed in the request with the tag \
+                                 pair that you specify in the policy\"; aws:TagKeys: \"Use this key to compare the tag keys in a request with the keys that you \
+                                 specify in the policy\" (IAM User Guide, global condition context keys, \
+                                 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html); a DeleteTags key without a value \
+                                 leaves that key's aws:RequestTag open. A direct call carries no ec2:CreateAction: with CreateTags granted only under \
+                                 ec2:CreateAction, \"Users are not permitted to tag any existing resources (they cannot call the ec2:CreateTags action directly)\" \
+                                 (EC2 User Guide, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html)";
+
+/// CreateTags or DeleteTags on an existing resource: an EC2 DryRun row
+/// whose basis says what its request's tag context is.
+const fn tagging(mut row: Row) -> Row {
+    row.basis = EC2_TAGGING_BASIS;
+    row
+}
+
+/// An EC2 DryRun row whose basis is its own API reference page.
+const fn based(mut row: Row, basis: &'static str) -> Row {
     row.basis = basis;
+    row
+}
+
+const CREATE_VOLUME: &[(&str, V)] = &[
+    ("AvailabilityZone", V::RegionThen("a")),
+    ("Size", V::Lit("1")),
+];
+const CREATE_SECURITY_GROUP: &[(&str, V)] = &[
+    ("GroupName", V::Random),
+    ("GroupDescription", V::Lit("irsa-verify dry run")),
+    ("VpcId", V::Id(Ec2Id::Vpc)),
+];
+const CREATE_LAUNCH_TEMPLATE: &[(&str, V)] = &[
+    ("LaunchTemplateName", V::Random),
+    ("LaunchTemplateData.InstanceType", V::Lit("t3.micro")),
+];
+
+/// ec2:CreateTags proven through a create that tags what it makes.
+const EC2_TAG_ON_CREATE_BASIS: &str = "EC2 User Guide, \"Grant permission to tag Amazon EC2 resources during creation\": \"If tags are specified in the \
+                                       resource-creating action, Amazon performs additional authorization on the ec2:CreateTags action to verify if users have \
+                                       permissions to create tags\", and \"In the IAM policy definition for the ec2:CreateTags action, use the Condition element \
+                                       with the ec2:CreateAction condition key to give tagging permissions to the action that creates the resource\" \
+                                       (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html). So the create's DryRun, carrying \
+                                       tags, is authorized as the create on its resources and as ec2:CreateTags on what it creates, with ec2:CreateAction \
+                                       naming the create: DryRunOperation proves both (EC2 API reference, common parameters: DryRun \"If you have the required \
+                                       permissions, the error response is DryRunOperation\", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html); \
+                                       an UnauthorizedOperation does not say which of them was refused, so it is could not tell";
+
+/// An EC2 create's row, made ec2:CreateTags on what it creates: only an
+/// allowed answer tells.
+const fn on_create(mut row: Row) -> Row {
+    row.tells = Tells::AllowOnly;
+    row.basis = EC2_TAG_ON_CREATE_BASIS;
     row
 }
 
@@ -432,7 +485,7 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:DescribeCoipPools", "DescribeCoipPools", &[], ANY, false),
     // On the first customer-owned IP pool DescribeCoipPools lists (an
     // Outposts feature: none listed, not attempted).
-    with_basis(ec2("ec2:GetCoipPoolUsage", "GetCoipPoolUsage", &[("PoolId", V::Found(Found::CoipPool))], &["arn:{p}:ec2:{r}:{a}:coip-pool/{id}"], false),
+    based(ec2("ec2:GetCoipPoolUsage", "GetCoipPoolUsage", &[("PoolId", V::Found(Found::CoipPool))], &["arn:{p}:ec2:{r}:{a}:coip-pool/{id}"], false),
         "EC2 API reference, GetCoipPoolUsage: \"Describes the allocations from the specified customer-owned address pool\"; PoolId (\"The ID of the \
          address pool\") is required, and DryRun \"Checks whether you have the required permissions for the action, without actually making the request, \
          and provides an error response. If you have the required permissions, the error response is DryRunOperation. Otherwise, it is \
@@ -467,7 +520,7 @@ pub const ROWS: &[Row] = &[
     ec2("ec2:DetachVolume", "DetachVolume", &[("VolumeId", V::Id(Ec2Id::Volume)), ("InstanceId", V::Id(Ec2Id::Instance))],
         &["arn:{p}:ec2:{r}:{a}:instance/{id}", "arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
     ec2("ec2:ModifyVolume", "ModifyVolume", &[("VolumeId", V::Id(Ec2Id::Volume))], &["arn:{p}:ec2:{r}:{a}:volume/{id}"], false),
-    ec2_create("ec2:CreateVolume", "CreateVolume", &[("AvailabilityZone", V::RegionThen("a")), ("Size", V::Lit("1"))], &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume"),
+    ec2_create("ec2:CreateVolume", "CreateVolume", CREATE_VOLUME, &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume"),
     // A copy of a real volume: the copy is created (with the grants' tags),
     // the source is read.
     ec2_create("ec2:CopyVolumes", "CopyVolumes", &[("SourceVolumeId", V::Id(Ec2Id::Volume))],
@@ -476,15 +529,36 @@ pub const ROWS: &[Row] = &[
     ec2_create("ec2:CreateSnapshot", "CreateSnapshot", &[("VolumeId", V::Id(Ec2Id::Volume))],
         &["arn:{p}:ec2:{r}::snapshot/*", "arn:{p}:ec2:{r}:{a}:volume/{id}"], "snapshot"),
     ec2("ec2:DeleteSnapshot", "DeleteSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot))], &["arn:{p}:ec2:{r}::snapshot/{id}"], true),
+    // The EBS CSI driver's snapshot locks. Governance mode for one day: the
+    // mode a lock can be lifted from, were the DryRun ever carried out.
+    based(ec2("ec2:LockSnapshot", "LockSnapshot", &[("SnapshotId", V::Id(Ec2Id::Snapshot)), ("LockMode", V::Lit("governance")), ("LockDuration", V::Lit("1"))],
+        &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
+        "EC2 API reference, LockSnapshot: DryRun \"Checks whether you have the required permissions for the action, without actually making the request, \
+         and provides an error response. If you have the required permissions, the error response is DryRunOperation. Otherwise, it is UnauthorizedOperation.\"; \
+         in governance mode \"Users with the appropriate IAM permissions can unlock the snapshot\" \
+         (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LockSnapshot.html)"),
     ec2("ec2:EnableFastSnapshotRestores", "EnableFastSnapshotRestores", &[("AvailabilityZone.1", V::RegionThen("a")), ("SourceSnapshotId.1", V::Id(Ec2Id::Snapshot))],
         &["arn:{p}:ec2:{r}::snapshot/{id}"], false),
     // Tags a network interface, as the VPC CNI does; volumes are tagged by
     // the creating call (CreateVolume, CreateSnapshot), which these rows probe.
-    ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::NetworkInterface)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
-        &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"], false),
-    ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
-        &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true),
-    ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", &[("GroupName", V::Random), ("GroupDescription", V::Lit("irsa-verify dry run")), ("VpcId", V::Id(Ec2Id::Vpc))],
+    tagging(ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::NetworkInterface)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
+        &["arn:{p}:ec2:{r}:{a}:network-interface/{id}"], false)),
+    tagging(ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::Volume)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:ec2:{r}:{a}:volume/{id}"], true)),
+    // The same two requests on a security group, as the Load Balancer
+    // Controller tags the groups it made: a later row of an action aims its
+    // request at another resource type (`catalogue::retargets`), derived only
+    // where a policy grants the action on that type.
+    tagging(ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::SecurityGroup)), ("Tag.1.Key", V::Lit("irsa-verify-probe")), ("Tag.1.Value", V::Lit("dry-run"))],
+        &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false)),
+    tagging(ec2("ec2:DeleteTags", "DeleteTags", &[("ResourceId.1", V::Id(Ec2Id::SecurityGroup)), ("Tag.1.Key", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true)),
+    // On an instance, as Karpenter names the nodes it launched: its grant
+    // lets it set only the keys it lists (ForAllValues aws:TagKeys), so the
+    // key is one of those, karpenter.sh/nodeclaim; the value says whose.
+    tagging(ec2("ec2:CreateTags", "CreateTags", &[("ResourceId.1", V::Id(Ec2Id::Instance)), ("Tag.1.Key", V::Lit("karpenter.sh/nodeclaim")), ("Tag.1.Value", V::Lit("irsa-verify-probe"))],
+        &["arn:{p}:ec2:{r}:{a}:instance/{id}"], false)),
+    ec2_create("ec2:CreateSecurityGroup", "CreateSecurityGroup", CREATE_SECURITY_GROUP,
         &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], "security-group"),
     ec2("ec2:DeleteSecurityGroup", "DeleteSecurityGroup", &[("GroupId", V::Id(Ec2Id::SecurityGroup))], &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], true),
     ec2("ec2:AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupIngress", SG_RULE, &["arn:{p}:ec2:{r}:{a}:security-group/{id}"], false),
@@ -520,9 +594,15 @@ pub const ROWS: &[Row] = &[
           ("LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version", V::Lit("$Default")),
           ("TargetCapacitySpecification.TotalTargetCapacity", V::Lit("1")), ("TargetCapacitySpecification.DefaultTargetCapacityType", V::Lit("on-demand"))],
         &["arn:{p}:ec2:{r}:{a}:fleet/*", "arn:{p}:ec2:{r}:{a}:instance/*", "arn:{p}:ec2:{r}:{a}:launch-template/{id}"], "fleet"),
-    ec2_create("ec2:CreateLaunchTemplate", "CreateLaunchTemplate",
-        &[("LaunchTemplateName", V::Random), ("LaunchTemplateData.InstanceType", V::Lit("t3.micro"))],
+    ec2_create("ec2:CreateLaunchTemplate", "CreateLaunchTemplate", CREATE_LAUNCH_TEMPLATE,
         &["arn:{p}:ec2:{r}:{a}:launch-template/*"], "launch-template"),
+    // ec2:CreateTags on what a create makes: the create's own DryRun, carrying
+    // tags (`Row::tags_on_create`). Only an allowed answer tells (Tells::AllowOnly).
+    on_create(ec2_create("ec2:CreateTags", "CreateSecurityGroup", CREATE_SECURITY_GROUP,
+        &["arn:{p}:ec2:{r}:{a}:security-group/*", "arn:{p}:ec2:{r}:{a}:vpc/{id}"], "security-group")),
+    on_create(ec2_create("ec2:CreateTags", "CreateVolume", CREATE_VOLUME, &["arn:{p}:ec2:{r}:{a}:volume/*"], "volume")),
+    on_create(ec2_create("ec2:CreateTags", "CreateLaunchTemplate", CREATE_LAUNCH_TEMPLATE,
+        &["arn:{p}:ec2:{r}:{a}:launch-template/*"], "launch-template")),
     ec2("ec2:DescribeSpotPriceHistory", "DescribeSpotPriceHistory", &[("MaxResults", V::Lit("5")), ("InstanceType.1", V::Lit("t3.micro"))], ANY, false),
     ec2("ec2:DescribeInstanceTypeOfferings", "DescribeInstanceTypeOfferings", &[("MaxResults", V::Lit("5"))], ANY, false),
     ec2("ec2:DescribeCapacityReservations", "DescribeCapacityReservations", &[("MaxResults", V::Lit("5"))], ANY, false),
@@ -1061,13 +1141,48 @@ mod tests {
         for (i, r) in ROWS.iter().enumerate() {
             let (service, op) = r.action.split_once(':').expect("service:Action");
             assert!(!op.is_empty() && !service.is_empty(), "{}", r.action);
-            assert!(
-                ROWS[i + 1..]
-                    .iter()
-                    .all(|o| !o.action.eq_ignore_ascii_case(r.action)),
-                "duplicate {}",
-                r.action
-            );
+            // A later row of an action is the same EC2 request aimed at a
+            // resource of other types, and no row repeats another's types.
+            for o in ROWS[i + 1..]
+                .iter()
+                .filter(|o| o.action.eq_ignore_ascii_case(r.action))
+            {
+                let (Probe::Wire(a), Probe::Wire(b)) = (&r.probe, &o.probe) else {
+                    panic!("duplicate {}", r.action)
+                };
+                if let Some(op) = o.tags_on_create() {
+                    // A create that tags what it makes, told only when allowed.
+                    assert!(
+                        r.action == "ec2:CreateTags"
+                            && o.tells == Tells::AllowOnly
+                            && b.dry_run
+                            && b.tags_for.is_some()
+                            && ROWS
+                                .iter()
+                                .any(|c| c.action == format!("ec2:{op}") && c.probe == o.probe),
+                        "{}: a tag-on-create row is an EC2 create's own request",
+                        r.action
+                    );
+                    continue;
+                }
+                let (mine, its) = (r.ec2_ids_sent(), o.ec2_ids_sent());
+                assert!(
+                    a.service.iam_prefix == "ec2"
+                        && a.op == b.op
+                        && a.dry_run
+                        && b.dry_run
+                        && !its.is_empty()
+                        && mine.iter().all(|k| !its.contains(k)),
+                    "duplicate {}: a later row must aim the same DryRun at other resource types",
+                    r.action
+                );
+                assert_eq!(
+                    (r.tells, r.allowed.len(), r.basis, r.destructive),
+                    (o.tells, o.allowed.len(), o.basis, o.destructive),
+                    "{}: its rows answer alike",
+                    r.action
+                );
+            }
             assert!(
                 !r.harmless.is_empty() && !r.basis.is_empty(),
                 "{} needs its harmless form and basis",
@@ -1080,7 +1195,9 @@ mod tests {
             );
             if let Probe::Wire(w) = &r.probe {
                 assert_eq!(w.service.iam_prefix, service, "{}", r.action);
-                assert_eq!(w.op, op, "{}: the operation is the action", r.action);
+                if r.tags_on_create().is_none() {
+                    assert_eq!(w.op, op, "{}: the operation is the action", r.action);
+                }
                 // A named target is named in the request, and in what is authorized.
                 if let TargetKind::Named(_) = r.target {
                     let named = w

@@ -413,6 +413,32 @@ fn unprobed_pattern(pattern: &str, label: &str) -> Option<Unprobed> {
     ))
 }
 
+/// Does an Allow statement naming the row's action name, in its Resource,
+/// an EC2 resource type the row's request names by ID (for ec2:CreateTags
+/// sent as a create: the type it creates, or `*`), or a pattern of types
+/// covering it (`arn:aws:ec2:*:*:*/*`)?
+fn grants_on_its_types(policies: &[Policy], row: &crate::catalogue::Row) -> bool {
+    let types: Vec<&str> = match (&row.probe, row.tags_on_create()) {
+        (Probe::Wire(w), Some(_)) => w.tags_for.into_iter().collect(),
+        _ => crate::resource::ec2_slots(row.resources)
+            .iter()
+            .map(|k| k.parts().1)
+            .collect(),
+    };
+    statements(policies)
+        .filter(|s| s.effect == super::Effect::Allow && super::eval::action_matches(s, row.action))
+        .filter_map(|s| s.resources.as_ref())
+        .filter(|r| !r.negated)
+        .flat_map(|r| r.patterns.iter())
+        .any(|p| {
+            // A grant on every resource covers what a create makes; only the
+            // first row of a direct request is derived from it.
+            (p == "*" && row.tags_on_create().is_some())
+                || crate::resource::ec2_type_of(p)
+                    .is_some_and(|t| types.iter().any(|ty| wildcard(t, ty, false)))
+        })
+}
+
 /// Does an Allow statement name this action, whatever its resource?
 fn mentioned(policies: &[Policy], action: &str) -> bool {
     statements(policies)
@@ -436,6 +462,13 @@ fn catalogue_checks(
         }
         let granted = mentioned(policies, row.action);
         if !granted && !row.destructive {
+            continue;
+        }
+        // A later row of an action aims the same request at another resource
+        // type: derived only where a grant of the action names that type, so
+        // a policy is probed on the types it grants, and the first row keeps
+        // the deny checks elsewhere.
+        if Action::parse(row.action) != Some(action) && !grants_on_its_types(policies, row) {
             continue;
         }
         let targets: Vec<Target> = match row.target {
@@ -511,15 +544,37 @@ fn catalogue_checks(
                 Probe::Wire(w) => w.tags_for,
                 _ => None,
             };
+            // The action each of the request's resources is authorized as:
+            // the create's own, also where the row is ec2:CreateTags sent as
+            // that create (`Row::tags_on_create`).
+            let on_create = row.tags_on_create();
+            let create_action = on_create.map(|op| format!("ec2:{op}"));
+            let sent_as: &str = create_action.as_deref().unwrap_or(row.action);
             let tags: Vec<(String, String)> = match tags_for {
-                Some(_) => {
+                Some(ty) => {
                     let mut tags = Vec::new();
-                    for r in &resources {
-                        for t in request_tags(statements(policies), row.action, r) {
+                    let mut add = |found: Vec<(String, String)>| {
+                        for t in found {
                             if !tags.iter().any(|(k, _)| *k == t.0) {
                                 tags.push(t);
                             }
                         }
+                    };
+                    for r in &resources {
+                        add(request_tags(statements(policies), sent_as, r));
+                    }
+                    if on_create.is_some() {
+                        // What the CreateTags grants ask of the request too.
+                        if let Some(created) =
+                            resources.iter().find(|r| r.contains(&format!(":{ty}/*")))
+                        {
+                            add(request_tags(statements(policies), row.action, created));
+                        }
+                    }
+                    // At least one tag, where none is asked for: without one,
+                    // no CreateTags is authorized at all.
+                    if on_create.is_some() && tags.is_empty() {
+                        tags.push(("irsa-verify-probe".to_owned(), "dry-run".to_owned()));
                     }
                     tags
                 }
@@ -527,12 +582,15 @@ fn catalogue_checks(
             };
             // The agent knows where it sends the request.
             let region = vec![target.requested_region(row, at)];
-            let context = match tags_for {
-                Some(_) => {
-                    let op = row.action.split_once(':').map_or(row.action, |(_, op)| op);
+            let context = match (tags_for, row.tags_named()) {
+                (Some(_), _) => {
+                    let op = sent_as.split_once(':').map_or(sent_as, |(_, op)| op);
                     Context::tagged(&tags).with("ec2:CreateAction", vec![op.to_owned()])
                 }
-                None => Context::default(),
+                // CreateTags, DeleteTags on a resource that exists: the tags
+                // the request names and no others, no ec2:CreateAction.
+                (None, Some(named)) => Context::tagging_existing(&named),
+                (None, None) => Context::default(),
             }
             .with("aws:RequestedRegion", region.clone());
             // A create's tags are the request's for what it creates; on the
@@ -554,8 +612,8 @@ fn catalogue_checks(
                 .map(|(r, c)| {
                     (
                         r.clone(),
-                        row.action,
-                        evaluate_in(statements(policies), row.action, r, c),
+                        sent_as,
+                        evaluate_in(statements(policies), sent_as, r, c),
                     )
                 })
                 .collect();
@@ -589,12 +647,23 @@ fn catalogue_checks(
                 .join("; ");
             // Conditions on the resource's own tags only: probed on a
             // resource found with tags that settle them.
-            let variants = match tagged_variants(policies, row, &target, &judged, &contexts) {
+            let found = match on_create {
+                // Its resources are the create's, judged as the create.
+                Some(_) => None,
+                None => tagged_variants(policies, row, &target, &judged, &contexts),
+            };
+            let variants = match found {
                 Some(variants) => variants,
                 None => vec![(target, expect, conditions, basis)],
             };
             for (target, expect, conditions, basis) in variants {
                 let public = matches!(&target, Target::Named(n) if n.is_public());
+                // A denial of a create that tags tells nothing of its tagging,
+                // so no deny check. Where the create is refused but its
+                // tagging granted, that grant stays unproven by this row.
+                if expect == Expect::Deny && row.tells == Tells::AllowOnly {
+                    continue;
+                }
                 if expect == Expect::Allow && row.tells_for(public) == Tells::DenialOnly {
                     out.unprobed.push(Unprobed {
                         action: row.action.to_owned(),
@@ -2176,6 +2245,264 @@ mod tests {
     /// A create's tags are the request's for what it creates: a grant on an
     /// existing resource it names (a launch template) conditioned on them
     /// does not cover that resource; one on its own tags does, where tagged.
+    /// The Load Balancer Controller tags and untags the security groups it
+    /// made (its statement 7): the DryRun names one irsa-verify key, so the
+    /// request meets `Null aws:RequestTag/elbv2.k8s.aws/cluster=true` by
+    /// construction, and the grant is proven on a group carrying the
+    /// cluster tag and refused on one without it. The first rows (a network
+    /// interface, a volume) stay deny checks where nothing grants them.
+    #[test]
+    fn tagging_a_security_group_is_probed_on_one_carrying_the_tag() {
+        let lbc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["ec2:CreateTags","ec2:DeleteTags"],"Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"true","aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(lbc, &Extra::default()).unwrap();
+        use Expect::*;
+        for (action, first) in [
+            ("ec2:CreateTags", "the first network-interface listed"),
+            ("ec2:DeleteTags", "the first volume listed"),
+        ] {
+            assert_eq!(
+                of(&d, action),
+                [
+                    (first.to_owned(), Deny, vec![]),
+                    (
+                        "a security-group tagged elbv2.k8s.aws/cluster".to_owned(),
+                        Allow,
+                        vec![]
+                    ),
+                    (
+                        "a security-group not tagged elbv2.k8s.aws/cluster".to_owned(),
+                        Deny,
+                        vec![]
+                    ),
+                ],
+                "{action}"
+            );
+            let on_group: Vec<&Check> = d
+                .checks
+                .iter()
+                .filter(|c| c.action().name() == action && c.label().contains("security-group"))
+                .collect();
+            for c in on_group {
+                assert_eq!(
+                    c.action().row().resources,
+                    ["arn:{p}:ec2:{r}:{a}:security-group/{id}"],
+                    "judged on the group it names"
+                );
+            }
+        }
+        judged_exactly(&d, lbc);
+
+        // A request tag the probe does not carry, asked for: no allow.
+        let asks = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(asks, &Extra::default()).unwrap();
+        assert!(
+            of(&d, "ec2:CreateTags").iter().all(|(_, e, _)| *e == Deny),
+            "{:?}",
+            of(&d, "ec2:CreateTags")
+        );
+        // Granted on network interfaces only (the VPC CNI): no check on a
+        // security group, and the first row proves the grant as before.
+        let cni = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:network-interface/*"}]}"#;
+        let d = derived(cni, &Extra::default()).unwrap();
+        assert_eq!(
+            of(&d, "ec2:CreateTags"),
+            [(
+                "the first network-interface listed".to_owned(),
+                Allow,
+                vec![]
+            )]
+        );
+        // Granted only when a create tags what it makes: a direct call is not.
+        let on_create = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"StringEquals":{"ec2:CreateAction":"CreateSecurityGroup"}}}]}"#;
+        let d = derived(on_create, &Extra::default()).unwrap();
+        assert!(
+            of(&d, "ec2:CreateTags")
+                .iter()
+                .all(|(_, e, c)| *e == Deny && c.is_empty()),
+            "{:?}",
+            of(&d, "ec2:CreateTags")
+        );
+    }
+
+    /// The EBS CSI driver locks the snapshots it made (its statements 15
+    /// and 16): probed on a snapshot carrying either tag, refused on one
+    /// carrying neither, as its DeleteSnapshot grant is.
+    #[test]
+    fn a_snapshot_lock_is_probed_on_a_snapshot_the_driver_tagged() {
+        let ebs = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["ec2:DeleteSnapshot","ec2:LockSnapshot"],"Resource":"arn:aws:ec2:*:*:snapshot/*",
+             "Condition":{"StringLike":{"ec2:ResourceTag/CSIVolumeSnapshotName":"*"}}},
+            {"Effect":"Allow","Action":["ec2:DeleteSnapshot","ec2:LockSnapshot"],"Resource":"arn:aws:ec2:*:*:snapshot/*",
+             "Condition":{"StringLike":{"ec2:ResourceTag/ebs.csi.aws.com/cluster":"true"}}}]}"#;
+        let d = derived(ebs, &Extra::default()).unwrap();
+        use Expect::*;
+        for action in ["ec2:DeleteSnapshot", "ec2:LockSnapshot"] {
+            assert_eq!(
+                of(&d, action),
+                [
+                    (
+                        "a snapshot tagged CSIVolumeSnapshotName or ebs.csi.aws.com/cluster=true"
+                            .to_owned(),
+                        Allow,
+                        vec![]
+                    ),
+                    (
+                        "a snapshot not tagged CSIVolumeSnapshotName or ebs.csi.aws.com/cluster=true"
+                            .to_owned(),
+                        Deny,
+                        vec![]
+                    ),
+                ],
+                "{action}"
+            );
+        }
+        judged_exactly(&d, ebs);
+    }
+
+    /// Karpenter names the nodes it launched (its statement 5): tags on an
+    /// instance carrying its cluster and node pool tags, with only the keys
+    /// it lists. The probe's key, karpenter.sh/nodeclaim, is one of them,
+    /// and it carries no eks:eks-cluster-name (IfExists holds), so the grant
+    /// hangs on the instance's tags; its statement 4 (on create) does not
+    /// hold for a direct call.
+    #[test]
+    fn naming_a_node_is_probed_on_an_instance_carrying_the_tags() {
+        let karpenter = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":["arn:aws:ec2:*:*:instance/*","arn:aws:ec2:*:*:volume/*"],
+             "Condition":{"StringEquals":{"aws:RequestTag/kubernetes.io/cluster/c1":"owned","ec2:CreateAction":["RunInstances","CreateFleet"]},
+                          "StringLike":{"aws:RequestTag/karpenter.sh/nodepool":"*"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:instance/*",
+             "Condition":{"StringEquals":{"aws:ResourceTag/kubernetes.io/cluster/c1":"owned"},"StringLike":{"aws:ResourceTag/karpenter.sh/nodepool":"*"},
+                          "StringEqualsIfExists":{"aws:RequestTag/eks:eks-cluster-name":"c1"},
+                          "ForAllValues:StringEquals":{"aws:TagKeys":["eks:eks-cluster-name","karpenter.sh/nodeclaim","Name"]}}}]}"#;
+        let d = derived(karpenter, &Extra::default()).unwrap();
+        use Expect::*;
+        let on_instances: Vec<(String, Expect, Vec<String>)> = d
+            .checks
+            .iter()
+            .filter(|c| {
+                c.action().name() == "ec2:CreateTags"
+                    && c.action().row().resources == ["arn:{p}:ec2:{r}:{a}:instance/{id}"]
+            })
+            .map(|c| (c.label(), c.expect(), c.conditions().to_vec()))
+            .collect();
+        assert_eq!(
+            on_instances,
+            [
+                (
+                    "an instance tagged karpenter.sh/nodepool and kubernetes.io/cluster/c1=owned".to_owned(),
+                    Allow,
+                    vec![]
+                ),
+                (
+                    "an instance not tagged karpenter.sh/nodepool and kubernetes.io/cluster/c1=owned".to_owned(),
+                    Deny,
+                    vec![]
+                ),
+            ]
+        );
+        judged_exactly(&d, karpenter);
+        // A key outside the list: refused on every instance.
+        let other_keys = karpenter.replace("karpenter.sh/nodeclaim", "other");
+        let d = derived(&other_keys, &Extra::default()).unwrap();
+        assert!(d
+            .checks
+            .iter()
+            .filter(|c| c.action().name() == "ec2:CreateTags"
+                && c.action().row().resources == ["arn:{p}:ec2:{r}:{a}:instance/{id}"])
+            .all(|c| c.expect() == Deny && c.conditions().is_empty()));
+    }
+
+    /// ec2:CreateTags granted only on create (the Load Balancer
+    /// Controller's statement 6, the EBS CSI driver's statement 6) is
+    /// probed as that create carrying tags, judged as the create on its
+    /// resources and as ec2:CreateTags with ec2:CreateAction on what it
+    /// creates; where the create itself is refused, no check (a denial
+    /// could not be told apart).
+    #[test]
+    fn tagging_on_create_is_probed_as_the_create_carrying_tags() {
+        let lbc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateSecurityGroup","Resource":"*"},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"StringEquals":{"ec2:CreateAction":"CreateSecurityGroup"},"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"false"}}}]}"#;
+        let d = derived(lbc, &Extra::default()).unwrap();
+        let on_create: Vec<(&Check, &String)> = d
+            .checks
+            .iter()
+            .zip(&d.basis)
+            .filter(|(c, _)| c.action().row().tags_on_create().is_some())
+            .collect();
+        let [(c, basis)] = on_create.as_slice() else {
+            panic!("{:?}", table(&d))
+        };
+        assert_eq!(
+            c.action().row().tags_on_create(),
+            Some("CreateSecurityGroup")
+        );
+        assert_eq!((c.expect(), c.conditions()), (Expect::Allow, &[][..]));
+        let keys: Vec<&str> = c.tags().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["elbv2.k8s.aws/cluster"]);
+        assert!(
+            basis.contains("ec2:CreateSecurityGroup: allowed by p.json statement 1")
+                && basis.contains("allowed by p.json statement 2 (on arn:aws:ec2:eu-west-1:111122223333:security-group/*)"),
+            "{basis}"
+        );
+        // The tag grant without the create: nothing to prove, no check.
+        let only_tags = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:volume/*",
+             "Condition":{"StringEquals":{"ec2:CreateAction":["CreateVolume","CreateSnapshot"]}}}]}"#;
+        let d = derived(only_tags, &Extra::default()).unwrap();
+        assert!(
+            d.checks
+                .iter()
+                .all(|c| c.action().row().tags_on_create().is_none()),
+            "{:?}",
+            table(&d)
+        );
+        // With the create granted under a request tag: proven with that tag.
+        let ebs = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringLike":{"aws:RequestTag/ebs.csi.aws.com/cluster":"true"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":["arn:aws:ec2:*:*:volume/*","arn:aws:ec2:*:*:snapshot/*"],
+             "Condition":{"StringEquals":{"ec2:CreateAction":["CreateVolume","CreateSnapshot","CopyVolumes"]}}}]}"#;
+        let d = derived(ebs, &Extra::default()).unwrap();
+        let on_create: Vec<&Check> = d
+            .checks
+            .iter()
+            .filter(|c| c.action().row().tags_on_create().is_some())
+            .collect();
+        let [c] = on_create.as_slice() else {
+            panic!("{:?}", table(&d))
+        };
+        assert_eq!(c.action().row().tags_on_create(), Some("CreateVolume"));
+        assert_eq!(c.expect(), Expect::Allow);
+        assert_eq!(
+            c.tags(),
+            [("ebs.csi.aws.com/cluster".to_owned(), "true".to_owned())]
+        );
+        // No tag asked for: one of its own, so that the tagging is authorized.
+        let plain = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"*"},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateVolume"}}}]}"#;
+        let d = derived(plain, &Extra::default()).unwrap();
+        let tags: Vec<&[(String, String)]> = d
+            .checks
+            .iter()
+            .filter(|c| c.action().row().tags_on_create() == Some("CreateVolume"))
+            .map(|c| c.tags())
+            .collect();
+        assert_eq!(
+            tags,
+            [&[("irsa-verify-probe".to_owned(), "dry-run".to_owned())][..]]
+        );
+    }
+
     #[test]
     fn a_create_is_judged_on_the_tags_of_the_existing_resource_it_names() {
         let fleet = r#"{"Version":"2012-10-17","Statement":[

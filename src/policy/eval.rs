@@ -53,6 +53,10 @@ pub struct Context {
     /// `aws:ResourceTag/K` and `ec2:ResourceTag/K` hold their values, and a
     /// key not listed is absent. None: unknown.
     resource_tags: Option<Vec<(String, String)>>,
+    /// Request tags named without a value (a DeleteTags key): whether IAM
+    /// reads `aws:RequestTag/K` as absent or empty is not documented, so
+    /// a condition on one stays open even where `all_tags` holds.
+    open_tags: Vec<String>,
 }
 
 /// The tag key of a resource-tag condition key: `K` of `aws:ResourceTag/K`
@@ -82,7 +86,36 @@ impl Context {
             known,
             all_tags: true,
             resource_tags: None,
+            open_tags: Vec::new(),
         }
+    }
+
+    /// The context of a CreateTags or DeleteTags request on a resource that
+    /// exists: it carries exactly these tag keys (`aws:TagKeys`), each with
+    /// its value, or, named without one (DeleteTags), its `aws:RequestTag`
+    /// left open; and no `ec2:CreateAction`, which only a create that tags
+    /// what it makes sets ("Users are not permitted to tag any existing
+    /// resources (they cannot call the ec2:CreateTags action directly)",
+    /// EC2 User Guide, supported-iam-actions-tagging).
+    pub fn tagging_existing(tags: &[(String, Option<String>)]) -> Self {
+        let valued: Vec<(String, String)> = tags
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
+            .collect();
+        let mut context = Context::tagged(&valued).with("ec2:CreateAction", Vec::new());
+        for (key, value) in tags {
+            if value.is_none() {
+                context.open_tags.push(key.clone());
+            }
+        }
+        if let Some((_, keys)) = context
+            .known
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case("aws:TagKeys"))
+        {
+            *keys = tags.iter().map(|(k, _)| k.clone()).collect();
+        }
+        context
     }
 
     pub fn with(mut self, key: &str, values: Vec<String>) -> Self {
@@ -116,6 +149,15 @@ impl Context {
         let is_tag = key
             .get(..15)
             .is_some_and(|p| p.eq_ignore_ascii_case("aws:RequestTag/"));
+        if is_tag
+            && found.is_none()
+            && self
+                .open_tags
+                .iter()
+                .any(|t| key.get(15..).is_some_and(|k| k.eq_ignore_ascii_case(t)))
+        {
+            return None;
+        }
         found
             .or_else(|| (self.all_tags && is_tag).then_some(&[][..]))
             .map(<[String]>::to_vec)
@@ -559,6 +601,74 @@ mod tests {
         assert_eq!(
             decide(trust, "s3:GetObject", "arn:aws:s3:::b/k").expect,
             Expect::Deny
+        );
+    }
+
+    /// The Load Balancer Controller's tagging of its own security groups
+    /// (its statement 7): a DryRun CreateTags or DeleteTags of one
+    /// irsa-verify key carries no elbv2.k8s.aws/cluster request tag, so the
+    /// grant hangs on the group's own tag alone; a grant under
+    /// ec2:CreateAction never holds for a direct call.
+    #[test]
+    fn tagging_an_existing_resource_settles_its_request_tags() {
+        let p = parse(
+            br#"{"Statement":[
+            {"Effect":"Allow","Action":["ec2:CreateTags","ec2:DeleteTags"],"Resource":"arn:aws:ec2:*:*:security-group/*",
+             "Condition":{"Null":{"aws:RequestTag/elbv2.k8s.aws/cluster":"true","aws:ResourceTag/elbv2.k8s.aws/cluster":"false"}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateVolume"}}},
+            {"Effect":"Allow","Action":"ec2:DeleteTags","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringEquals":{"aws:RequestTag/irsa-verify-probe":""}}},
+            {"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["Name"]}}}]}"#,
+            Path::new("p.json"),
+        )
+        .unwrap();
+        let sg = "arn:aws:ec2:eu-west-1:1:security-group/sg-0xxxxxxxxxxxxxxxx";
+        let create =
+            Context::tagging_existing(&[("irsa-verify-probe".into(), Some("dry-run".into()))]);
+        let delete = Context::tagging_existing(&[("irsa-verify-probe".into(), None)]);
+        for (action, context) in [("ec2:CreateTags", &create), ("ec2:DeleteTags", &delete)] {
+            let d = evaluate_in(&p.statements, action, sg, context);
+            assert_eq!(
+                (d.expect, d.conditions.as_slice()),
+                (
+                    Expect::Allow,
+                    &["aws:ResourceTag/elbv2.k8s.aws/cluster".to_owned()][..]
+                ),
+                "{action}: only the group's own tag is left"
+            );
+            let tagged = context
+                .clone()
+                .with_resource_tags(&[("elbv2.k8s.aws/cluster".into(), "c".into())]);
+            assert_eq!(
+                evaluate_in(&p.statements, action, sg, &tagged).expect,
+                Expect::Allow
+            );
+            let untagged = context.clone().with_resource_tags(&[]);
+            assert_eq!(
+                evaluate_in(&p.statements, action, sg, &untagged).expect,
+                Expect::Deny
+            );
+        }
+        let vol = "arn:aws:ec2:eu-west-1:1:volume/vol-0xxxxxxxxxxxxxxxx";
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:CreateTags", vol, &create).expect,
+            Expect::Deny,
+            "no ec2:CreateAction on a direct call"
+        );
+        // A key deleted without a value: its aws:RequestTag stays open.
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:DeleteTags", vol, &delete).conditions,
+            ["aws:RequestTag/irsa-verify-probe"]
+        );
+        // aws:TagKeys holds the keys named, valued or not.
+        let i = "arn:aws:ec2:eu-west-1:1:instance/i-0xxxxxxxxxxxxxxxx";
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:CreateTags", i, &create).expect,
+            Expect::Deny
+        );
+        let name = Context::tagging_existing(&[("Name".into(), None)]);
+        assert_eq!(
+            evaluate_in(&p.statements, "ec2:CreateTags", i, &name).expect,
+            Expect::Allow
         );
     }
 
