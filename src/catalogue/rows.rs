@@ -62,6 +62,56 @@ const S3_COND: &str = "S3 User Guide, conditional requests: If-Match on a write 
 const DDB_COND: &str = "DynamoDB API reference, ConditionExpression: a condition that fails gives ConditionalCheckFailedException and writes nothing \
                         (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html)";
 
+/// A signed-request row: one POST to the service's root, sent as it is, a
+/// 2xx its only allowed answer. Each family below sets what it differs in.
+const fn wire(
+    action: &'static str,
+    target: TargetKind,
+    service: &'static ServiceDef,
+    op: &'static str,
+    params: &'static [(&'static str, V)],
+    resources: &'static [&'static str],
+) -> Row {
+    Row {
+        action,
+        target,
+        probe: Probe::Wire(Wire {
+            service,
+            op,
+            method: "POST",
+            path: "/",
+            params,
+            xml: None,
+            dry_run: false,
+            tags_for: None,
+        }),
+        resources,
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "",
+        basis: "",
+        destructive: false,
+    }
+}
+
+/// The same row sent with DryRun=true, only `allowed` proving the permission.
+const fn dry(mut row: Row, allowed: &'static [AuthorizedError]) -> Row {
+    if let Probe::Wire(w) = &mut row.probe {
+        w.dry_run = true;
+    }
+    row.allowed = allowed;
+    row
+}
+
+/// The same row sent as a GET of `path` (REST).
+const fn at(mut row: Row, method: &'static str, path: &'static str) -> Row {
+    if let Probe::Wire(w) = &mut row.probe {
+        w.method = method;
+        w.path = path;
+    }
+    row
+}
+
 // ---------------------------------------------------------------- EC2 (DryRun)
 
 const EC2_BASIS: &str = "EC2 API reference, common parameters: DryRun \"checks whether you have the required permissions for the action, without actually \
@@ -78,26 +128,14 @@ const fn ec2(
     resources: &'static [&'static str],
     destructive: bool,
 ) -> Row {
-    Row {
-        action,
-        target: TargetKind::Account,
-        probe: Probe::Wire(Wire {
-            service: &EC2,
-            op,
-            method: "POST",
-            path: "/",
-            params,
-            xml: None,
-            dry_run: true,
-            tags_for: None,
-        }),
-        resources,
-        allowed: DRY_RUN,
-        tells: Tells::Both,
-        harmless: EC2_HARMLESS,
-        basis: EC2_BASIS,
-        destructive,
-    }
+    let mut row = dry(
+        wire(action, TargetKind::Account, &EC2, op, params, resources),
+        DRY_RUN,
+    );
+    row.harmless = EC2_HARMLESS;
+    row.basis = EC2_BASIS;
+    row.destructive = destructive;
+    row
 }
 
 /// An EC2 create: the DryRun carries the tags that the granting statements'
@@ -137,7 +175,7 @@ const fn tagging(mut row: Row) -> Row {
     row
 }
 
-/// An EC2 DryRun row whose basis is its own API reference page.
+/// The same row with a basis of its own (its API reference page).
 const fn based(mut row: Row, basis: &'static str) -> Row {
     row.basis = basis;
     row
@@ -198,26 +236,10 @@ const fn read(
     resources: &'static [&'static str],
     basis: &'static str,
 ) -> Row {
-    Row {
-        action,
-        target,
-        probe: Probe::Wire(Wire {
-            service,
-            op,
-            method: "POST",
-            path: "/",
-            params,
-            xml: None,
-            dry_run: false,
-            tags_for: None,
-        }),
-        resources,
-        allowed: &[],
-        tells: Tells::Both,
-        harmless: "a read: it changes nothing, and the answer's body is never printed",
-        basis,
-        destructive: false,
-    }
+    let mut row = wire(action, target, service, op, params, resources);
+    row.harmless = "a read: it changes nothing, and the answer's body is never printed";
+    row.basis = basis;
+    row
 }
 
 /// A REST read (GET): a read, routed by its path.
@@ -230,12 +252,11 @@ const fn get(
     resources: &'static [&'static str],
     basis: &'static str,
 ) -> Row {
-    let mut row = read(action, service, op, target, &[], resources, basis);
-    if let Probe::Wire(w) = &mut row.probe {
-        w.method = "GET";
-        w.path = path;
-    }
-    row
+    at(
+        read(action, service, op, target, &[], resources, basis),
+        "GET",
+        path,
+    )
 }
 
 /// A restJson1 read sent as a POST (X-Ray's), routed by its path; no body
@@ -248,7 +269,7 @@ const fn post(
     resources: &'static [&'static str],
     basis: &'static str,
 ) -> Row {
-    let mut row = read(
+    let row = read(
         action,
         service,
         op,
@@ -257,10 +278,7 @@ const fn post(
         resources,
         basis,
     );
-    if let Probe::Wire(w) = &mut row.probe {
-        w.path = path;
-    }
-    row
+    at(row, "POST", path)
 }
 
 const ELBV2_READS: &str = "Elastic Load Balancing API reference (2015-12-01); the Service Authorization Reference lists no resource types for ELBv2 Describe* actions";
@@ -294,26 +312,18 @@ const fn kms_dry(
     op: &'static str,
     params: &'static [(&'static str, V)],
 ) -> Row {
-    Row {
+    let row = wire(
         action,
-        target: TargetKind::Named(Kind::Key),
-        probe: Probe::Wire(Wire {
-            service: &KMS,
-            op,
-            method: "POST",
-            path: "/",
-            params,
-            xml: None,
-            dry_run: true,
-            tags_for: None,
-        }),
-        resources: &[KMS_KEY],
-        allowed: KMS_DRY_RUN,
-        tells: Tells::Both,
-        harmless: "DryRun=true: KMS checks the permission and performs nothing",
-        basis: KMS_DRY,
-        destructive: false,
-    }
+        TargetKind::Named(Kind::Key),
+        &KMS,
+        op,
+        params,
+        &[KMS_KEY],
+    );
+    let mut row = dry(row, KMS_DRY_RUN);
+    row.harmless = "DryRun=true: KMS checks the permission and performs nothing";
+    row.basis = KMS_DRY;
+    row
 }
 
 /// A write on a made-up resource whose "not found" AWS does not document as
@@ -327,17 +337,12 @@ const fn deny_only(
     harmless: &'static str,
     destructive: bool,
 ) -> Row {
-    Row {
-        action,
-        target: TargetKind::Account,
-        probe: Probe::Wire(Wire { service, op, method: "POST", path: "/", params, xml: None, dry_run: false, tags_for: None }),
-        resources,
-        allowed: &[],
-        tells: Tells::DenialOnly,
-        harmless,
-        basis: "the resource is made up, so the call finds nothing to change; AWS does not document whether it authorizes before it looks the resource up, so a \"not found\" is could not tell",
-        destructive,
-    }
+    let mut row = wire(action, TargetKind::Account, service, op, params, resources);
+    row.tells = Tells::DenialOnly;
+    row.harmless = harmless;
+    row.basis = "the resource is made up, so the call finds nothing to change; AWS does not document whether it authorizes before it looks the resource up, so a \"not found\" is could not tell";
+    row.destructive = destructive;
+    row
 }
 
 /// A REST read (GET) of a made-up resource whose "not found" AWS does not
@@ -352,13 +357,8 @@ const fn deny_only_get(
     harmless: &'static str,
     basis: &'static str,
 ) -> Row {
-    let mut row = deny_only(action, service, op, &[], resources, harmless, false);
-    if let Probe::Wire(w) = &mut row.probe {
-        w.method = "GET";
-        w.path = path;
-    }
-    row.basis = basis;
-    row
+    let row = deny_only(action, service, op, &[], resources, harmless, false);
+    based(at(row, "GET", path), basis)
 }
 
 const MADE_UP_LB: V =
@@ -380,26 +380,11 @@ const fn elb_no_op(
     basis: &'static str,
     destructive: bool,
 ) -> Row {
-    Row {
-        action,
-        target: TargetKind::Account,
-        probe: Probe::Wire(Wire {
-            service: &ELBV2,
-            op,
-            method: "POST",
-            path: "/",
-            params,
-            xml: None,
-            dry_run: false,
-            tags_for: None,
-        }),
-        resources,
-        allowed: &[],
-        tells: Tells::Both,
-        harmless,
-        basis,
-        destructive,
-    }
+    let mut row = wire(action, TargetKind::Account, &ELBV2, op, params, resources);
+    row.harmless = harmless;
+    row.basis = basis;
+    row.destructive = destructive;
+    row
 }
 
 /// A deny-only ELBv2 write on made-up ARNs, its basis the API reference's
@@ -413,9 +398,10 @@ const fn elb_deny_only(
     basis: &'static str,
     destructive: bool,
 ) -> Row {
-    let mut row = deny_only(action, &ELBV2, op, params, resources, harmless, destructive);
-    row.basis = basis;
-    row
+    based(
+        deny_only(action, &ELBV2, op, params, resources, harmless, destructive),
+        basis,
+    )
 }
 
 /// What a found listener, rule and target group are authorized as: an
