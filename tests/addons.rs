@@ -213,7 +213,7 @@ fn real_add_on_policies_are_proven_live() {
         lines.join("\n")
     );
     assert!(
-        c_proven >= 26,
+        c_proven >= 28,
         "{c_proven} of {c_total} conditional grants proven live:\n{}",
         lines.join("\n")
     );

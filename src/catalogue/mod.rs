@@ -302,14 +302,20 @@ pub enum Attr {
     /// with a value and a key that is not `aws:` (reserved: no caller may
     /// write one).
     ListenerTag,
+    /// A target group's HealthCheckEnabled (ModifyTargetGroup), as
+    /// DescribeTargetGroups lists it.
+    HealthCheckEnabled,
+    /// A load balancer's IpAddressType (SetIpAddressType), as
+    /// DescribeLoadBalancers lists it.
+    IpAddressType,
 }
 
 impl Attr {
     /// Whose attribute it is: the request names that resource too.
     pub fn found(self) -> Found {
         match self {
-            Attr::LoadBalancer => Found::LoadBalancer,
-            Attr::TargetGroup => Found::TargetGroup,
+            Attr::LoadBalancer | Attr::IpAddressType => Found::LoadBalancer,
+            Attr::TargetGroup | Attr::HealthCheckEnabled => Found::TargetGroup,
             Attr::Listener | Attr::ListenerTag => Found::Listener,
         }
     }
@@ -321,6 +327,8 @@ impl Attr {
             Attr::TargetGroup => ("DescribeTargetGroupAttributes", "TargetGroupArn"),
             Attr::Listener => ("DescribeListenerAttributes", "ListenerArn"),
             Attr::ListenerTag => ("DescribeTags", "ResourceArns.member.1"),
+            Attr::HealthCheckEnabled => ("DescribeTargetGroups", "TargetGroupArns.member.1"),
+            Attr::IpAddressType => ("DescribeLoadBalancers", "LoadBalancerArns.member.1"),
         }
     }
 
@@ -336,6 +344,20 @@ impl Attr {
                 "routing.http.response.server.enabled",
             ],
             Attr::ListenerTag => &[],
+            Attr::HealthCheckEnabled => &["HealthCheckEnabled"],
+            Attr::IpAddressType => &["IpAddressType"],
+        }
+    }
+
+    /// A setting that is its own request parameter (not a Key/Value pair of
+    /// an Attributes list) is written back only with one of the values its
+    /// API documents: an answer read otherwise is not sent back. None where
+    /// any value read may be written back.
+    pub fn values(self) -> Option<&'static [&'static str]> {
+        match self {
+            Attr::HealthCheckEnabled => Some(&["true", "false"]),
+            Attr::IpAddressType => Some(&["ipv4", "dualstack", "dualstack-without-public-ipv4"]),
+            _ => None,
         }
     }
 }

@@ -704,6 +704,28 @@ pub const ROWS: &[Row] = &[
         "Elastic Load Balancing API reference, ModifyListenerAttributes: \"Modifies the specified attributes of the specified \
          listener.\"; the one attribute specified is given the value just read \
          (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListenerAttributes.html)", false),
+    // Setting write-backs: one setting that is its own parameter, with the
+    // value its Describe lists right before (one of the values its API
+    // documents), on the target group or load balancer found (or picked by
+    // its tags).
+    elb_no_op("elasticloadbalancing:ModifyTargetGroup", "ModifyTargetGroup",
+        &[("TargetGroupArn", V::Found(Found::TargetGroup)), ("HealthCheckEnabled", V::AttrValue(Attr::HealthCheckEnabled))],
+        &[ELB_TARGET_GROUP],
+        "writes back HealthCheckEnabled (true or false) with the value DescribeTargetGroups listed for that target group right before, and \
+         names no other health check setting: the one setting named keeps its value. Race window: the one round trip between the read and \
+         the write; were the setting changed by someone else in it, the write would put back the value read",
+        "Elastic Load Balancing API reference, ModifyTargetGroup: \"Modifies the health checks used when evaluating the health state of the \
+         targets in the specified target group.\"; TargetGroupArn is its one required parameter, and the one setting specified is given \
+         the value just read (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyTargetGroup.html)", false),
+    elb_no_op("elasticloadbalancing:SetIpAddressType", "SetIpAddressType",
+        &[("LoadBalancerArn", V::Found(Found::LoadBalancer)), ("IpAddressType", V::AttrValue(Attr::IpAddressType))],
+        &[ELB_LOAD_BALANCER],
+        "writes back IpAddressType (ipv4, dualstack or dualstack-without-public-ipv4) with the value DescribeLoadBalancers listed for that \
+         load balancer right before: the load balancer keeps the type it has. Race window: the one round trip between the read and the \
+         write; were the type changed by someone else in it, the write would put back the value read",
+        "Elastic Load Balancing API reference, SetIpAddressType: \"Sets the type of IP addresses used by the subnets of the specified load \
+         balancer.\"; the type set is the one just read \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetIpAddressType.html)", false),
     elb_deny_only("elasticloadbalancing:RemoveListenerCertificates", "RemoveListenerCertificates",
         &[("ListenerArn", MADE_UP_LISTENER), ("Certificates.member.1.CertificateArn", V::MadeUp("arn:{p}:acm:{r}:{a}:certificate/irsa-verify-probe-{random}"))],
         &[MADE_UP_LISTENER_ARN], "on a made-up listener ARN, naming a made-up certificate: there is nothing to remove",
@@ -1458,6 +1480,39 @@ mod tests {
             assert_eq!(r.found_by_tags(), Some(attr.found()), "{op}");
             // Each key it may write back is named in its harmless text.
             assert!(r.harmless.contains(attr.keys()[0]), "{op}");
+        }
+        // A setting that is its own parameter: the resource found, then the
+        // setting's one value, read right before and documented.
+        for (op, attr) in [
+            ("ModifyTargetGroup", Attr::HealthCheckEnabled),
+            ("SetIpAddressType", Attr::IpAddressType),
+        ] {
+            let r = &ROWS[super::super::find(&format!("elasticloadbalancing:{op}")).unwrap()];
+            let Probe::Wire(w) = &r.probe else {
+                panic!("{op}")
+            };
+            assert_eq!(
+                w.params,
+                [
+                    (
+                        if attr == Attr::IpAddressType {
+                            "LoadBalancerArn"
+                        } else {
+                            "TargetGroupArn"
+                        },
+                        V::Found(attr.found())
+                    ),
+                    (attr.keys()[0], V::AttrValue(attr)),
+                ],
+                "{op}"
+            );
+            assert!(r.harmless.contains("Race window"), "{op}");
+            assert!(r.harmless.contains(attr.keys()[0]), "{op}");
+            for v in attr.values().expect("documented values") {
+                assert!(r.harmless.contains(v), "{op}: {v}");
+            }
+            assert_eq!(r.found_by_tags(), Some(attr.found()), "{op}");
+            assert!(!r.destructive, "{op}");
         }
         // No other row writes an attribute, and no other row reads one back.
         for r in ROWS.iter() {

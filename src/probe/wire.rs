@@ -838,30 +838,48 @@ async fn read_attribute(
     };
     match ctx.send(&request, None).await {
         Ok(reply) => {
-            let listed = match a {
-                Attr::ListenerTag => crate::tags::elb_tag_descriptions(reply.text())
-                    .into_iter()
-                    .next()
-                    .map(|(_, tags)| tags)
-                    .unwrap_or_default(),
-                _ => crate::tags::elb_attributes(reply.text()),
-            };
+            let listed = attribute_listing(reply.text(), a);
             pick_attribute(&listed, a).ok_or_else(|| match a {
                 Attr::ListenerTag => {
                     format!(
                         "{operation} lists no tag of {arn} with a value and a key that is not aws:"
                     )
                 }
-                _ => format!(
-                    "{operation} lists none of the attributes {} for {arn}",
-                    a.keys().join(", ")
-                ),
+                _ => match a.values() {
+                    Some(values) => format!(
+                        "{operation} lists no {} of {} for {arn}",
+                        a.keys().join(", "),
+                        values.join(", ")
+                    ),
+                    None => format!(
+                        "{operation} lists none of the attributes {} for {arn}",
+                        a.keys().join(", ")
+                    ),
+                },
             })
         }
         Err(answer) => Err(format!(
             "{operation} could not read {arn} ({})",
             answer.summary()
         )),
+    }
+}
+
+/// The (key, value) pairs a write-back's read lists: an Attributes list's
+/// members, a resource's tags, or a setting's own element. Pure.
+fn attribute_listing(xml: &str, a: Attr) -> Vec<(String, String)> {
+    match a {
+        Attr::ListenerTag => crate::tags::elb_tag_descriptions(xml)
+            .into_iter()
+            .next()
+            .map(|(_, tags)| tags)
+            .unwrap_or_default(),
+        Attr::HealthCheckEnabled | Attr::IpAddressType => a
+            .keys()
+            .iter()
+            .filter_map(|k| first_element(xml, k).map(|v| ((*k).to_owned(), v)))
+            .collect(),
+        Attr::LoadBalancer | Attr::TargetGroup | Attr::Listener => crate::tags::elb_attributes(xml),
     }
 }
 
@@ -874,10 +892,11 @@ fn pick_attribute(read: &[(String, String)], a: Attr) -> Option<(String, String)
         Attr::ListenerTag => read
             .iter()
             .find(|(k, v)| !v.is_empty() && !k.to_ascii_lowercase().starts_with("aws:")),
-        _ => a
-            .keys()
-            .iter()
-            .find_map(|k| read.iter().find(|(key, _)| key == k)),
+        _ => a.keys().iter().find_map(|k| {
+            read.iter().find(|(key, value)| {
+                key == k && a.values().is_none_or(|vs| vs.contains(&value.as_str()))
+            })
+        }),
     }
     .cloned()
 }
@@ -1810,6 +1829,46 @@ mod tests {
                 "300".to_owned()
             ))
         );
+        // A setting that is its own element: written back only with a
+        // value its API documents.
+        let tgs = "<DescribeTargetGroupsResponse><DescribeTargetGroupsResult><TargetGroups><member>\
+                   <TargetGroupArn>arn:x</TargetGroupArn><HealthCheckEnabled>true</HealthCheckEnabled>\
+                   <IpAddressType>ipv4</IpAddressType></member></TargetGroups></DescribeTargetGroupsResult>\
+                   </DescribeTargetGroupsResponse>";
+        assert_eq!(
+            pick_attribute(
+                &attribute_listing(tgs, Attr::HealthCheckEnabled),
+                Attr::HealthCheckEnabled
+            ),
+            Some(("HealthCheckEnabled".to_owned(), "true".to_owned()))
+        );
+        let lbs = "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult><LoadBalancers><member>\
+                   <LoadBalancerArn>arn:y</LoadBalancerArn><IpAddressType>dualstack</IpAddressType>\
+                   </member></LoadBalancers></DescribeLoadBalancersResult></DescribeLoadBalancersResponse>";
+        assert_eq!(
+            pick_attribute(
+                &attribute_listing(lbs, Attr::IpAddressType),
+                Attr::IpAddressType
+            ),
+            Some(("IpAddressType".to_owned(), "dualstack".to_owned()))
+        );
+        assert_eq!(
+            attribute_listing(lbs, Attr::HealthCheckEnabled),
+            [],
+            "an element the answer lacks is not read"
+        );
+        for (key, odd) in [("HealthCheckEnabled", "TRUE"), ("IpAddressType", "")] {
+            let a = if key == "IpAddressType" {
+                Attr::IpAddressType
+            } else {
+                Attr::HealthCheckEnabled
+            };
+            assert_eq!(
+                pick_attribute(&[(key.to_owned(), odd.to_owned())], a),
+                None,
+                "{key}={odd:?} is not a documented value, so it is not written back"
+            );
+        }
         // Built into the request as read.
         let p = place();
         let mut f = fill(&p, "");

@@ -599,6 +599,13 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
                 resource = seeded["found"][v["found"]]
                 if v["read"] == "DescribeTags":
                     got = elb.describe_tags(ResourceArns=[resource])["TagDescriptions"][0]["Tags"]
+                elif v["read"] in ("DescribeTargetGroups", "DescribeLoadBalancers"):
+                    # A setting that is its own element of the resource's
+                    # description, as its XML spells it (true, not True).
+                    plural = v["read"][len("Describe"):]
+                    item = getattr(elb, method)(**{plural[:-1] + "Arns": [resource]})[plural][0]
+                    got = [{"Key": k, "Value": str(item[k]).lower() if isinstance(item[k], bool) else str(item[k])}
+                           for k in v["keys"] if k in item]
                 else:
                     got = getattr(elb, method)(**{v["read_param"]: resource})["Attributes"]
                 seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x.get("Value", "") for x in got}
@@ -929,8 +936,19 @@ def run(endpoint, catalogue):
     certificates = lambda: elb.describe_listener_certificates(ListenerArn=listener)["Certificates"]  # noqa: E731
     listeners = lambda: elb.describe_listeners(ListenerArns=[listener])["Listeners"]  # noqa: E731
     tags = lambda: elb.describe_tags(ResourceArns=[listener])["TagDescriptions"]  # noqa: E731
-    was = (rules(), certificates(), listeners(), tags())
+    groups = lambda: elb.describe_target_groups(TargetGroupArns=[group])["TargetGroups"]  # noqa: E731
+    balancer = addons["load_balancer_arn"]
+    balancers = lambda: elb.describe_load_balancers(LoadBalancerArns=[balancer])["LoadBalancers"]  # noqa: E731
+    was = (rules(), certificates(), listeners(), tags(), groups(), balancers())
     expect_ok("elbv2 ModifyRule naming only the rule: 200 (moto answered ValidationError)", lambda: elb.modify_rule(RuleArn=rule))
+    expect_ok(
+        "elbv2 ModifyTargetGroup writing back HealthCheckEnabled as described: 200",
+        lambda: elb.modify_target_group(TargetGroupArn=group, HealthCheckEnabled=was[4][0]["HealthCheckEnabled"]),
+    )
+    expect_ok(
+        "elbv2 SetIpAddressType writing back the load balancer's IpAddressType: 200",
+        lambda: elb.set_ip_address_type(LoadBalancerArn=balancer, IpAddressType=was[5][0]["IpAddressType"]),
+    )
     expect_error(
         "elbv2 ModifyRule naming only a rule that does not exist: RuleNotFound",
         lambda: elb.modify_rule(RuleArn=rule.rsplit("/", 1)[0] + "/0000000000000000"), 400, "RuleNotFound",
@@ -966,11 +984,13 @@ def run(endpoint, catalogue):
         ),
         400, "ListenerNotFound",
     )
-    now = (rules(), certificates(), listeners(), tags())
+    now = (rules(), certificates(), listeners(), tags(), groups(), balancers())
     report(now[0] == was[0], "elbv2 the rule unchanged by ModifyRule", _first_difference(was[0], now[0]))
     report(now[1] == was[1], "elbv2 the certificate list unchanged: not added again (moto appended it)", _first_difference(was[1], now[1]))
     report(now[2] == was[2], "elbv2 the listener unchanged by ModifyListener", _first_difference(was[2], now[2]))
     report(now[3] == was[3] and was[3][0]["Tags"], "elbv2 the listener's tags unchanged by AddTags writing one back", _first_difference(was[3], now[3]))
+    report(now[4] == was[4], "elbv2 the target group unchanged by ModifyTargetGroup writing HealthCheckEnabled back", _first_difference(was[4], now[4]))
+    report(now[5] == was[5], "elbv2 the load balancer unchanged by SetIpAddressType writing its type back", _first_difference(was[5], now[5]))
     granted = f"arn:aws:elasticloadbalancing:{REGION}:{account}:listener-rule/app/irsa-verify-granted/0000000000000000/0000000000000000/0000000000000000"
     other = granted.replace("irsa-verify-granted", "irsa-verify-other")
     priority = lambda arn: lambda: user("elbv2").set_rule_priorities(RulePriorities=[{"RuleArn": arn, "Priority": 50000}])  # noqa: E731
