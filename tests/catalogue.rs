@@ -255,6 +255,7 @@ fn readme_action_counts_match_the_catalogue() {
         ("X-Ray", "xray"),
         ("EFS", "elasticfilesystem"),
         ("Pricing", "pricing"),
+        ("Cognito", "cognito-idp"),
     ];
     let doc: serde_json::Value =
         serde_json::from_str(&list_probes(&["--format", "json"])).expect("JSON");

@@ -192,10 +192,16 @@ pub enum Found {
     EfsFileSystem,
     /// The first customer-owned IP pool DescribeCoipPools lists, by ID.
     CoipPool,
+    /// The Amazon Cognito user pool (its ID) of the first
+    /// authenticate-cognito action among the found load balancer's
+    /// listeners and rules.
+    CognitoUserPool,
+    /// That action's user pool app client (its ID).
+    CognitoClient,
 }
 
 impl Found {
-    pub const ALL: [Found; 14] = [
+    pub const ALL: [Found; 16] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -210,6 +216,8 @@ impl Found {
         Found::WebAcl,
         Found::EfsFileSystem,
         Found::CoipPool,
+        Found::CognitoUserPool,
+        Found::CognitoClient,
     ];
 
     /// The Elastic Load Balancing resources a probe can pick by their tags:
@@ -252,6 +260,8 @@ impl Found {
             Found::WebAcl => "web_acl",
             Found::EfsFileSystem => "efs_file_system",
             Found::CoipPool => "coip_pool",
+            Found::CognitoUserPool => "cognito_user_pool",
+            Found::CognitoClient => "cognito_client",
         }
     }
 
@@ -286,6 +296,12 @@ impl Found {
             Found::WebAcl => "load balancer's web ACL",
             Found::EfsFileSystem => "EFS file system",
             Found::CoipPool => "customer-owned IP pool",
+            Found::CognitoUserPool => {
+                "Cognito user pool of the load balancer's authenticate-cognito action"
+            }
+            Found::CognitoClient => {
+                "Cognito app client of the load balancer's authenticate-cognito action"
+            }
         }
     }
 }

@@ -1034,6 +1034,18 @@ pub const ROWS: &[Row] = &[
          &["arn:{p}:wafv2:{r}:{a}:regional/webacl/{id}/{id}"],
          "WAFv2 API reference, GetWebACL: the web ACL that protects the load balancer found (GetWebACLForResource), its rules; no secret"),
     read("shield:GetSubscriptionState", &SHIELD, "GetSubscriptionState", TargetKind::Account, &[], ANY, "Shield API reference, GetSubscriptionState"),
+    // The app client behind an authenticate-cognito action of the load
+    // balancer found: the controller describes it to build that action.
+    read("cognito-idp:DescribeUserPoolClient", &COGNITO_IDP, "DescribeUserPoolClient", TargetKind::Account,
+         &[("UserPoolId", V::Found(Found::CognitoUserPool)), ("ClientId", V::Found(Found::CognitoClient))],
+         &["arn:{p}:cognito-idp:{r}:{a}:userpool/{id}"],
+         "Amazon Cognito user pools API reference, DescribeUserPoolClient: \"Given an app client ID, returns configuration information.\"; \
+          UserPoolId and ClientId are its required parameters, here the UserPoolArn and UserPoolClientId of the first authenticate-cognito \
+          action (AuthenticateCognitoActionConfig: \"The Amazon Resource Name (ARN) of the Amazon Cognito user pool.\", \"The ID of the \
+          Amazon Cognito user pool client.\") that DescribeListeners or DescribeRules lists for the load balancer found, in the caller's \
+          account and region. The answer can carry the app client's secret: like every answer body, it is never shown \
+          (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DescribeUserPoolClient.html, \
+          https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AuthenticateCognitoActionConfig.html)"),
 
     // X-Ray: the sampling reads, account-wide (no resource-level permission).
     post("xray:GetSamplingRules", &XRAY, "GetSamplingRules", "/GetSamplingRules", ANY,

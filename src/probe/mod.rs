@@ -100,6 +100,9 @@ pub struct Ctx {
     pub ec2_ids:
         HashMap<Ec2Id, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, wire::Lookup>>>,
     pub zone: tokio::sync::OnceCell<Result<String, wire::Lookup>>,
+    /// The (user pool ID, app client ID) of the load balancer's first
+    /// authenticate-cognito action, looked up once per run.
+    pub cognito: tokio::sync::OnceCell<Result<(String, String), wire::Lookup>>,
     /// Real ARNs and names of the other services, looked up once per run.
     pub found: HashMap<Found, tokio::sync::OnceCell<Result<String, wire::Lookup>>>,
     /// The load balancers, target groups and listeners listed, each with
@@ -146,6 +149,7 @@ impl Ctx {
                 .map(|k| (*k, tokio::sync::OnceCell::new()))
                 .collect(),
             zone: tokio::sync::OnceCell::new(),
+            cognito: tokio::sync::OnceCell::new(),
             found: Found::ALL
                 .iter()
                 .map(|k| (*k, tokio::sync::OnceCell::new()))

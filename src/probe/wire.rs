@@ -599,6 +599,13 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 (r, "CertificateArn", true)
             }
             Found::CoipPool => (form(&EC2, "DescribeCoipPools", vec![]), "poolId", false),
+            Found::CognitoUserPool | Found::CognitoClient => {
+                let (pool, client) = cognito_client(ctx).await?;
+                return Ok(match kind {
+                    Found::CognitoUserPool => pool,
+                    _ => client,
+                });
+            }
             Found::EfsFileSystem => {
                 let request = Request {
                     service: &EFS,
@@ -677,6 +684,104 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
     })
     .await
     .clone()
+}
+
+/// The (user pool ID, app client ID) of the first authenticate-cognito
+/// action the found load balancer's listeners hold (their default actions
+/// in DescribeListeners, then each listener's rules in DescribeRules), once
+/// per run: the user pool and app client the load balancer controller
+/// describes for such an action.
+async fn cognito_client(ctx: &Ctx) -> Result<(String, String), Lookup> {
+    ctx.cognito
+        .get_or_init(|| async move {
+            let form = |operation: &'static str, param: &str, arn: String| Request {
+                service: &ELBV2,
+                operation,
+                method: "POST",
+                path: "/".to_owned(),
+                body: Body::Form(vec![(param.to_owned(), arn)]),
+            };
+            let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
+            let listeners = match ctx
+                .send(&form("DescribeListeners", "LoadBalancerArn", lb), None)
+                .await
+            {
+                Ok(reply) => reply.text().to_owned(),
+                Err(answer) => return Err(refused("DescribeListeners", &answer)),
+            };
+            // The listeners' default actions first, then each one's rules.
+            let mut other_place = None;
+            let mut look = |text: &str| match cognito_action(text, &ctx.place) {
+                Some(Ok(pair)) => Some(pair),
+                Some(Err(why)) => {
+                    other_place.get_or_insert(why);
+                    None
+                }
+                None => None,
+            };
+            if let Some(pair) = look(&listeners) {
+                return Ok(pair);
+            }
+            let arns: Vec<String> = outer_members(&listeners)
+                .into_iter()
+                .filter_map(|m| first_element(m, "ListenerArn"))
+                .take(LISTENERS_OF_AT_MOST)
+                .collect();
+            for arn in arns {
+                match ctx
+                    .send(&form("DescribeRules", "ListenerArn", arn), None)
+                    .await
+                {
+                    Ok(reply) => {
+                        if let Some(pair) = look(reply.text()) {
+                            return Ok(pair);
+                        }
+                    }
+                    Err(answer) => return Err(refused("DescribeRules", &answer)),
+                }
+            }
+            Err(Lookup::NoneFits {
+                op: "DescribeRules",
+                what: match other_place {
+                    Some(_) => {
+                        "authenticate-cognito action whose user pool is in this account and region"
+                    }
+                    None => "authenticate-cognito action",
+                },
+            })
+        })
+        .await
+        .clone()
+}
+
+/// The user pool ID and app client ID of the first authenticate-cognito
+/// action in a DescribeListeners or DescribeRules answer (Some(Err) when
+/// its user pool is in another account or region: a request here would
+/// only find no such pool). Pure.
+fn cognito_action(xml: &str, place: &Place) -> Option<Result<(String, String), String>> {
+    const OPEN: &str = "<AuthenticateCognitoConfig>";
+    let start = xml.find(OPEN)? + OPEN.len();
+    let block = &xml[start..];
+    let block = &block[..block.find("</AuthenticateCognitoConfig>")?];
+    let pool_arn = first_element(block, "UserPoolArn")?;
+    let client = first_element(block, "UserPoolClientId")?;
+    let parts: Vec<&str> = pool_arn.splitn(6, ':').collect();
+    Some(match parts[..] {
+        ["arn", partition, "cognito-idp", region, account, resource]
+            if partition == place.partition
+                && region == place.region
+                && account == place.account =>
+        {
+            match resource.strip_prefix("userpool/") {
+                Some(id) if !id.is_empty() && !id.contains('/') => Ok((id.to_owned(), client)),
+                _ => Err(format!("{pool_arn} is no user pool ARN")),
+            }
+        }
+        _ => Err(format!(
+            "{pool_arn} is not a user pool of account {} in {}",
+            place.account, place.region
+        )),
+    })
 }
 
 /// How many load balancers, target groups or listeners a tagged pick reads
@@ -1288,6 +1393,45 @@ mod tests {
             region: "eu-west-1".into(),
             account: "111122223333".into(),
         }
+    }
+
+    #[test]
+    fn the_cognito_action_names_a_pool_here_and_its_client() {
+        let rules = |pool: &str| {
+            format!(
+                "<DescribeRulesResponse><DescribeRulesResult><Rules><member><Actions>\
+                 <member><Type>forward</Type><Order>2</Order></member>\
+                 <member><Type>authenticate-cognito</Type><AuthenticateCognitoConfig>\
+                 <UserPoolArn>{pool}</UserPoolArn><UserPoolClientId>5abc</UserPoolClientId>\
+                 <UserPoolDomain>auth</UserPoolDomain></AuthenticateCognitoConfig></member>\
+                 </Actions></member></Rules></DescribeRulesResult></DescribeRulesResponse>"
+            )
+        };
+        let here = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Ab12";
+        assert_eq!(
+            cognito_action(&rules(here), &place()),
+            Some(Ok(("eu-west-1_Ab12".to_owned(), "5abc".to_owned())))
+        );
+        // Another account's or region's pool: a request here finds none.
+        for there in [
+            "arn:aws:cognito-idp:eu-west-1:444455556666:userpool/eu-west-1_Ab12",
+            "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_Ab12",
+            "arn:aws:cognito-idp:eu-west-1:111122223333:identitypool/x",
+        ] {
+            assert!(
+                matches!(cognito_action(&rules(there), &place()), Some(Err(_))),
+                "{there}"
+            );
+        }
+        // No such action: nothing to name.
+        assert_eq!(
+            cognito_action(
+                "<DescribeRulesResponse><Rules><member><Actions><member><Type>forward</Type>\
+                 </member></Actions></member></Rules></DescribeRulesResponse>",
+                &place()
+            ),
+            None
+        );
     }
 
     fn wire(action: &str) -> &'static Wire {

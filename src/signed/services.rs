@@ -95,6 +95,7 @@ mod defs {
     service!(XRAY,           "xray",                 "xray",                 "xray",                 "XRAY",                      RestJson, "", false);
     service!(EFS,            "elasticfilesystem",    "elasticfilesystem",    "elasticfilesystem",    "EFS",                       RestJson, "", false);
     service!(STS,            "sts",                  "sts",                  "sts",                  "STS",                       Query,    "2011-06-15", false);
+    service!(COGNITO_IDP,    "cognito-idp",          "cognito-idp",          "cognito-idp",          "COGNITO_IDENTITY_PROVIDER", Json11,   "AWSCognitoIdentityProviderService", false);
     service!(PRICING,        "pricing",              "pricing",              "api.pricing",          "PRICING",                   Json11,   "AWSPriceListService", false);
 }
 pub use defs::*;

@@ -48,6 +48,8 @@ import scenario  # noqa: E402
 REGION = scenario.REGION
 # A file system ID no file system has: the scoped user's DescribeMountTargets grant.
 EFS_GRANTED = "fs-0123456789abcdef0"
+# A user pool ID no pool has: the grant names it, not the seeded pool.
+COGNITO_GRANTED = f"{REGION}_irsaGrant"
 USER = "fidelity-user"
 ROLE = "fidelity-role"
 
@@ -227,6 +229,7 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-c"},
         {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": f"arn:aws:logs:{r}:{a}:log-group:*"},
         {"Effect": "Allow", "Action": "elasticfilesystem:DescribeMountTargets", "Resource": f"arn:aws:elasticfilesystem:{r}:{a}:file-system/{EFS_GRANTED}"},
+        {"Effect": "Allow", "Action": "cognito-idp:DescribeUserPoolClient", "Resource": f"arn:aws:cognito-idp:{r}:{a}:userpool/{COGNITO_GRANTED}"},
         {"Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/{s['vol_a']}"},
         {"Effect": "Allow", "Action": "ec2:AttachVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/*"},
         {
@@ -446,6 +449,8 @@ def seeded_for_rows(a, s):
         "web_acl": a["web_acl"],
         "efs_file_system": a["efs_file_system"],
         "coip_pool": a["coip_pool"],
+        "cognito_user_pool": a["cognito_user_pool"],
+        "cognito_client": a["cognito_client"],
     }
     ids = {
         "instance": a["instance"],
@@ -471,6 +476,7 @@ def seeded_for_rows(a, s):
             "webacl": f["web_acl"].split("webacl/", 1)[-1].split("/"),
             "file-system": [f["efs_file_system"]],
             "coip-pool": [f["coip_pool"]],
+            "userpool": [f["cognito_user_pool"]],
         }
     )
     names = {
@@ -901,6 +907,14 @@ def run(endpoint, catalogue):
     )
     status, code, message, _ = call(lambda: user("efs").describe_mount_targets(FileSystemId=EFS_GRANTED))
     report(code == "FileSystemNotFound", "elasticfilesystem:DescribeMountTargets on the granted file system ID: authorized, then FileSystemNotFound", f"{status} {code} {message}")
+    pool_arn = f"arn:aws:cognito-idp:{REGION}:{account}:userpool/{addons['cognito_user_pool']}"
+    expect_error(
+        "cognito-idp:DescribeUserPoolClient denied on a user pool the grant does not name, naming its ARN (moto authorized against *)",
+        lambda: user("cognito-idp").describe_user_pool_client(UserPoolId=addons["cognito_user_pool"], ClientId=addons["cognito_client"]),
+        400, "AccessDeniedException", (pool_arn,),
+    )
+    status, code, message, _ = call(lambda: user("cognito-idp").describe_user_pool_client(UserPoolId=COGNITO_GRANTED, ClientId=addons["cognito_client"]))
+    report(code == "ResourceNotFoundException", "cognito-idp:DescribeUserPoolClient on the granted pool ID: authorized, then ResourceNotFoundException", f"{status} {code} {message}")
     tg = f"arn:aws:elasticloadbalancing:{REGION}:{account}:targetgroup/%s/0123456789abcdef"
     status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
     report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")

@@ -42,6 +42,7 @@ In short:
   service moto lacks whole, registered for it), each with its documented
   result shape;
   WAFv2 GetWebACLForResource omits an absent WebACL.
+* Cognito user pool requests are authorized on the pool they name.
 * EFS requests are authorized on the file system they name (or the file
   system of the mount target or access point named).
 * AWS's public SSM parameters (/aws/service/...) are authorized on their
@@ -1128,8 +1129,22 @@ def resolve_efs(resp: Any, action: str, params: dict[str, Any]) -> list[Target] 
     return None
 
 
+def resolve_cognito_idp(resp: Any, action: str, params: dict[str, Any]) -> list[Target] | None:
+    """A request naming a user pool (UserPoolId) is authorized on that pool's
+    ARN, the Service Authorization Reference's required resource for
+    DescribeUserPoolClient and the pool's other operations
+    (arn:${Partition}:cognito-idp:${Region}:${Account}:userpool/${UserPoolId});
+    moto 5.2.5 authorized every Cognito request against "*", so a grant on
+    one pool matched every pool."""
+    pool = params.get("UserPoolId")
+    if not pool:
+        return None
+    return [Target(_arn(resp, "cognito-idp", f"userpool/{pool}"))]
+
+
 RESOLVERS = {
     "ec2": resolve_ec2,
+    "cognito-idp": resolve_cognito_idp,
     "iam": resolve_iam,
     "wafv2": resolve_wafv2,
     "secretsmanager": resolve_secretsmanager,

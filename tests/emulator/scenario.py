@@ -447,6 +447,30 @@ def seed_addons(endpoint):
             ListenerArn=https, Priority=10, Actions=forward,
             Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/irsa-verify-seeded/*"]}}],
         )["Rules"]
+    # An Ingress authenticated by Amazon Cognito: a user pool and its app
+    # client, named by an authenticate-cognito action of a second rule (the
+    # controller describes the client to build that action).
+    idp = client("cognito-idp", endpoint)
+    pools = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == f"{ADDON}-users"]
+    pool = pools[0]["Id"] if pools else idp.create_user_pool(PoolName=f"{ADDON}-users")["UserPool"]["Id"]
+    clients = idp.list_user_pool_clients(UserPoolId=pool)["UserPoolClients"]
+    app = clients[0]["ClientId"] if clients else idp.create_user_pool_client(
+        UserPoolId=pool, ClientName=f"{ADDON}-alb", GenerateSecret=True,
+    )["UserPoolClient"]["ClientId"]
+    pool_arn = idp.describe_user_pool(UserPoolId=pool)["UserPool"]["Arn"]
+    if not any(
+        a.get("Type") == "authenticate-cognito" for r in elb.describe_rules(ListenerArn=https)["Rules"] for a in r["Actions"]
+    ):
+        elb.create_rule(
+            ListenerArn=https, Priority=20,
+            Actions=[
+                {"Type": "authenticate-cognito", "Order": 1, "AuthenticateCognitoConfig": {
+                    "UserPoolArn": pool_arn, "UserPoolClientId": app, "UserPoolDomain": f"{ADDON}-auth"}},
+                {"Type": "forward", "Order": 2, "TargetGroupArn": out["target_group_arn"]},
+            ],
+            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/irsa-verify-signed-in/*"]}}],
+        )
+    out.update(cognito_user_pool=pool, cognito_client=app)
     # The controller tags the listeners it makes with its stack: the tag the
     # AddTags probe writes back as it reads it.
     stack = {"Key": "ingress.k8s.aws/stack", "Value": f"{ADDON}/web"}
