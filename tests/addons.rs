@@ -208,7 +208,7 @@ fn real_add_on_policies_are_proven_live() {
     // Floors at what this catalogue proves today (99 of 126, 26 of 45), so
     // a row that stops proving shows; the aim is 85% and 60%.
     assert!(
-        proven >= 100,
+        proven >= 101,
         "{proven} of {total} unconditional grants proven live:\n{}",
         lines.join("\n")
     );

@@ -188,6 +188,9 @@ pub enum Found {
     InstanceProfile,
     /// The regional web ACL that protects the load balancer found, by ARN.
     WebAcl,
+    /// The Shield Advanced protection of the load balancer found, by ID
+    /// (DescribeProtection by its ResourceArn).
+    ShieldProtection,
     /// The first EFS file system DescribeFileSystems lists, by ID.
     EfsFileSystem,
     /// The first customer-owned IP pool DescribeCoipPools lists, by ID.
@@ -201,7 +204,7 @@ pub enum Found {
 }
 
 impl Found {
-    pub const ALL: [Found; 16] = [
+    pub const ALL: [Found; 17] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -214,6 +217,7 @@ impl Found {
         Found::EksNodegroup,
         Found::InstanceProfile,
         Found::WebAcl,
+        Found::ShieldProtection,
         Found::EfsFileSystem,
         Found::CoipPool,
         Found::CognitoUserPool,
@@ -258,6 +262,7 @@ impl Found {
             Found::EksNodegroup => "eks_nodegroup",
             Found::InstanceProfile => "instance_profile",
             Found::WebAcl => "web_acl",
+            Found::ShieldProtection => "shield_protection",
             Found::EfsFileSystem => "efs_file_system",
             Found::CoipPool => "coip_pool",
             Found::CognitoUserPool => "cognito_user_pool",
@@ -294,6 +299,7 @@ impl Found {
             Found::EksNodegroup => "EKS node group",
             Found::InstanceProfile => "IAM instance profile",
             Found::WebAcl => "load balancer's web ACL",
+            Found::ShieldProtection => "load balancer's Shield protection",
             Found::EfsFileSystem => "EFS file system",
             Found::CoipPool => "customer-owned IP pool",
             Found::CognitoUserPool => {
@@ -624,7 +630,11 @@ impl Row {
             .filter(|f| self.names_found(*f))
             .collect();
         match (named.as_slice(), self.resources) {
-            ([kind], [only]) if only.contains("{id}") => Some(*kind),
+            ([kind], [only])
+                if only.contains("{id}") && only.contains(":elasticloadbalancing:") =>
+            {
+                Some(*kind)
+            }
             _ => None,
         }
     }

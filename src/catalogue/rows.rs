@@ -1034,6 +1034,13 @@ pub const ROWS: &[Row] = &[
          &["arn:{p}:wafv2:{r}:{a}:regional/webacl/{id}/{id}"],
          "WAFv2 API reference, GetWebACL: the web ACL that protects the load balancer found (GetWebACLForResource), its rules; no secret"),
     read("shield:GetSubscriptionState", &SHIELD, "GetSubscriptionState", TargetKind::Account, &[], ANY, "Shield API reference, GetSubscriptionState"),
+    read("shield:DescribeProtection", &SHIELD, "DescribeProtection", TargetKind::Account, &[("ProtectionId", V::Found(Found::ShieldProtection))],
+         &["arn:{p}:shield::{a}:protection/{id}"],
+         "Shield API reference, DescribeProtection: \"Lists the details of a Protection object.\"; \"You must provide either the ResourceArn of the \
+          protected resource or the ProtectionID of the protection, but not both\": the protection is found by the load balancer's ARN, then \
+          described by its ID, the protection resource the Service Authorization Reference names for this action. A load balancer without one \
+          (Shield Advanced off, or not protecting it) is answered ResourceNotFoundException, and nothing is probed \
+          (https://docs.aws.amazon.com/waf/latest/DDOSAPIReference/API_DescribeProtection.html)"),
     // The app client behind an authenticate-cognito action of the load
     // balancer found: the controller describes it to build that action.
     read("cognito-idp:DescribeUserPoolClient", &COGNITO_IDP, "DescribeUserPoolClient", TargetKind::Account,

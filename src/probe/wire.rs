@@ -8,7 +8,7 @@ use crate::answer::{Answer, Observation};
 use crate::catalogue::{Attr, Ec2Id, Found, Kind, Wire, V};
 use crate::check::{Check, IdPick, Place, Target};
 use crate::signed::services::{
-    Protocol, ServiceDef, ACM, AUTOSCALING, EC2, EFS, EKS, ELBV2, IAM, ROUTE53, WAFV2,
+    Protocol, ServiceDef, ACM, AUTOSCALING, EC2, EFS, EKS, ELBV2, IAM, ROUTE53, SHIELD, WAFV2,
 };
 use crate::signed::{Body, Request};
 use crate::tags::Listed;
@@ -578,6 +578,20 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 // The answer's only ARN is the web ACL's; none protects
                 // the load balancer when WebACL is absent.
                 (r, "ARN", true)
+            }
+            Found::ShieldProtection => {
+                let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
+                let r = Request {
+                    service: &SHIELD,
+                    operation: "DescribeProtection",
+                    method: "POST",
+                    path: "/".to_owned(),
+                    body: Body::Json(serde_json::json!({ "ResourceArn": lb })),
+                };
+                // The Protection's own ID; a load balancer without one
+                // (Shield Advanced off, or not protecting it) answers
+                // ResourceNotFoundException, and nothing is probed.
+                (r, "Id", true)
             }
             Found::InstanceProfile => (
                 form(

@@ -48,6 +48,8 @@ import scenario  # noqa: E402
 REGION = scenario.REGION
 # A file system ID no file system has: the scoped user's DescribeMountTargets grant.
 EFS_GRANTED = "fs-0123456789abcdef0"
+# A protection ID no protection has: the grant names it, not the seeded one.
+SHIELD_GRANTED = "00000000-0000-4000-8000-000000000000"
 # A user pool ID no pool has: the grant names it, not the seeded pool.
 COGNITO_GRANTED = f"{REGION}_irsaGrant"
 USER = "fidelity-user"
@@ -229,6 +231,7 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-c"},
         {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": f"arn:aws:logs:{r}:{a}:log-group:*"},
         {"Effect": "Allow", "Action": "elasticfilesystem:DescribeMountTargets", "Resource": f"arn:aws:elasticfilesystem:{r}:{a}:file-system/{EFS_GRANTED}"},
+        {"Effect": "Allow", "Action": "shield:DescribeProtection", "Resource": f"arn:aws:shield::{a}:protection/{SHIELD_GRANTED}"},
         {"Effect": "Allow", "Action": "cognito-idp:DescribeUserPoolClient", "Resource": f"arn:aws:cognito-idp:{r}:{a}:userpool/{COGNITO_GRANTED}"},
         {"Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/{s['vol_a']}"},
         {"Effect": "Allow", "Action": "ec2:AttachVolume", "Resource": f"arn:aws:ec2:{r}:{a}:volume/*"},
@@ -450,6 +453,7 @@ def seeded_for_rows(a, s):
         "efs_file_system": a["efs_file_system"],
         "coip_pool": a["coip_pool"],
         "cognito_user_pool": a["cognito_user_pool"],
+        "shield_protection": a["shield_protection"],
         "cognito_client": a["cognito_client"],
     }
     ids = {
@@ -477,6 +481,7 @@ def seeded_for_rows(a, s):
             "file-system": [f["efs_file_system"]],
             "coip-pool": [f["coip_pool"]],
             "userpool": [f["cognito_user_pool"]],
+            "protection": [f["shield_protection"]],
         }
     )
     names = {
@@ -915,6 +920,14 @@ def run(endpoint, catalogue):
     )
     status, code, message, _ = call(lambda: user("cognito-idp").describe_user_pool_client(UserPoolId=COGNITO_GRANTED, ClientId=addons["cognito_client"]))
     report(code == "ResourceNotFoundException", "cognito-idp:DescribeUserPoolClient on the granted pool ID: authorized, then ResourceNotFoundException", f"{status} {code} {message}")
+    protection_arn = f"arn:aws:shield::{account}:protection/{addons['shield_protection']}"
+    for how, kwargs in (("its ID", {"ProtectionId": addons["shield_protection"]}), ("the load balancer's ARN", {"ResourceArn": addons["load_balancer_arn"]})):
+        expect_error(
+            f"shield:DescribeProtection by {how} denied on a protection the grant does not name, naming its ARN (moto authorized against *)",
+            lambda kwargs=kwargs: user("shield").describe_protection(**kwargs), 400, "AccessDeniedException", (protection_arn,),
+        )
+    status, code, message, _ = call(lambda: user("shield").describe_protection(ProtectionId=SHIELD_GRANTED))
+    report(code == "ResourceNotFoundException", "shield:DescribeProtection on the granted protection ID: authorized, then ResourceNotFoundException", f"{status} {code} {message}")
     tg = f"arn:aws:elasticloadbalancing:{REGION}:{account}:targetgroup/%s/0123456789abcdef"
     status, code, message, _ = call(lambda: user("elbv2").delete_target_group(TargetGroupArn=tg % "tg-a"))
     report(code not in ("AccessDenied",), "elasticloadbalancing:DeleteTargetGroup allowed on the granted target group ARN", f"{status} {code} {message}")

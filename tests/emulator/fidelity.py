@@ -42,7 +42,8 @@ In short:
   service moto lacks whole, registered for it), each with its documented
   result shape;
   WAFv2 GetWebACLForResource omits an absent WebACL.
-* Cognito user pool requests are authorized on the pool they name.
+* Cognito user pool requests are authorized on the pool they name, and
+  Shield's DescribeProtection on the protection it names or finds.
 * EFS requests are authorized on the file system they name (or the file
   system of the mount target or access point named).
 * AWS's public SSM parameters (/aws/service/...) are authorized on their
@@ -1142,8 +1143,30 @@ def resolve_cognito_idp(resp: Any, action: str, params: dict[str, Any]) -> list[
     return [Target(_arn(resp, "cognito-idp", f"userpool/{pool}"))]
 
 
+def resolve_shield(resp: Any, action: str, params: dict[str, Any]) -> list[Target] | None:
+    """DescribeProtection is authorized on the protection (the Service
+    Authorization Reference's required resource,
+    arn:${Partition}:shield::${Account}:protection/${Id}): the one named by
+    ProtectionId, or the one protecting the ResourceArn named. moto 5.2.5
+    authorized it against "*", so a grant on one protection matched every
+    one. A ResourceArn nothing protects keeps "*" (AWS's resource for it is
+    not documented)."""
+    if action != "DescribeProtection":
+        return None
+    if params.get("ProtectionId"):
+        return [Target(_arn(resp, "shield", f"protection/{params['ProtectionId']}", region=False))]
+    from moto.shield.models import shield_backends
+
+    backend = shield_backends[resp.current_account][resp.partition]
+    for protection in backend.protections.values():
+        if protection.resource_arn == params.get("ResourceArn"):
+            return [Target(protection.protection_arn)]
+    return None
+
+
 RESOLVERS = {
     "ec2": resolve_ec2,
+    "shield": resolve_shield,
     "cognito-idp": resolve_cognito_idp,
     "iam": resolve_iam,
     "wafv2": resolve_wafv2,

@@ -493,6 +493,14 @@ def seed_addons(endpoint):
         )["Summary"]["ARN"]
         waf.associate_web_acl(WebACLArn=web_acl, ResourceArn=out["load_balancer_arn"])
     out["web_acl"] = web_acl
+    # A Shield Advanced protection of the load balancer, as the controller
+    # creates one from an Ingress annotation.
+    shield = client("shield", endpoint)
+    try:
+        protection = shield.describe_protection(ResourceArn=out["load_balancer_arn"])["Protection"]["Id"]
+    except shield.exceptions.ResourceNotFoundException:
+        protection = shield.create_protection(Name=f"{ADDON}-alb", ResourceArn=out["load_balancer_arn"])["ProtectionId"]
+    out["shield_protection"] = protection
 
     # The EFS CSI driver's file system (no mount target: one would add a
     # network interface to the subnet, which the EC2 probes list).
