@@ -1003,11 +1003,16 @@ mod tests {
         assert!(get
             .basis
             .contains("parameter-store-public-parameters-ami.html"));
-        assert!(
-            get.basis
-                .contains(&format!("\"Name\": \"{PUBLIC_PARAMETER}\"")),
-            "the public parameter probed is the one the guide shows"
-        );
+        // The parameter probed is the one its user guide names, and the
+        // account-less ARN is the form the Systems Manager guide shows for
+        // its path.
+        let (path, name) = PUBLIC_PARAMETER.rsplit_once('/').expect("a path");
+        assert!(get.basis.contains(&format!("add {path}/ before")));
+        assert!(get.basis.contains(&format!("\"{name} for x86_64")));
+        assert!(get.basis.contains("linux/al2023/ug/ec2.html"));
+        assert!(get.basis.contains(&format!(
+            "\"ARN\": \"arn:aws:ssm:us-east-2::parameter{path}/"
+        )));
         for r in ROWS.iter().filter(|r| r.public_params().is_none()) {
             assert_eq!(r.tells_for(true), r.tells_for(false), "{}", r.action);
         }

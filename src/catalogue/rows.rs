@@ -288,10 +288,13 @@ const SM_API: &str = "Secrets Manager API reference";
 const SM_SECRET: &str = "arn:{p}:secretsmanager:{r}:{a}:secret:{name}-??????";
 const SSM_PARAM: &str = "arn:{p}:ssm:{r}:{a}:parameter/{name}";
 /// The AWS public parameter that a grant covering it (Karpenter's
-/// `parameter/aws/service/*`) is probed on: the one the Systems Manager User
-/// Guide shows, name and account-less ARN, in "Calling AMI public
-/// parameters" (the basis of ssm:GetParameter quotes it).
-pub const PUBLIC_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2";
+/// `parameter/aws/service/*`) is probed on: the Amazon Linux 2023 AMI that
+/// its user guide launches by this name. Amazon Linux 2's, which the Systems
+/// Manager User Guide shows with its account-less ARN, reached its end of
+/// support on 2026-06-30; AL2023's is the one a cluster launches now (the
+/// basis of ssm:GetParameter quotes both).
+pub const PUBLIC_PARAMETER: &str =
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 const KMS_KEY: &str = "arn:{p}:kms:{r}:{a}:key/{name}";
 const KMS_DRY: &str = "KMS Developer Guide, \"Testing your permissions\": with DryRun, KMS answers DryRunOperationException when the request would succeed, \
                        and does not perform the operation (https://docs.aws.amazon.com/kms/latest/developerguide/testing-permissions.html)";
@@ -880,12 +883,17 @@ pub const ROWS: &[Row] = &[
         harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value; an AWS public parameter (/aws/service/...) \
                    is read as it is: AWS publishes its value (an AMI ID) for anyone, and the answer body is dropped unread all the same",
         basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial \
-                tells. On an AWS public parameter a 200 is the proof, judged on the parameter's ARN, which has no account: Systems Manager User Guide, \
-                \"Calling AMI public parameters\": \"Amazon Linux and Amazon Linux 2: /aws/service/ami-amazon-linux-latest\", its example answer listing \
-                \"Name\": \"/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\" with \"ARN\": \
-                \"arn:aws:ssm:us-east-2::parameter/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\"; \"Discovering public parameters\": \
-                \"Not all public parameters are published to every AWS Region.\", so a ParameterNotFound is could not tell \
-                (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters-ami.html, \
+                tells. On an AWS public parameter a 200 is the proof, judged on the parameter's ARN, which has no account. The parameter read is \
+                /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64: Amazon Linux 2023 User Guide, \"Launching AL2023 using the SSM \
+                parameter and AWS CLI\": \"use one of the dynamic SSM parameter values from the following list, and add \
+                /aws/service/ami-amazon-linux-latest/ before the SSM parameter value\", \"al2023-ami-kernel-default-x86_64 for x86_64 architecture\". \
+                Its ARN has no account as the Systems Manager User Guide shows for that path, \"Calling AMI public parameters\": \"Amazon Linux and \
+                Amazon Linux 2: /aws/service/ami-amazon-linux-latest\", its example answer listing \"Name\": \
+                \"/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\" with \"ARN\": \
+                \"arn:aws:ssm:us-east-2::parameter/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2\" (Amazon Linux 2, whose support ended \
+                on 2026-06-30); \"Discovering public parameters\": \"Not all public parameters are published to every AWS Region.\", so a \
+                ParameterNotFound is could not tell (https://docs.aws.amazon.com/linux/al2023/ug/ec2.html, \
+                https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters-ami.html, \
                 https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-finding-public-parameters.html)",
         destructive: false,
     },

@@ -224,8 +224,8 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/app/?"},
         {"Effect": "Deny", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/app/x"},
         # AWS's public parameters: no account in their ARN.
-        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}::parameter/aws/service/ami-amazon-linux-latest/amzn2-*"},
-        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/aws/service/ami-amazon-linux-latest/al2023-*"},
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}::parameter/aws/service/ami-amazon-linux-latest/al2023-*"},
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:{r}:{a}:parameter/aws/service/ami-amazon-linux-latest/amzn2-*"},
         {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:CreateGrant", "kms:DescribeKey"], "Resource": s["key_a"]["Arn"]},
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-a:*"},
         {"Effect": "Allow", "Action": "logs:DescribeLogStreams", "Resource": f"arn:aws:logs:{r}:{a}:log-group:lg-c"},
@@ -760,12 +760,12 @@ def run(endpoint, catalogue):
     public = "/aws/service/ami-amazon-linux-latest"
     expect_ok(
         "ssm:GetParameter on a public parameter allowed by a grant on its account-less ARN",
-        lambda: user("ssm").get_parameter(Name=f"{public}/amzn2-ami-hvm-x86_64-gp2"),
+        lambda: user("ssm").get_parameter(Name=f"{public}/al2023-ami-kernel-default-x86_64"),
     )
     expect_error(
         "ssm:GetParameter on a public parameter is authorized on its account-less ARN, not the caller's account",
-        lambda: user("ssm").get_parameter(Name=f"{public}/al2023-ami-kernel-default-x86_64"),
-        400, "AccessDeniedException", (f"on resource: arn:aws:ssm:{REGION}::parameter{public}/al2023-ami-kernel-default-x86_64 {implicit}",),
+        lambda: user("ssm").get_parameter(Name=f"{public}/amzn2-ami-hvm-x86_64-gp2"),
+        400, "AccessDeniedException", (f"on resource: arn:aws:ssm:{REGION}::parameter{public}/amzn2-ami-hvm-x86_64-gp2 {implicit}",),
     )
     expect_ok("kms:DescribeKey allowed on the granted key, named by its alias", lambda: user("kms").describe_key(KeyId="alias/alpha"))
     expect_error("kms:DescribeKey denied on another key", lambda: user("kms").describe_key(KeyId=s["key_b"]["KeyId"]), 400, "AccessDeniedException", (s["key_b"]["Arn"],))

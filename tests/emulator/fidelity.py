@@ -740,7 +740,8 @@ def _ssm_arn(resp: Any, name: str) -> str:
     no account: AWS gives their ARN without one ("ARN":
     "arn:aws:ssm:us-east-2::parameter/aws/service/ami-amazon-linux-latest/
     amzn2-ami-hvm-x86_64-gp2", Systems Manager User Guide, "Calling AMI
-    public parameters"), and Karpenter's published policy grants
+    public parameters"; the same path's Amazon Linux 2023 parameters, which
+    irsa-verify reads, alike), and Karpenter's published policy grants
     ssm:GetParameter on "arn:...:ssm:REGION::parameter/aws/service/*" alone.
     moto 5.2.5 would authorize them in the caller's account."""
     # "name:3" or "name:label" selects a version; names hold no ":".
