@@ -302,12 +302,8 @@ impl Found {
             Found::ShieldProtection => "load balancer's Shield protection",
             Found::EfsFileSystem => "EFS file system",
             Found::CoipPool => "customer-owned IP pool",
-            Found::CognitoUserPool => {
-                "Cognito user pool of the load balancer's authenticate-cognito action"
-            }
-            Found::CognitoClient => {
-                "Cognito app client of the load balancer's authenticate-cognito action"
-            }
+            Found::CognitoUserPool => "Cognito user pool of an authenticate-cognito action",
+            Found::CognitoClient => "Cognito app client of an authenticate-cognito action",
         }
     }
 }
@@ -1120,6 +1116,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Only a request authorized on the Elastic Load Balancing resource it
+    /// names is judged on that resource's tags: naming a load balancer
+    /// while authorized on another service's resource is not.
+    #[test]
+    fn only_an_elb_resource_named_and_authorized_on_is_picked_by_its_tags() {
+        let row = &ROWS[find("elasticloadbalancing:ModifyLoadBalancerAttributes").unwrap()];
+        assert_eq!(row.found_by_tags(), Some(Found::LoadBalancer));
+        for other in [
+            "arn:{p}:wafv2:{r}:{a}:regional/webacl/{id}/{id}",
+            "arn:{p}:shield::{a}:protection/{id}",
+        ] {
+            let moved = Row {
+                resources: Box::leak(Box::new([other])),
+                ..*row
+            };
+            assert_eq!(moved.found_by_tags(), None, "{other}");
+        }
+        // A pattern with no found ID is not one resource either.
+        let any = Row {
+            resources: &["arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/*"],
+            ..*row
+        };
+        assert_eq!(any.found_by_tags(), None);
     }
 
     #[test]

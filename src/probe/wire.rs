@@ -773,10 +773,8 @@ async fn cognito_client(ctx: &Ctx) -> Result<(String, String), Lookup> {
 /// its user pool is in another account or region: a request here would
 /// only find no such pool). Pure.
 fn cognito_action(xml: &str, place: &Place) -> Option<Result<(String, String), String>> {
-    const OPEN: &str = "<AuthenticateCognitoConfig>";
-    let start = xml.find(OPEN)? + OPEN.len();
-    let block = &xml[start..];
-    let block = &block[..block.find("</AuthenticateCognitoConfig>")?];
+    let (_, rest) = xml.split_once("<AuthenticateCognitoConfig>")?;
+    let (block, _) = rest.split_once("</AuthenticateCognitoConfig>")?;
     let pool_arn = first_element(block, "UserPoolArn")?;
     let client = first_element(block, "UserPoolClientId")?;
     let parts: Vec<&str> = pool_arn.splitn(6, ':').collect();
@@ -1426,11 +1424,14 @@ mod tests {
             cognito_action(&rules(here), &place()),
             Some(Ok(("eu-west-1_Ab12".to_owned(), "5abc".to_owned())))
         );
-        // Another account's or region's pool: a request here finds none.
+        // Another account's or region's pool, or no pool ID: a request
+        // here finds none.
         for there in [
             "arn:aws:cognito-idp:eu-west-1:444455556666:userpool/eu-west-1_Ab12",
             "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_Ab12",
             "arn:aws:cognito-idp:eu-west-1:111122223333:identitypool/x",
+            "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/",
+            "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Ab12/x",
         ] {
             assert!(
                 matches!(cognito_action(&rules(there), &place()), Some(Err(_))),
