@@ -1134,6 +1134,15 @@ pub const NEVER: &[(&str, &str)] = &[
       so there is no request to send (associating a web ACL with a load balancer is WAF's AssociateWebACL: \"This call requires \
       permissions that are specific to the protected resource type\", \
       https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html)"),
+    ("wafv2:AssociateWebACL", "no documented no-op: associating the web ACL that already protects a resource is not documented to change \
+      nothing, and would put back an association removed in between"),
+    ("wafv2:DisassociateWebACL", "no harmless form: it removes a resource's web ACL (\"Disassociates the specified resource from its web ACL \
+      association, if it has one\"), and on a resource found without one it would remove an association made in between"),
+    ("waf-regional:*", "AWS WAF Classic, which AWS is retiring (\"AWS WAF Classic support will end on September 30, 2025\", \
+      https://docs.aws.amazon.com/waf/latest/APIReference/Welcome.html): where it is retired every request fails, which would leave each \
+      run of a role granting it unverified; its successor's reads (wafv2:GetWebACLForResource, wafv2:GetWebACL) are probed"),
+    ("shield:CreateProtection", "no harmless form known: it puts a resource under Shield Advanced protection"),
+    ("shield:DeleteProtection", "no harmless form known: it removes a resource's Shield Advanced protection"),
 ];
 
 #[cfg(test)]

@@ -566,32 +566,25 @@ async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 "ServerCertificateName",
                 false,
             ),
-            Found::WebAcl => {
+            // Of the load balancer found, named by its ARN: the web ACL
+            // protecting it (the answer's only ARN; none when WebACL is
+            // absent), or its Shield protection's own ID (a load balancer
+            // without one, as where Shield Advanced is off, answers
+            // ResourceNotFoundException, and nothing is probed).
+            Found::WebAcl | Found::ShieldProtection => {
                 let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
+                let (service, operation, element) = match kind {
+                    Found::WebAcl => (&WAFV2, "GetWebACLForResource", "ARN"),
+                    _ => (&SHIELD, "DescribeProtection", "Id"),
+                };
                 let r = Request {
-                    service: &WAFV2,
-                    operation: "GetWebACLForResource",
+                    service,
+                    operation,
                     method: "POST",
                     path: "/".to_owned(),
                     body: Body::Json(serde_json::json!({ "ResourceArn": lb })),
                 };
-                // The answer's only ARN is the web ACL's; none protects
-                // the load balancer when WebACL is absent.
-                (r, "ARN", true)
-            }
-            Found::ShieldProtection => {
-                let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
-                let r = Request {
-                    service: &SHIELD,
-                    operation: "DescribeProtection",
-                    method: "POST",
-                    path: "/".to_owned(),
-                    body: Body::Json(serde_json::json!({ "ResourceArn": lb })),
-                };
-                // The Protection's own ID; a load balancer without one
-                // (Shield Advanced off, or not protecting it) answers
-                // ResourceNotFoundException, and nothing is probed.
-                (r, "Id", true)
+                (r, element, true)
             }
             Found::InstanceProfile => (
                 form(
