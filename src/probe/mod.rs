@@ -103,6 +103,9 @@ pub struct Ctx {
     /// The (user pool ID, app client ID) of the load balancer's first
     /// authenticate-cognito action, looked up once per run.
     pub cognito: tokio::sync::OnceCell<Result<(String, String), wire::Lookup>>,
+    /// The (cluster, node group) the first Auto Scaling group tagged by EKS
+    /// names, looked up once per run.
+    pub eks_groups: tokio::sync::OnceCell<Result<(String, String), wire::Lookup>>,
     /// Real ARNs and names of the other services, looked up once per run.
     pub found: HashMap<Found, tokio::sync::OnceCell<Result<String, wire::Lookup>>>,
     /// The load balancers, target groups and listeners listed, each with
@@ -150,6 +153,7 @@ impl Ctx {
                 .collect(),
             zone: tokio::sync::OnceCell::new(),
             cognito: tokio::sync::OnceCell::new(),
+            eks_groups: tokio::sync::OnceCell::new(),
             found: Found::ALL
                 .iter()
                 .map(|k| (*k, tokio::sync::OnceCell::new()))

@@ -1040,6 +1040,30 @@ fn eks_names_in_groups(xml: &str, cluster: Option<&str>) -> Option<(String, Stri
 /// Auto Scaling group DescribeAutoScalingGroups lists with them (in
 /// `cluster`, when given), filtered on the node group tag's key.
 async fn eks_group_names(ctx: &Ctx, cluster: Option<&str>) -> Result<(String, String), Lookup> {
+    // The first group of any cluster, read once per run; a node group of
+    // the cluster it named needs no second read.
+    if cluster.is_none() {
+        return ctx
+            .eks_groups
+            .get_or_init(|| eks_group_names_listed(ctx, None))
+            .await
+            .clone();
+    }
+    if let Some(Ok((c, nodegroup))) = ctx.eks_groups.get() {
+        if Some(c.as_str()) == cluster {
+            return Ok((c.clone(), nodegroup.clone()));
+        }
+    }
+    eks_group_names_listed(ctx, cluster).await
+}
+
+/// DescribeAutoScalingGroups filtered to groups carrying the EKS node group
+/// tag (and, given a cluster, that cluster's name tag): the names the first
+/// one carries.
+async fn eks_group_names_listed(
+    ctx: &Ctx,
+    cluster: Option<&str>,
+) -> Result<(String, String), Lookup> {
     let mut params = vec![
         ("Filters.member.1.Name".to_owned(), "tag-key".to_owned()),
         (
