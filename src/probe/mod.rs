@@ -3,6 +3,7 @@
 
 pub mod dynamodb;
 pub mod imds;
+pub mod lookup;
 pub mod s3;
 pub mod wire;
 
@@ -98,20 +99,20 @@ pub struct Ctx {
     pub place: Place,
     /// Real EC2 IDs, each with its tags, looked up once per run.
     pub ec2_ids:
-        HashMap<Ec2Id, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, wire::Lookup>>>,
-    pub zone: tokio::sync::OnceCell<Result<String, wire::Lookup>>,
+        HashMap<Ec2Id, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, lookup::Lookup>>>,
+    pub zone: tokio::sync::OnceCell<Result<String, lookup::Lookup>>,
     /// The (user pool ID, app client ID) of the load balancer's first
     /// authenticate-cognito action, looked up once per run.
-    pub cognito: tokio::sync::OnceCell<Result<(String, String), wire::Lookup>>,
+    pub cognito: tokio::sync::OnceCell<Result<(String, String), lookup::Lookup>>,
     /// The (cluster, node group) the first Auto Scaling group tagged by EKS
     /// names, looked up once per run.
-    pub eks_groups: tokio::sync::OnceCell<Result<(String, String), wire::Lookup>>,
+    pub eks_groups: tokio::sync::OnceCell<Result<(String, String), lookup::Lookup>>,
     /// Real ARNs and names of the other services, looked up once per run.
-    pub found: HashMap<Found, tokio::sync::OnceCell<Result<String, wire::Lookup>>>,
+    pub found: HashMap<Found, tokio::sync::OnceCell<Result<String, lookup::Lookup>>>,
     /// The load balancers, target groups and listeners listed, each with
     /// its tags (DescribeTags), looked up once per run.
     pub found_tagged:
-        HashMap<Found, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, wire::Lookup>>>,
+        HashMap<Found, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, lookup::Lookup>>>,
 }
 
 impl Ctx {

@@ -389,7 +389,7 @@ class Fill:
                 raise FillError(f"no seeded {v['found']}")
             return self.s["found"][v["found"]]
         if kind in ("attribute_key", "attribute_value"):
-            # As src/probe/wire.rs writes back: the first of the row's keys
+            # As src/probe/lookup.rs reads what is written back: the first of the row's keys
             # that the resource's Describe*Attributes lists, with its value.
             listed = self.s["attributes"].get((v["read"], v["found"]))
             if listed is None:
