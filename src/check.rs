@@ -828,6 +828,19 @@ pub struct Place {
     pub account: String,
 }
 
+#[cfg(test)]
+impl Place {
+    /// Where the unit tests run: partition aws, eu-west-1, account
+    /// 111122223333.
+    pub fn example() -> Place {
+        Place {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "111122223333".into(),
+        }
+    }
+}
+
 /// One check: typed, and consistent by construction (`Check::new`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {

@@ -1188,17 +1188,9 @@ mod tests {
     use crate::policy::parse;
     use std::path::Path;
 
-    fn at() -> Place {
-        Place {
-            partition: "aws".into(),
-            region: "eu-west-1".into(),
-            account: "111122223333".into(),
-        }
-    }
-
     fn derived(policy: &str, extra: &Extra) -> Result<Derived, DeriveError> {
         let p = parse(policy.as_bytes(), Path::new("p.json")).unwrap();
-        derive(&[p], extra, &at())
+        derive(&[p], extra, &Place::example())
     }
 
     /// (action, target label, expectation) of each derived check.
@@ -1751,7 +1743,7 @@ mod tests {
         let p = parse(policy.as_bytes(), Path::new("p.json")).unwrap();
         for c in &d.checks {
             let row = c.action().row();
-            for r in c.target().resources(row, &at()) {
+            for r in c.target().resources(row, &Place::example()) {
                 let allows = p.statements.iter().filter(|s| {
                     s.effect == crate::policy::Effect::Allow
                         && s.conditions.is_empty()
@@ -1827,7 +1819,7 @@ mod tests {
         assert!(secrets().all(|(_, _, e)| e == Allow), "{:?}", table(&d));
         let c = &d.checks[0];
         assert_eq!(
-            c.target().resources(c.action().row(), &at()),
+            c.target().resources(c.action().row(), &Place::example()),
             ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"]
         );
         let Target::Named(n) = c.target() else {
@@ -1988,7 +1980,9 @@ mod tests {
             .find(|c| c.target().label() == "instance i-0abc")
             .unwrap();
         assert_eq!(
-            exact.target().resources(exact.action().row(), &at()),
+            exact
+                .target()
+                .resources(exact.action().row(), &Place::example()),
             ["arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"]
         );
         judged_exactly(&d, policy);

@@ -963,14 +963,6 @@ mod tests {
     use super::*;
     use crate::catalogue::ROWS;
 
-    fn place() -> Place {
-        Place {
-            partition: "aws".into(),
-            region: "eu-west-1".into(),
-            account: "111122223333".into(),
-        }
-    }
-
     #[test]
     fn the_cognito_action_names_a_pool_here_and_its_client() {
         let rules = |pool: &str| {
@@ -985,7 +977,7 @@ mod tests {
         };
         let here = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Ab12";
         assert_eq!(
-            cognito_action(&rules(here), &place()),
+            cognito_action(&rules(here), &Place::example()),
             Some(Ok(("eu-west-1_Ab12".to_owned(), "5abc".to_owned())))
         );
         // Another account's or region's pool, or no pool ID: a request
@@ -998,7 +990,10 @@ mod tests {
             "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Ab12/x",
         ] {
             assert!(
-                matches!(cognito_action(&rules(there), &place()), Some(Err(_))),
+                matches!(
+                    cognito_action(&rules(there), &Place::example()),
+                    Some(Err(_))
+                ),
                 "{there}"
             );
         }
@@ -1007,7 +1002,7 @@ mod tests {
             cognito_action(
                 "<DescribeRulesResponse><Rules><member><Actions><member><Type>forward</Type>\
                  </member></Actions></member></Rules></DescribeRulesResponse>",
-                &place()
+                &Place::example()
             ),
             None
         );
@@ -1098,7 +1093,7 @@ mod tests {
     /// Load Balancer's.
     #[test]
     fn a_found_resource_must_be_of_the_kind_the_check_was_judged_on() {
-        let p = place();
+        let p = Place::example();
         let row = |action: &str| ROWS[crate::catalogue::find(action).unwrap()].resources;
         let app = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lb/1/2";
         let net = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/net/lb/1/2";

@@ -474,14 +474,6 @@ mod tests {
     use super::*;
     use crate::catalogue::ROWS;
 
-    fn place() -> Place {
-        Place {
-            partition: "aws".into(),
-            region: "eu-west-1".into(),
-            account: "111122223333".into(),
-        }
-    }
-
     fn wire(action: &str) -> &'static Wire {
         match &ROWS[crate::catalogue::find(action).unwrap()].probe {
             crate::catalogue::Probe::Wire(w) => w,
@@ -506,7 +498,7 @@ mod tests {
     /// exist; an AWS public parameter is read as it is.
     #[test]
     fn get_parameter_reads_only_a_public_parameter_as_it_is() {
-        let p = place();
+        let p = Place::example();
         let row = &ROWS[crate::catalogue::find("ssm:GetParameter").unwrap()];
         let name = crate::catalogue::PUBLIC_PARAMETER;
         let Body::Json(v) = build(wire("ssm:GetParameter"), &fill(&p, "/app/db")).body else {
@@ -526,7 +518,7 @@ mod tests {
 
     #[test]
     fn ec2_requests_carry_dry_run_and_every_id() {
-        let p = place();
+        let p = Place::example();
         let mut f = fill(&p, "");
         f.ids.insert(Ec2Id::Volume, "vol-0aaaaaaaaaaaaaaaa".into());
         let r = build(wire("ec2:AttachVolume"), &f);
@@ -542,7 +534,7 @@ mod tests {
 
     #[test]
     fn ec2_creates_carry_the_tags_their_grants_ask_for() {
-        let p = place();
+        let p = Place::example();
         let mut f = fill(&p, "");
         f.tags = vec![
             ("ebs.csi.aws.com/cluster".into(), "true".into()),
@@ -575,7 +567,7 @@ mod tests {
 
     #[test]
     fn json_requests_fill_names_numbers_and_raw_values() {
-        let p = place();
+        let p = Place::example();
         let r = build(wire("secretsmanager:GetSecretValue"), &fill(&p, "dev-db"));
         let Body::Json(v) = &r.body else {
             panic!("json")
@@ -622,7 +614,7 @@ mod tests {
 
     #[test]
     fn rest_paths_and_made_up_arns() {
-        let p = place();
+        let p = Place::example();
         let r = build(wire("route53:ListResourceRecordSets"), &fill(&p, "Z1"));
         assert_eq!(
             (r.method, r.path.as_str()),
@@ -643,7 +635,7 @@ mod tests {
     /// made-up change ID.
     #[test]
     fn rest_json_posts_efs_mount_targets_and_a_made_up_change() {
-        let p = place();
+        let p = Place::example();
         let r = build(wire("xray:GetSamplingRules"), &fill(&p, ""));
         assert_eq!((r.method, r.path.as_str()), ("POST", "/GetSamplingRules"));
         assert!(
@@ -677,7 +669,7 @@ mod tests {
 
     #[test]
     fn a_record_delete_names_a_random_txt_record_inside_the_zone() {
-        let p = place();
+        let p = Place::example();
         let mut f = fill(&p, "Z1");
         f.zone_name = "apps.example.com.".into();
         let r = build(wire("route53:ChangeResourceRecordSets"), &f);
@@ -705,7 +697,7 @@ mod tests {
 
     #[test]
     fn elbv2_writes_name_the_resources_found_and_nothing_else() {
-        let p = place();
+        let p = Place::example();
         let listener = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2";
         let rule = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener-rule/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee";
         let cert = "arn:aws:iam::111122223333:server-certificate/sni";
@@ -795,7 +787,7 @@ mod tests {
     #[test]
     fn a_write_back_names_one_key_read_with_its_value_as_read() {
         // Built into the request as read.
-        let p = place();
+        let p = Place::example();
         let mut f = fill(&p, "");
         f.found.insert(
             Found::LoadBalancer,
