@@ -2,15 +2,15 @@
 //! (tests/fixtures/addons, sources in SOURCES.md), each attached to the
 //! pod's role in the emulator and checked with `--from-policy` on the file as
 //! published: every run exits 0, changes no data, and together they prove
-//! at least 99 of their 126 unconditional grants live (79%; every other
-//! grant is a skipped testcase with its reason) and 26 of the 45 that only
+//! at least 101 of their 126 unconditional grants live (80%; every other
+//! grant is a skipped testcase with its reason) and 28 of the 45 that only
 //! conditional statements make, counted apart.
 
 mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Run, Scenario};
+use common::{Run, Scenario, StandIn};
 use serde_json::Value;
 
 const ADDONS: &[&str] = &[
@@ -123,6 +123,91 @@ fn share(what: &str, proven: usize, total: usize) -> String {
     )
 }
 
+/// A published policy as the emulator's role holds it: the examples name
+/// account 111122223333 in us-west-2 and a cluster `my-cluster`
+/// (Karpenter's queue is named for it); the emulator's account, region and
+/// cluster stand in for them.
+fn fixture(file: &std::path::Path, account: &str, cluster: &str) -> String {
+    std::fs::read_to_string(file)
+        .expect("fixture")
+        .replace("111122223333", account)
+        .replace("us-west-2", common::REGION)
+        .replace("my-cluster", cluster)
+}
+
+/// The listings the lookups send go out once per run, whichever lookup asks
+/// first: the first load balancer, the tagged picks, the Cognito action and
+/// the first rule share DescribeLoadBalancers, DescribeTargetGroups,
+/// DescribeListeners and DescribeRules; the cluster autoscaler's EKS names,
+/// read from an Auto Scaling group's tags, are read once for the cluster
+/// and its node group. Recorded by the fault proxy in front of the emulator.
+#[test]
+fn each_lookup_listing_is_sent_once_per_run() {
+    let base = Scenario::seed("reference");
+    let seeded = base.seed_addons();
+    let cluster = seeded["eks_cluster"].as_str().expect("seeded cluster");
+    for addon in ["aws-load-balancer-controller", "cluster-autoscaler"] {
+        let file = common::root().join(format!("tests/fixtures/addons/{addon}.json"));
+        let text = fixture(&file, &base.account, cluster);
+        let s = Scenario::seed_with("reference", Some(&text));
+        let path = s.dir.join(format!("{addon}.json"));
+        std::fs::write(&path, &text).expect("write policy");
+        let record = s.dir.join("requests.jsonl");
+        let proxy = StandIn::recording_proxy(&serde_json::json!([]), &record);
+        s.pod()
+            .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+            .args(["--from-policy", path.to_str().expect("utf-8")])
+            .run()
+            .assert_code(0);
+        let requests: Vec<Value> = std::fs::read_to_string(&record)
+            .expect("the proxy recorded requests")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        let sent = |action: &str, body: &dyn Fn(&str) -> bool| {
+            requests
+                .iter()
+                .filter(|r| r["action"] == action && body(r["body"].as_str().unwrap_or_default()))
+                .count()
+        };
+        // A listing with no parameter but its action and version: only a
+        // lookup sends one (the read rows ask for one page).
+        let bare = |b: &str| {
+            b.split('&')
+                .all(|p| p.starts_with("Action=") || p.starts_with("Version="))
+        };
+        if addon == "aws-load-balancer-controller" {
+            for action in ["DescribeLoadBalancers", "DescribeTargetGroups"] {
+                assert_eq!(sent(action, &bare), 1, "{action}: {requests:#?}");
+            }
+            // Per listener and load balancer: the lookup's listing, and
+            // the read row's own request (a check sends its own).
+            for (action, param) in [
+                ("DescribeListeners", "LoadBalancerArn="),
+                ("DescribeRules", "ListenerArn="),
+            ] {
+                let mut named: Vec<&str> = requests
+                    .iter()
+                    .filter(|r| r["action"] == action)
+                    .filter_map(|r| r["body"].as_str())
+                    .filter(|b| b.contains(param))
+                    .collect();
+                named.sort_unstable();
+                assert!(!named.is_empty(), "{action}: {requests:#?}");
+                for b in &named {
+                    let times = named.iter().filter(|o| o == &b).count();
+                    assert!(times <= 2, "{action} sent {times} times with {b}");
+                }
+            }
+        } else {
+            let eks = sent("DescribeAutoScalingGroups", &|b: &str| {
+                b.contains("eks%3Anodegroup-name")
+            });
+            assert_eq!(eks, 1, "{requests:#?}");
+        }
+    }
+}
+
 #[test]
 fn real_add_on_policies_are_proven_live() {
     let base = Scenario::seed("reference");
@@ -135,14 +220,7 @@ fn real_add_on_policies_are_proven_live() {
     let mut tagged = Vec::new();
     for addon in ADDONS {
         let file = common::root().join(format!("tests/fixtures/addons/{addon}.json"));
-        // The published examples name account 111122223333 in us-west-2
-        // and a cluster `my-cluster` (Karpenter's queue is named for it);
-        // the emulator's account, region and cluster stand in for them.
-        let text = std::fs::read_to_string(&file)
-            .expect("fixture")
-            .replace("111122223333", &base.account)
-            .replace("us-west-2", common::REGION)
-            .replace("my-cluster", cluster);
+        let text = fixture(&file, &base.account, cluster);
         let policy: Value = serde_json::from_str(&text).expect("fixture JSON");
         let s = Scenario::seed_with("reference", Some(&text));
         let path = s.dir.join(format!("{addon}.json"));

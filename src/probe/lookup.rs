@@ -484,18 +484,19 @@ pub(super) async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 };
             }
         };
-        match ctx.send(&request, None).await {
-            Ok(reply) => match only {
-                Some((key, want, what)) => first_member_where(reply.text(), element, key, want)
-                    .ok_or(Lookup::NoneFits {
+        match ctx.listing(&request).await {
+            Ok(text) => match only {
+                Some((key, want, what)) => {
+                    first_member_where(&text, element, key, want).ok_or(Lookup::NoneFits {
                         op: request.operation,
                         what,
-                    }),
+                    })
+                }
                 None => {
                     let value = if json {
-                        first_json_string(reply.text(), element)
+                        first_json_string(&text, element)
                     } else {
-                        first_element(reply.text(), element)
+                        first_element(&text, element)
                     };
                     value.ok_or(Lookup::ListedNone(request.operation))
                 }
@@ -524,10 +525,10 @@ async fn cognito_client(ctx: &Ctx) -> Result<(String, String), Lookup> {
             };
             let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
             let listeners = match ctx
-                .send(&form("DescribeListeners", "LoadBalancerArn", lb), None)
+                .listing(&form("DescribeListeners", "LoadBalancerArn", lb))
                 .await
             {
-                Ok(reply) => reply.text().to_owned(),
+                Ok(text) => text,
                 Err(answer) => return Err(refused("DescribeListeners", &answer)),
             };
             // The listeners' default actions first, then each one's rules.
@@ -550,11 +551,11 @@ async fn cognito_client(ctx: &Ctx) -> Result<(String, String), Lookup> {
                 .collect();
             for arn in arns {
                 match ctx
-                    .send(&form("DescribeRules", "ListenerArn", arn), None)
+                    .listing(&form("DescribeRules", "ListenerArn", arn))
                     .await
                 {
-                    Ok(reply) => {
-                        if let Some(pair) = look(reply.text()) {
+                    Ok(text) => {
+                        if let Some(pair) = look(&text) {
                             return Ok(pair);
                         }
                     }
@@ -634,8 +635,8 @@ pub(super) async fn found_tagged(ctx: &Ctx, kind: Found) -> Result<Vec<Listed>, 
             |operation: &'static str, params: Vec<(String, String)>, element: &'static str| {
                 let request = form(operation, params);
                 async move {
-                    match ctx.send(&request, None).await {
-                        Ok(reply) => Ok(outer_members(reply.text())
+                    match ctx.listing(&request).await {
+                        Ok(text) => Ok(outer_members(&text)
                             .into_iter()
                             .filter_map(|m| first_element(m, element))
                             .collect::<Vec<String>>()),

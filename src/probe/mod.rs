@@ -113,7 +113,15 @@ pub struct Ctx {
     /// its tags (DescribeTags), looked up once per run.
     pub found_tagged:
         HashMap<Found, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, lookup::Lookup>>>,
+    /// The listings the lookups send, each sent once per run whichever
+    /// lookup asks first (DescribeLoadBalancers serves the first load
+    /// balancer and the tagged picks; a listener's DescribeRules its first
+    /// rule and the Cognito action): the answer's text, by request.
+    listings: std::sync::Mutex<HashMap<String, Listing>>,
 }
+
+/// One listing's answer, shared by the lookups that send the same request.
+type Listing = std::sync::Arc<tokio::sync::OnceCell<Result<String, Answer>>>;
 
 impl Ctx {
     /// Sends through the signed path, refusing an EC2 write without DryRun:
@@ -127,6 +135,30 @@ impl Ctx {
             return Err(Answer::not_sent(reason));
         }
         self.sender.send(request, region).await
+    }
+
+    /// A lookup's listing (a read, never a write-back's read-before): sent
+    /// once per run, its text shared with every lookup sending the same
+    /// request.
+    pub async fn listing(&self, request: &crate::signed::Request) -> Result<String, Answer> {
+        let key = format!(
+            "{} {} {} {:?}",
+            request.service.iam_prefix, request.operation, request.path, request.body
+        );
+        let cell = {
+            let mut listings = self
+                .listings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            listings.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            self.send(request, None)
+                .await
+                .map(|reply| reply.text().to_owned())
+        })
+        .await
+        .clone()
     }
 
     pub fn new(
@@ -163,6 +195,7 @@ impl Ctx {
                 .iter()
                 .map(|k| (*k, tokio::sync::OnceCell::new()))
                 .collect(),
+            listings: std::sync::Mutex::default(),
         }
     }
 }

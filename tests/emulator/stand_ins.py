@@ -241,6 +241,9 @@ class FaultProxy(BaseHTTPRequestHandler):
                 "action": action,
                 "signed_for": scope[3] if len(scope) > 3 else None,
                 "user_agent": self.headers.get("User-Agent"),
+                # A form or JSON body as sent (tests count identical
+                # requests); a binary one is shown with replacements.
+                "body": raw.decode("utf-8", errors="replace"),
             }
             with self.lock, open(self.record, "a") as f:
                 f.write(json.dumps(line) + "\n")
