@@ -838,14 +838,21 @@ impl Scenario {
         )
     }
 
-    /// The resources the add-on policies' probes name (scenario.py seed-addons).
+    /// The resources the add-on policies' probes name (scenario.py
+    /// seed-addons), seeded once per test process: the emulator is shared,
+    /// and two tests seeding at once would both create the same resources.
     pub fn seed_addons(&self) -> Value {
-        let emu = emulator();
-        helper(
-            &emu.endpoint,
-            Some((&emu.admin_key, &emu.admin_secret)),
-            &["seed-addons"],
-        )
+        static SEEDED: OnceLock<Value> = OnceLock::new();
+        SEEDED
+            .get_or_init(|| {
+                let emu = emulator();
+                helper(
+                    &emu.endpoint,
+                    Some((&emu.admin_key, &emu.admin_secret)),
+                    &["seed-addons"],
+                )
+            })
+            .clone()
     }
 
     /// Runs the agent and asserts that no service's data changed.
