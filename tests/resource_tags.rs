@@ -179,3 +179,63 @@ fn a_grant_on_every_volume_still_gets_one_plain_check() {
         run.stdout
     );
 }
+
+/// A lookup lists EC2 resources a page at a time (moto pages
+/// DescribeInstances by reservation, 100 a page): the one instance tagged
+/// as the grant asks, launched after 100 others, is on the second page and
+/// is still found.
+#[test]
+fn a_tagged_instance_past_the_first_page_is_found() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    const KEY: &str = "irsa-verify-test/paged";
+    let s = Scenario::seed("reference");
+    let tagged = s.admin_python(&format!(
+        "ec2 = client('ec2')\n\
+         def tagged():\n    \
+             pages = ec2.get_paginator('describe_instances').paginate()\n    \
+             for r in [r for p in pages for r in p['Reservations']]:\n        \
+                 for i in r['Instances']:\n            \
+                     if {{'Key': {KEY:?}, 'Value': 'yes'}} in (i.get('Tags') or []):\n                \
+                         return i['InstanceId']\n\
+         if tagged() is None:\n    \
+             for _ in range(100):\n        \
+                 ec2.run_instances(ImageId='ami-12345678', MinCount=1, MaxCount=1)\n    \
+             spec = [{{'ResourceType': 'instance', 'Tags': [{{'Key': {KEY:?}, 'Value': 'yes'}}]}}]\n    \
+             ec2.run_instances(ImageId='ami-12345678', MinCount=1, MaxCount=1, TagSpecifications=spec)\n\
+         first = ec2.describe_instances(MaxResults=100)\n\
+         ids = [i['InstanceId'] for r in first['Reservations'] for i in r['Instances']]\n\
+         assert 'NextToken' in first and tagged() not in ids, 'the tagged instance is not past the first page'\n\
+         print(tagged())\n"
+    ));
+    let tagged = tagged.trim();
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+  {{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}},
+  {{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/*",
+    "Condition":{{"StringEquals":{{"ec2:ResourceTag/{KEY}":"yes"}}}}}}]}}"#
+    );
+    let s = Scenario::seed_with("reference", Some(&policy));
+    let file = write_policy(&s, "paged.json", &policy);
+    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", &file]));
+    run.assert_code(0);
+    let terminate = of(&run, "ec2:TerminateInstances");
+    assert_eq!(
+        terminate
+            .iter()
+            .map(|r| (field(r, "expect"), field(r, "status")))
+            .collect::<Vec<_>>(),
+        [("allow", "pass"), ("deny", "pass")],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        field(terminate[0], "resource"),
+        format!(
+            "arn:aws:ec2:{}:{}:instance/{tagged}",
+            common::REGION,
+            s.account
+        ),
+        "{}",
+        terminate[0]
+    );
+}

@@ -69,37 +69,69 @@ fn all_elements(xml: &str, element: &str) -> Vec<String> {
     out
 }
 
-/// The real EC2 IDs of this type a Describe lists (its first page), each
-/// with the tags its item lists, once per run.
+/// How many EC2 resources of one type a lookup lists at most, and how many
+/// a page asks for (every Describe it sends takes 5 to 200 or more):
+/// enough for a cluster's own, a bound on one answer's memory (an unpaged
+/// DescribeInstances lists every instance, at kilobytes each) and on the
+/// round trips.
+const EC2_LISTED_AT_MOST: usize = 500;
+const EC2_PAGE: usize = 100;
+
+/// The real EC2 IDs of this type a Describe lists (its first
+/// `EC2_LISTED_AT_MOST`, page by page), each with the tags its item lists,
+/// once per run.
 pub(super) async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<Listed>, Lookup> {
     let cell = ctx.ec2_ids.get(&kind).expect("every Ec2Id has a cell");
     cell.get_or_init(|| async move {
         let (_, _, op, element) = kind.parts();
-        let mut params = Vec::new();
-        if matches!(kind, Ec2Id::Image | Ec2Id::Snapshot) {
-            params.push(("Owner.1".to_owned(), "self".to_owned()));
-        }
-        let request = Request {
-            service: &EC2,
-            operation: op,
-            method: "POST",
-            path: "/".to_owned(),
-            body: Body::Form(params),
-        };
-        match ctx.send(&request, None).await {
-            Ok(reply) => {
-                let ids = all_elements(reply.text(), element);
-                if ids.is_empty() {
-                    Err(Lookup::ListedNone(op))
-                } else {
-                    Ok(crate::tags::with_tags(ids, reply.text(), element))
-                }
+        let mut listed: Vec<Listed> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut params = vec![("MaxResults".to_owned(), EC2_PAGE.to_string())];
+            if matches!(kind, Ec2Id::Image | Ec2Id::Snapshot) {
+                params.push(("Owner.1".to_owned(), "self".to_owned()));
             }
-            Err(answer) => Err(refused(op, &answer)),
+            if let Some(t) = token.take() {
+                params.push(("NextToken".to_owned(), t));
+            }
+            let request = Request {
+                service: &EC2,
+                operation: op,
+                method: "POST",
+                path: "/".to_owned(),
+                body: Body::Form(params),
+            };
+            let reply = ctx
+                .send(&request, None)
+                .await
+                .map_err(|a| refused(op, &a))?;
+            let page = all_elements(reply.text(), element)
+                .into_iter()
+                .filter(|id| !listed.iter().any(|l| l.id == *id))
+                .collect();
+            listed.extend(crate::tags::with_tags(page, reply.text(), element));
+            token = next_page(reply.text(), listed.len());
+            if token.is_none() {
+                break;
+            }
+        }
+        if listed.is_empty() {
+            Err(Lookup::ListedNone(op))
+        } else {
+            Ok(listed)
         }
     })
     .await
     .clone()
+}
+
+/// The token of an EC2 answer's next page, unless `listed` resources are
+/// already as many as a lookup reads. Pure.
+fn next_page(xml: &str, listed: usize) -> Option<String> {
+    if listed >= EC2_LISTED_AT_MOST {
+        return None;
+    }
+    first_element(xml, "nextToken")
 }
 
 /// The ID a check's pick names, from the IDs listed: its own when exact;
@@ -134,11 +166,16 @@ pub(super) fn pick_id(
         }) {
             Some(l) => Ok((l.id.clone(), true)),
             None => Err(format!(
-                "no {ty} {} among the {} {ty}(s) {} listed{}; the grant's resource-tag conditions are met only on such a {ty}, \
+                "no {ty} {} among the {} {ty}(s) {} listed{}{}; the grant's resource-tag conditions are met only on such a {ty}, \
                  and a made-up one has no tags",
                 wanted.phrase(),
                 listed.len(),
                 kind.parts().2,
+                if listed.len() >= EC2_LISTED_AT_MOST {
+                    format!(" (a lookup reads the first {EC2_LISTED_AT_MOST})")
+                } else {
+                    String::new()
+                },
                 if avoid.is_empty() {
                     String::new()
                 } else {
@@ -961,6 +998,18 @@ pub(super) async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, Lookup>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_next_ec2_page_is_read_until_a_lookup_has_read_its_bound() {
+        let page = "<DescribeInstancesResponse><reservationSet/><nextToken>t2</nextToken></DescribeInstancesResponse>";
+        assert_eq!(super::next_page(page, 100), Some("t2".to_owned()));
+        assert_eq!(
+            super::next_page(page, super::EC2_LISTED_AT_MOST - 1),
+            Some("t2".to_owned())
+        );
+        assert_eq!(super::next_page(page, super::EC2_LISTED_AT_MOST), None);
+        assert_eq!(super::next_page("<DescribeInstancesResponse/>", 1), None);
+    }
+
     use super::*;
     use crate::catalogue::ROWS;
 
@@ -1309,6 +1358,17 @@ mod tests {
             Err("no volume not tagged ebs.csi.aws.com/cluster=true among the 3 volume(s) DescribeVolumes listed; \
                  the grant's resource-tag conditions are met only on such a volume, and a made-up one has no tags"
                 .to_owned())
+        );
+        // As many as a lookup reads: the reason says so.
+        let many: Vec<Listed> = (0..EC2_LISTED_AT_MOST)
+            .map(|i| untagged(&format!("vol-{i}")))
+            .collect();
+        let why = pick(&want(true, &[]), &many).unwrap_err();
+        assert!(
+            why.contains(
+                "among the 500 volume(s) DescribeVolumes listed (a lookup reads the first 500);"
+            ),
+            "{why}"
         );
         let why = pick(&want(true, &[]), &[untagged("vol-1")]).unwrap_err();
         assert!(
