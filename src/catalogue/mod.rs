@@ -177,6 +177,9 @@ pub enum Found {
     /// The first certificate of that listener's certificate list, not its
     /// default certificate: the one a re-add leaves as it is.
     ListenerCertificate,
+    /// The first HTTPS listener of the load balancer found: a listener
+    /// with a certificate list, which RemoveListenerCertificates takes.
+    HttpsListener,
     /// The first target group of target type `instance`: a made-up instance
     /// ID is a target that does not exist there.
     InstanceTargetGroup,
@@ -204,12 +207,13 @@ pub enum Found {
 }
 
 impl Found {
-    pub const ALL: [Found; 17] = [
+    pub const ALL: [Found; 18] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
         Found::Rule,
         Found::ListenerCertificate,
+        Found::HttpsListener,
         Found::InstanceTargetGroup,
         Found::Certificate,
         Found::ServerCertificate,
@@ -255,6 +259,7 @@ impl Found {
             Found::Listener => "listener",
             Found::Rule => "rule",
             Found::ListenerCertificate => "listener_certificate",
+            Found::HttpsListener => "https_listener",
             Found::InstanceTargetGroup => "instance_target_group",
             Found::Certificate => "certificate",
             Found::ServerCertificate => "server_certificate",
@@ -292,6 +297,7 @@ impl Found {
             Found::Listener => "listener",
             Found::Rule => "non-default listener rule",
             Found::ListenerCertificate => "non-default listener certificate",
+            Found::HttpsListener => "HTTPS listener",
             Found::InstanceTargetGroup => "target group of target type instance",
             Found::Certificate => "ACM certificate",
             Found::ServerCertificate => "IAM server certificate",
@@ -872,6 +878,7 @@ pub fn listing_json() -> String {
         "{id}": "in resources: the ID of the resource type it follows (an EC2 ID, EKS cluster then node group, certificate, server certificate, EFS file system), or each part of an Elastic Load Balancing ARN found (load balancer name and ID, listener ID, rule ID; target group name and ID)",
         "{random}": "a fresh random token, 32 hex digits, one per request",
         "{random16}": "the first 16 hex digits of {random}",
+        "{uuid}": "{random} in the form of a UUID (8-4-4-4-12 hex digits)",
         "{zonename}": "the hosted zone's domain name",
         "{cluster}": "the EKS cluster found (value kind found: eks_cluster)",
         "{nodegroup}": "the EKS node group found (value kind found: eks_nodegroup)",

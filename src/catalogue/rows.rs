@@ -729,13 +729,17 @@ pub const ROWS: &[Row] = &[
         "Elastic Load Balancing API reference, SetIpAddressType: \"Sets the type of IP addresses used by the subnets of the specified load \
          balancer.\"; the type set is the one just read \
          (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetIpAddressType.html)", false),
-    elb_deny_only("elasticloadbalancing:RemoveListenerCertificates", "RemoveListenerCertificates",
-        &[("ListenerArn", MADE_UP_LISTENER), ("Certificates.member.1.CertificateArn", V::MadeUp("arn:{p}:acm:{r}:{a}:certificate/irsa-verify-probe-{random}"))],
-        &[MADE_UP_LISTENER_ARN], "on a made-up listener ARN, naming a made-up certificate: there is nothing to remove",
-        "Elastic Load Balancing API reference, RemoveListenerCertificates documents no answer for a certificate the list does not hold, so no \
-         form on a real listener is known to change nothing; on a made-up one it lists ListenerNotFound (\"The specified listener does not \
-         exist.\") but not whether it authorizes first, so only a denial tells \
-         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RemoveListenerCertificates.html)", true),
+    elb_no_op("elasticloadbalancing:RemoveListenerCertificates", "RemoveListenerCertificates",
+        &[("ListenerArn", V::Found(Found::HttpsListener)), ("Certificates.member.1.CertificateArn", V::MadeUp("arn:{p}:acm:{r}:{a}:certificate/{uuid}"))],
+        &[ELB_LISTENER],
+        "removes a made-up certificate (an ACM ARN with a random UUID, which no certificate has) from the HTTPS listener found: that \
+         certificate is not in its list, so no certificate is removed",
+        "Elastic Load Balancing API reference: \"All Elastic Load Balancing operations are idempotent, which means that they complete at most \
+         one time. If you repeat an operation, it succeeds.\"; RemoveListenerCertificates: \"Removes the specified certificate from the \
+         certificate list for the specified HTTPS or TLS listener.\", and the errors it lists are ListenerNotFound and OperationNotPermitted, \
+         none for a certificate the list does not hold (unlike AddListenerCertificates' CertificateNotFound) \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RemoveListenerCertificates.html, \
+         https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/Welcome.html)", true),
     elb_deny_only("elasticloadbalancing:SetRulePriorities", "SetRulePriorities",
         &[("RulePriorities.member.1.RuleArn", MADE_UP_RULE), ("RulePriorities.member.1.Priority", V::Lit("50000"))],
         &[MADE_UP_RULE_ARN], "on a made-up rule ARN: no rule's priority changes",
@@ -1401,9 +1405,9 @@ mod tests {
             "ModifyLoadBalancerAttributes",
             "ModifyTargetGroupAttributes",
             "ModifyListenerAttributes",
+            "RemoveListenerCertificates",
         ];
         let made_up = [
-            "RemoveListenerCertificates",
             "SetRulePriorities",
             "RegisterTargets",
             "CreateListener",

@@ -2698,6 +2698,10 @@ mod tests {
                 "the first target group of target type instance listed",
             ),
             ("elasticloadbalancing:AddTags", "the first listener listed"),
+            (
+                "elasticloadbalancing:RemoveListenerCertificates",
+                "the first HTTPS listener listed",
+            ),
         ] {
             assert!(
                 has(&d, action, label, Expect::Allow),
@@ -2720,7 +2724,6 @@ mod tests {
             "elasticloadbalancing:CreateRule",
             "elasticloadbalancing:DeleteRule",
             "elasticloadbalancing:SetRulePriorities",
-            "elasticloadbalancing:RemoveListenerCertificates",
         ] {
             let u = d
                 .unprobed

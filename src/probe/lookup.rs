@@ -225,13 +225,40 @@ fn outer_members(xml: &str) -> Vec<&str> {
     out
 }
 
-/// `element` of the first outer member whose `key` holds `want` (the first
-/// rule whose IsDefault is false). Pure.
+/// `element` of the first outer member whose own `key` holds `want` (the
+/// first rule whose IsDefault is false). Only the member's own elements
+/// count, not those of a list it nests: a listener's redirect action has a
+/// Protocol of its own. Pure.
 fn first_member_where(xml: &str, element: &str, key: &str, want: &str) -> Option<String> {
     outer_members(xml)
         .into_iter()
-        .filter(|m| first_element(m, key).is_some_and(|v| v == want))
+        .filter(|m| first_element(&own_level(m), key).is_some_and(|v| v == want))
         .find_map(|m| first_element(m, element))
+}
+
+/// A member's text without the `<member>` blocks it nests. Pure.
+fn own_level(member: &str) -> String {
+    const OPEN: &str = "<member>";
+    const CLOSE: &str = "</member>";
+    let mut out = String::with_capacity(member.len());
+    let (mut depth, mut at) = (0usize, 0usize);
+    while at < member.len() {
+        let rest = &member[at..];
+        if rest.starts_with(OPEN) {
+            depth += 1;
+            at += OPEN.len();
+        } else if rest.starts_with(CLOSE) {
+            depth = depth.saturating_sub(1);
+            at += CLOSE.len();
+        } else {
+            let c = rest.chars().next().map_or(1, char::len_utf8);
+            if depth == 0 {
+                out.push_str(&rest[..c]);
+            }
+            at += c;
+        }
+    }
+    out
 }
 
 /// A found ARN is of the kind the check was judged on: a Network Load
@@ -397,6 +424,19 @@ pub(super) async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                         vec![("ListenerArn".to_owned(), listener)],
                     ),
                     element,
+                    false,
+                )
+            }
+            Found::HttpsListener => {
+                let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
+                only = Some(("Protocol", "HTTPS", "HTTPS listener"));
+                (
+                    form(
+                        &ELBV2,
+                        "DescribeListeners",
+                        vec![("LoadBalancerArn".to_owned(), lb)],
+                    ),
+                    "ListenerArn",
                     false,
                 )
             }
@@ -1115,6 +1155,14 @@ mod tests {
         assert_eq!(
             first_member_where(certs, "CertificateArn", "IsDefault", "false").as_deref(),
             Some("arn:iam/sni")
+        );
+        // DescribeListeners: a listener's own Protocol, not its redirect's.
+        let listeners = "<Listeners><member><ListenerArn>arn:l/80</ListenerArn><DefaultActions><member><RedirectConfig>\
+            <Protocol>HTTPS</Protocol></RedirectConfig></member></DefaultActions><Protocol>HTTP</Protocol></member>\
+            <member><ListenerArn>arn:l/443</ListenerArn><Protocol>HTTPS</Protocol></member></Listeners>";
+        assert_eq!(
+            first_member_where(listeners, "ListenerArn", "Protocol", "HTTPS").as_deref(),
+            Some("arn:l/443")
         );
         // DescribeTargetGroups: the first of target type instance.
         let groups = "<TargetGroups><member><TargetGroupArn>arn:tg/ip</TargetGroupArn><TargetType>ip</TargetType>\

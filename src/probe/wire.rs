@@ -36,6 +36,7 @@ impl Fill<'_> {
     /// requests carry (a zone's domain, an EKS cluster and node group).
     fn template(&self, t: &str) -> String {
         crate::resource::fill(t, &self.values())
+            .replace("{uuid}", &uuid(&self.token))
             .replace("{zonename}", &self.zone_name)
             .replace(
                 "{cluster}",
@@ -761,9 +762,25 @@ mod tests {
                 pair("Tags.member.1.Value", "team-a/web"),
             ]
         );
+        // A certificate no listener holds, off the HTTPS listener found.
+        let https = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lb/50dc6c495c0c9188/0000000000000443";
+        f.found.insert(Found::HttpsListener, https.into());
+        let params = |action: &str| match build(wire(action), &f).body {
+            Body::Form(p) => p,
+            _ => panic!("form"),
+        };
+        assert_eq!(
+            params("elasticloadbalancing:RemoveListenerCertificates"),
+            [
+                pair("ListenerArn", https),
+                pair(
+                    "Certificates.member.1.CertificateArn",
+                    "arn:aws:acm:eu-west-1:111122223333:certificate/01234567-89ab-4def-8123-456789abcdef"
+                )
+            ]
+        );
         // The deny-only ones name made-up resources only.
         for action in [
-            "elasticloadbalancing:RemoveListenerCertificates",
             "elasticloadbalancing:SetRulePriorities",
             "elasticloadbalancing:RegisterTargets",
             "elasticloadbalancing:CreateListener",

@@ -341,6 +341,11 @@ class Fill:
         else:
             raise FillError(f"no seeded {kind} to name")
 
+    def uuid(self):
+        """The token as a UUID, as src/probe/wire.rs spells it."""
+        t = self.token
+        return f"{t[:8]}-{t[8:12]}-4{t[13:16]}-8{t[17:20]}-{t[20:32]}"
+
     def template(self, t, name=None):
         out = (
             t.replace("{p}", "aws")
@@ -349,6 +354,7 @@ class Fill:
             .replace("{name}", self.name if name is None else name)
             .replace("{random16}", self.token[:16])
             .replace("{random}", self.token)
+            .replace("{uuid}", self.uuid())
             .replace("{zonename}", self.s["zone_name"])
             .replace("{cluster}", self.s["found"]["eks_cluster"])
             .replace("{nodegroup}", self.s["found"]["eks_nodegroup"])
@@ -373,8 +379,7 @@ class Fill:
         if kind in ("random", "made_up"):
             return self.template(v["template"])
         if kind == "uuid":
-            t = self.token
-            return f"{t[:8]}-{t[8:12]}-4{t[13:16]}-8{t[17:20]}-{t[20:32]}"
+            return self.uuid()
         if kind == "id":
             if v["id_type"] not in self.s["ids"]:
                 raise FillError(f"no seeded {v['id_type']} ID")
@@ -443,6 +448,7 @@ def seeded_for_rows(a, s):
         "listener": a["listener_arn"],
         "rule": a["rule_arn"],
         "listener_certificate": a["listener_certificate_arn"],
+        "https_listener": a["listener_arn"],
         "instance_target_group": a["target_group_arn"],
         "certificate": a["certificate_arn"],
         "server_certificate": a["server_certificate"],
@@ -986,6 +992,13 @@ def run(endpoint, catalogue):
         lambda: elb.add_listener_certificates(ListenerArn=listener, Certificates=[{"CertificateArn": addons["listener_certificate_arn"]}]),
     )
     expect_ok(
+        "elbv2 RemoveListenerCertificates of a certificate the HTTPS listener's list does not hold: 200",
+        lambda: elb.remove_listener_certificates(
+            ListenerArn=listener,
+            Certificates=[{"CertificateArn": f"arn:aws:acm:{REGION}:{account}:certificate/01234567-89ab-4def-8123-456789abcdef"}],
+        ),
+    )
+    expect_ok(
         "elbv2 DeregisterTargets of an instance that does not exist: 200 (moto answered InvalidTarget)",
         lambda: elb.deregister_targets(TargetGroupArn=group, Targets=[{"Id": "i-0" + "f" * 16}]),
     )
@@ -1013,7 +1026,7 @@ def run(endpoint, catalogue):
     )
     now = (rules(), certificates(), listeners(), tags(), groups(), balancers())
     report(now[0] == was[0], "elbv2 the rule unchanged by ModifyRule", _first_difference(was[0], now[0]))
-    report(now[1] == was[1], "elbv2 the certificate list unchanged: not added again (moto appended it)", _first_difference(was[1], now[1]))
+    report(now[1] == was[1], "elbv2 the certificate list unchanged: not added again (moto appended it), nothing removed", _first_difference(was[1], now[1]))
     report(now[2] == was[2], "elbv2 the listener unchanged by ModifyListener", _first_difference(was[2], now[2]))
     report(now[3] == was[3] and was[3][0]["Tags"], "elbv2 the listener's tags unchanged by AddTags writing one back", _first_difference(was[3], now[3]))
     report(now[4] == was[4], "elbv2 the target group unchanged by ModifyTargetGroup writing HealthCheckEnabled back", _first_difference(was[4], now[4]))
