@@ -394,8 +394,13 @@ pub(super) async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                 "TargetGroupArn",
                 false,
             ),
-            Found::Listener => {
+            // The first listener, or the first HTTPS one, of the load
+            // balancer found: one listing, shared.
+            Found::Listener | Found::HttpsListener => {
                 let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
+                if kind == Found::HttpsListener {
+                    only = Some(("Protocol", "HTTPS", "HTTPS listener"));
+                }
                 (
                     form(
                         &ELBV2,
@@ -424,19 +429,6 @@ pub(super) async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                         vec![("ListenerArn".to_owned(), listener)],
                     ),
                     element,
-                    false,
-                )
-            }
-            Found::HttpsListener => {
-                let lb = Box::pin(found(ctx, Found::LoadBalancer)).await?;
-                only = Some(("Protocol", "HTTPS", "HTTPS listener"));
-                (
-                    form(
-                        &ELBV2,
-                        "DescribeListeners",
-                        vec![("LoadBalancerArn".to_owned(), lb)],
-                    ),
-                    "ListenerArn",
                     false,
                 )
             }
