@@ -21,10 +21,10 @@ log "1/2 cargo-mutants over the verdict rules (unit tests)"
 [ "${HAND_ONLY:-}" = 1 ] || cargo mutants --in-place --baseline skip --timeout 120 \
     -f src/answer.rs -f src/verdict.rs -f src/probe/s3.rs -f src/probe/dynamodb.rs -f src/probe/mod.rs \
     -f src/run.rs -f src/identity/assess.rs -f src/identity/token.rs -f src/check.rs \
-    -f src/policy/eval.rs -f src/policy/derive.rs -f src/trust.rs \
+    -f src/policy/eval.rs -f src/policy/derive.rs -f src/policy/targets.rs -f src/trust.rs \
     -f src/probe/wire.rs -f src/probe/lookup.rs -f src/signed/errors.rs -f src/signed/endpoint.rs -f src/findings.rs -f src/catalogue/mod.rs -f src/sar/mod.rs \
     -f src/resource.rs -f src/glob.rs -f src/spec.rs -f src/assume.rs -f src/chain.rs \
-    --re 'src/resource.rs|in overlap|ec2_targets|listed_but_named|prefer_exact_secrets|pick_id|all_elements|secret_arn|IdPick|Target::filled|in picks|classify|is_denial|AuthorizedError::matches|reconsider_denial|denied_action|denied_principal|from_sdk|inconclusive|unsure|judge|Summary::|Coverage::|settle_write_denial|settle_fresh_read|read_observation|condition_ignored|conclude|with_fix|kind_matches|Check::new|assess|sends_nothing|malformed_irsa_token|source_mismatch|setup_hints|unsupported|unguarded|BucketName::parse|src/policy/eval.rs|src/policy/derive.rs|src/trust.rs|src/probe/wire.rs|src/probe/lookup.rs|src/signed/errors.rs|src/signed/endpoint.rs|src/sar/mod.rs|never|src/assume.rs|src/chain.rs|fn area|area_lines|requested_region|ec2_ids_sent|arn_overlap|found_by_tags|tags_on_create|tells_for|tags_named|Attr::values' \
+    --re 'src/resource.rs|in overlap|ec2_targets|listed_but_named|prefer_exact_secrets|pick_id|all_elements|secret_arn|IdPick|Target::filled|in picks|classify|is_denial|AuthorizedError::matches|reconsider_denial|denied_action|denied_principal|from_sdk|inconclusive|unsure|judge|Summary::|Coverage::|settle_write_denial|settle_fresh_read|read_observation|condition_ignored|conclude|with_fix|kind_matches|Check::new|assess|sends_nothing|malformed_irsa_token|source_mismatch|setup_hints|unsupported|unguarded|BucketName::parse|src/policy/eval.rs|src/policy/derive.rs|src/policy/targets.rs|src/trust.rs|src/probe/wire.rs|src/probe/lookup.rs|src/signed/errors.rs|src/signed/endpoint.rs|src/sar/mod.rs|never|src/assume.rs|src/chain.rs|fn area|area_lines|requested_region|ec2_ids_sent|arn_overlap|found_by_tags|tags_on_create|tells_for|tags_named|Attr::values' \
     -- --bins
 
 log "2/2 hand-made mutants"

@@ -1,5 +1,11 @@
 //! IAM's wildcards, one matcher for policies, trust policies and the catalogue.
 
+/// Does a pattern hold IAM's wildcards (`*` or `?`), so that it names no
+/// one thing?
+pub fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
 /// `*` matches any run of characters, `?` any one (IAM's wildcards).
 pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
     let fold = |s: &str| {

@@ -4,6 +4,7 @@
 
 pub mod derive;
 pub mod eval;
+mod targets;
 
 use std::path::{Path, PathBuf};
 
