@@ -128,12 +128,10 @@ pub(super) fn read_resource(pattern: &str, at: &Place, targets: &mut Targets) {
             }
         }
         // A role is named by its full ARN, in whichever account it is
-        // (sts:AssumeRole); a wildcard anywhere in it names none.
+        // (sts:AssumeRole); a wildcard anywhere in it names none, as
+        // `Named::role_arn` refuses one.
         "iam" => {
-            if let (true, Ok(role)) = (
-                rest.starts_with("role/") && !has_wildcard(pattern),
-                Named::role_arn(pattern),
-            ) {
+            if let (true, Ok(role)) = (rest.starts_with("role/"), Named::role_arn(pattern)) {
                 targets.named(Target::Named(role));
             }
         }
@@ -272,7 +270,163 @@ fn read_named(
 
 #[cfg(test)]
 mod tests {
-    use super::key_prefix;
+    use super::{key_prefix, read_resource, Targets};
+    use crate::catalogue::Kind;
+    use crate::check::{Place, Target};
+
+    /// A named resource: its kind, name, region and account.
+    type Seen = (Kind, String, Option<String>, Option<String>);
+
+    /// What each pattern names.
+    fn named(patterns: &[&str]) -> (Vec<Seen>, Targets) {
+        let mut t = Targets::default();
+        for p in patterns {
+            read_resource(p, &Place::example(), &mut t);
+        }
+        let out = t
+            .named
+            .iter()
+            .filter_map(|n| match n {
+                Target::Named(n) => Some((
+                    n.kind,
+                    n.name().to_owned(),
+                    n.region().map(str::to_owned),
+                    n.account().map(str::to_owned),
+                )),
+                _ => None,
+            })
+            .collect();
+        (out, t)
+    }
+
+    #[test]
+    fn each_service_s_arn_names_its_resource_where_it_says() {
+        let own = |s: &str| Some(s.to_owned());
+        let (found, _) = named(&[
+            "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:sqs:us-east-1:444455556666:jobs",
+            "arn:aws:sns:eu-west-1:111122223333:alerts",
+            // A subscription's ARN adds `:ID` after the topic: no topic.
+            "arn:aws:sns:eu-west-1:111122223333:alerts:0f1e2d3c",
+            // A wildcard region or account is none in particular.
+            "arn:aws:kms:*:*:key/abcd",
+        ]);
+        assert_eq!(
+            found,
+            [
+                (
+                    Kind::Key,
+                    "1234abcd-12ab-34cd-56ef-1234567890ab".to_owned(),
+                    own("eu-west-1"),
+                    own("111122223333")
+                ),
+                (
+                    Kind::Queue,
+                    "jobs".to_owned(),
+                    own("us-east-1"),
+                    own("444455556666")
+                ),
+                (
+                    Kind::Topic,
+                    "alerts".to_owned(),
+                    own("eu-west-1"),
+                    own("111122223333")
+                ),
+                (Kind::Key, "abcd".to_owned(), None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn secrets_and_roles_are_named_only_without_a_wildcard_in_the_way() {
+        let own = |s: &str| Some(s.to_owned());
+        let (found, _) = named(&[
+            // A name without the random suffix: the secret of that name.
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:plain",
+            // A full ARN with a wildcard region: the caller's region.
+            "arn:aws:secretsmanager:*:111122223333:secret:db-AbCdEf",
+            // A role by its full ARN; a wildcard in it names none.
+            "arn:aws:iam::444455556666:role/app",
+            "arn:aws:iam::444455556666:role/app-*",
+        ]);
+        assert_eq!(
+            found,
+            [
+                (
+                    Kind::Secret,
+                    "plain".to_owned(),
+                    own("eu-west-1"),
+                    own("111122223333")
+                ),
+                (
+                    Kind::Secret,
+                    "db-AbCdEf".to_owned(),
+                    own("eu-west-1"),
+                    own("111122223333")
+                ),
+                (
+                    Kind::Role,
+                    "arn:aws:iam::444455556666:role/app".to_owned(),
+                    None,
+                    None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bucket_is_only_what_an_arn_without_region_or_account_names() {
+        let (_, t) = named(&[
+            "arn:aws:s3:us-east-1::job/j",
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/ap",
+            "arn:aws:s3:::b-1/logs/*",
+            "arn:aws:s3:::b-*",
+        ]);
+        assert_eq!(
+            t.elsewhere,
+            [
+                "arn:aws:s3:us-east-1::job/j",
+                "arn:aws:s3:us-east-1:111122223333:accesspoint/ap"
+            ]
+        );
+        assert_eq!(t.buckets.len(), 1, "{:?}", t.buckets);
+        assert_eq!(t.buckets[0].0.as_str(), "b-1");
+        // A table where its ARN says; a wildcard there is none in particular.
+        let (_, t) = named(&[
+            "arn:aws:dynamodb:us-east-1:*:table/orders/index/*",
+            "arn:aws:dynamodb:*:*:table/t-*",
+        ]);
+        assert_eq!(t.tables.len(), 1, "{:?}", t.tables);
+        assert_eq!(t.tables[0].region(), Some("us-east-1"));
+        assert_eq!(t.tables[0].account(), None);
+    }
+
+    /// A wildcard parameter pattern covering AWS's public one names it, in
+    /// the pattern's region; a pattern naming one parameter does not.
+    #[test]
+    fn a_public_parameter_stands_for_a_wildcard_pattern_that_covers_it() {
+        let public = crate::catalogue::PUBLIC_PARAMETER;
+        let (found, _) = named(&["arn:aws:ssm:us-west-2::parameter/aws/service/*"]);
+        assert!(
+            found.contains(&(
+                Kind::Parameter,
+                public.to_owned(),
+                Some("us-west-2".to_owned()),
+                None
+            )),
+            "{found:?}"
+        );
+        // A wildcard region: the caller's, which the request goes to.
+        let (found, _) = named(&["arn:aws:ssm:*::parameter/aws/service/*"]);
+        assert!(
+            found.contains(&(Kind::Parameter, public.to_owned(), None, None)),
+            "{found:?}"
+        );
+        let (found, _) = named(&[&format!("arn:aws:ssm:us-west-2::parameter{public}")]);
+        assert_eq!(found.len(), 1, "the parameter itself, once: {found:?}");
+        let (found, _) = named(&["arn:aws:ssm:us-west-2:111122223333:parameter/app/*"]);
+        assert!(!found.iter().any(|(_, n, _, _)| n == public), "{found:?}");
+    }
 
     /// A fresh key goes where the grant's own key would: its literal part,
     /// each `?` a letter.
