@@ -185,6 +185,24 @@ impl TagRequirement {
         Some(any && none)
     }
 
+    /// Keys of which every tag set meeting it carries at least one: from
+    /// each `any_of` group, the key of its first test an absent tag fails.
+    /// None when there is no such set (no group, or a group an untagged
+    /// resource can meet). What a listing may be narrowed to.
+    pub fn required_keys(&self) -> Option<Vec<String>> {
+        if self.any_of.is_empty() {
+            return None;
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for g in &self.any_of {
+            let key = &g.iter().find(|t| !t.holds(None))?.key;
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        Some(keys)
+    }
+
     /// The tag keys it tests, each once, in order.
     pub fn keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
@@ -477,6 +495,38 @@ mod tests {
     fn test(op: &str, key: &str, values: &[&str]) -> TagTest {
         let values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
         TagTest::from_operator(op, key, &values).unwrap()
+    }
+
+    #[test]
+    fn a_listing_is_narrowed_only_to_keys_every_fitting_resource_carries() {
+        let req = |any: Vec<Vec<TagTest>>, none: Vec<Vec<TagTest>>| TagRequirement::new(any, none);
+        // Each group's first test an absent tag fails.
+        let r = req(
+            vec![
+                vec![
+                    test("StringEqualsIfExists", "a", &["1"]),
+                    test("StringEquals", "b", &["2"]),
+                ],
+                vec![test("Null", "c", &["false"])],
+                vec![test("StringLike", "b", &["*"])],
+            ],
+            vec![],
+        );
+        assert_eq!(
+            r.required_keys(),
+            Some(vec!["b".to_owned(), "c".to_owned()])
+        );
+        // A group an untagged resource meets, or no group: no narrowing.
+        let r = req(
+            vec![
+                vec![test("StringEquals", "b", &["2"])],
+                vec![test("Null", "c", &["true"])],
+            ],
+            vec![],
+        );
+        assert_eq!(r.required_keys(), None);
+        let r = req(vec![], vec![vec![test("StringEquals", "b", &["2"])]]);
+        assert_eq!(r.required_keys(), None);
     }
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {

@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Mutex;
 
-use common::Scenario;
+use common::{Scenario, StandIn};
 use serde_json::Value;
 
 /// The whole-emulator snapshot sees every test's seeding: one test at a time.
@@ -181,9 +181,11 @@ fn a_grant_on_every_volume_still_gets_one_plain_check() {
 }
 
 /// A lookup lists EC2 resources a page at a time (moto pages
-/// DescribeInstances by reservation, 100 a page): the one instance tagged
-/// as the grant asks, launched after 100 others, is on the second page and
-/// is still found.
+/// DescribeInstances by reservation, 100 a page), and a tagged pick lists
+/// only those carrying a key it needs (the `tag-key` filter): the one
+/// instance tagged as the grant asks, launched after 100 others carrying
+/// the same key with another value, is on that listing's second page and
+/// is still found. Recorded by the fault proxy in front of the emulator.
 #[test]
 fn a_tagged_instance_past_the_first_page_is_found() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -198,11 +200,12 @@ fn a_tagged_instance_past_the_first_page_is_found() {
                      if {{'Key': {KEY:?}, 'Value': 'yes'}} in (i.get('Tags') or []):\n                \
                          return i['InstanceId']\n\
          if tagged() is None:\n    \
+             other = [{{'ResourceType': 'instance', 'Tags': [{{'Key': {KEY:?}, 'Value': 'no'}}]}}]\n    \
              for _ in range(100):\n        \
-                 ec2.run_instances(ImageId='ami-12345678', MinCount=1, MaxCount=1)\n    \
+                 ec2.run_instances(ImageId='ami-12345678', MinCount=1, MaxCount=1, TagSpecifications=other)\n    \
              spec = [{{'ResourceType': 'instance', 'Tags': [{{'Key': {KEY:?}, 'Value': 'yes'}}]}}]\n    \
              ec2.run_instances(ImageId='ami-12345678', MinCount=1, MaxCount=1, TagSpecifications=spec)\n\
-         first = ec2.describe_instances(MaxResults=100)\n\
+         first = ec2.describe_instances(MaxResults=100, Filters=[{{'Name': 'tag-key', 'Values': [{KEY:?}]}}])\n\
          ids = [i['InstanceId'] for r in first['Reservations'] for i in r['Instances']]\n\
          assert 'NextToken' in first and tagged() not in ids, 'the tagged instance is not past the first page'\n\
          print(tagged())\n"
@@ -216,8 +219,27 @@ fn a_tagged_instance_past_the_first_page_is_found() {
     );
     let s = Scenario::seed_with("reference", Some(&policy));
     let file = write_policy(&s, "paged.json", &policy);
-    let run = s.run_unchanged_everywhere(s.pod().args(["--from-policy", &file]));
+    let record = s.dir.join("paged-requests.jsonl");
+    let proxy = StandIn::recording_proxy(&serde_json::json!([]), &record);
+    let run = s.run_unchanged_everywhere(
+        s.pod()
+            .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+            .args(["--from-policy", &file]),
+    );
     run.assert_code(0);
+    // The listing narrowed to the key, read past its first page.
+    let narrowed: Vec<String> = std::fs::read_to_string(&record)
+        .expect("the proxy recorded requests")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
+        .filter(|r| r["action"] == "DescribeInstances")
+        .filter_map(|r| r["body"].as_str().map(str::to_owned))
+        .filter(|b| b.contains("Filter.1.Name=tag-key"))
+        .collect();
+    assert!(
+        narrowed.iter().any(|b| b.contains("NextToken=")),
+        "{narrowed:#?}"
+    );
     let terminate = of(&run, "ec2:TerminateInstances");
     assert_eq!(
         terminate

@@ -82,47 +82,74 @@ const EC2_PAGE: usize = 100;
 /// once per run.
 pub(super) async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<Listed>, Lookup> {
     let cell = ctx.ec2_ids.get(&kind).expect("every Ec2Id has a cell");
-    cell.get_or_init(|| async move {
-        let (_, _, op, element) = kind.parts();
-        let mut listed: Vec<Listed> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut params = vec![("MaxResults".to_owned(), EC2_PAGE.to_string())];
-            if matches!(kind, Ec2Id::Image | Ec2Id::Snapshot) {
-                params.push(("Owner.1".to_owned(), "self".to_owned()));
-            }
-            if let Some(t) = token.take() {
-                params.push(("NextToken".to_owned(), t));
-            }
-            let request = Request {
-                service: &EC2,
-                operation: op,
-                method: "POST",
-                path: "/".to_owned(),
-                body: Body::Form(params),
-            };
-            let reply = ctx
-                .send(&request, None)
-                .await
-                .map_err(|a| refused(op, &a))?;
-            let page = all_elements(reply.text(), element)
-                .into_iter()
-                .filter(|id| !listed.iter().any(|l| l.id == *id))
-                .collect();
-            listed.extend(crate::tags::with_tags(page, reply.text(), element));
-            token = next_page(reply.text(), listed.len());
-            if token.is_none() {
-                break;
+    cell.get_or_init(|| list_ec2(ctx, kind, &[])).await.clone()
+}
+
+/// The same, only those carrying one of these tag keys (the `tag-key`
+/// filter), once per run for each set of keys: a resource a tagged pick
+/// asks for is found among thousands.
+pub(super) async fn ec2_ids_with_keys(
+    ctx: &Ctx,
+    kind: Ec2Id,
+    keys: Vec<String>,
+) -> Result<Vec<Listed>, Lookup> {
+    let cell = {
+        let mut cells = ctx
+            .ec2_with_keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cells.entry((kind, keys.clone())).or_default().clone()
+    };
+    cell.get_or_init(|| async { list_ec2(ctx, kind, &keys).await })
+        .await
+        .clone()
+}
+
+/// One Describe's listing, page by page, filtered on `keys` when given.
+async fn list_ec2(ctx: &Ctx, kind: Ec2Id, keys: &[String]) -> Result<Vec<Listed>, Lookup> {
+    let (_, _, op, element) = kind.parts();
+    let mut listed: Vec<Listed> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut params = vec![("MaxResults".to_owned(), EC2_PAGE.to_string())];
+        if matches!(kind, Ec2Id::Image | Ec2Id::Snapshot) {
+            params.push(("Owner.1".to_owned(), "self".to_owned()));
+        }
+        if !keys.is_empty() {
+            params.push(("Filter.1.Name".to_owned(), "tag-key".to_owned()));
+            for (i, key) in keys.iter().enumerate() {
+                params.push((format!("Filter.1.Value.{}", i + 1), key.clone()));
             }
         }
-        if listed.is_empty() {
-            Err(Lookup::ListedNone(op))
-        } else {
-            Ok(listed)
+        if let Some(t) = token.take() {
+            params.push(("NextToken".to_owned(), t));
         }
-    })
-    .await
-    .clone()
+        let request = Request {
+            service: &EC2,
+            operation: op,
+            method: "POST",
+            path: "/".to_owned(),
+            body: Body::Form(params),
+        };
+        let reply = ctx
+            .send(&request, None)
+            .await
+            .map_err(|a| refused(op, &a))?;
+        let page = all_elements(reply.text(), element)
+            .into_iter()
+            .filter(|id| !listed.iter().any(|l| l.id == *id))
+            .collect();
+        listed.extend(crate::tags::with_tags(page, reply.text(), element));
+        token = next_page(reply.text(), listed.len());
+        if token.is_none() {
+            break;
+        }
+    }
+    if listed.is_empty() {
+        Err(Lookup::ListedNone(op))
+    } else {
+        Ok(listed)
+    }
 }
 
 /// The token of an EC2 answer's next page, unless `listed` resources are
