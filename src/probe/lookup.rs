@@ -79,23 +79,17 @@ const EC2_PAGE: usize = 100;
 
 /// The real EC2 IDs of this type a Describe lists (its first
 /// `EC2_LISTED_AT_MOST`, page by page), each with the tags its item lists,
-/// once per run.
-pub(super) async fn ec2_ids(ctx: &Ctx, kind: Ec2Id) -> Result<Vec<Listed>, Lookup> {
-    let cell = ctx.ec2_ids.get(&kind).expect("every Ec2Id has a cell");
-    cell.get_or_init(|| list_ec2(ctx, kind, &[])).await.clone()
-}
-
-/// The same, only those carrying one of these tag keys (the `tag-key`
-/// filter), once per run for each set of keys: a resource a tagged pick
-/// asks for is found among thousands.
-pub(super) async fn ec2_ids_with_keys(
+/// once per run for each set of `keys`: with keys, only those carrying one
+/// of them (the `tag-key` filter), so that a resource a tagged pick asks
+/// for is found among thousands.
+pub(super) async fn ec2_ids(
     ctx: &Ctx,
     kind: Ec2Id,
     keys: Vec<String>,
 ) -> Result<Vec<Listed>, Lookup> {
     let cell = {
         let mut cells = ctx
-            .ec2_with_keys
+            .ec2_ids
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         cells.entry((kind, keys.clone())).or_default().clone()
@@ -265,27 +259,11 @@ fn first_member_where(xml: &str, element: &str, key: &str, want: &str) -> Option
 
 /// A member's text without the `<member>` blocks it nests. Pure.
 fn own_level(member: &str) -> String {
-    const OPEN: &str = "<member>";
-    const CLOSE: &str = "</member>";
-    let mut out = String::with_capacity(member.len());
-    let (mut depth, mut at) = (0usize, 0usize);
-    while at < member.len() {
-        let rest = &member[at..];
-        if rest.starts_with(OPEN) {
-            depth += 1;
-            at += OPEN.len();
-        } else if rest.starts_with(CLOSE) {
-            depth = depth.saturating_sub(1);
-            at += CLOSE.len();
-        } else {
-            let c = rest.chars().next().map_or(1, char::len_utf8);
-            if depth == 0 {
-                out.push_str(&rest[..c]);
-            }
-            at += c;
-        }
-    }
-    out
+    outer_members(member)
+        .into_iter()
+        .fold(member.to_owned(), |own, nested| {
+            own.replacen(&format!("<member>{nested}</member>"), "", 1)
+        })
 }
 
 /// A found ARN is of the kind the check was judged on: a Network Load

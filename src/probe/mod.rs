@@ -97,12 +97,9 @@ pub struct Ctx {
     pub sender: crate::signed::Sender,
     /// The caller's partition, region and account.
     pub place: Place,
-    /// Real EC2 IDs, each with its tags, looked up once per run.
-    pub ec2_ids:
-        HashMap<Ec2Id, tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, lookup::Lookup>>>,
-    /// The same, only those carrying one of the tag keys a tagged pick
-    /// needs, by type and keys.
-    pub ec2_with_keys: std::sync::Mutex<HashMap<(Ec2Id, Vec<String>), Ec2Listing>>,
+    /// Real EC2 IDs, each with its tags, looked up once per run for each
+    /// type and set of tag keys listed on (none: every one).
+    pub ec2_ids: std::sync::Mutex<HashMap<(Ec2Id, Vec<String>), Ec2Listing>>,
     pub zone: tokio::sync::OnceCell<Result<String, lookup::Lookup>>,
     /// The (user pool ID, app client ID) of the load balancer's first
     /// authenticate-cognito action, looked up once per run.
@@ -126,7 +123,7 @@ pub struct Ctx {
 /// One listing's answer, shared by the lookups that send the same request.
 type Listing = std::sync::Arc<tokio::sync::OnceCell<Result<String, Answer>>>;
 
-/// One filtered EC2 listing, shared by the picks that ask for the same keys.
+/// One EC2 listing, shared by the picks that ask for the same type and keys.
 pub type Ec2Listing =
     std::sync::Arc<tokio::sync::OnceCell<Result<Vec<crate::tags::Listed>, lookup::Lookup>>>;
 
@@ -187,11 +184,7 @@ impl Ctx {
             tables,
             sender: crate::signed::Sender::new(sdk, credentials),
             place,
-            ec2_ids: Ec2Id::ALL
-                .iter()
-                .map(|k| (*k, tokio::sync::OnceCell::new()))
-                .collect(),
-            ec2_with_keys: std::sync::Mutex::default(),
+            ec2_ids: std::sync::Mutex::default(),
             zone: tokio::sync::OnceCell::new(),
             cognito: tokio::sync::OnceCell::new(),
             eks_groups: tokio::sync::OnceCell::new(),

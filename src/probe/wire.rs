@@ -11,8 +11,8 @@ use crate::signed::services::Protocol;
 use crate::signed::{Body, Request};
 
 use super::lookup::{
-    any_zone, ec2_ids, ec2_ids_with_keys, fits, found, found_tagged, found_tagged_note, pick_id,
-    pick_tagged, read_attribute, tagged_note, zone_domain,
+    any_zone, ec2_ids, fits, found, found_tagged, found_tagged_note, pick_id, pick_tagged,
+    read_attribute, tagged_note, zone_domain,
 };
 
 /// Why a lookup found nothing to name.
@@ -276,22 +276,20 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             )
         };
         let made_up = kind.made_up(&token);
-        let listed = match pick {
-            Some(IdPick::Exact(_)) => Ok(Vec::new()),
-            // Those carrying a key the pick needs first; where none fits
-            // (a key spelled in another case, which EC2's filter tells
-            // apart and IAM does not), every one listed.
-            Some(p @ IdPick::Tagged { tags, .. }) => {
-                let narrowed = match tags.required_keys() {
-                    Some(keys) => Some(ec2_ids_with_keys(ctx, *kind, keys).await),
-                    None => None,
-                };
-                match narrowed {
-                    Some(Ok(l)) if pick_id(*kind, Some(p), &l, arn_of, &made_up).is_ok() => Ok(l),
-                    _ => ec2_ids(ctx, *kind).await,
-                }
-            }
-            _ => ec2_ids(ctx, *kind).await,
+        // A tagged pick lists those carrying a key it needs first; where
+        // none fits (a key spelled in another case, which EC2's filter
+        // tells apart and IAM does not), every one listed.
+        let narrowed = match pick {
+            Some(IdPick::Tagged { tags, .. }) => tags.required_keys(),
+            _ => None,
+        };
+        let listed = match (pick, narrowed) {
+            (Some(IdPick::Exact(_)), _) => Ok(Vec::new()),
+            (_, Some(keys)) => match ec2_ids(ctx, *kind, keys).await {
+                Ok(l) if pick_id(*kind, pick, &l, arn_of, &made_up).is_ok() => Ok(l),
+                _ => ec2_ids(ctx, *kind, Vec::new()).await,
+            },
+            _ => ec2_ids(ctx, *kind, Vec::new()).await,
         };
         if let (Some(IdPick::Tagged { tags, .. }), Err(why)) = (pick, &listed) {
             return Observation::skipped(format!(
