@@ -87,14 +87,8 @@ pub(super) async fn ec2_ids(
     kind: Ec2Id,
     keys: Vec<String>,
 ) -> Result<Vec<Listed>, Lookup> {
-    let cell = {
-        let mut cells = ctx
-            .ec2_ids
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cells.entry((kind, keys.clone())).or_default().clone()
-    };
-    cell.get_or_init(|| async { list_ec2(ctx, kind, &keys).await })
+    super::once_per_run(&ctx.ec2_ids, (kind, keys.clone()))
+        .get_or_init(|| async { list_ec2(ctx, kind, &keys).await })
         .await
         .clone()
 }

@@ -120,6 +120,20 @@ pub struct Ctx {
     listings: std::sync::Mutex<HashMap<String, Listing>>,
 }
 
+/// The cell of one key in a per-run cache: the first asker fills it, and
+/// every other waits for and shares that answer.
+pub fn once_per_run<K: std::hash::Hash + Eq, V>(
+    cells: &std::sync::Mutex<HashMap<K, std::sync::Arc<tokio::sync::OnceCell<V>>>>,
+    key: K,
+) -> std::sync::Arc<tokio::sync::OnceCell<V>> {
+    cells
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(key)
+        .or_default()
+        .clone()
+}
+
 /// One listing's answer, shared by the lookups that send the same request.
 type Listing = std::sync::Arc<tokio::sync::OnceCell<Result<String, Answer>>>;
 
@@ -149,20 +163,14 @@ impl Ctx {
             "{} {} {} {:?}",
             request.service.iam_prefix, request.operation, request.path, request.body
         );
-        let cell = {
-            let mut listings = self
-                .listings
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            listings.entry(key).or_default().clone()
-        };
-        cell.get_or_init(|| async {
-            self.send(request, None)
-                .await
-                .map(|reply| reply.text().to_owned())
-        })
-        .await
-        .clone()
+        once_per_run(&self.listings, key)
+            .get_or_init(|| async {
+                self.send(request, None)
+                    .await
+                    .map(|reply| reply.text().to_owned())
+            })
+            .await
+            .clone()
     }
 
     pub fn new(
