@@ -2,7 +2,7 @@
 //! (tests/fixtures/addons, sources in SOURCES.md), each attached to the
 //! pod's role in the emulator and checked with `--from-policy` on the file as
 //! published: every run exits 0, changes no data, and together they prove
-//! at least 102 of their 126 unconditional grants live (81%; every other
+//! at least 103 of their 126 unconditional grants live (82%; every other
 //! grant is a skipped testcase with its reason) and 28 of the 45 that only
 //! conditional statements make, counted apart.
 
@@ -181,10 +181,12 @@ fn each_lookup_listing_is_sent_once_per_run() {
                 assert_eq!(sent(action, &bare), 1, "{action}: {requests:#?}");
             }
             // Per listener and load balancer: the lookup's listing, and
-            // the read row's own request (a check sends its own).
-            for (action, param) in [
-                ("DescribeListeners", "LoadBalancerArn="),
-                ("DescribeRules", "ListenerArn="),
+            // the read row's own request (a check sends its own); a load
+            // balancer's listeners once more, read right before the create
+            // that sends one back with the same settings.
+            for (action, param, most) in [
+                ("DescribeListeners", "LoadBalancerArn=", 3),
+                ("DescribeRules", "ListenerArn=", 2),
             ] {
                 let mut named: Vec<&str> = requests
                     .iter()
@@ -196,7 +198,7 @@ fn each_lookup_listing_is_sent_once_per_run() {
                 assert!(!named.is_empty(), "{action}: {requests:#?}");
                 for b in &named {
                     let times = named.iter().filter(|o| o == &b).count();
-                    assert!(times <= 2, "{action} sent {times} times with {b}");
+                    assert!(times <= most, "{action} sent {times} times with {b}");
                 }
             }
         } else {
@@ -283,10 +285,10 @@ fn real_add_on_policies_are_proven_live() {
         share("all eight, unconditional", proven, total),
         share("all eight, conditional", c_proven, c_total),
     );
-    // Floors at what this catalogue proves today (102 of 126, 28 of 45), so
+    // Floors at what this catalogue proves today (103 of 126, 28 of 45), so
     // a row that stops proving shows; the aim is 85% and 60%.
     assert!(
-        proven >= 102,
+        proven >= 103,
         "{proven} of {total} unconditional grants proven live:\n{}",
         lines.join("\n")
     );

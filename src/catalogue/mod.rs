@@ -415,6 +415,77 @@ pub enum V {
     AttrKey(Attr),
     /// Its value, as read.
     AttrValue(Attr),
+    /// Every setting of a real resource, as its Describe lists it right
+    /// before, sent back as the create's own parameters (a create with the
+    /// same settings); the parameter's name is `*`.
+    SameAs(Copied),
+}
+
+/// A resource a create names the settings of, read right before: a create
+/// whose API reference says a repeat with the same settings succeeds (and,
+/// as the resource's key is taken, creates nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Copied {
+    /// A listener of the load balancer the request names (its
+    /// `LoadBalancerArn`, `V::Found(Found::LoadBalancer)`): the first
+    /// whose every setting DescribeListeners lists.
+    Listener,
+}
+
+impl Copied {
+    /// Whose it is: the request names that resource too.
+    pub fn parent(self) -> Found {
+        match self {
+            Copied::Listener => Found::LoadBalancer,
+        }
+    }
+
+    /// The read: its operation, the parameter naming the parent, the list
+    /// element of the answer and the element naming each one listed.
+    pub fn read(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Copied::Listener => (
+                "DescribeListeners",
+                "LoadBalancerArn",
+                "Listeners",
+                "ListenerArn",
+            ),
+        }
+    }
+
+    /// Elements listed that the create does not take: the resource's own
+    /// ARN, the parent the request already names, and what the Describe
+    /// answers with only (a certificate's IsDefault: "Do not set this value
+    /// when specifying a certificate as an input"; a trust store's
+    /// association status).
+    pub fn dropped(self) -> &'static [&'static str] {
+        match self {
+            Copied::Listener => &[
+                "ListenerArn",
+                "LoadBalancerArn",
+                "IsDefault",
+                "TrustStoreAssociationStatus",
+            ],
+        }
+    }
+
+    /// Structures listed at their default, left out as the create's own
+    /// default (element, its member, the default value): mutual TLS off
+    /// ("The default value is off"), whose other members a create might
+    /// refuse beside it.
+    pub fn defaults(self) -> &'static [(&'static str, &'static str, &'static str)] {
+        match self {
+            Copied::Listener => &[("MutualAuthentication", "Mode", "off")],
+        }
+    }
+
+    /// Elements whose presence means the listing does not hold every
+    /// setting: an OIDC action's client secret is never listed.
+    pub fn incomplete_with(self) -> &'static [&'static str] {
+        match self {
+            Copied::Listener => &["AuthenticateOidcConfig"],
+        }
+    }
 }
 
 /// What `V::Random` sends: a name that says where it came from, around a
@@ -686,7 +757,11 @@ impl Row {
                 if w.dry_run {
                     parts.push("DryRun=true".to_owned());
                 }
-                parts.extend(w.params.iter().map(|(k, v)| format!("{k}={}", describe(v))));
+                parts.extend(w.params.iter().map(|(k, v)| match v {
+                    // Many parameters, named by what is read.
+                    V::SameAs(_) => describe(v),
+                    _ => format!("{k}={}", describe(v)),
+                }));
                 let head = if w.path == "/" {
                     w.op.to_owned()
                 } else {
@@ -749,6 +824,11 @@ fn describe(v: &V) -> String {
             a.read().0
         ),
         V::AttrValue(a) => format!("<its value as {} lists it>", a.read().0),
+        V::SameAs(c) => format!(
+            "<every setting of a listener of that {}, as {} lists it>",
+            c.parent().as_str(),
+            c.read().0
+        ),
     }
 }
 
@@ -950,6 +1030,17 @@ fn value_json(v: &V) -> serde_json::Value {
             "read": a.read().0,
             "read_param": a.read().1,
             "keys": a.keys(),
+        }),
+        V::SameAs(c) => json!({
+            "kind": "same_settings",
+            "found": c.parent().key(),
+            "read": c.read().0,
+            "read_param": c.read().1,
+            "list": c.read().2,
+            "id": c.read().3,
+            "dropped": c.dropped(),
+            "defaults": c.defaults().iter().map(|(e, m, v)| json!({"element": e, "member": m, "value": v})).collect::<Vec<_>>(),
+            "incomplete_with": c.incomplete_with(),
         }),
     }
 }
@@ -1163,6 +1254,7 @@ mod tests {
         let rows = doc["rows"].as_array().expect("rows");
         assert_eq!(rows.len(), ROWS.len());
         let kinds = [
+            "same_settings",
             "lit",
             "num",
             "name",

@@ -1,7 +1,7 @@
 //! The catalogue: one row per probeable action. Adding an action is adding a
 //! row here; the unit tests below hold every row to its invariants.
 
-use super::{Attr, Ec2Id, Found, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
+use super::{Attr, Copied, Ec2Id, Found, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
 use crate::answer::AuthorizedError;
 use crate::signed::services::*;
 
@@ -417,8 +417,6 @@ const ELB_LOAD_BALANCER: &str = "arn:{p}:elasticloadbalancing:{r}:{a}:loadbalanc
 const MADE_UP_RULE: V = V::MadeUp(
     "arn:{p}:elasticloadbalancing:{r}:{a}:listener-rule/app/irsa-verify-probe/{random16}/{random16}/{random16}",
 );
-const MADE_UP_LB_ARN: &str =
-    "arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/irsa-verify-probe/{random16}";
 const MADE_UP_TG_ARN: &str =
     "arn:{p}:elasticloadbalancing:{r}:{a}:targetgroup/irsa-verify-probe/{random16}";
 const MADE_UP_LISTENER_ARN: &str =
@@ -762,12 +760,17 @@ pub const ROWS: &[Row] = &[
         &[MADE_UP_TG_ARN], "on a made-up target group ARN, naming a made-up instance: nothing is registered",
         "Elastic Load Balancing API reference, RegisterTargets lists TargetGroupNotFound (\"The specified target group does not exist.\") but \
          not whether it authorizes first, so only a denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html)", false),
-    elb_deny_only("elasticloadbalancing:CreateListener", "CreateListener",
-        &[("LoadBalancerArn", MADE_UP_LB), ("Protocol", V::Lit("HTTP")), ("Port", V::Lit("1")),
-          ("DefaultActions.member.1.Type", V::Lit("fixed-response")), ("DefaultActions.member.1.FixedResponseConfig.StatusCode", V::Lit("404"))],
-        &[MADE_UP_LB_ARN], "on a made-up load balancer ARN: no listener can be created",
-        "Elastic Load Balancing API reference, CreateListener lists LoadBalancerNotFound (\"The specified load balancer does not exist.\") but \
-         not whether it authorizes first, so only a denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html)", false),
+    elb_no_op("elasticloadbalancing:CreateListener", "CreateListener",
+        &[("LoadBalancerArn", V::Found(Found::LoadBalancer)), ("*", V::SameAs(Copied::Listener))],
+        &[ELB_LOAD_BALANCER],
+        "creates, on the load balancer found, a listener with every setting of one it has (its port, protocol, certificate, \
+         security policy and default actions, as DescribeListeners listed them right before): that listener exists, so nothing is \
+         created, and a listener whose settings differ on that port is refused (DuplicateListener), not added. Race window: were that \
+         listener deleted by someone else between the read and the call (one round trip), the call would create it again; the answer \
+         names the listener, and one other than the listener read is reported as created",
+        "Elastic Load Balancing API reference, CreateListener: \"This operation is idempotent, which means that it completes at most one \
+         time. If you attempt to create multiple listeners with the same settings, each call succeeds.\"; DuplicateListener: \"A listener \
+         with the specified port already exists.\" (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html)", false),
     elb_deny_only("elasticloadbalancing:CreateRule", "CreateRule",
         &[("ListenerArn", MADE_UP_LISTENER), ("Priority", V::Lit("50000")),
           ("Conditions.member.1.Field", V::Lit("path-pattern")), ("Conditions.member.1.PathPatternConfig.Values.member.1", V::MadeUp("/irsa-verify-probe-{random}")),
@@ -1406,11 +1409,11 @@ mod tests {
             "ModifyTargetGroupAttributes",
             "ModifyListenerAttributes",
             "RemoveListenerCertificates",
+            "CreateListener",
         ];
         let made_up = [
             "SetRulePriorities",
             "RegisterTargets",
-            "CreateListener",
             "CreateRule",
             "DeleteRule",
         ];
@@ -1452,6 +1455,7 @@ mod tests {
                     "OperationNotPermitted",
                     "InvalidConfigurationRequest",
                     "DuplicateTagKeys",
+                    "DuplicateListener",
                     "ValidationError",
                 ] {
                     assert_eq!(

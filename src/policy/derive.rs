@@ -2434,6 +2434,10 @@ mod tests {
                 "elasticloadbalancing:RemoveListenerCertificates",
                 "the first HTTPS listener listed",
             ),
+            (
+                "elasticloadbalancing:CreateListener",
+                "the first load balancer listed",
+            ),
         ] {
             assert!(
                 has(&d, action, label, Expect::Allow),
@@ -2452,7 +2456,6 @@ mod tests {
         }
         for action in [
             "elasticloadbalancing:RegisterTargets",
-            "elasticloadbalancing:CreateListener",
             "elasticloadbalancing:CreateRule",
             "elasticloadbalancing:DeleteRule",
             "elasticloadbalancing:SetRulePriorities",

@@ -858,6 +858,58 @@ pub(super) async fn read_attribute(
     }
 }
 
+/// A resource's settings, read now, for a create with the same settings:
+/// the first one `Copied::read` lists under `parent` whose every setting it
+/// lists, by ARN, with its settings as the create's parameters.
+pub(super) async fn read_same_settings(
+    ctx: &Ctx,
+    c: crate::catalogue::Copied,
+    parent: &str,
+) -> Result<(String, Vec<(String, String)>), String> {
+    let (operation, param, _, _) = c.read();
+    let request = Request {
+        service: &ELBV2,
+        operation,
+        method: "POST",
+        path: "/".to_owned(),
+        body: Body::Form(vec![(param.to_owned(), parent.to_owned())]),
+    };
+    match ctx.send(&request, None).await {
+        Ok(reply) => pick_same_settings(
+            &super::same_settings::listed(reply.text(), c),
+            operation,
+            parent,
+        ),
+        Err(answer) => Err(format!(
+            "{operation} could not read {parent} ({})",
+            answer.summary()
+        )),
+    }
+}
+
+/// The first resource listed whose settings can be sent back whole; else
+/// why none can. Pure.
+fn pick_same_settings(
+    listed: &[super::same_settings::Listed],
+    operation: &str,
+    parent: &str,
+) -> Result<(String, Vec<(String, String)>), String> {
+    if let Some((arn, settings)) = listed
+        .iter()
+        .find_map(|l| l.settings.as_ref().ok().map(|s| (l.arn.clone(), s.clone())))
+    {
+        return Ok((arn, settings));
+    }
+    match listed.first() {
+        None => Err(format!("{operation} lists none for {parent}")),
+        Some(_) => Err(listed
+            .iter()
+            .filter_map(|l| l.settings.as_ref().err().cloned())
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
+}
+
 /// The (key, value) pairs a write-back's read lists: an Attributes list's
 /// members, a resource's tags, or a setting's own element. Pure.
 fn attribute_listing(xml: &str, a: Attr) -> Vec<(String, String)> {
@@ -1491,6 +1543,33 @@ mod tests {
         assert!(
             why.contains("instance/i-0*") && why.contains("every instance listed"),
             "{why}"
+        );
+    }
+
+    /// The first listed whose every setting is listed is sent back; with
+    /// none, every reason, or that none was listed.
+    #[test]
+    fn a_create_copies_the_first_resource_listed_whole() {
+        use crate::probe::same_settings::Listed as Copy;
+        let whole = |arn: &str| Copy {
+            arn: arn.into(),
+            settings: Ok(vec![("Port".into(), arn.into())]),
+        };
+        let partial = |arn: &str| Copy {
+            arn: arn.into(),
+            settings: Err(format!("{arn} lacks one")),
+        };
+        assert_eq!(
+            pick_same_settings(&[partial("a"), whole("b"), whole("c")], "Op", "p"),
+            Ok(("b".into(), vec![("Port".into(), "b".into())]))
+        );
+        assert_eq!(
+            pick_same_settings(&[partial("a"), partial("b")], "Op", "p"),
+            Err("a lacks one; b lacks one".into())
+        );
+        assert_eq!(
+            pick_same_settings(&[], "Op", "p"),
+            Err("Op lists none for p".into())
         );
     }
 

@@ -5,6 +5,7 @@ pub mod dynamodb;
 pub mod imds;
 pub mod lookup;
 pub mod s3;
+pub mod same_settings;
 pub mod wire;
 
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ use crate::signed::{Body, Request};
 
 use super::lookup::{
     any_zone, ec2_ids, fits, found, found_tagged, found_tagged_note, pick_id, pick_tagged,
-    read_attribute, tagged_note, zone_domain,
+    read_attribute, read_same_settings, tagged_note, zone_domain,
 };
 
 /// Why a lookup found nothing to name.
@@ -29,6 +29,8 @@ struct Fill<'a> {
     zone_name: String,
     /// The attribute read right before the request: key and value.
     attr: Option<(String, String)>,
+    /// The settings of the resource a create copies, read right before.
+    same: Vec<(String, String)>,
 }
 
 impl Fill<'_> {
@@ -99,6 +101,8 @@ impl Fill<'_> {
                 .as_ref()
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default(),
+            // Expanded into the settings themselves by `build`.
+            V::SameAs(_) => String::new(),
         }
     }
 
@@ -109,6 +113,22 @@ impl Fill<'_> {
             other => serde_json::Value::String(self.text(other)),
         }
     }
+}
+
+/// What a create with the same settings answered, if it names another
+/// resource than the one copied: that one was created (the copied one was
+/// gone by the time of the call). Pure.
+fn created_note(answer: &str, c: crate::catalogue::Copied, copied: &str) -> Option<String> {
+    let named = super::same_settings::listed(answer, c)
+        .into_iter()
+        .next()?
+        .arn;
+    (named != copied).then(|| {
+        format!(
+            "CREATED: the answer names {named}, not {copied} whose settings were sent: {copied} was gone by the time of the call \
+             (the race window), so this created {named}; delete it if nothing owns it"
+        )
+    })
 }
 
 /// A random token in UUID form (Secrets Manager version IDs are UUIDs).
@@ -131,7 +151,10 @@ fn build(w: &Wire, fill: &Fill) -> Request {
             let mut params: Vec<(String, String)> = w
                 .params
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), fill.text(v)))
+                .flat_map(|(k, v)| match v {
+                    V::SameAs(_) => fill.same.clone(),
+                    _ => vec![((*k).to_owned(), fill.text(v))],
+                })
                 .collect();
             if w.dry_run {
                 params.insert(0, ("DryRun".to_owned(), "true".to_owned()));
@@ -437,6 +460,35 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             }
         }
     }
+    // A create with the same settings: those of a resource of the one
+    // found, read right before.
+    let mut same = None;
+    if let Some(c) = w.params.iter().find_map(|(_, v)| match v {
+        V::SameAs(c) => Some(*c),
+        _ => None,
+    }) {
+        let Some(parent) = reals.get(&c.parent()) else {
+            return Observation::skipped(format!(
+                "not attempted: no {} to read the settings under; only settings just read are sent back",
+                c.parent().as_str()
+            ));
+        };
+        match read_same_settings(ctx, c, parent).await {
+            Ok((arn, settings)) => {
+                notes.push(format!(
+                    "sends back the settings of {arn} as {} listed them right before: a create with the same settings \
+                     (race window: the one round trip between the two calls)",
+                    c.read().0
+                ));
+                same = Some((c, arn, settings));
+            }
+            Err(why) => {
+                return Observation::skipped(format!(
+                    "not attempted: {why}; only a resource's own settings, just read, are sent back"
+                ))
+            }
+        }
+    }
     let place = Place {
         region: region.clone().unwrap_or_else(|| ctx.place.region.clone()),
         ..ctx.place.clone()
@@ -450,12 +502,26 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         tags: check.tags().to_vec(),
         zone_name,
         attr,
+        same: same
+            .as_ref()
+            .map(|(_, _, settings)| settings.clone())
+            .unwrap_or_default(),
     };
     let request = build(w, &fill);
     let form = describe(&request);
     let answer = match ctx.send(&request, region.as_deref()).await {
         // The body is dropped unread: it may hold a value or a credential.
-        Ok(reply) => Answer::success(reply.status, ""),
+        // Only a create with the same settings has its ARN read: another
+        // than the one copied means one was created.
+        Ok(reply) => {
+            if let Some(note) = same
+                .as_ref()
+                .and_then(|(c, arn, _)| created_note(reply.text(), *c, arn))
+            {
+                notes.push(note);
+            }
+            Answer::success(reply.status, "")
+        }
         Err(answer) => answer,
     };
     let mut observation = Observation::new(answer, row.allowed, form);
@@ -503,6 +569,7 @@ mod tests {
             tags: Vec::new(),
             zone_name: "example.com.".into(),
             attr: None,
+            same: Vec::new(),
         }
     }
 
@@ -790,11 +857,27 @@ mod tests {
                 )
             ]
         );
+        // A create with the same settings: the load balancer found, then
+        // every setting of its listener as read, and nothing else.
+        let lb = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/lb/50dc6c495c0c9188";
+        f.found.insert(Found::LoadBalancer, lb.into());
+        f.same = vec![
+            pair("Port", "80"),
+            pair("Protocol", "HTTP"),
+            pair("DefaultActions.member.1.Type", "forward"),
+            pair("DefaultActions.member.1.TargetGroupArn", tg),
+        ];
+        let params = |action: &str| match build(wire(action), &f).body {
+            Body::Form(p) => p,
+            _ => panic!("form"),
+        };
+        let mut want = vec![pair("LoadBalancerArn", lb)];
+        want.extend(f.same.clone());
+        assert_eq!(params("elasticloadbalancing:CreateListener"), want);
         // The deny-only ones name made-up resources only.
         for action in [
             "elasticloadbalancing:SetRulePriorities",
             "elasticloadbalancing:RegisterTargets",
-            "elasticloadbalancing:CreateListener",
             "elasticloadbalancing:CreateRule",
             "elasticloadbalancing:DeleteRule",
         ] {
@@ -809,6 +892,28 @@ mod tests {
                 "{action}: {ps:?}"
             );
         }
+    }
+
+    /// A create with the same settings that names the resource copied
+    /// created nothing; one naming another created that one, and says so.
+    #[test]
+    fn a_create_with_the_same_settings_that_names_another_resource_says_it_created_it() {
+        let answer = |arn: &str| {
+            format!(
+                "<CreateListenerResponse><CreateListenerResult><Listeners><member><ListenerArn>{arn}</ListenerArn>\
+                 <Port>80</Port></member></Listeners></CreateListenerResult></CreateListenerResponse>"
+            )
+        };
+        let c = crate::catalogue::Copied::Listener;
+        assert_eq!(created_note(&answer("arn:l/1"), c, "arn:l/1"), None);
+        let note = created_note(&answer("arn:l/2"), c, "arn:l/1").expect("a note");
+        assert!(
+            note.starts_with("CREATED: the answer names arn:l/2, not arn:l/1"),
+            "{note}"
+        );
+        assert!(note.contains("delete it"), "{note}");
+        // An answer that names none tells nothing either way.
+        assert_eq!(created_note("", c, "arn:l/1"), None);
     }
 
     /// A write-back's request carries the key and value read, as read.

@@ -405,6 +405,17 @@ class Fill:
                 if key in listed:
                     return key if kind == "attribute_key" else listed[key]
             raise FillError(f"the seeded {v['found']} lists none of {v['keys'] or 'its tags'}")
+        if kind == "same_settings":
+            # As src/probe/same_settings.rs sends them back: the first one
+            # listed whose every setting is listed, flattened as the query
+            # protocol sends a structure, less what the create does not take.
+            listed = self.s["same_settings"].get((v["read"], v["found"]))
+            if listed is None:
+                raise FillError(f"no {v['list']} read for the seeded {v['found']}")
+            for item in listed:
+                if not any(_names(item, e) for e in v["incomplete_with"]):
+                    return query_form(item, v["dropped"], v["defaults"])
+            raise FillError(f"every one of the seeded {v['found']}'s {v['list']} lacks a setting")
         raise FillError(f"a value of kind {kind!r} this check does not know")
 
     def resource(self, t):
@@ -431,6 +442,35 @@ class Fill:
                 kind, n = part.rsplit(":", 1)[-1], 0
                 parts.append(part)
         return self.template("/".join(parts), name=self.arn_name)
+
+
+def _names(value, element):
+    """Does a described resource hold this element at any depth?"""
+    if isinstance(value, dict):
+        return element in value or any(_names(v, element) for v in value.values())
+    if isinstance(value, list):
+        return any(_names(v, element) for v in value)
+    return False
+
+
+def query_form(value, dropped, defaults, prefix=""):
+    """A described structure as the query protocol sends it: `Field`,
+    `Struct.Field`, `List.member.N.Field`; booleans as true/false; less the
+    `dropped` fields and the `defaults` structures at their default."""
+    out = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            at_default = any(k == d["element"] and isinstance(v, dict) and v.get(d["member"]) == d["value"] for d in defaults)
+            if k not in dropped and not at_default:
+                out += query_form(v, dropped, defaults, f"{prefix}{k}.")
+    elif isinstance(value, list):
+        for i, v in enumerate(value, 1):
+            out += query_form(v, dropped, defaults, f"{prefix}member.{i}.")
+    elif isinstance(value, bool):
+        out.append((prefix[:-1], "true" if value else "false"))
+    else:
+        out.append((prefix[:-1], str(value)))
+    return out
 
 
 def scenario_match(pattern, value):
@@ -526,7 +566,11 @@ def build(row, fill):
     # ap-south-1 (src/signed/endpoint.rs).
     region = "us-east-1" if req["global"] or row["service"] in ("shield", "pricing") else REGION
     json_protocol = protocol.startswith("awsJson")
-    params = [(p["name"], fill.value(p["value"], json_protocol)) for p in req["params"]]
+    params = []
+    for p in req["params"]:
+        value = fill.value(p["value"], json_protocol)
+        # A create's copied settings are many parameters.
+        params += value if p["value"]["kind"] == "same_settings" else [(p["name"], value)]
     headers = {}
     method, path = req["method"], fill.template(req["path"])
     if protocol in ("ec2Query", "awsQuery"):
@@ -626,6 +670,16 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
                 else:
                     got = getattr(elb, method)(**{v["read_param"]: resource})["Attributes"]
                 seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x.get("Value", "") for x in got}
+    # The resources a create copies the settings of, read now as the agent
+    # reads them right before its create.
+    seeded["same_settings"] = {}
+    for row in wire_rows:
+        for p in row["request"]["params"]:
+            v = p["value"]
+            if v["kind"] == "same_settings" and v["found"] in seeded["found"]:
+                method = re.sub(r"(?<!^)(?=[A-Z])", "_", v["read"]).lower()
+                listed = getattr(elb, method)(**{v["read_param"]: seeded["found"][v["found"]]})[v["list"]]
+                seeded["same_settings"][(v["read"], v["found"])] = listed
     prepared = []
     for row in wire_rows:
         try:
@@ -1010,8 +1064,27 @@ def run(endpoint, catalogue):
         "elbv2 RemoveTags of a key neither the listener nor its rule carries: 200",
         lambda: elb.remove_tags(ResourceArns=[listener, rule], TagKeys=["irsa-verify-probe-fidelity"]),
     )
-    made_up_lb = f"arn:aws:elasticloadbalancing:{REGION}:{account}:loadbalancer/app/irsa-verify-probe/0000000000000000"
+    on_balancer = lambda: elb.describe_listeners(LoadBalancerArn=balancer)["Listeners"]  # noqa: E731
+    had = on_balancer()
+    https = next(x for x in had if x["ListenerArn"] == listener)
+    assert [c["CertificateArn"] for c in https["Certificates"]] == [certificates()[0]["CertificateArn"]], "DescribeListeners lists the default certificate only"
+    assert "SslPolicy" not in next(x for x in had if x["Protocol"] == "HTTP"), "DescribeListeners lists no SslPolicy for HTTP"
+    same = {k: https[k] for k in ("Port", "Protocol", "SslPolicy", "Certificates", "DefaultActions")}
+    answered = []
+    status, code, message, _ = call(lambda: answered.append(elb.create_listener(LoadBalancerArn=balancer, **same)) or {})
+    named = answered[0]["Listeners"][0]["ListenerArn"] if answered else None
+    report(
+        code is None and named == listener,
+        "elbv2 CreateListener with every setting of a listener the load balancer has: 200, naming that listener (moto added a second one on the port)",
+        f"{status} {code} {message} {named}",
+    )
     fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
+    expect_error(
+        "elbv2 CreateListener on a port that has a listener, with another default action: DuplicateListener",
+        lambda: elb.create_listener(LoadBalancerArn=balancer, **dict(same, DefaultActions=fixed)), 400, "DuplicateListener",
+    )
+    report(on_balancer() == had, "elbv2 the load balancer's listeners unchanged by both CreateListener calls", _first_difference(had, on_balancer()))
+    made_up_lb = f"arn:aws:elasticloadbalancing:{REGION}:{account}:loadbalancer/app/irsa-verify-probe/0000000000000000"
     expect_error(
         "elbv2 CreateListener on a load balancer that does not exist: LoadBalancerNotFound, nothing built (snapshot-all below)",
         lambda: elb.create_listener(LoadBalancerArn=made_up_lb, Protocol="HTTP", Port=1, DefaultActions=fixed), 400, "LoadBalancerNotFound",

@@ -55,6 +55,7 @@ matching and condition fixes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -1964,6 +1965,70 @@ def _elbv2_creates_nothing_for_a_missing_parent() -> None:
 
 
 _elbv2_creates_nothing_for_a_missing_parent()
+
+
+def _elbv2_one_listener_per_port() -> None:
+    """A load balancer has one listener per port. CreateListener on a port
+    that has one succeeds with the same settings and creates nothing: "This
+    operation is idempotent, which means that it completes at most one time.
+    If you attempt to create multiple listeners with the same settings, each
+    call succeeds."; with other settings it is refused, DuplicateListener ("A
+    listener with the specified port already exists.")
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html).
+    moto 5.2.5 looked the port up among the listeners' ARNs, never found it,
+    and added a second listener on the port.
+
+    The settings compared are those DescribeListeners lists, which lists as
+    AWS does: Certificates, "The default certificate for the listener" only
+    (moto listed the whole certificate list), and SslPolicy only for an
+    HTTPS or TLS listener ("[HTTPS or TLS listener] The security policy";
+    moto listed its default for every protocol)
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Listener.html)."""
+    from moto.elbv2.exceptions import DuplicateListenerError
+    from moto.elbv2.models import ELBv2Backend, FakeListener
+
+    secure = ("HTTPS", "TLS")
+
+    def _action_data(action: dict[str, Any]) -> dict[str, Any]:
+        # An action as moto's FakeAction stores it (its defaults filled in),
+        # without building one: a model built is listed by /moto-api/data.json
+        # as if something had been created.
+        data = copy.deepcopy(action)
+        if "ForwardConfig" in data:
+            data["ForwardConfig"].setdefault("TargetGroupStickinessConfig", {"Enabled": False})
+            for group in data["ForwardConfig"].get("TargetGroups", []):
+                group.setdefault("Weight", 1)
+        return data
+
+    FakeListener.Certificates = property(lambda self: [self.certificate] if self.certificate else [])
+    FakeListener.SslPolicy = property(lambda self: self.ssl_policy if self.protocol in secure else None)
+    original = ELBv2Backend.create_listener
+
+    def create_listener(
+        self: Any, load_balancer_arn: str, protocol: str, port: str, ssl_policy: str, certificate: str | None,
+        actions: list[dict[str, Any]], alpn_policy: list[str] | None = None, tags: list[dict[str, str]] | None = None,
+    ) -> Any:
+        balancer = self.load_balancers.get(load_balancer_arn)
+        on_port = [l for l in (balancer.listeners.values() if balancer else []) if str(l.port) == str(port)]
+        if not on_port:
+            return original(self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions, alpn_policy, tags)
+        listener = on_port[0]
+        proto = (protocol or "").upper()
+        same = (
+            listener.protocol == proto
+            and listener.certificate == certificate
+            and (proto not in secure or listener.ssl_policy == ssl_policy)
+            and [a.data for a in listener.default_actions] == [_action_data(a) for a in actions]
+            and list(listener.alpn_policy or []) == list(alpn_policy or [])
+        )
+        if not same:
+            raise DuplicateListenerError()
+        return listener
+
+    ELBv2Backend.create_listener = create_listener
+
+
+_elbv2_one_listener_per_port()
 
 
 def _elbv2_target_group_attributes_are_strings() -> None:
