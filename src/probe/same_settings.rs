@@ -308,6 +308,12 @@ mod tests {
         )
         .is_empty());
         assert!(listed("not xml", Copied::Listener).is_empty());
+        // Only the list's members are resources.
+        assert!(listed(
+            "<R><Listeners><other><ListenerArn>a</ListenerArn></other></Listeners></R>",
+            Copied::Listener
+        )
+        .is_empty());
         // A member without its ARN is not one to send back.
         assert!(listed(
             "<R><Listeners><member><Port>1</Port></member></Listeners></R>",
