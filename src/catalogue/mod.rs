@@ -332,6 +332,9 @@ pub enum Attr {
     /// A load balancer's IpAddressType (SetIpAddressType), as
     /// DescribeLoadBalancers lists it.
     IpAddressType,
+    /// A rule's Priority (SetRulePriorities), as DescribeRules lists it: a
+    /// rule but the default one, whose priority is a number.
+    RulePriority,
 }
 
 impl Attr {
@@ -341,6 +344,7 @@ impl Attr {
             Attr::LoadBalancer | Attr::IpAddressType => Found::LoadBalancer,
             Attr::TargetGroup | Attr::HealthCheckEnabled => Found::TargetGroup,
             Attr::Listener | Attr::ListenerTag => Found::Listener,
+            Attr::RulePriority => Found::Rule,
         }
     }
 
@@ -353,6 +357,7 @@ impl Attr {
             Attr::ListenerTag => ("DescribeTags", "ResourceArns.member.1"),
             Attr::HealthCheckEnabled => ("DescribeTargetGroups", "TargetGroupArns.member.1"),
             Attr::IpAddressType => ("DescribeLoadBalancers", "LoadBalancerArns.member.1"),
+            Attr::RulePriority => ("DescribeRules", "RuleArns.member.1"),
         }
     }
 
@@ -370,6 +375,7 @@ impl Attr {
             Attr::ListenerTag => &[],
             Attr::HealthCheckEnabled => &["HealthCheckEnabled"],
             Attr::IpAddressType => &["IpAddressType"],
+            Attr::RulePriority => &["Priority"],
         }
     }
 
@@ -382,6 +388,18 @@ impl Attr {
             Attr::HealthCheckEnabled => Some(&["true", "false"]),
             Attr::IpAddressType => Some(&["ipv4", "dualstack", "dualstack-without-public-ipv4"]),
             _ => None,
+        }
+    }
+
+    /// Is a value read one to write back? One of `values`, a rule's
+    /// priority a number SetRulePriorities takes ("Valid Range: Minimum
+    /// value of 1. Maximum value of 50000."), any other value as read.
+    pub fn writable(self, value: &str) -> bool {
+        match self {
+            Attr::RulePriority => value
+                .parse::<u32>()
+                .is_ok_and(|p| (1..=50_000).contains(&p) && !value.starts_with('+')),
+            _ => self.values().is_none_or(|vs| vs.contains(&value)),
         }
     }
 }

@@ -738,13 +738,16 @@ pub const ROWS: &[Row] = &[
          none for a certificate the list does not hold (unlike AddListenerCertificates' CertificateNotFound) \
          (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RemoveListenerCertificates.html, \
          https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/Welcome.html)", true),
-    elb_deny_only("elasticloadbalancing:SetRulePriorities", "SetRulePriorities",
-        &[("RulePriorities.member.1.RuleArn", MADE_UP_RULE), ("RulePriorities.member.1.Priority", V::Lit("50000"))],
-        &[MADE_UP_RULE_ARN], "on a made-up rule ARN: no rule's priority changes",
-        "Elastic Load Balancing API reference, SetRulePriorities: \"Any existing rules that you do not specify retain their current \
-         priority\"; writing a rule's own priority back is not documented as changing nothing, and would undo a change made between the \
-         read and the write. It lists RuleNotFound (\"The specified rule does not exist.\") but not whether it authorizes first, so only a \
-         denial tells (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html)", false),
+    elb_no_op("elasticloadbalancing:SetRulePriorities", "SetRulePriorities",
+        &[("RulePriorities.member.1.RuleArn", V::Found(Found::Rule)), ("RulePriorities.member.1.Priority", V::AttrValue(Attr::RulePriority))],
+        &[ELB_RULE],
+        "writes back the priority of a rule of the listener found (not its default rule) with the value DescribeRules listed for it right \
+         before, and names no other rule: the rule keeps its priority, and every other keeps its own. Race window: the one round trip \
+         between the read and the write; were that rule's priority changed by someone else in it, the write would put back the value read",
+        "Elastic Load Balancing API reference, SetRulePriorities: \"Sets the priorities of the specified rules. You can reorder the rules as \
+         long as there are no priority conflicts in the new order. Any existing rules that you do not specify retain their current \
+         priority.\"; the one rule specified is given the priority just read, which no other rule holds \
+         (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html)", false),
     elb_no_op("elasticloadbalancing:AddTags", "AddTags",
         &[("ResourceArns.member.1", V::Found(Found::Listener)), ("Tags.member.1.Key", V::AttrKey(Attr::ListenerTag)),
           ("Tags.member.1.Value", V::AttrValue(Attr::ListenerTag))],
@@ -1410,13 +1413,9 @@ mod tests {
             "ModifyListenerAttributes",
             "RemoveListenerCertificates",
             "CreateListener",
-        ];
-        let made_up = [
             "SetRulePriorities",
-            "RegisterTargets",
-            "CreateRule",
-            "DeleteRule",
         ];
+        let made_up = ["RegisterTargets", "CreateRule", "DeleteRule"];
         for (ops, tells) in [(&no_op[..], Tells::Both), (&made_up[..], Tells::DenialOnly)] {
             for op in ops {
                 let action = format!("elasticloadbalancing:{op}");

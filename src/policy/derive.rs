@@ -2438,6 +2438,10 @@ mod tests {
                 "elasticloadbalancing:CreateListener",
                 "the first load balancer listed",
             ),
+            (
+                "elasticloadbalancing:SetRulePriorities",
+                "the first non-default listener rule listed",
+            ),
         ] {
             assert!(
                 has(&d, action, label, Expect::Allow),
@@ -2458,7 +2462,6 @@ mod tests {
             "elasticloadbalancing:RegisterTargets",
             "elasticloadbalancing:CreateRule",
             "elasticloadbalancing:DeleteRule",
-            "elasticloadbalancing:SetRulePriorities",
         ] {
             let u = d
                 .unprobed

@@ -838,6 +838,9 @@ pub(super) async fn read_attribute(
                         "{operation} lists no tag of {arn} with a value and a key that is not aws:"
                     )
                 }
+                Attr::RulePriority => {
+                    format!("{operation} lists no Priority of 1 to 50000 for {arn}")
+                }
                 _ => match a.values() {
                     Some(values) => format!(
                         "{operation} lists no {} of {} for {arn}",
@@ -919,7 +922,7 @@ fn attribute_listing(xml: &str, a: Attr) -> Vec<(String, String)> {
             .next()
             .map(|(_, tags)| tags)
             .unwrap_or_default(),
-        Attr::HealthCheckEnabled | Attr::IpAddressType => a
+        Attr::HealthCheckEnabled | Attr::IpAddressType | Attr::RulePriority => a
             .keys()
             .iter()
             .filter_map(|k| first_element(xml, k).map(|v| ((*k).to_owned(), v)))
@@ -938,9 +941,8 @@ fn pick_attribute(read: &[(String, String)], a: Attr) -> Option<(String, String)
             .iter()
             .find(|(k, v)| !v.is_empty() && !k.to_ascii_lowercase().starts_with("aws:")),
         _ => a.keys().iter().find_map(|k| {
-            read.iter().find(|(key, value)| {
-                key == k && a.values().is_none_or(|vs| vs.contains(&value.as_str()))
-            })
+            read.iter()
+                .find(|(key, value)| key == k && a.writable(value))
         }),
     }
     .cloned()
@@ -1664,6 +1666,30 @@ mod tests {
                 None,
                 "{key}={odd:?} is not a documented value, so it is not written back"
             );
+        }
+        // A rule's priority: a number SetRulePriorities takes.
+        let rules = "<DescribeRulesResponse><DescribeRulesResult><Rules><member>\
+                     <RuleArn>arn:r</RuleArn><Priority>10</Priority><IsDefault>false</IsDefault>\
+                     </member></Rules></DescribeRulesResult></DescribeRulesResponse>";
+        assert_eq!(
+            pick_attribute(
+                &attribute_listing(rules, Attr::RulePriority),
+                Attr::RulePriority
+            ),
+            Some(("Priority".to_owned(), "10".to_owned()))
+        );
+        for odd in ["default", "0", "50001", "+5", "", "1.5"] {
+            assert_eq!(
+                pick_attribute(
+                    &[("Priority".to_owned(), odd.to_owned())],
+                    Attr::RulePriority
+                ),
+                None,
+                "Priority={odd:?} is not one SetRulePriorities takes"
+            );
+        }
+        for fine in ["1", "50000"] {
+            assert!(Attr::RulePriority.writable(fine), "{fine}");
         }
     }
 }

@@ -876,7 +876,6 @@ mod tests {
         assert_eq!(params("elasticloadbalancing:CreateListener"), want);
         // The deny-only ones name made-up resources only.
         for action in [
-            "elasticloadbalancing:SetRulePriorities",
             "elasticloadbalancing:RegisterTargets",
             "elasticloadbalancing:CreateRule",
             "elasticloadbalancing:DeleteRule",
@@ -892,6 +891,16 @@ mod tests {
                 "{action}: {ps:?}"
             );
         }
+
+        // A rule's priority, written back as read.
+        f.attr = Some(("Priority".into(), "10".into()));
+        assert_eq!(
+            build(wire("elasticloadbalancing:SetRulePriorities"), &f).body,
+            Body::Form(vec![
+                pair("RulePriorities.member.1.RuleArn", rule),
+                pair("RulePriorities.member.1.Priority", "10"),
+            ])
+        );
     }
 
     /// A create with the same settings that names the resource copied

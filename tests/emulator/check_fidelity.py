@@ -660,7 +660,7 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
                 resource = seeded["found"][v["found"]]
                 if v["read"] == "DescribeTags":
                     got = elb.describe_tags(ResourceArns=[resource])["TagDescriptions"][0]["Tags"]
-                elif v["read"] in ("DescribeTargetGroups", "DescribeLoadBalancers"):
+                elif v["read"] in ("DescribeTargetGroups", "DescribeLoadBalancers", "DescribeRules"):
                     # A setting that is its own element of the resource's
                     # description, as its XML spells it (true, not True).
                     plural = v["read"][len("Describe"):]
@@ -1032,6 +1032,16 @@ def run(endpoint, catalogue):
         "elbv2 ModifyTargetGroup writing back HealthCheckEnabled as described: 200",
         lambda: elb.modify_target_group(TargetGroupArn=group, HealthCheckEnabled=was[4][0]["HealthCheckEnabled"]),
     )
+    own = next(r for r in was[0] if r["RuleArn"] == rule)["Priority"]
+    expect_ok(
+        "elbv2 SetRulePriorities giving a rule back its own priority: 200 (moto answered PriorityInUse)",
+        lambda: elb.set_rule_priorities(RulePriorities=[{"RuleArn": rule, "Priority": int(own)}]),
+    )
+    taken = next(r for r in was[0] if r["RuleArn"] != rule and not r["IsDefault"])["Priority"]
+    expect_error(
+        "elbv2 SetRulePriorities giving a rule another rule's priority: PriorityInUse",
+        lambda: elb.set_rule_priorities(RulePriorities=[{"RuleArn": rule, "Priority": int(taken)}]), 400, "PriorityInUse",
+    )
     expect_ok(
         "elbv2 SetIpAddressType writing back the load balancer's IpAddressType: 200",
         lambda: elb.set_ip_address_type(LoadBalancerArn=balancer, IpAddressType=was[5][0]["IpAddressType"]),
@@ -1098,7 +1108,7 @@ def run(endpoint, catalogue):
         400, "ListenerNotFound",
     )
     now = (rules(), certificates(), listeners(), tags(), groups(), balancers())
-    report(now[0] == was[0], "elbv2 the rule unchanged by ModifyRule", _first_difference(was[0], now[0]))
+    report(now[0] == was[0], "elbv2 the rules unchanged by ModifyRule and SetRulePriorities", _first_difference(was[0], now[0]))
     report(now[1] == was[1], "elbv2 the certificate list unchanged: not added again (moto appended it), nothing removed", _first_difference(was[1], now[1]))
     report(now[2] == was[2], "elbv2 the listener unchanged by ModifyListener", _first_difference(was[2], now[2]))
     report(now[3] == was[3] and was[3][0]["Tags"], "elbv2 the listener's tags unchanged by AddTags writing one back", _first_difference(was[3], now[3]))

@@ -2031,6 +2031,43 @@ def _elbv2_one_listener_per_port() -> None:
 _elbv2_one_listener_per_port()
 
 
+def _elbv2_rule_priorities_in_the_new_order() -> None:
+    """SetRulePriorities looks for conflicts in the new order: "You can
+    reorder the rules as long as there are no priority conflicts in the new
+    order. Any existing rules that you do not specify retain their current
+    priority."
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html).
+    moto 5.2.5 compared each priority asked with every rule's current one,
+    the rules being given new ones included, so a rule given back its own
+    priority was PriorityInUse. A priority held by a rule not named, or
+    asked twice, is still refused; a rule that does not exist is still
+    RuleNotFound."""
+    from moto.elbv2.exceptions import DuplicatePriorityError, PriorityInUseError
+    from moto.elbv2.models import ELBv2Backend
+
+    def set_rule_priorities(self: Any, rule_priorities: list[dict[str, Any]]) -> list[Any]:
+        asked = [str(p["Priority"]) for p in rule_priorities]
+        for priority in set(asked):
+            if asked.count(priority) > 1:
+                raise DuplicatePriorityError(priority)
+        named = {p["RuleArn"] for p in rule_priorities}
+        rules = []
+        for p in rule_priorities:
+            rule = self.describe_rules(listener_arn=None, rule_arns=[p["RuleArn"]])[0]  # RuleNotFound
+            listener = self.describe_listeners(None, [rule.listener_arn])[0]
+            if any(other.arn not in named and str(other.priority) == str(p["Priority"]) for other in listener.rules.values()):
+                raise PriorityInUseError()
+            rules.append((rule, p["Priority"]))
+        for rule, priority in rules:
+            rule.priority = priority
+        return [rule for rule, _ in rules]
+
+    ELBv2Backend.set_rule_priorities = set_rule_priorities
+
+
+_elbv2_rule_priorities_in_the_new_order()
+
+
 def _elbv2_target_group_attributes_are_strings() -> None:
     """A target group's attributes are strings, as the API reference types
     every TargetGroupAttribute Value ("Type: String"). moto 5.2.5 stored two
