@@ -198,6 +198,9 @@ pub enum Found {
     EfsFileSystem,
     /// The first customer-owned IP pool DescribeCoipPools lists, by ID.
     CoipPool,
+    /// The first Auto Scaling group DescribeAutoScalingGroups lists, by
+    /// name.
+    AutoScalingGroup,
     /// The Amazon Cognito user pool (its ID) of the first
     /// authenticate-cognito action among the found load balancer's
     /// listeners and rules.
@@ -207,7 +210,7 @@ pub enum Found {
 }
 
 impl Found {
-    pub const ALL: [Found; 18] = [
+    pub const ALL: [Found; 19] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -224,6 +227,7 @@ impl Found {
         Found::ShieldProtection,
         Found::EfsFileSystem,
         Found::CoipPool,
+        Found::AutoScalingGroup,
         Found::CognitoUserPool,
         Found::CognitoClient,
     ];
@@ -270,6 +274,7 @@ impl Found {
             Found::ShieldProtection => "shield_protection",
             Found::EfsFileSystem => "efs_file_system",
             Found::CoipPool => "coip_pool",
+            Found::AutoScalingGroup => "auto_scaling_group",
             Found::CognitoUserPool => "cognito_user_pool",
             Found::CognitoClient => "cognito_client",
         }
@@ -308,6 +313,7 @@ impl Found {
             Found::ShieldProtection => "load balancer's Shield protection",
             Found::EfsFileSystem => "EFS file system",
             Found::CoipPool => "customer-owned IP pool",
+            Found::AutoScalingGroup => "Auto Scaling group",
             Found::CognitoUserPool => "Cognito user pool of an authenticate-cognito action",
             Found::CognitoClient => "Cognito app client of an authenticate-cognito action",
         }
@@ -335,6 +341,9 @@ pub enum Attr {
     /// A rule's Priority (SetRulePriorities), as DescribeRules lists it: a
     /// rule but the default one, whose priority is a number.
     RulePriority,
+    /// An Auto Scaling group's DesiredCapacity (SetDesiredCapacity), as
+    /// DescribeAutoScalingGroups lists it.
+    DesiredCapacity,
 }
 
 impl Attr {
@@ -345,6 +354,15 @@ impl Attr {
             Attr::TargetGroup | Attr::HealthCheckEnabled => Found::TargetGroup,
             Attr::Listener | Attr::ListenerTag => Found::Listener,
             Attr::RulePriority => Found::Rule,
+            Attr::DesiredCapacity => Found::AutoScalingGroup,
+        }
+    }
+
+    /// The service of the read (and of the write).
+    pub fn service(self) -> &'static ServiceDef {
+        match self {
+            Attr::DesiredCapacity => &crate::signed::services::AUTOSCALING,
+            _ => &crate::signed::services::ELBV2,
         }
     }
 
@@ -358,6 +376,10 @@ impl Attr {
             Attr::HealthCheckEnabled => ("DescribeTargetGroups", "TargetGroupArns.member.1"),
             Attr::IpAddressType => ("DescribeLoadBalancers", "LoadBalancerArns.member.1"),
             Attr::RulePriority => ("DescribeRules", "RuleArns.member.1"),
+            Attr::DesiredCapacity => (
+                "DescribeAutoScalingGroups",
+                "AutoScalingGroupNames.member.1",
+            ),
         }
     }
 
@@ -376,6 +398,7 @@ impl Attr {
             Attr::HealthCheckEnabled => &["HealthCheckEnabled"],
             Attr::IpAddressType => &["IpAddressType"],
             Attr::RulePriority => &["Priority"],
+            Attr::DesiredCapacity => &["DesiredCapacity"],
         }
     }
 
@@ -399,6 +422,8 @@ impl Attr {
             Attr::RulePriority => value
                 .parse::<u32>()
                 .is_ok_and(|p| (1..=50_000).contains(&p) && !value.starts_with('+')),
+            // A count, as listed: digits only.
+            Attr::DesiredCapacity => !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()),
             _ => self.values().is_none_or(|vs| vs.contains(&value)),
         }
     }

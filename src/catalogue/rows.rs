@@ -792,6 +792,22 @@ pub const ROWS: &[Row] = &[
     read("autoscaling:DescribeLaunchConfigurations", &AUTOSCALING, "DescribeLaunchConfigurations", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
     read("autoscaling:DescribeScalingActivities", &AUTOSCALING, "DescribeScalingActivities", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
     read("autoscaling:DescribeTags", &AUTOSCALING, "DescribeTags", TargetKind::Account, &[("MaxRecords", V::Lit("1"))], ANY, ASG_READS),
+    // A write-back on the first group listed.
+    Row {
+        harmless: "writes back the desired capacity of the first Auto Scaling group DescribeAutoScalingGroups lists, with the value it \
+                   listed for that group right before: the group keeps the capacity it has, so no instance is launched or terminated. \
+                   Race window: the one round trip between the read and the write; were the capacity changed by someone else in it (a \
+                   cluster autoscaler scaling out), the write would put back the value read, until that scaler sets it again",
+        basis: "Amazon EC2 Auto Scaling API reference, SetDesiredCapacity: \"Sets the size of the specified Auto Scaling group. If a scale-in \
+                activity occurs as a result of a new DesiredCapacity value that is lower than the current size of the group, the Auto Scaling \
+                group uses its termination policy to determine which instances to terminate.\"; DesiredCapacity: \"The desired capacity is the \
+                initial capacity of the Auto Scaling group after this operation completes and the capacity it attempts to maintain.\"; the \
+                capacity set is the one just read (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html)",
+        destructive: true,
+        ..wire("autoscaling:SetDesiredCapacity", TargetKind::Account, &AUTOSCALING, "SetDesiredCapacity",
+            &[("AutoScalingGroupName", V::Found(Found::AutoScalingGroup)), ("DesiredCapacity", V::AttrValue(Attr::DesiredCapacity))],
+            &["arn:{p}:autoscaling:{r}:{a}:autoScalingGroup:{id}:autoScalingGroupName/{id}"])
+    },
 
     // Secrets Manager: never a value.
     read("secretsmanager:ListSecrets", &SECRETSMANAGER, "ListSecrets", TargetKind::Account, &[("MaxResults", V::Num(1))], ANY,
@@ -1133,7 +1149,6 @@ pub const NEVER: &[(&str, &str)] = &[
     ("ec2:AssignPrivateIpAddresses", "its API has no DryRun, and an EC2 write is only ever sent with DryRun=true"),
     ("ec2:UnassignPrivateIpAddresses", "its API has no DryRun, and an EC2 write is only ever sent with DryRun=true"),
     ("autoscaling:TerminateInstanceInAutoScalingGroup", "no harmless form known: it terminates a node"),
-    ("autoscaling:SetDesiredCapacity", "no harmless form known: it resizes the group"),
     ("cloudwatch:PutMetricData", "no harmless form known: it writes a data point"),
     ("kms:Decrypt", "only DryRun could tell, and junk ciphertext is refused with AccessDenied whatever the permissions"),
     ("iam:Create*", "IAM writes have no harmless form"),
@@ -1659,6 +1674,66 @@ mod tests {
                     r.action
                 );
             }
+        }
+    }
+
+    /// SetDesiredCapacity writes back the capacity just read, on the group
+    /// found: a 2xx proves it, AWS's denial denies it, and any other answer
+    /// (a group gone, a scaling activity in progress, a validation) is
+    /// could not tell.
+    #[test]
+    fn set_desired_capacity_is_a_write_back_on_the_group_found() {
+        use crate::answer::{classify, Answer, Observed};
+        let r = &ROWS[super::super::find("autoscaling:SetDesiredCapacity").expect("a row")];
+        let Probe::Wire(w) = &r.probe else {
+            panic!("a wire row")
+        };
+        assert_eq!(r.tells, Tells::Both);
+        assert!(
+            r.destructive,
+            "a deny check wherever Auto Scaling is touched"
+        );
+        assert_eq!(
+            w.params,
+            &[
+                ("AutoScalingGroupName", V::Found(Found::AutoScalingGroup)),
+                ("DesiredCapacity", V::AttrValue(Attr::DesiredCapacity)),
+            ]
+        );
+        assert_eq!(Attr::DesiredCapacity.found(), Found::AutoScalingGroup);
+        let err = |status: u16, code: &str| Answer::ServiceError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            message: Some("m".to_owned()),
+        };
+        assert_eq!(
+            classify(&Answer::success(200, ""), r.allowed),
+            Observed::Allowed
+        );
+        assert_eq!(
+            classify(&err(403, "AccessDenied"), r.allowed),
+            Observed::Denied
+        );
+        for other in [
+            "ValidationError",
+            "ScalingActivityInProgress",
+            "ResourceContention",
+        ] {
+            assert_eq!(
+                classify(&err(400, other), r.allowed),
+                Observed::Unknown,
+                "{other}"
+            );
+        }
+        // Only a count read is written back.
+        for (value, ok) in [
+            ("0", true),
+            ("12", true),
+            ("", false),
+            ("-1", false),
+            ("1.0", false),
+        ] {
+            assert_eq!(Attr::DesiredCapacity.writable(value), ok, "{value:?}");
         }
     }
 }

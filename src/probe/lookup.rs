@@ -431,6 +431,11 @@ pub(super) async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                     false,
                 )
             }
+            Found::AutoScalingGroup => (
+                form(&AUTOSCALING, "DescribeAutoScalingGroups", vec![]),
+                "AutoScalingGroupName",
+                false,
+            ),
             Found::InstanceTargetGroup => {
                 only = Some((
                     "TargetType",
@@ -823,7 +828,7 @@ pub(super) async fn read_attribute(
 ) -> Result<(String, String), String> {
     let (operation, param) = a.read();
     let request = Request {
-        service: &ELBV2,
+        service: a.service(),
         operation,
         method: "POST",
         path: "/".to_owned(),
@@ -922,7 +927,10 @@ fn attribute_listing(xml: &str, a: Attr) -> Vec<(String, String)> {
             .next()
             .map(|(_, tags)| tags)
             .unwrap_or_default(),
-        Attr::HealthCheckEnabled | Attr::IpAddressType | Attr::RulePriority => a
+        Attr::HealthCheckEnabled
+        | Attr::IpAddressType
+        | Attr::RulePriority
+        | Attr::DesiredCapacity => a
             .keys()
             .iter()
             .filter_map(|k| first_element(xml, k).map(|v| ((*k).to_owned(), v)))

@@ -422,11 +422,12 @@ class Fill:
         """One of the row's ARN templates: `{name}` as the ARN spells it, each
         `{id}` the resource of the type before it (`volume/{id}`;
         `nodegroup/{id}/{id}/*` is the cluster, then the node group)."""
-        if ":elasticloadbalancing:" in t and "{id}" in t:
-            # A listener, rule or target group found: every `{id}` is a part
-            # of its ARN (load balancer name and ID, listener ID, rule ID).
+        if (":elasticloadbalancing:" in t or ":autoscaling:" in t) and "{id}" in t:
+            # A listener, rule, target group or Auto Scaling group found:
+            # every `{id}` is a part of its ARN (load balancer name and ID,
+            # listener ID, rule ID; a group's ID and name).
             pattern = self.template(t.replace("{id}", "*"))
-            for arn in self.s["found"].values():
+            for arn in list(self.s["found"].values()) + list(self.s["found_arns"].values()):
                 if scenario_match(pattern, arn):
                     return arn
             raise FillError(f"no seeded resource fits {t!r}")
@@ -498,6 +499,7 @@ def seeded_for_rows(a, s):
         "web_acl": a["web_acl"],
         "efs_file_system": a["efs_file_system"],
         "coip_pool": a["coip_pool"],
+        "auto_scaling_group": a["autoscaling_group"],
         "cognito_user_pool": a["cognito_user_pool"],
         "shield_protection": a["shield_protection"],
         "cognito_client": a["cognito_client"],
@@ -650,7 +652,13 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
     # The attributes the write-back rows read, read now as the agent reads
     # them right before its write (admin credentials: the read is not what
     # is checked).
-    elb = make_client(endpoint, os.environ["IRSA_TEST_ADMIN_KEY"], os.environ["IRSA_TEST_ADMIN_SECRET"])("elbv2")
+    admin = make_client(endpoint, os.environ["IRSA_TEST_ADMIN_KEY"], os.environ["IRSA_TEST_ADMIN_SECRET"])
+    elb, asg = admin("elbv2"), admin("autoscaling")
+    # A found resource named by its name, whose ARN the request is
+    # authorized on.
+    seeded["found_arns"] = {
+        "auto_scaling_group": asg.describe_auto_scaling_groups(AutoScalingGroupNames=[seeded["found"]["auto_scaling_group"]])["AutoScalingGroups"][0]["AutoScalingGroupARN"],
+    }
     seeded["attributes"] = {}
     for row in wire_rows:
         for p in row["request"]["params"]:
@@ -658,7 +666,10 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
             if v["kind"] in ("attribute_key", "attribute_value") and v["found"] in seeded["found"]:
                 method = re.sub(r"(?<!^)(?=[A-Z])", "_", v["read"]).lower()
                 resource = seeded["found"][v["found"]]
-                if v["read"] == "DescribeTags":
+                if v["read"] == "DescribeAutoScalingGroups":
+                    item = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[resource])["AutoScalingGroups"][0]
+                    got = [{"Key": k, "Value": str(item[k])} for k in v["keys"] if k in item]
+                elif v["read"] == "DescribeTags":
                     got = elb.describe_tags(ResourceArns=[resource])["TagDescriptions"][0]["Tags"]
                 elif v["read"] in ("DescribeTargetGroups", "DescribeLoadBalancers", "DescribeRules"):
                     # A setting that is its own element of the resource's
