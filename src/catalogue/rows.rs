@@ -989,15 +989,20 @@ pub const ROWS: &[Row] = &[
         action: "route53:ChangeResourceRecordSets",
         target: TargetKind::Named(Kind::HostedZone),
         probe: Probe::Wire(Wire { service: &ROUTE53, op: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/{name}/rrset/", params: &[],
-            xml: Some(r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: deletes a record that does not exist</Comment><Changes><Change><Action>DELETE</Action><ResourceRecordSet><Name>irsa-verify-probe-{random}.{zonename}</Name><Type>TXT</Type><TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"irsa-verify"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#),
+            xml: Some(r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: writes back the zone's SOA record as listed</Comment><Changes><Change><Action>UPSERT</Action>{soa}</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#),
             dry_run: false, tags_for: None }),
         resources: &[ZONE],
         allowed: &[],
-        tells: Tells::DenialOnly,
-        harmless: "one DELETE of a random TXT record that does not exist: a change batch is all or nothing, so it fails whole and changes nothing",
-        basis: "Route 53 API reference, ChangeResourceRecordSets: a batch's changes are applied all or none, and deleting a record that does not exist \
-                fails the batch with InvalidChangeBatch; AWS does not document that it authorizes before it validates, so only a denial tells \
-                (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html)",
+        tells: Tells::Both,
+        harmless: "one UPSERT of the zone's SOA record, exactly as ListResourceRecordSets listed it right before (its name, type, TTL and value, \
+                   sent back as listed): the record is updated with the values it has, so no record changes; no other record is named, and \
+                   the SOA is the one record no add-on manages. Race window: the one round trip between the read and the write; were the SOA \
+                   edited by someone else in it, the write would put back the record read",
+        basis: "Route 53 API reference, Change: \"UPSERT: If a resource record set doesn't already exist, Route 53 creates it. If a resource \
+                record set does exist, Route 53 updates it with the values in the request.\"; ListResourceRecordSets \"sorts results first by DNS \
+                name with the labels reversed\", so the first record set listed is at the zone's apex, where its SOA is \
+                (https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html, \
+                https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html)",
         destructive: true,
     },
 
@@ -1734,6 +1739,51 @@ mod tests {
             ("1.0", false),
         ] {
             assert_eq!(Attr::DesiredCapacity.writable(value), ok, "{value:?}");
+        }
+    }
+
+    /// ChangeResourceRecordSets writes the zone's SOA back as read, and
+    /// nothing else: a 2xx proves it, AWS's denial denies it, and any other
+    /// answer (a batch refused, a zone gone, throttling) is could not tell.
+    #[test]
+    fn a_record_change_is_the_soa_written_back_in_one_upsert() {
+        use crate::answer::{classify, Answer, Observed};
+        let r = &ROWS[super::super::find("route53:ChangeResourceRecordSets").expect("a row")];
+        let Probe::Wire(w) = &r.probe else {
+            panic!("a wire row")
+        };
+        assert_eq!(r.tells, Tells::Both);
+        let xml = w.xml.expect("a change batch");
+        assert_eq!(xml.matches("<Change>").count(), 1, "{xml}");
+        assert!(
+            xml.contains("<Change><Action>UPSERT</Action>{soa}</Change>"),
+            "{xml}"
+        );
+        let err = |status: u16, code: &str| Answer::ServiceError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            message: Some("m".to_owned()),
+        };
+        assert_eq!(
+            classify(&Answer::success(200, ""), r.allowed),
+            Observed::Allowed
+        );
+        assert_eq!(
+            classify(&err(403, "AccessDenied"), r.allowed),
+            Observed::Denied
+        );
+        for other in [
+            "InvalidChangeBatch",
+            "InvalidInput",
+            "NoSuchHostedZone",
+            "PriorRequestNotComplete",
+            "Throttling",
+        ] {
+            assert_eq!(
+                classify(&err(400, other), r.allowed),
+                Observed::Unknown,
+                "{other}"
+            );
         }
     }
 }

@@ -1074,19 +1074,60 @@ pub(super) async fn any_zone(ctx: &Ctx) -> Result<String, Lookup> {
         .clone()
 }
 
-/// A hosted zone's domain name (`example.com.`), read with GetHostedZone.
-pub(super) async fn zone_domain(ctx: &Ctx, zone: &str) -> Result<String, Lookup> {
-    let request = Request {
+/// A hosted zone's SOA record set, read now, as ListResourceRecordSets
+/// lists it (its XML, verbatim, to be sent back as it is): the first record
+/// set listed is at the zone's apex ("sorts results first by DNS name with
+/// the labels reversed"), and the apex's SOA is then asked for by name and
+/// type.
+pub(super) async fn read_zone_soa(ctx: &Ctx, zone: &str) -> Result<String, String> {
+    const OP: &str = "ListResourceRecordSets";
+    let list = |query: String| Request {
         service: &ROUTE53,
-        operation: "GetHostedZone",
+        operation: OP,
         method: "GET",
-        path: format!("/2013-04-01/hostedzone/{zone}"),
+        path: format!("/2013-04-01/hostedzone/{zone}/rrset?{query}"),
         body: Body::Empty,
     };
-    match ctx.send(&request, None).await {
-        Ok(reply) => first_element(reply.text(), "Name").ok_or(Lookup::ListedNone("GetHostedZone")),
-        Err(answer) => Err(refused("GetHostedZone", &answer)),
+    let read = |request: Request| async move {
+        ctx.send(&request, None)
+            .await
+            .map(|reply| reply.text().to_owned())
+            .map_err(|answer| format!("{OP} could not read zone {zone} ({})", answer.summary()))
+    };
+    let first = read(list("maxitems=1".to_owned())).await?;
+    let apex = first_element(&first, "Name")
+        .ok_or_else(|| format!("{OP} lists no record of zone {zone}"))?;
+    let name = percent_encoding::utf8_percent_encode(&apex, QUERY_VALUE);
+    let listed = read(list(format!("name={name}&type=SOA&maxitems=1"))).await?;
+    soa_record_set(&listed, &apex)
+        .ok_or_else(|| format!("{OP} lists no SOA record at {apex}, the apex of zone {zone}"))
+}
+
+/// What a query value leaves as it is: SigV4's unreserved characters
+/// (letters, digits, `-`, `.`, `_`, `~`), which its canonical query string
+/// never encodes, so the signature is over the query as sent.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The `<ResourceRecordSet>` of type SOA named `apex` in a
+/// ListResourceRecordSets answer, verbatim. Pure.
+fn soa_record_set(xml: &str, apex: &str) -> Option<String> {
+    const OPEN: &str = "<ResourceRecordSet>";
+    const CLOSE: &str = "</ResourceRecordSet>";
+    let mut rest = xml;
+    while let Some(start) = rest.find(OPEN) {
+        let end = rest[start..].find(CLOSE)? + start + CLOSE.len();
+        let set = &rest[start..end];
+        let own = |e: &str| first_element(set, e);
+        if own("Type").as_deref() == Some("SOA") && own("Name").as_deref() == Some(apex) {
+            return Some(set.to_owned());
+        }
+        rest = &rest[end..];
     }
+    None
 }
 
 #[cfg(test)]
@@ -1581,6 +1622,35 @@ mod tests {
             pick_same_settings(&[], "Op", "p"),
             Err("Op lists none for p".into())
         );
+    }
+
+    /// The SOA record set at the apex, verbatim; none when the answer
+    /// lists another type or another name first.
+    #[test]
+    fn the_soa_written_back_is_the_apex_one_as_listed() {
+        let soa = "<ResourceRecordSet><Name>example.com.</Name><Type>SOA</Type><TTL>900</TTL><ResourceRecords>\
+                   <ResourceRecord><Value>ns-1.awsdns-00.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400</Value>\
+                   </ResourceRecord></ResourceRecords></ResourceRecordSet>";
+        let ns = "<ResourceRecordSet><Name>example.com.</Name><Type>NS</Type><TTL>172800</TTL></ResourceRecordSet>";
+        let answer = |sets: &str| {
+            format!(
+                "<ListResourceRecordSetsResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">\
+                 <ResourceRecordSets>{sets}</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>1</MaxItems>\
+                 </ListResourceRecordSetsResponse>"
+            )
+        };
+        assert_eq!(
+            soa_record_set(&answer(&format!("{ns}{soa}")), "example.com."),
+            Some(soa.to_owned())
+        );
+        assert_eq!(soa_record_set(&answer(ns), "example.com."), None);
+        assert_eq!(soa_record_set(&answer(soa), "sub.example.com."), None);
+        assert_eq!(soa_record_set(&answer(""), "example.com."), None);
+        // The apex is asked for as SigV4 signs a query: unreserved
+        // characters as they are, the rest percent-encoded.
+        let q = |v: &str| percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string();
+        assert_eq!(q("irsa-addons.example_1~."), "irsa-addons.example_1~.");
+        assert_eq!(q("a b/\\052"), "a%20b%2F%5C052");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::signed::{Body, Request};
 
 use super::lookup::{
     any_zone, ec2_ids, fits, found, found_tagged, found_tagged_note, pick_id, pick_tagged,
-    read_attribute, read_same_settings, tagged_note, zone_domain,
+    read_attribute, read_same_settings, read_zone_soa, tagged_note,
 };
 
 /// Why a lookup found nothing to name.
@@ -25,12 +25,12 @@ struct Fill<'a> {
     found: HashMap<Found, String>,
     /// Tags the request carries (EC2 creates).
     tags: Vec<(String, String)>,
-    /// The hosted zone's domain name, for record names inside it.
-    zone_name: String,
     /// The attribute read right before the request: key and value.
     attr: Option<(String, String)>,
     /// The settings of the resource a create copies, read right before.
     same: Vec<(String, String)>,
+    /// A record set written back as it is (`{soa}`), read right before.
+    record: String,
 }
 
 impl Fill<'_> {
@@ -39,7 +39,7 @@ impl Fill<'_> {
     fn template(&self, t: &str) -> String {
         crate::resource::fill(t, &self.values())
             .replace("{uuid}", &uuid(&self.token))
-            .replace("{zonename}", &self.zone_name)
+            .replace("{soa}", &self.record)
             .replace(
                 "{cluster}",
                 self.found
@@ -418,21 +418,6 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             ));
         }
     }
-    // A record name inside the zone: its domain, from GetHostedZone. Without
-    // it the record is named under `invalid.` (RFC 6761): still nothing to
-    // delete, and a denial still tells.
-    let zone_name = match w.xml.filter(|x| x.contains("{zonename}")) {
-        Some(_) => match zone_domain(ctx, &name).await {
-            Ok(domain) => domain,
-            Err(why) => {
-                notes.push(format!(
-                    "the zone's domain is unknown ({why}): the record is named under invalid."
-                ));
-                "invalid.".to_owned()
-            }
-        },
-        None => String::new(),
-    };
     // A write-back: the attribute read right before, on the resource found.
     let mut attr = None;
     if let Some(a) = w.params.iter().find_map(|(_, v)| match v {
@@ -489,6 +474,24 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             }
         }
     }
+    // A record set written back as it is: the zone's SOA, read right before.
+    let mut record = String::new();
+    if w.xml.is_some_and(|x| x.contains("{soa}")) {
+        match read_zone_soa(ctx, &name).await {
+            Ok(soa) => {
+                notes.push(format!(
+                    "writes back the SOA record of zone {name} as ListResourceRecordSets listed it right before \
+                     (race window: the one round trip between the two calls)"
+                ));
+                record = soa;
+            }
+            Err(why) => {
+                return Observation::skipped(format!(
+                    "not attempted: {why}; only a record just read is written back"
+                ))
+            }
+        }
+    }
     let place = Place {
         region: region.clone().unwrap_or_else(|| ctx.place.region.clone()),
         ..ctx.place.clone()
@@ -500,12 +503,12 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         ids,
         found: reals,
         tags: check.tags().to_vec(),
-        zone_name,
         attr,
         same: same
             .as_ref()
             .map(|(_, _, settings)| settings.clone())
             .unwrap_or_default(),
+        record,
     };
     let request = build(w, &fill);
     let form = describe(&request);
@@ -567,9 +570,9 @@ mod tests {
             ids: HashMap::new(),
             found: HashMap::new(),
             tags: Vec::new(),
-            zone_name: "example.com.".into(),
             attr: None,
             same: Vec::new(),
+            record: String::new(),
         }
     }
 
@@ -746,11 +749,15 @@ mod tests {
         );
     }
 
+    /// The zone's SOA, as read, sent back in one UPSERT and nothing else.
     #[test]
-    fn a_record_delete_names_a_random_txt_record_inside_the_zone() {
+    fn a_record_write_back_sends_the_soa_read_as_it_is() {
         let p = Place::example();
         let mut f = fill(&p, "Z1");
-        f.zone_name = "apps.example.com.".into();
+        f.record = "<ResourceRecordSet><Name>apps.example.com.</Name><Type>SOA</Type><TTL>900</TTL>\
+                    <ResourceRecords><ResourceRecord><Value>ns-1.awsdns-00.com. a.example.com. 1 7200 900 1209600 86400</Value>\
+                    </ResourceRecord></ResourceRecords></ResourceRecordSet>"
+            .into();
         let r = build(wire("route53:ChangeResourceRecordSets"), &f);
         assert_eq!(
             (r.method, r.path.as_str()),
@@ -758,19 +765,16 @@ mod tests {
         );
         let Body::Xml(x) = &r.body else { panic!("xml") };
         assert!(
-            x.contains("<Action>DELETE</Action>") && x.contains("<Type>TXT</Type>"),
-            "{x}"
-        );
-        assert!(
-            x.contains(
-                "<Name>irsa-verify-probe-0123456789abcdef0123456789abcdef.apps.example.com.</Name>"
-            ),
+            x.contains(&format!(
+                "<Change><Action>UPSERT</Action>{}</Change>",
+                f.record
+            )),
             "{x}"
         );
         assert_eq!(
             x.matches("<Change>").count(),
             1,
-            "one change: nothing but the delete"
+            "one change: nothing but the SOA"
         );
     }
 

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from xml.sax.saxutils import escape
 
 import boto3
 from botocore.auth import SigV4Auth
@@ -254,6 +255,12 @@ def user_policy(s, attach_instance=False):
         {"Effect": "Allow", "Action": "ec2:RebootInstances", "Resource": f"arn:aws:ec2:{r}:{a}:instance/*", "Condition": {"StringLike": {"aws:ResourceTag/owner": "m?"}}},
         {"Effect": "Allow", "Action": "eks:DescribeCluster", "Resource": f"arn:aws:eks:{r}:{a}:cluster/c1"},
         {"Effect": "Allow", "Action": "route53:GetHostedZone", "Resource": f"arn:aws:route53:::hostedzone/{s['zone']}"},
+        {
+            "Effect": "Allow",
+            "Action": "route53:ChangeResourceRecordSets",
+            "Resource": f"arn:aws:route53:::hostedzone/{s['zone']}",
+            "Condition": {"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}},
+        },
         {"Effect": "Allow", "Action": "dynamodb:DescribeTable", "Resource": f"arn:aws:dynamodb:{r}:{a}:table/t-a"},
         {"Effect": "Allow", "Action": "sqs:GetQueueAttributes", "Resource": f"arn:aws:sqs:{r}:{a}:q1"},
         {"Effect": "Allow", "Action": "sns:GetTopicAttributes", "Resource": s["topic"]},
@@ -355,7 +362,7 @@ class Fill:
             .replace("{random16}", self.token[:16])
             .replace("{random}", self.token)
             .replace("{uuid}", self.uuid())
-            .replace("{zonename}", self.s["zone_name"])
+            .replace("{soa}", self.s["soa"])
             .replace("{cluster}", self.s["found"]["eks_cluster"])
             .replace("{nodegroup}", self.s["found"]["eks_nodegroup"])
             .replace("{file_system}", self.s["found"]["efs_file_system"])
@@ -544,7 +551,7 @@ def seeded_for_rows(a, s):
         "EKS cluster": a["eks_cluster"],
         "role": s["role"],
     }
-    return {"account": a["account"], "found": f, "ids": ids, "arn_ids": arn_ids, "names": names, "zone_name": a["hosted_zone_name"]}
+    return {"account": a["account"], "found": f, "ids": ids, "arn_ids": arn_ids, "names": names, "zone_name": a["hosted_zone_name"], "soa": ""}
 
 
 def tags_on_create(row):
@@ -681,6 +688,18 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
                 else:
                     got = getattr(elb, method)(**{v["read_param"]: resource})["Attributes"]
                 seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x.get("Value", "") for x in got}
+    # The zone's SOA record, read now as the agent reads it right before it
+    # writes it back, and written as Route 53's XML spells a record set.
+    r53 = admin("route53")
+    soa = r53.list_resource_record_sets(
+        HostedZoneId=seeded["names"]["hosted zone"], StartRecordName=seeded["zone_name"], StartRecordType="SOA", MaxItems="1",
+    )["ResourceRecordSets"][0]
+    assert soa["Type"] == "SOA", soa
+    seeded["soa"] = (
+        f"<ResourceRecordSet><Name>{escape(soa['Name'])}</Name><Type>SOA</Type><TTL>{soa['TTL']}</TTL><ResourceRecords>"
+        + "".join(f"<ResourceRecord><Value>{escape(r['Value'])}</Value></ResourceRecord>" for r in soa["ResourceRecords"])
+        + "</ResourceRecords></ResourceRecordSet>"
+    )
     # The resources a create copies the settings of, read now as the agent
     # reads them right before its create.
     seeded["same_settings"] = {}
@@ -906,6 +925,37 @@ def run(endpoint, catalogue):
     )
     grants = admin("kms").list_grants(KeyId=s["key_a"]["KeyId"])["Grants"]
     report(grants == [], "kms:CreateGrant DryRun created no grant", f"{grants}")
+
+    print("# Route 53: the SOA as AWS lists it, change batches' condition keys")
+    r53 = admin("route53")
+    listed = r53.list_resource_record_sets(HostedZoneId=s["zone"], StartRecordName="fidelity.test.", StartRecordType="SOA", MaxItems="1")["ResourceRecordSets"]
+    value = listed[0]["ResourceRecords"][0]["Value"] if listed and listed[0]["Type"] == "SOA" else ""
+    report(
+        re.fullmatch(r"\S+\. \S+\. \d+ \d+ \d+ \d+ \d+", value) is not None,
+        "route53 a new zone's SOA value lists as SOA's seven fields (moto listed a {'Value': ...} object's repr)",
+        value,
+    )
+    soa = listed[0]
+    txt = {"Name": "irsa-verify-fidelity.fidelity.test.", "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"fidelity"'}]}
+    upsert = lambda record: lambda: user("route53").change_resource_record_sets(  # noqa: E731
+        HostedZoneId=s["zone"], ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]},
+    )
+    expect_error(
+        "route53:ChangeResourceRecordSets of an SOA denied under a condition on TXT records only (moto left the condition unevaluated)",
+        upsert(soa), 403, "AccessDenied", ("route53:ChangeResourceRecordSets",),
+    )
+    expect_error(
+        "route53:ChangeResourceRecordSets of a TXT record allowed under that condition (then InvalidInput: the record to delete does not exist)",
+        lambda: user("route53").change_resource_record_sets(
+            HostedZoneId=s["zone"], ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": txt}]},
+        ),
+        400, "InvalidInput",
+    )
+    expect_ok("admin route53 UPSERT of the SOA as listed: 200", lambda: r53.change_resource_record_sets(
+        HostedZoneId=s["zone"], ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": soa}]},
+    ))
+    after = r53.list_resource_record_sets(HostedZoneId=s["zone"], StartRecordName="fidelity.test.", StartRecordType="SOA", MaxItems="1")["ResourceRecordSets"]
+    report(after == listed, "route53 the SOA unchanged by writing it back as listed", _first_difference(listed, after))
 
     print("# signed GET requests")
     expect_ok("route53:GetHostedZone (signed GET) succeeds", lambda: user("route53").get_hosted_zone(Id=s["zone"]))

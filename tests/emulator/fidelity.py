@@ -89,7 +89,11 @@ IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
 
 # Condition keys this emulator fills in; a condition on any other key is
 # left unevaluated (treated as met), as moto 5.2.5 does.
-KNOWN_CONDITION_KEYS = ("aws:requesttag/", "aws:tagkeys", "ec2:createaction", "aws:requestedregion", "aws:principalaccount")
+KNOWN_CONDITION_KEYS = (
+    "aws:requesttag/", "aws:tagkeys", "ec2:createaction", "aws:requestedregion", "aws:principalaccount",
+    "route53:changeresourcerecordsetsrecordtypes", "route53:changeresourcerecordsetsactions",
+    "route53:changeresourcerecordsetsnormalizedrecordnames",
+)
 
 # Resource-tag condition keys: evaluated only for a check whose context says
 # the resource's tags were read (RESOURCE_TAGS_READ: an existing EC2
@@ -966,6 +970,24 @@ def resolve_ecr(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
     return [Target(_arn(resp, "ecr", f"repository/{n}", account=account)) for n in names]
 
 
+def route53_change_context(resp: Any) -> dict[str, list[str]]:
+    """The condition keys of a ChangeResourceRecordSets request, read from
+    its change batch: each change's action and record type, and its record
+    name normalized ("converted to lowercase and the trailing dot removed",
+    https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
+    moto 5.2.5 filled none, so a grant conditioned on them was always met."""
+    import re as _re
+
+    body = resp.body.decode("utf-8", "replace") if isinstance(resp.body, bytes) else str(resp.body or "")
+    changes = _re.findall(r"<Change>(.*?)</Change>", body, _re.S)
+    first = lambda element, change: (_re.findall(rf"<{element}>\s*([^<]*?)\s*</{element}>", change) or [""])[0]  # noqa: E731
+    return {
+        "route53:changeresourcerecordsetsactions": [first("Action", c) for c in changes],
+        "route53:changeresourcerecordsetsrecordtypes": [first("Type", c) for c in changes],
+        "route53:changeresourcerecordsetsnormalizedrecordnames": [first("Name", c).lower().rstrip(".") for c in changes],
+    }
+
+
 def resolve_route53(resp: Any, action: str, params: dict[str, Any]) -> list[Target]:
     def hz(zone: str) -> str:
         return f"arn:{resp.partition}:route53:::hostedzone/{zone.split('/')[-1]}"
@@ -983,6 +1005,8 @@ def resolve_route53(resp: Any, action: str, params: dict[str, Any]) -> list[Targ
         kind = "hostedzone" if params["ResourceType"] == "hostedzone" else "healthcheck"
         return [Target(f"arn:{resp.partition}:route53:::{kind}/{params['ResourceId']}")]
     zone = params.get("HostedZoneId") or (params.get("Id") if action not in ("GetChange", "GetHealthCheck") else None)
+    if action == "ChangeResourceRecordSets" and zone:
+        return [Target(hz(zone), extra=route53_change_context(resp))]
     if action == "GetChange" and params.get("Id"):
         return [Target(f"arn:{resp.partition}:route53:::change/{params['Id'].split('/')[-1]}")]
     if params.get("HealthCheckId"):
@@ -2066,6 +2090,28 @@ def _elbv2_rule_priorities_in_the_new_order() -> None:
 
 
 _elbv2_rule_priorities_in_the_new_order()
+
+
+def _route53_record_values_are_strings() -> None:
+    """A record's values are strings: a new zone's SOA lists its value as
+    "ns-2048.awsdns-64.com. hostmaster.example.com. 1 7200 900 1209600
+    86400" (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/SOA-NSrecords.html).
+    moto 5.2.5 stored the SOA's value as a {"Value": ...} object, so
+    ListResourceRecordSets listed that object's repr as its value, and
+    writing the record back as listed changed it."""
+    from moto.route53.models import FakeZone
+
+    add_rrset = FakeZone.add_rrset
+
+    def add_rrset_with_strings(self: Any, record_set: dict[str, Any]) -> Any:
+        records = record_set.get("ResourceRecords") or []
+        record_set = dict(record_set, ResourceRecords=[r["Value"] if isinstance(r, dict) and "Value" in r else r for r in records])
+        return add_rrset(self, record_set)
+
+    FakeZone.add_rrset = add_rrset_with_strings
+
+
+_route53_record_values_are_strings()
 
 
 def _elbv2_target_group_attributes_are_strings() -> None:
