@@ -1688,7 +1688,6 @@ mod tests {
     /// could not tell.
     #[test]
     fn set_desired_capacity_is_a_write_back_on_the_group_found() {
-        use crate::answer::{classify, Answer, Observed};
         let r = &ROWS[super::super::find("autoscaling:SetDesiredCapacity").expect("a row")];
         let Probe::Wire(w) = &r.probe else {
             panic!("a wire row")
@@ -1706,30 +1705,14 @@ mod tests {
             ]
         );
         assert_eq!(Attr::DesiredCapacity.found(), Found::AutoScalingGroup);
-        let err = |status: u16, code: &str| Answer::ServiceError {
-            status: Some(status),
-            code: Some(code.to_owned()),
-            message: Some("m".to_owned()),
-        };
-        assert_eq!(
-            classify(&Answer::success(200, ""), r.allowed),
-            Observed::Allowed
+        only_a_2xx_proves_it(
+            r,
+            &[
+                "ValidationError",
+                "ScalingActivityInProgress",
+                "ResourceContention",
+            ],
         );
-        assert_eq!(
-            classify(&err(403, "AccessDenied"), r.allowed),
-            Observed::Denied
-        );
-        for other in [
-            "ValidationError",
-            "ScalingActivityInProgress",
-            "ResourceContention",
-        ] {
-            assert_eq!(
-                classify(&err(400, other), r.allowed),
-                Observed::Unknown,
-                "{other}"
-            );
-        }
         // Only a count read is written back.
         for (value, ok) in [
             ("0", true),
@@ -1747,7 +1730,6 @@ mod tests {
     /// answer (a batch refused, a zone gone, throttling) is could not tell.
     #[test]
     fn a_record_change_is_the_soa_written_back_in_one_upsert() {
-        use crate::answer::{classify, Answer, Observed};
         let r = &ROWS[super::super::find("route53:ChangeResourceRecordSets").expect("a row")];
         let Probe::Wire(w) = &r.probe else {
             panic!("a wire row")
@@ -1759,11 +1741,28 @@ mod tests {
             xml.contains("<Change><Action>UPSERT</Action>{soa}</Change>"),
             "{xml}"
         );
+        only_a_2xx_proves_it(
+            r,
+            &[
+                "InvalidChangeBatch",
+                "InvalidInput",
+                "NoSuchHostedZone",
+                "PriorRequestNotComplete",
+                "Throttling",
+            ],
+        );
+    }
+
+    /// A write-back's answers: a 2xx is allowed, AWS's denial denied, and
+    /// each of `others` could not tell.
+    fn only_a_2xx_proves_it(r: &Row, others: &[&str]) {
+        use crate::answer::{classify, Answer, Observed};
         let err = |status: u16, code: &str| Answer::ServiceError {
             status: Some(status),
             code: Some(code.to_owned()),
             message: Some("m".to_owned()),
         };
+        assert!(r.allowed.is_empty(), "{}: only a 2xx proves it", r.action);
         assert_eq!(
             classify(&Answer::success(200, ""), r.allowed),
             Observed::Allowed
@@ -1772,17 +1771,12 @@ mod tests {
             classify(&err(403, "AccessDenied"), r.allowed),
             Observed::Denied
         );
-        for other in [
-            "InvalidChangeBatch",
-            "InvalidInput",
-            "NoSuchHostedZone",
-            "PriorRequestNotComplete",
-            "Throttling",
-        ] {
+        for other in others {
             assert_eq!(
                 classify(&err(400, other), r.allowed),
                 Observed::Unknown,
-                "{other}"
+                "{}: {other}",
+                r.action
             );
         }
     }
