@@ -1705,6 +1705,16 @@ mod tests {
             ]
         );
         assert_eq!(Attr::DesiredCapacity.found(), Found::AutoScalingGroup);
+        // Its read goes to Auto Scaling, as the write does.
+        assert_eq!(
+            Attr::DesiredCapacity.service().signing_name,
+            w.service.signing_name
+        );
+        assert_eq!(w.service.signing_name, "autoscaling");
+        assert_eq!(
+            Attr::RulePriority.service().signing_name,
+            "elasticloadbalancing"
+        );
         only_a_2xx_proves_it(
             r,
             &[
