@@ -65,6 +65,8 @@ fn a_listener_sent_back_with_its_own_settings_proves_the_create_and_creates_noth
         "{text}"
     );
     assert!(!text.contains("CREATED"), "{text}");
+    // Reported on the load balancer the request named, not a pattern.
+    assert_eq!(r["resource"], balancer, "{r}");
 
     // Denied: the same request, refused naming the action.
     let s = Scenario::seed_with("reference", Some(&policy("")));

@@ -266,16 +266,6 @@ fn own_level(member: &str) -> String {
 /// found ARN's service and resource type, one must match it; none of that
 /// type, nothing to hold it to. Pure.
 pub(super) fn fits(templates: &[&str], place: &Place, value: &str) -> Result<(), String> {
-    let kind_of = |arn: &str| -> Option<(String, String)> {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        match parts[..] {
-            ["arn", _, service, _, _, rest] => Some((
-                service.to_owned(),
-                rest.split(['/', ':']).next().unwrap_or(rest).to_owned(),
-            )),
-            _ => None,
-        }
-    };
     let Some(kind) = kind_of(value) else {
         return Ok(());
     };
@@ -298,6 +288,27 @@ pub(super) fn fits(templates: &[&str], place: &Place, value: &str) -> Result<(),
     } else {
         Err(same.join(", "))
     }
+}
+
+/// An ARN's service and resource type (`elasticloadbalancing`,
+/// `listener`); None for anything else. Pure.
+fn kind_of(arn: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts[..] {
+        ["arn", _, service, _, _, rest] => Some((
+            service.to_owned(),
+            rest.split(['/', ':']).next().unwrap_or(rest).to_owned(),
+        )),
+        _ => None,
+    }
+}
+
+/// Is `found` the one resource of `pattern` the request named: an ARN of
+/// the pattern's own service and type that the pattern matches? A `*` (a
+/// Describe authorized on every resource) names no resource. Pure.
+pub(super) fn names_exactly(pattern: &str, found: &str) -> bool {
+    kind_of(found).is_some_and(|k| kind_of(pattern) == Some(k))
+        && crate::glob::wildcard(pattern, found, false)
 }
 
 /// Why a tagged pick's ID was probed: its tags, as its Describe listed
@@ -1651,6 +1662,32 @@ mod tests {
         let q = |v: &str| percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string();
         assert_eq!(q("irsa-addons.example_1~."), "irsa-addons.example_1~.");
         assert_eq!(q("a b/\\052"), "a%20b%2F%5C052");
+    }
+
+    /// A found ARN stands for a pattern of its own service and type that
+    /// matches it; never for `*`, another type, or a pattern it misses.
+    #[test]
+    fn a_found_arn_stands_for_the_pattern_of_its_own_kind() {
+        let lb = "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/a/1";
+        let listener = "arn:aws:elasticloadbalancing:eu-west-1:1:listener/app/a/1/2";
+        assert!(names_exactly(
+            "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/*/*",
+            lb
+        ));
+        assert!(!names_exactly("*", lb), "a Describe authorized on *");
+        assert!(!names_exactly(
+            "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/*/*",
+            listener
+        ));
+        assert!(!names_exactly(
+            "arn:aws:elasticloadbalancing:eu-west-1:1:listener-rule/app/*/*/*/*",
+            listener
+        ));
+        assert!(!names_exactly(
+            "arn:aws:elasticloadbalancing:eu-west-1:2:loadbalancer/app/*/*",
+            lb
+        ));
+        assert!(!names_exactly("*", "irsa-addons-asg"), "a name is no ARN");
     }
 
     #[test]

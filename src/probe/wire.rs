@@ -11,8 +11,8 @@ use crate::signed::services::Protocol;
 use crate::signed::{Body, Request};
 
 use super::lookup::{
-    any_zone, ec2_ids, fits, found, found_tagged, found_tagged_note, pick_id, pick_tagged,
-    read_attribute, read_same_settings, read_zone_soa, tagged_note,
+    any_zone, ec2_ids, fits, found, found_tagged, found_tagged_note, names_exactly, pick_id,
+    pick_tagged, read_attribute, read_same_settings, read_zone_soa, tagged_note,
 };
 
 /// Why a lookup found nothing to name.
@@ -533,6 +533,24 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         // The one resource the request is authorized on
         // (`Row::found_by_tags`), exactly: the report shows it.
         observation.probed = Some(vec![arn]);
+    }
+    if observation.probed.is_none() && !fill.found.is_empty() {
+        // The resources found, exactly, where the row is authorized on
+        // them: the report shows the load balancer, listener or rule the
+        // request named, not the pattern its expectation covers.
+        let exact: Vec<String> = check
+            .target()
+            .resources(row, &ctx.place)
+            .into_iter()
+            .map(|pattern| {
+                fill.found
+                    .values()
+                    .find(|f| names_exactly(&pattern, f))
+                    .cloned()
+                    .unwrap_or(pattern)
+            })
+            .collect();
+        observation.probed = Some(exact);
     }
     if !fill.ids.is_empty() {
         // The exact resources this request named: the report shows them.
