@@ -156,7 +156,7 @@ const DENIAL_CODES: &[&str] = &[
 
 /// An error AWS only returns after it has authorized the request: seeing it
 /// proves the action is allowed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthorizedError {
     pub code: &'static str,
     /// When set, the message must contain one of these (case-insensitive).

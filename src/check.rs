@@ -509,6 +509,9 @@ pub struct Named {
     /// ends in a random suffix (`-AbCdEf`) that its name lacks, so only the
     /// full ARN names that one secret, in the request and in the policy.
     arn: Option<String>,
+    /// Named by a policy pattern (`NAME-??????`, `NAME-*`) that covers every
+    /// secret of the name: a made-up one too (`OtherTarget::PatternSecret`).
+    pattern: bool,
 }
 
 impl Named {
@@ -536,6 +539,7 @@ impl Named {
             name: name.to_owned(),
             at: Location::default(),
             arn: None,
+            pattern: false,
         })
     }
 
@@ -582,7 +586,29 @@ impl Named {
             name: arn.to_owned(),
             at: Location::default(),
             arn: Some(arn.to_owned()),
+            pattern: false,
         })
+    }
+
+    /// A secret named by a policy pattern covering every secret of its
+    /// name (`NAME-??????`, `NAME-*`), not by its exact ARN.
+    pub fn by_pattern(mut self) -> Self {
+        self.pattern = self.kind == Kind::Secret && self.arn.is_none();
+        self
+    }
+
+    /// The same resource, however it was named.
+    pub fn plain(mut self) -> Self {
+        self.pattern = false;
+        self
+    }
+
+    /// Does a row's other form (`Otherwise`) fit it?
+    pub fn takes(&self, on: crate::catalogue::OtherTarget) -> bool {
+        match on {
+            crate::catalogue::OtherTarget::PublicParameter => self.is_public(),
+            crate::catalogue::OtherTarget::PatternSecret => self.pattern,
+        }
     }
 
     /// The exact ARN, when the resource was given by one.

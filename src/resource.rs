@@ -27,7 +27,8 @@ pub struct Values<'a> {
     /// `TYPE/{id}`: the ID of each EC2 type given.
     pub ids: Vec<(Ec2Id, String)>,
     pub unknown: Unknown,
-    /// `{random}` (32 hex digits; `{random16}` its first 16): the request's
+    /// `{random}` (32 hex digits; `{random16}` its first 16, `{random6}` its
+    /// first 6, a Secrets Manager ARN's suffix): the request's
     /// token, or zeros where the text must be the same on every run.
     pub random: &'a str,
 }
@@ -82,6 +83,7 @@ pub fn fill(template: &str, v: &Values) -> String {
         .replace("{name}", v.name)
         .replace("{id}", other_id)
         .replace("{random16}", v.random.get(..16).unwrap_or(v.random))
+        .replace("{random6}", v.random.get(..6).unwrap_or(v.random))
         .replace("{random}", v.random)
 }
 

@@ -118,7 +118,7 @@ fn figure(
 /// The share proven, as a line.
 fn share(what: &str, proven: usize, total: usize) -> String {
     format!(
-        "{what}: {proven} of {total} ({:.0}%)",
+        "{what}: {proven} of {total} ({:.1}%)",
         proven as f64 * 100.0 / total.max(1) as f64
     )
 }
@@ -285,10 +285,10 @@ fn real_add_on_policies_are_proven_live() {
         share("all eight, unconditional", proven, total),
         share("all eight, conditional", c_proven, c_total),
     );
-    // Floors at what this catalogue proves today (106 of 126, 28 of 45), so
+    // Floors at what this catalogue proves today (107 of 126, 28 of 45), so
     // a row that stops proving shows; the aim is 85% and 60%.
     assert!(
-        proven >= 106,
+        proven >= 107,
         "{proven} of {total} unconditional grants proven live:\n{}",
         lines.join("\n")
     );

@@ -134,14 +134,29 @@ fn secrets_and_parameters_are_proven_and_their_values_never_printed() {
         run.stdout
     );
     assert_eq!(run.result("ssm:GetParametersByPath")["expect"], "deny");
-    // Granted, but AWS does not document that it authorizes before it looks
-    // the version up: reported, never passed.
-    assert_eq!(
-        run.status("secretsmanager:GetSecretValue"),
-        "skip",
-        "{}",
-        run.stdout
+    // Granted on a pattern: asked of a made-up secret of the name, by its
+    // full ARN (AWS answers it by the permissions), never of the real one,
+    // and judged on that ARN.
+    let real =
+        s.admin_python("print(client('secretsmanager').describe_secret(SecretId='app-db')['ARN'])");
+    let get = run.result("secretsmanager:GetSecretValue");
+    assert_eq!(get["status"], "pass", "{}", run.stdout);
+    let probed = get["resource"].as_str().unwrap_or_default();
+    let prefix = format!(
+        "arn:aws:secretsmanager:eu-west-1:{}:secret:app-db-",
+        seed.account
     );
+    assert!(
+        probed.starts_with(&prefix) && probed.len() == prefix.len() + 6 && probed != real.trim(),
+        "{probed} (the real one: {real})"
+    );
+    let form = get["form"].as_str().unwrap_or_default();
+    assert!(
+        form.contains(probed) && !form.contains("VersionId"),
+        "{form}"
+    );
+    assert_eq!(get["answer"]["code"], "ResourceNotFoundException", "{get}");
+    assert!(get["notes"].to_string().contains("made-up secret"), "{get}");
     assert!(
         !run.all_output().contains(SECRET_VALUE) && !run.all_output().contains(PARAMETER_VALUE)
     );

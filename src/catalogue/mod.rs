@@ -646,17 +646,63 @@ pub enum Tells {
     /// looks the made-up resource up, so "not found" says nothing. Granted
     /// actions are skipped with this reason; deny checks run.
     DenialOnly,
-    /// Only a denial, except on an AWS public parameter
-    /// (`rows::PUBLIC_PARAMETER`, `/aws/service/...`): there these params
-    /// are sent instead and both answers tell. Its value is published by
-    /// AWS for anyone to read, so reading it whole changes nothing and
-    /// discloses nothing (the answer body is dropped unread all the same).
-    DenialOnlyButPublic(&'static [(&'static str, V)]),
+    /// Only a denial, except on the targets another form fits
+    /// (`Otherwise`): there that form is sent instead and both answers tell.
+    DenialOnlyBut(Otherwise),
     /// Only an allowed answer: the request is authorized as more than one
     /// action (a create that tags what it makes), and AWS's denial does not
     /// say which it refused, so it is could not tell. Allow checks run; no
     /// deny check is derived.
     AllowOnly,
+}
+
+/// The form a denial-only row sends instead on the targets it fits, where
+/// both answers tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Otherwise {
+    pub on: OtherTarget,
+    pub params: &'static [(&'static str, V)],
+    /// Errors AWS gives only after authorizing this form.
+    pub allowed: &'static [AuthorizedError],
+}
+
+/// Which targets take a row's other form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherTarget {
+    /// An AWS public parameter (`rows::PUBLIC_PARAMETER`,
+    /// `/aws/service/...`): its value is published by AWS for anyone to
+    /// read, so reading it whole changes nothing and discloses nothing (the
+    /// answer body is dropped unread all the same).
+    PublicParameter,
+    /// A secret a policy names by a pattern (`NAME-??????`, `NAME-*`), read
+    /// with --from-policy: a made-up secret of that name, with a suffix no
+    /// secret has, is one the pattern covers and that does not exist. A
+    /// secret named by a spec is not one: its policy may name the real
+    /// secret's exact ARN, which a made-up one is not.
+    PatternSecret,
+}
+
+impl OtherTarget {
+    /// What the listing says of it.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            OtherTarget::PublicParameter => "on an AWS public parameter",
+            OtherTarget::PatternSecret => "on a secret a policy names by a pattern (--from-policy)",
+        }
+    }
+
+    /// What the report says of a request sent in this form.
+    pub fn note(self) -> &'static str {
+        match self {
+            OtherTarget::PublicParameter => {
+                "an AWS public parameter: read as it is (AWS publishes its value for anyone); the answer body is dropped unread"
+            }
+            OtherTarget::PatternSecret => {
+                "the policy names this secret by a pattern covering every secret of its name: the request asks for a made-up secret \
+                 of that name, by a full ARN no secret has, so nothing is read and the real secret is not touched"
+            }
+        }
+    }
 }
 
 /// One probeable action.
@@ -684,21 +730,21 @@ pub struct Row {
 }
 
 impl Row {
-    /// What its probe tells on a target that is, or is not, an AWS public
-    /// parameter.
-    pub fn tells_for(&self, public: bool) -> Tells {
+    /// What its probe tells on a target that does, or does not, take its
+    /// other form (`Otherwise`).
+    pub fn tells_for(&self, other: bool) -> Tells {
         match self.tells {
-            Tells::DenialOnlyButPublic(_) if public => Tells::Both,
-            Tells::DenialOnlyButPublic(_) => Tells::DenialOnly,
+            Tells::DenialOnlyBut(_) if other => Tells::Both,
+            Tells::DenialOnlyBut(_) => Tells::DenialOnly,
             t => t,
         }
     }
 
-    /// The params its request carries on an AWS public parameter, when they
-    /// differ from the row's own.
-    pub fn public_params(&self) -> Option<&'static [(&'static str, V)]> {
+    /// The form its request takes on the targets that fit it, when it
+    /// differs from the row's own.
+    pub fn otherwise(&self) -> Option<Otherwise> {
         match self.tells {
-            Tells::DenialOnlyButPublic(p) => Some(p),
+            Tells::DenialOnlyBut(o) => Some(o),
             _ => None,
         }
     }
@@ -815,17 +861,14 @@ impl Row {
                 } else {
                     format!("{head} {}", parts.join(" "))
                 };
-                match self.public_params() {
-                    Some(p) => {
-                        let public: Vec<String> = p
+                match self.otherwise() {
+                    Some(o) => {
+                        let other: Vec<String> = o
+                            .params
                             .iter()
                             .map(|(k, v)| format!("{k}={}", describe(v)))
                             .collect();
-                        format!(
-                            "{form}; on an AWS public parameter: {} {}",
-                            w.op,
-                            public.join(" ")
-                        )
+                        format!("{form}; {}: {} {}", o.on.phrase(), w.op, other.join(" "))
                     }
                     None => form,
                 }
@@ -913,7 +956,12 @@ pub fn listing() -> String {
         let tells = match r.tells {
             Tells::Both => "allow+deny",
             Tells::DenialOnly => "deny only",
-            Tells::DenialOnlyButPublic(_) => "deny only; allow+deny on an AWS public parameter",
+            Tells::DenialOnlyBut(o) => match o.on {
+                OtherTarget::PublicParameter => "deny only; allow+deny on an AWS public parameter",
+                OtherTarget::PatternSecret => {
+                    "deny only; allow+deny on a secret a policy names by a pattern"
+                }
+            },
             Tells::AllowOnly => "allow only",
         };
         // A later row of an action says which resource type it aims at, or
@@ -966,15 +1014,22 @@ pub fn listing_json() -> String {
                 "target": target_name(r.target),
                 "tells": match r.tells {
                     Tells::Both => "both",
-                    Tells::DenialOnly | Tells::DenialOnlyButPublic(_) => "denial-only",
+                    Tells::DenialOnly | Tells::DenialOnlyBut(_) => "denial-only",
                     Tells::AllowOnly => "allow-only",
                 },
-                // On an AWS public parameter: these params instead, and both
+                // On the targets it fits: these params instead, and both
                 // answers tell.
-                "public_params": r.public_params().map(|p| p.iter().map(|(name, v)| json!({
-                    "name": name,
-                    "value": value_json(v),
-                })).collect::<Vec<_>>()),
+                "otherwise": r.otherwise().map(|o| json!({
+                    "on": format!("{:?}", o.on),
+                    "params": o.params.iter().map(|(name, v)| json!({
+                        "name": name,
+                        "value": value_json(v),
+                    })).collect::<Vec<_>>(),
+                    "allowed": o.allowed.iter().map(|a| json!({
+                        "code": a.code,
+                        "message_has": a.message_has,
+                    })).collect::<Vec<_>>(),
+                })),
                 "destructive": r.destructive,
                 "harmless": r.harmless,
                 "basis": r.basis,
@@ -1150,7 +1205,7 @@ mod tests {
         assert!(get.basis.contains(&format!(
             "\"ARN\": \"arn:aws:ssm:us-east-2::parameter{path}/"
         )));
-        for r in ROWS.iter().filter(|r| r.public_params().is_none()) {
+        for r in ROWS.iter().filter(|r| r.otherwise().is_none()) {
             assert_eq!(r.tells_for(true), r.tells_for(false), "{}", r.action);
         }
     }

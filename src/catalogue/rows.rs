@@ -1,7 +1,10 @@
 //! The catalogue: one row per probeable action. Adding an action is adding a
 //! row here; the unit tests below hold every row to its invariants.
 
-use super::{Attr, Copied, Ec2Id, Found, Kind, Probe, Row, Sdk, TargetKind, Tells, Wire, V};
+use super::{
+    Attr, Copied, Ec2Id, Found, Kind, OtherTarget, Otherwise, Probe, Row, Sdk, TargetKind, Tells,
+    Wire, V,
+};
 use crate::answer::AuthorizedError;
 use crate::signed::services::*;
 
@@ -823,10 +826,26 @@ pub const ROWS: &[Row] = &[
         probe: Probe::Wire(Wire { service: &SECRETSMANAGER, op: "GetSecretValue", method: "POST", path: "/", params: &[("SecretId", V::Name), ("VersionId", V::Uuid)], xml: None, dry_run: false, tags_for: None }),
         resources: &[SM_SECRET],
         allowed: &[],
-        tells: Tells::DenialOnly,
-        harmless: "asks for a random version ID of the real secret: no such version exists, so no value is returned (and any answer body is dropped unread)",
+        // A secret a policy names by a pattern: a made-up secret of that
+        // name, which the pattern covers, by its full ARN. It does not
+        // exist, so nothing is read; and AWS documents that such a request
+        // is answered by the permissions.
+        tells: Tells::DenialOnlyBut(Otherwise {
+            on: OtherTarget::PatternSecret,
+            params: &[("SecretId", V::MadeUp("arn:{p}:secretsmanager:{r}:{a}:secret:{name}-{random6}"))],
+            allowed: &[AuthorizedError::code("ResourceNotFoundException")],
+        }),
+        harmless: "asks for a random version ID of the real secret: no such version exists, so no value is returned (and any answer body is dropped \
+                   unread); on a secret a policy names by a pattern (NAME-??????, NAME-*), asks instead for a made-up secret of that name by its full \
+                   ARN, NAME-<6 random characters>: no secret has that ARN, so there is no value to return and the real secret is not touched (its \
+                   last-accessed date does not move)",
         basis: "Secrets Manager API reference, GetSecretValue: a missing version gives ResourceNotFoundException, and AWS does not document that it \
-                authorizes first, so only a denial tells (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html)",
+                authorizes first, so on the real secret only a denial tells (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html). \
+                For a made-up secret's ARN AWS documents the order, in the SecretId text its API model carried for every Secrets Manager operation \
+                until 2021: \"If you do include the random suffix added by Secrets Manager, you receive either a ResourceNotFoundException or an \
+                AccessDeniedException error, depending on your permissions.\" (AWS SDK for Java 1.11.961, GetSecretValueRequest.secretId, \
+                https://javadoc.io/static/com.amazonaws/aws-java-sdk-secretsmanager/1.11.961/serialized-form.html); a name ending in a hyphen and six \
+                characters is taken as a complete ARN (same text)",
         destructive: false,
     },
     Row {
@@ -905,7 +924,7 @@ pub const ROWS: &[Row] = &[
         // An AWS public parameter is read as it is: its value is AWS's,
         // published for anyone, so the plain read changes and discloses
         // nothing, and its 200 proves the grant.
-        tells: Tells::DenialOnlyButPublic(&[("Name", V::Name)]),
+        tells: Tells::DenialOnlyBut(Otherwise { on: OtherTarget::PublicParameter, params: &[("Name", V::Name)], allowed: &[] }),
         harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value; an AWS public parameter (/aws/service/...) \
                    is read as it is: AWS publishes its value (an AMI ID) for anyone, and the answer body is dropped unread all the same",
         basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial \
@@ -1760,6 +1779,51 @@ mod tests {
                 "PriorRequestNotComplete",
                 "Throttling",
             ],
+        );
+    }
+
+    /// GetSecretValue: on the real secret a missing version tells nothing;
+    /// on a made-up secret a pattern covers, "not found" is allowed, AWS's
+    /// denial denied, anything else could not tell.
+    #[test]
+    fn a_made_up_secret_a_pattern_covers_tells_both_ways() {
+        use crate::answer::{classify, Answer, Observed};
+        let err = |status: u16, code: &str| Answer::ServiceError {
+            status: Some(status),
+            code: Some(code.to_owned()),
+            message: Some("m".to_owned()),
+        };
+        let r = &ROWS[super::super::find("secretsmanager:GetSecretValue").expect("a row")];
+        let o = r.otherwise().expect("another form");
+        assert_eq!(o.on, OtherTarget::PatternSecret);
+        assert_eq!(r.tells_for(false), Tells::DenialOnly);
+        assert_eq!(r.tells_for(true), Tells::Both);
+        let not_found = err(400, "ResourceNotFoundException");
+        assert_eq!(classify(&not_found, r.allowed), Observed::Unknown);
+        assert_eq!(classify(&not_found, o.allowed), Observed::Allowed);
+        assert_eq!(
+            classify(&err(400, "AccessDeniedException"), o.allowed),
+            Observed::Denied
+        );
+        for other in [
+            "InvalidRequestException",
+            "DecryptionFailure",
+            "ThrottlingException",
+        ] {
+            assert_eq!(
+                classify(&err(400, other), o.allowed),
+                Observed::Unknown,
+                "{other}"
+            );
+        }
+        // The made-up secret is named by its full ARN, with no version:
+        // the suffix is the one part no policy names.
+        assert_eq!(
+            o.params,
+            &[(
+                "SecretId",
+                V::MadeUp("arn:{p}:secretsmanager:{r}:{a}:secret:{name}-{random6}")
+            )]
         );
     }
 

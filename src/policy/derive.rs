@@ -392,14 +392,17 @@ fn catalogue_checks(
                 None => vec![(target, expect, conditions, basis)],
             };
             for (target, expect, conditions, basis) in variants {
-                let public = matches!(&target, Target::Named(n) if n.is_public());
+                let other = match (&target, row.otherwise()) {
+                    (Target::Named(n), Some(o)) => n.takes(o.on),
+                    _ => false,
+                };
                 // A denial of a create that tags tells nothing of its tagging,
                 // so no deny check. Where the create is refused but its
                 // tagging granted, that grant stays unproven by this row.
                 if expect == Expect::Deny && row.tells == Tells::AllowOnly {
                     continue;
                 }
-                if expect == Expect::Allow && row.tells_for(public) == Tells::DenialOnly {
+                if expect == Expect::Allow && row.tells_for(other) == Tells::DenialOnly {
                     out.unprobed.push(Unprobed {
                         action: row.action.to_owned(),
                         why: SkipGroup::DenialOnly,
@@ -1570,6 +1573,66 @@ mod tests {
                     && u.why == SkipGroup::DenialOnly)
         );
         judged_exactly(&d, policy);
+    }
+
+    /// A secret a policy names by a pattern covering every secret of the
+    /// name: GetSecretValue granted on it is an allow check (on a made-up
+    /// secret of that name); named plainly, it stays denial-only.
+    #[test]
+    fn get_secret_value_on_a_pattern_is_an_allow_check() {
+        use Expect::*;
+        for pattern in ["dev-*", "dev-??????"] {
+            let policy = format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:{pattern}"}}]}}"#
+            );
+            let d = derived(&policy, &Extra::default()).unwrap();
+            let label = "secret dev (eu-west-1, 111122223333)";
+            assert!(
+                has(&d, "secretsmanager:GetSecretValue", label, Allow),
+                "{pattern}: {:?}",
+                table(&d)
+            );
+            assert!(
+                !d.unprobed
+                    .iter()
+                    .any(|u| u.action == "secretsmanager:GetSecretValue"),
+                "{pattern}"
+            );
+            let pattern_secret = crate::catalogue::OtherTarget::PatternSecret;
+            assert!(d
+                .checks
+                .iter()
+                .filter(|c| c.action().row().action == "secretsmanager:GetSecretValue")
+                .all(|c| matches!(c.target(), Target::Named(n) if n.takes(pattern_secret))));
+        }
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev"}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        // `secret:dev` covers no secret (every ARN ends in a suffix): a deny
+        // check, on the real secret's form, not a made-up one.
+        let label = "secret dev (eu-west-1, 111122223333)";
+        assert!(
+            has(&d, "secretsmanager:GetSecretValue", label, Deny),
+            "{:?}",
+            table(&d)
+        );
+        let row = crate::catalogue::OtherTarget::PatternSecret;
+        assert!(d.checks.iter().all(|c| match c.target() {
+            Target::Named(n) => !n.takes(row),
+            _ => true,
+        }));
+        // Named by a pattern and plainly: one target, one testcase name.
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":[
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-*",
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev"]}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        let described = table(&d)
+            .into_iter()
+            .filter(|(a, _, _)| a == "secretsmanager:DescribeSecret")
+            .count();
+        assert_eq!(described, 1, "{:?}", table(&d));
     }
 
     #[test]

@@ -22,7 +22,13 @@ pub(super) struct Targets {
 
 impl Targets {
     fn named(&mut self, t: Target) {
-        if !self.named.contains(&t) {
+        // One secret named by a pattern and plainly is one target, with
+        // one testcase name: the first reading stands.
+        let plain = |t: &Target| match t {
+            Target::Named(n) => Target::Named(n.clone().plain()),
+            t => t.clone(),
+        };
+        if !self.named.iter().any(|u| plain(u) == plain(&t)) {
             self.named.push(t);
         }
     }
@@ -221,11 +227,15 @@ fn read_named(
                 );
                 return Named::secret_arn(&arn).ok().map(Target::Named);
             }
-            let name = s
-                .strip_suffix("-??????")
-                .or_else(|| s.strip_suffix("-*"))
-                .unwrap_or(s);
-            named(Kind::Secret, name)
+            match s.strip_suffix("-??????").or_else(|| s.strip_suffix("-*")) {
+                // The pattern covers every secret of the name, a made-up
+                // one too.
+                Some(name) => named(Kind::Secret, name).map(|t| match t {
+                    Target::Named(n) => Target::Named(n.by_pattern()),
+                    t => t,
+                }),
+                None => named(Kind::Secret, s),
+            }
         }),
         "ssm" => rest.strip_prefix("parameter/").and_then(|s| {
             let slash = |p: &str| {

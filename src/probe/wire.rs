@@ -228,13 +228,19 @@ fn describe(request: &Request) -> String {
 
 pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     let row = check.action().row();
-    // An AWS public parameter is read as it is (the row's public form).
-    let public = match (check.target(), row.public_params()) {
-        (Target::Named(n), Some(params)) if n.is_public() => Some(Wire { params, ..*w }),
+    // A target the row's other form fits (an AWS public parameter, a
+    // secret a policy names by a pattern) takes that form.
+    let other = match (check.target(), row.otherwise()) {
+        (Target::Named(n), Some(o)) if n.takes(o.on) => Some(o),
         _ => None,
     };
-    let w = public.as_ref().unwrap_or(w);
-    let mut notes = Vec::new();
+    let other_wire = other.map(|o| Wire {
+        params: o.params,
+        ..*w
+    });
+    let w = other_wire.as_ref().unwrap_or(w);
+    let allowed = other.map_or(row.allowed, |o| o.allowed);
+    let mut notes: Vec<String> = other.iter().map(|o| o.on.note().to_owned()).collect();
     let mut region = None;
     let name = match check.target() {
         Target::Named(n) => {
@@ -527,8 +533,23 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         }
         Err(answer) => answer,
     };
-    let mut observation = Observation::new(answer, row.allowed, form);
+    let mut observation = Observation::new(answer, allowed, form);
     observation.notes.extend(notes);
+    if other.is_some() {
+        // A made-up ARN the request names is the resource it is
+        // authorized on, exactly: the report shows it.
+        let made_up: Vec<String> = w
+            .params
+            .iter()
+            .filter_map(|(_, v)| match v {
+                V::MadeUp(t) if t.starts_with("arn:") => Some(fill.template(t)),
+                _ => None,
+            })
+            .collect();
+        if !made_up.is_empty() {
+            observation.probed = Some(made_up);
+        }
+    }
     if let Some(arn) = probed_found {
         // The one resource the request is authorized on
         // (`Row::found_by_tags`), exactly: the report shows it.
@@ -606,7 +627,7 @@ mod tests {
         };
         assert_eq!(v["Name"], "/app/db:999999");
         let public = Wire {
-            params: row.public_params().expect("a public form"),
+            params: row.otherwise().expect("a public form").params,
             ..*wire("ssm:GetParameter")
         };
         let Body::Json(v) = build(&public, &fill(&p, name)).body else {
@@ -614,6 +635,36 @@ mod tests {
         };
         assert_eq!(v["Name"], name);
         assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
+    }
+
+    /// On a secret a policy names by a pattern, GetSecretValue names a
+    /// made-up secret of that name by its full ARN, and no version.
+    #[test]
+    fn get_secret_value_names_a_made_up_secret_of_a_patterns_name() {
+        let p = Place::example();
+        let row = &ROWS[crate::catalogue::find("secretsmanager:GetSecretValue").unwrap()];
+        let other = Wire {
+            params: row.otherwise().expect("another form").params,
+            ..*wire("secretsmanager:GetSecretValue")
+        };
+        let Body::Json(v) = build(&other, &fill(&p, "dev")).body else {
+            panic!("json")
+        };
+        assert_eq!(
+            v["SecretId"],
+            format!(
+                "arn:aws:secretsmanager:{}:{}:secret:dev-012345",
+                p.region, p.account
+            )
+        );
+        assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
+        // The row's own form: the real secret, a random version.
+        let Body::Json(v) = build(wire("secretsmanager:GetSecretValue"), &fill(&p, "dev")).body
+        else {
+            panic!("json")
+        };
+        assert_eq!(v["SecretId"], "dev");
+        assert!(v["VersionId"].is_string(), "{v}");
     }
 
     #[test]

@@ -838,6 +838,22 @@ def run(endpoint, catalogue):
         lambda: user("secretsmanager").get_secret_value(SecretId="sec-b"),
         400, "AccessDeniedException", (f"User: {me} is not authorized to perform: secretsmanager:GetSecretValue on resource: sec-b {implicit} secretsmanager:GetSecretValue action",),
     )
+    # GetSecretValue's other form (--from-policy, a secret a pattern names):
+    # a made-up secret of the name, by its full ARN, is authorized on that
+    # ARN and, allowed, is not found (AWS: "ResourceNotFoundException or
+    # AccessDeniedException, depending on your permissions").
+    made_up_a = s["sec-a"].rsplit("-", 1)[0] + "-0a1b2c"
+    made_up_b = s["sec-b"].rsplit("-", 1)[0] + "-0a1b2c"
+    expect_error(
+        "secretsmanager:GetSecretValue on a made-up secret the granted pattern covers: not found",
+        lambda: user("secretsmanager").get_secret_value(SecretId=made_up_a),
+        400, "ResourceNotFoundException",
+    )
+    expect_error(
+        "secretsmanager:GetSecretValue on a made-up secret outside the grant: denied on that ARN",
+        lambda: user("secretsmanager").get_secret_value(SecretId=made_up_b),
+        400, "AccessDeniedException", (f"is not authorized to perform: secretsmanager:GetSecretValue on resource: {made_up_b} ",),
+    )
     expect_ok("action names match case-insensitively (SecretsManager:describesecret)", lambda: user("secretsmanager").describe_secret(SecretId="sec-a"))
     expect_ok("ssm:GetParameter allowed on parameter/app/? for /app/a", lambda: user("ssm").get_parameter(Name="/app/a"))
     expect_error("ssm:GetParameter: `?` is exactly one character (/app/ab denied)", lambda: user("ssm").get_parameter(Name="/app/ab"), 400, "AccessDeniedException", (f"on resource: arn:aws:ssm:{REGION}:{account}:parameter/app/ab {implicit}",))
