@@ -948,9 +948,9 @@ impl Check {
             return self.target.label();
         }
         let row = self.action.row();
-        let mut found: Vec<&str> = crate::resource::ec2_slots(row.resources)
+        let mut found: Vec<String> = crate::resource::ec2_slots(row.resources)
             .into_iter()
-            .map(|k| k.parts().1)
+            .map(|k| format!("the first {} listed", k.parts().1))
             .collect();
         let other_ids = row.resources.iter().any(|t| {
             let mut t = (*t).to_owned();
@@ -967,18 +967,14 @@ impl Check {
                     .any(|(_, v)| *v == crate::catalogue::V::Found(f));
                 let in_path = f.placeholder().is_some_and(|p| w.path.contains(p));
                 if in_params || in_path {
-                    found.push(f.as_str());
+                    found.push(f.label());
                 }
             }
         }
         if found.is_empty() {
             return self.target.label();
         }
-        found
-            .iter()
-            .map(|what| format!("the first {what} listed"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        found.join(", ")
     }
 
     pub fn conditions(&self) -> &[String] {

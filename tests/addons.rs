@@ -285,10 +285,10 @@ fn real_add_on_policies_are_proven_live() {
         share("all eight, unconditional", proven, total),
         share("all eight, conditional", c_proven, c_total),
     );
-    // Floors at what this catalogue proves today (107 of 126, 28 of 45), so
+    // Floors at what this catalogue proves today (108 of 126, 28 of 45), so
     // a row that stops proving shows; the aim is 85% and 60%.
     assert!(
-        proven >= 107,
+        proven >= 108,
         "{proven} of {total} unconditional grants proven live:\n{}",
         lines.join("\n")
     );

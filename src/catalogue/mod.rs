@@ -207,10 +207,16 @@ pub enum Found {
     CognitoUserPool,
     /// That action's user pool app client (its ID).
     CognitoClient,
+    /// A Route 53 change (its ID, as ChangeResourceRecordSets answers it):
+    /// a change batch written right before that leaves the zone as it was,
+    /// the first TXT record set of the zone found deleted and created again
+    /// with the values ListResourceRecordSets listed, in one batch. Only a
+    /// change has an ID, and no API lists them.
+    Change,
 }
 
 impl Found {
-    pub const ALL: [Found; 19] = [
+    pub const ALL: [Found; 20] = [
         Found::LoadBalancer,
         Found::TargetGroup,
         Found::Listener,
@@ -230,6 +236,7 @@ impl Found {
         Found::AutoScalingGroup,
         Found::CognitoUserPool,
         Found::CognitoClient,
+        Found::Change,
     ];
 
     /// The Elastic Load Balancing resources a probe can pick by their tags:
@@ -251,6 +258,7 @@ impl Found {
             Found::EksCluster => Some("{cluster}"),
             Found::EksNodegroup => Some("{nodegroup}"),
             Found::EfsFileSystem => Some("{file_system}"),
+            Found::Change => Some("{change}"),
             _ => None,
         }
     }
@@ -277,6 +285,7 @@ impl Found {
             Found::AutoScalingGroup => "auto_scaling_group",
             Found::CognitoUserPool => "cognito_user_pool",
             Found::CognitoClient => "cognito_client",
+            Found::Change => "route53_change",
         }
     }
 
@@ -291,7 +300,29 @@ impl Found {
             Found::CoipPool => {
                 "customer-owned IP pools exist only with AWS Outposts, which most clusters do not run on; a made-up one would only be \"not found\", which tells nothing"
             }
+            Found::Change => {
+                "a change ID comes only from a change batch, and a made-up one would only be \"not found\" (NoSuchChange), which tells nothing"
+            }
             _ => "a made-up one would only be \"not found\", which tells nothing",
+        }
+    }
+
+    /// What a testcase that names it calls it: the one a listing finds
+    /// first, or the change the run makes.
+    pub fn label(self) -> String {
+        match self {
+            Found::Change => "a Route 53 change this run makes".to_owned(),
+            f => format!("the first {} listed", f.as_str()),
+        }
+    }
+
+    /// What a deny check names where none is found: a made-up one, which a
+    /// denial is as true of (`{random16}` filled in); None where a deny
+    /// check needs a real one too.
+    pub fn made_up(self) -> Option<&'static str> {
+        match self {
+            Found::Change => Some("irsa-verify-probe-{random16}"),
+            _ => None,
         }
     }
 
@@ -316,6 +347,7 @@ impl Found {
             Found::AutoScalingGroup => "Auto Scaling group",
             Found::CognitoUserPool => "Cognito user pool of an authenticate-cognito action",
             Found::CognitoClient => "Cognito app client of an authenticate-cognito action",
+            Found::Change => "Route 53 change",
         }
     }
 }
@@ -900,7 +932,7 @@ fn describe(v: &V) -> String {
         V::MadeUp(_) => "<made-up ARN>".to_owned(),
         V::RegionThen(s) => format!("<region>{s}"),
         V::Raw(s) => (*s).to_owned(),
-        V::Found(f) => format!("<the first {} listed>", f.as_str()),
+        V::Found(f) => format!("<{}>", f.label()),
         V::AttrKey(Attr::ListenerTag) => {
             "<the first tag, not aws:, that DescribeTags lists with a value>".to_owned()
         }

@@ -351,22 +351,6 @@ const fn deny_only(
     row
 }
 
-/// A REST read (GET) of a made-up resource whose "not found" AWS does not
-/// document as coming after authorization: only a denial tells. Its basis
-/// quotes the API reference's own error for it.
-const fn deny_only_get(
-    action: &'static str,
-    service: &'static ServiceDef,
-    op: &'static str,
-    path: &'static str,
-    resources: &'static [&'static str],
-    harmless: &'static str,
-    basis: &'static str,
-) -> Row {
-    let row = deny_only(action, service, op, &[], resources, harmless, false);
-    based(at(row, "GET", path), basis)
-}
-
 const MADE_UP_LB: V =
     V::MadeUp("arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/irsa-verify-probe/{random16}");
 const MADE_UP_TG: V =
@@ -1025,13 +1009,30 @@ pub const ROWS: &[Row] = &[
         destructive: true,
     },
 
-    // A change ID no ChangeResourceRecordSets returned: there is no change to report.
-    deny_only_get("route53:GetChange", &ROUTE53, "GetChange", "/2013-04-01/change/irsa-verify-probe-{random16}",
-        &["arn:{p}:route53:::change/irsa-verify-probe-{random16}"],
-        "a read of a made-up change ID (irsa-verify-probe-<random>): no change batch has that ID, so there is no status to report and nothing changes",
-        "Route 53 API reference, GetChange: \"Returns the current status of a change batch request\", for the Id that ChangeResourceRecordSets returned; \
-         it lists NoSuchChange (\"A change with the specified change ID does not exist.\") but not whether it authorizes first, so only a denial tells \
-         (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html)"),
+    // A change this run made, which changes nothing: only a change has an ID.
+    Row {
+        action: "route53:GetChange",
+        target: TargetKind::Account,
+        probe: Probe::Wire(Wire { service: &ROUTE53, op: "GetChange", method: "GET", path: "/2013-04-01/change/{change}", params: &[], xml: None,
+            dry_run: false, tags_for: None }),
+        resources: &["arn:{p}:route53:::change/{id}"],
+        allowed: &[],
+        tells: Tells::Both,
+        harmless: "a read of the status of a change this run made right before, which leaves the zone as it was: in the first zone the role lists, \
+                   the first TXT record set ListResourceRecordSets lists is deleted and created again with the values listed, in one change \
+                   batch, all of it or none (a DELETE must name the record's current values, so were it edited in between the batch is refused \
+                   and nothing changes); a deny check where no change can be made asks about a made-up change ID instead",
+        basis: "Route 53 API reference, GetChange: \"Returns the current status of a change batch request\", by the ID ChangeResourceRecordSets \
+                returned; ChangeResourceRecordSets: \"To delete a resource record set, you must specify all the same values that you specified \
+                when you created it.\", \"Route 53 validates the changes in the request and then either makes all or none of the changes in \
+                the change batch request\", \"it deletes the CNAME resource record set for www.example.com and creates an alias resource record \
+                set for www.example.com. If validation for both records succeeds, Route 53 deletes the first resource record set and creates \
+                the second resource record set in a single operation\"; a made-up ID is NoSuchChange (\"A change with the specified change ID \
+                does not exist.\"), not documented to come after authorization, so there only a denial tells \
+                (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html, \
+                https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html)",
+        destructive: false,
+    },
 
     // EKS: on the first cluster and node group the role lists.
     get("eks:ListClusters", &EKS, "ListClusters", TargetKind::Account, "/clusters?maxResults=1", ANY, EKS_API),
@@ -1825,6 +1826,29 @@ mod tests {
                 V::MadeUp("arn:{p}:secretsmanager:{r}:{a}:secret:{name}-{random6}")
             )]
         );
+    }
+
+    /// GetChange asks about a change this run made: a 2xx is allowed, a
+    /// denial denied, "no such change" (a made-up ID, deny checks only)
+    /// could not tell.
+    #[test]
+    fn get_change_is_proven_only_by_its_own_change() {
+        let r = &ROWS[super::super::find("route53:GetChange").expect("a row")];
+        assert_eq!(r.tells, Tells::Both);
+        only_a_2xx_proves_it(r, &["NoSuchChange", "InvalidInput", "Throttling"]);
+        let Probe::Wire(w) = r.probe else {
+            panic!("a wire row")
+        };
+        assert!(w
+            .path
+            .contains(Found::Change.placeholder().expect("a path placeholder")));
+        // Only a deny check may name a made-up one.
+        let made_up: Vec<Found> = Found::ALL
+            .into_iter()
+            .filter(|f| f.made_up().is_some())
+            .collect();
+        assert_eq!(made_up, [Found::Change]);
+        assert_eq!(r.resources, ["arn:{p}:route53:::change/{id}"]);
     }
 
     /// A write-back's answers: a 2xx is allowed, AWS's denial denied, and

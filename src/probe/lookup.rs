@@ -511,6 +511,7 @@ pub(super) async fn found(ctx: &Ctx, kind: Found) -> Result<String, Lookup> {
                     _ => client,
                 });
             }
+            Found::Change => return change_made(ctx).await,
             Found::EfsFileSystem => {
                 let request = Request {
                     service: &EFS,
@@ -1110,8 +1111,57 @@ pub(super) async fn read_zone_soa(ctx: &Ctx, zone: &str) -> Result<String, Strin
         .ok_or_else(|| format!("{OP} lists no record of zone {zone}"))?;
     let name = percent_encoding::utf8_percent_encode(&apex, QUERY_VALUE);
     let listed = read(list(format!("name={name}&type=SOA&maxitems=1"))).await?;
-    soa_record_set(&listed, &apex)
+    first_record_set(&listed, "SOA", Some(&apex))
         .ok_or_else(|| format!("{OP} lists no SOA record at {apex}, the apex of zone {zone}"))
+}
+
+/// A change batch written now that leaves the zone as it was, for its ID
+/// (GetChange's): in the first zone the role lists, the first TXT record set
+/// ListResourceRecordSets lists, deleted and created again with the values
+/// listed, in one batch. A DELETE must name the record's current values and
+/// the batch is made whole or not at all, so a record edited in between
+/// refuses the batch and nothing changes. A TXT record, as a role allowed
+/// only the TXT records of an ACME challenge (cert-manager's) may write one.
+async fn change_made(ctx: &Ctx) -> Result<String, Lookup> {
+    const LIST: &str = "ListResourceRecordSets";
+    const CHANGE: &str = "ChangeResourceRecordSets";
+    let zone = any_zone(ctx).await?;
+    let list = Request {
+        service: &ROUTE53,
+        operation: LIST,
+        method: "GET",
+        path: format!("/2013-04-01/hostedzone/{zone}/rrset?maxitems=100"),
+        body: Body::Empty,
+    };
+    let listed = match ctx.send(&list, None).await {
+        Ok(reply) => reply.text().to_owned(),
+        Err(answer) => return Err(refused(LIST, &answer)),
+    };
+    let set = first_record_set(&listed, "TXT", None).ok_or(Lookup::NoneFits {
+        op: LIST,
+        what: "TXT record",
+    })?;
+    let change = Request {
+        service: &ROUTE53,
+        operation: CHANGE,
+        method: "POST",
+        path: format!("/2013-04-01/hostedzone/{zone}/rrset/"),
+        body: Body::Xml(same_record_again(&set)),
+    };
+    match ctx.send(&change, None).await {
+        Ok(reply) => first_element(reply.text(), "Id")
+            .map(|id| id.trim_start_matches("/change/").to_owned())
+            .ok_or(Lookup::ListedNone(CHANGE)),
+        Err(answer) => Err(refused(CHANGE, &answer)),
+    }
+}
+
+/// The change batch that deletes a record set and creates it again with
+/// the same values, as one transaction. Pure.
+fn same_record_again(set: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: deletes and creates a record as listed, one batch: nothing changes</Comment><Changes><Change><Action>DELETE</Action>{set}</Change><Change><Action>CREATE</Action>{set}</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#
+    )
 }
 
 /// What a query value leaves as it is: SigV4's unreserved characters
@@ -1123,9 +1173,9 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'_')
     .remove(b'~');
 
-/// The `<ResourceRecordSet>` of type SOA named `apex` in a
+/// The first `<ResourceRecordSet>` of a type (and a name, if given) in a
 /// ListResourceRecordSets answer, verbatim. Pure.
-fn soa_record_set(xml: &str, apex: &str) -> Option<String> {
+fn first_record_set(xml: &str, ty: &str, name: Option<&str>) -> Option<String> {
     const OPEN: &str = "<ResourceRecordSet>";
     const CLOSE: &str = "</ResourceRecordSet>";
     let mut rest = xml;
@@ -1133,7 +1183,9 @@ fn soa_record_set(xml: &str, apex: &str) -> Option<String> {
         let end = rest[start..].find(CLOSE)? + start + CLOSE.len();
         let set = &rest[start..end];
         let own = |e: &str| first_element(set, e);
-        if own("Type").as_deref() == Some("SOA") && own("Name").as_deref() == Some(apex) {
+        if own("Type").as_deref() == Some(ty)
+            && name.is_none_or(|n| own("Name").as_deref() == Some(n))
+        {
             return Some(set.to_owned());
         }
         rest = &rest[end..];
@@ -1650,13 +1702,32 @@ mod tests {
                  </ListResourceRecordSetsResponse>"
             )
         };
+        let soa_at = |xml: &str, apex: &str| first_record_set(xml, "SOA", Some(apex));
         assert_eq!(
-            soa_record_set(&answer(&format!("{ns}{soa}")), "example.com."),
+            soa_at(&answer(&format!("{ns}{soa}")), "example.com."),
             Some(soa.to_owned())
         );
-        assert_eq!(soa_record_set(&answer(ns), "example.com."), None);
-        assert_eq!(soa_record_set(&answer(soa), "sub.example.com."), None);
-        assert_eq!(soa_record_set(&answer(""), "example.com."), None);
+        assert_eq!(soa_at(&answer(ns), "example.com."), None);
+        assert_eq!(soa_at(&answer(soa), "sub.example.com."), None);
+        assert_eq!(soa_at(&answer(""), "example.com."), None);
+        // GetChange's change: the first TXT record set, whatever its name,
+        // deleted and created again verbatim in one batch.
+        let txt = "<ResourceRecordSet><Name>_x.example.com.</Name><Type>TXT</Type><TTL>60</TTL><ResourceRecords>\
+                   <ResourceRecord><Value>\"v=1 &amp; a\"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>";
+        let listed = answer(&format!("{ns}{soa}{txt}"));
+        assert_eq!(first_record_set(&listed, "TXT", None), Some(txt.to_owned()));
+        assert_eq!(
+            first_record_set(&answer(&format!("{ns}{soa}")), "TXT", None),
+            None
+        );
+        let batch = same_record_again(txt);
+        let delete = batch.find(&format!("<Change><Action>DELETE</Action>{txt}</Change>"));
+        let create = batch.find(&format!("<Change><Action>CREATE</Action>{txt}</Change>"));
+        assert!(
+            matches!((delete, create), (Some(d), Some(c)) if d < c),
+            "{batch}"
+        );
+        assert_eq!(batch.matches("<Change>").count(), 2, "{batch}");
         // The apex is asked for as SigV4 signs a query: unreserved
         // characters as they are, the rest percent-encoded.
         let q = |v: &str| percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string();

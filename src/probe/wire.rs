@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{random_token, Ctx};
 use crate::answer::{Answer, Observation};
 use crate::catalogue::{Ec2Id, Found, Kind, Wire, V};
-use crate::check::{Check, IdPick, Place, Target};
+use crate::check::{Check, Expect, IdPick, Place, Target};
 use crate::signed::services::Protocol;
 use crate::signed::{Body, Request};
 
@@ -57,6 +57,10 @@ impl Fill<'_> {
                 self.found
                     .get(&Found::EfsFileSystem)
                     .map_or("", String::as_str),
+            )
+            .replace(
+                "{change}",
+                self.found.get(&Found::Change).map_or("", String::as_str),
             )
     }
 
@@ -400,7 +404,27 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         {
             match found(ctx, kind).await {
                 Ok(value) => {
+                    if kind == Found::Change {
+                        notes.push(format!(
+                            "asks about change {value}, which this run made right before: in the first zone the role lists, its first TXT \
+                             record set deleted and created again with the values ListResourceRecordSets listed, in one batch (all or none), \
+                             which leaves the zone as it was; CloudTrail logs it as route53:ChangeResourceRecordSets"
+                        ));
+                    }
                     reals.insert(kind, value);
+                }
+                // A denial is as true of a made-up one, where the row names
+                // one; only an allow needs a real one.
+                Err(why) if check.expect() == Expect::Deny && kind.made_up().is_some() => {
+                    let made_up = kind.made_up().unwrap_or_default();
+                    notes.push(format!(
+                        "no {} to name ({why}): the request names a made-up one, so a \"not found\" answer cannot tell",
+                        kind.as_str()
+                    ));
+                    reals.insert(
+                        kind,
+                        made_up.replace("{random16}", token.get(..16).unwrap_or(&token)),
+                    );
                 }
                 Err(why) => {
                     return Observation::skipped(format!(
@@ -559,16 +583,32 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         // The resources found, exactly, where the row is authorized on
         // them: the report shows the load balancer, listener or rule the
         // request named, not the pattern its expectation covers.
+        // A resource found by its ID (a file system, a change) where it is
+        // the one ID found: its ARN is the row's with that ID.
+        let ids: Vec<&String> = fill
+            .found
+            .values()
+            .filter(|f| !f.starts_with("arn:"))
+            .collect();
         let exact: Vec<String> = check
             .target()
             .resources(row, &ctx.place)
             .into_iter()
-            .map(|pattern| {
-                fill.found
+            .zip(row.resources)
+            .map(|(pattern, template)| match ids.as_slice() {
+                [id] if template.matches("{id}").count() == 1 => crate::resource::fill(
+                    &template.replace("{id}", id),
+                    &crate::resource::Values {
+                        random: crate::resource::STABLE,
+                        ..fill.values()
+                    },
+                ),
+                _ => fill
+                    .found
                     .values()
                     .find(|f| names_exactly(&pattern, f))
                     .cloned()
-                    .unwrap_or(pattern)
+                    .unwrap_or(pattern),
             })
             .collect();
         observation.probed = Some(exact);
@@ -785,7 +825,7 @@ mod tests {
     /// targets are read on the file system found; Route 53's GetChange on a
     /// made-up change ID.
     #[test]
-    fn rest_json_posts_efs_mount_targets_and_a_made_up_change() {
+    fn rest_json_posts_efs_mount_targets_and_a_change() {
         let p = Place::example();
         let r = build(wire("xray:GetSamplingRules"), &fill(&p, ""));
         assert_eq!((r.method, r.path.as_str()), ("POST", "/GetSamplingRules"));
@@ -808,13 +848,15 @@ mod tests {
             )
         );
         assert_eq!(r.body, Body::Empty);
-        let r = build(wire("route53:GetChange"), &fill(&p, ""));
+        // The change made right before (or, for a deny check where none
+        // could be made, a made-up ID: Found::made_up).
+        let mut f = fill(&p, "");
+        f.found
+            .insert(Found::Change, "C0123456789ABCDEFGHIJ".into());
+        let r = build(wire("route53:GetChange"), &f);
         assert_eq!(
             (r.method, r.path.as_str()),
-            (
-                "GET",
-                "/2013-04-01/change/irsa-verify-probe-0123456789abcdef"
-            )
+            ("GET", "/2013-04-01/change/C0123456789ABCDEFGHIJ")
         );
     }
 

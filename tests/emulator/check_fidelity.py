@@ -191,6 +191,8 @@ def seed(admin, account):
         s[name] = ec2.create_snapshot(VolumeId=s["vol_a"], TagSpecifications=spec)["SnapshotId"]
     r53 = admin("route53")
     s["zone"] = r53.create_hosted_zone(Name="fidelity.test.", CallerReference="fidelity")["HostedZone"]["Id"].split("/")[-1]
+    r53.change_resource_record_sets(HostedZoneId=s["zone"], ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": "seeded.fidelity.test.", "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"seeded"'}]}}]})
     eks = admin("eks")
     eks.create_cluster(name="c1", roleArn=f"arn:aws:iam::{s['account']}:role/eks", resourcesVpcConfig={"subnetIds": []})
     s["queue"] = admin("sqs").create_queue(QueueName="q1")["QueueUrl"]
@@ -366,6 +368,7 @@ class Fill:
             .replace("{cluster}", self.s["found"]["eks_cluster"])
             .replace("{nodegroup}", self.s["found"]["eks_nodegroup"])
             .replace("{file_system}", self.s["found"]["efs_file_system"])
+            .replace("{change}", self.s["found"]["route53_change"])
         )
         # A placeholder this check does not know (JSON's own braces are fine).
         left = re.findall(r"\{[a-z0-9_]+\}", out)
@@ -510,6 +513,7 @@ def seeded_for_rows(a, s):
         "cognito_user_pool": a["cognito_user_pool"],
         "shield_protection": a["shield_protection"],
         "cognito_client": a["cognito_client"],
+        "route53_change": a["route53_change"],
     }
     ids = {
         "instance": a["instance"],
@@ -537,6 +541,7 @@ def seeded_for_rows(a, s):
             "coip-pool": [f["coip_pool"]],
             "userpool": [f["cognito_user_pool"]],
             "protection": [f["shield_protection"]],
+            "change": [f["route53_change"]],
         }
     )
     names = {
@@ -961,11 +966,40 @@ def run(endpoint, catalogue):
         upsert(soa), 403, "AccessDenied", ("route53:ChangeResourceRecordSets",),
     )
     expect_error(
-        "route53:ChangeResourceRecordSets of a TXT record allowed under that condition (then InvalidInput: the record to delete does not exist)",
+        "route53:ChangeResourceRecordSets of a TXT record allowed under that condition (then InvalidChangeBatch: the record to delete was not found)",
         lambda: user("route53").change_resource_record_sets(
             HostedZoneId=s["zone"], ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": txt}]},
         ),
-        400, "InvalidInput",
+        400, "InvalidChangeBatch", ("but it was not found",),
+    )
+    # A DELETE and a CREATE of one record set, in one batch, with the values
+    # it has: validated in order against the zone as the DELETE leaves it
+    # (AWS's own example deletes and creates at one name in one batch).
+    txts = lambda: [r for r in r53.list_resource_record_sets(HostedZoneId=s["zone"])["ResourceRecordSets"] if r["Type"] == "TXT"]  # noqa: E731
+    before_txt = txts()
+    swap = lambda record: lambda: user("route53").change_resource_record_sets(  # noqa: E731
+        HostedZoneId=s["zone"], ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}, {"Action": "CREATE", "ResourceRecordSet": record}]},
+    )
+    changed = {}
+
+    def swapped():
+        out = swap(before_txt[0])()
+        changed.update(out["ChangeInfo"])
+        return out
+
+    expect_ok("route53:ChangeResourceRecordSets DELETE and CREATE of a TXT record as listed, in one batch: 200 (moto refused the CREATE)", swapped)
+    report(txts() == before_txt, "route53 the TXT record unchanged by deleting and creating it as it was", _first_difference(before_txt, txts()))
+    expect_error(
+        "route53:ChangeResourceRecordSets DELETE with other values than the record's: InvalidChangeBatch, and nothing changes (moto checked its journal)",
+        swap(dict(before_txt[0], TTL=before_txt[0]["TTL"] + 1)), 400, "InvalidChangeBatch", ("do not match the current values",),
+    )
+    report(txts() == before_txt, "route53 the TXT record unchanged by a refused batch", _first_difference(before_txt, txts()))
+    change_id = changed.get("Id", "")
+    report(change_id.startswith("/change/C") and change_id != "/change/C2682N5HXP0BZ4", "route53 each change batch has its own ID (moto gave all one)", change_id)
+    expect_ok("route53:GetChange of the change just made: 200", lambda: r53.get_change(Id=change_id))
+    expect_error(
+        "route53:GetChange of a made-up change ID: 404 NoSuchChange (moto answered INSYNC)",
+        lambda: r53.get_change(Id="CIRSAVERIFYMADEUP0000"), 404, "NoSuchChange", ("A change with the specified change ID does not exist.",),
     )
     expect_ok("admin route53 UPSERT of the SOA as listed: 200", lambda: r53.change_resource_record_sets(
         HostedZoneId=s["zone"], ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": soa}]},

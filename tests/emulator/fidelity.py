@@ -2114,6 +2114,122 @@ def _route53_record_values_are_strings() -> None:
 _route53_record_values_are_strings()
 
 
+def _route53_change_batches_in_order() -> None:
+    """A change batch is validated change by change against the zone as the
+    batch's earlier changes leave it, then made whole or not at all: "it
+    deletes the CNAME resource record set for www.example.com and creates an
+    alias resource record set for www.example.com. If validation for both
+    records succeeds, Route 53 deletes the first resource record set and
+    creates the second resource record set in a single operation"; and "To
+    delete a resource record set, you must specify all the same values that
+    you specified when you created it"
+    (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).
+    moto 5.2.5 validated a CREATE against the zone before the batch (and
+    against every record sorting after it), so a DELETE and CREATE of one
+    record set in one batch was refused; and it took a DELETE's values from
+    its journal of past changes, not the record's current values."""
+    from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, Route53ClientError
+    from moto.route53.models import Route53Backend
+
+    def key(rs: dict[str, Any]) -> tuple[str, str, Any]:
+        return (rs["Name"].rstrip(".").lower(), rs.get("Type"), rs.get("SetIdentifier"))
+
+    def values(rs: dict[str, Any]) -> tuple[Any, ...]:
+        records = [r["Value"] if isinstance(r, dict) else r for r in rs.get("ResourceRecords") or []]
+        ttl = rs.get("TTL")
+        return (None if ttl is None else str(ttl), sorted(records), json.dumps(rs.get("AliasTarget"), sort_keys=True, default=str))
+
+    def listed(r: Any) -> dict[str, Any]:
+        return {"Name": r.name, "Type": r.type, "SetIdentifier": r.set_identifier, "TTL": r.ttl, "ResourceRecords": r.records, "AliasTarget": r.alias_target}
+
+    def refused(what: str, rs: dict[str, Any], why: str) -> Route53ClientError:
+        return Route53ClientError(
+            "InvalidChangeBatch", f"[Tried to {what} resource record set [name='{rs['Name'].rstrip('.')}.', type='{rs.get('Type')}'] but {why}]"
+        )
+
+    def change_resource_record_sets(self: Any, zoneid: str, change_list: list[dict[str, Any]]) -> None:
+        zone = self.get_hosted_zone(zoneid)
+        state = {key(listed(r)): values(listed(r)) for r in zone.rrsets}
+        for change in change_list:
+            action, rs = change["Action"], change["ResourceRecordSet"]
+            if action not in ("CREATE", "UPSERT", "DELETE"):
+                raise InvalidActionValue(action)
+            if not rs["Name"].rstrip(".").lower().endswith(zone.name.rstrip(".").lower()):
+                raise DnsNameInvalidForZone(name=rs["Name"], zone_name=zone.name)
+            k = key(rs)
+            if action == "CREATE" and k in state:
+                raise refused("create", rs, "it already exists")
+            if action == "DELETE" and k not in state:
+                raise refused("delete", rs, "it was not found")
+            if action == "DELETE" and state[k] != values(rs):
+                raise refused("delete", rs, "the values provided do not match the current values")
+            if action == "DELETE":
+                del state[k]
+            else:
+                state[k] = values(rs)
+        # Every change is valid in order: make them all.
+        for change in change_list:
+            journal = copy.deepcopy(change)
+            action, rs = change["Action"], dict(change["ResourceRecordSet"])
+            if not rs["Name"].endswith("."):
+                rs["Name"] += "."
+            if action == "DELETE":
+                zone.rrsets = [r for r in zone.rrsets if key(listed(r)) != key(rs)]
+            elif action == "CREATE":
+                zone.add_rrset(rs)
+            else:
+                zone.upsert_rrset(dict(rs, ResourceRecords=[r["Value"] if isinstance(r, dict) else r for r in rs.get("ResourceRecords") or []]))
+            zone.rr_changes.append(journal)
+
+    Route53Backend.change_resource_record_sets = change_resource_record_sets
+
+
+_route53_change_batches_in_order()
+
+# The change batches made, by ID: AWS keeps each one's status for GetChange,
+# and no API lists them (so the whole-state snapshot does not see them).
+_ROUTE53_CHANGES: set[str] = set()
+
+
+def _route53_change_ids() -> None:
+    """Each change batch has its own ID, and GetChange answers only for one
+    that was made: "Returns the current status of a change batch request";
+    any other ID is NoSuchChange, "A change with the specified change ID does
+    not exist." (HTTP 404,
+    https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html).
+    moto 5.2.5 gave every batch the ID C2682N5HXP0BZ4 and answered INSYNC
+    for any ID."""
+    import secrets as _secrets
+    import string
+
+    from moto.route53.exceptions import Route53ClientError
+    from moto.route53.responses import Route53
+
+    changed = Route53.change_resource_record_sets
+    alphabet = string.ascii_uppercase + string.digits
+
+    def change_resource_record_sets(self: Any) -> Any:
+        result = changed(self)
+        change_id = "C" + "".join(_secrets.choice(alphabet) for _ in range(20))
+        result.result["ChangeInfo"]["Id"] = f"/change/{change_id}"
+        _ROUTE53_CHANGES.add(change_id)
+        return result
+
+    got = Route53.get_change
+
+    def get_change(self: Any) -> Any:
+        change_id = (self._get_param("Id") or "").split("/")[-1]
+        if change_id not in _ROUTE53_CHANGES:
+            raise Route53ClientError("NoSuchChange", "A change with the specified change ID does not exist.")
+        return got(self)
+
+    Route53.change_resource_record_sets = change_resource_record_sets
+    Route53.get_change = get_change
+
+
+_route53_change_ids()
+
+
 def _elbv2_target_group_attributes_are_strings() -> None:
     """A target group's attributes are strings, as the API reference types
     every TargetGroupAttribute Value ("Type: String"). moto 5.2.5 stored two

@@ -396,7 +396,14 @@ def seed_addons(endpoint):
             ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
                 "Name": ADDON_RECORD, "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"irsa-verify seeded"'}]}}]},
         )
-    out.update(hosted_zone=zone, hosted_zone_name=ADDON_ZONE, txt_record=ADDON_RECORD)
+    # A change that leaves the zone as it is (the TXT record deleted and
+    # created again as listed, one batch), for GetChange to name.
+    txt = [r for r in r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"] if r["Type"] == "TXT"][0]
+    change = r53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": txt}, {"Action": "CREATE", "ResourceRecordSet": txt}]},
+    )["ChangeInfo"]["Id"].split("/")[-1]
+    out.update(hosted_zone=zone, hosted_zone_name=ADDON_ZONE, txt_record=ADDON_RECORD, route53_change=change)
 
     sm = client("secretsmanager", endpoint)
     try:
