@@ -708,9 +708,11 @@ pub enum OtherTarget {
     PublicParameter,
     /// A secret a policy names by a pattern (`NAME-??????`, `NAME-*`), read
     /// with --from-policy: a made-up secret of that name, with a suffix no
-    /// secret has, is one the pattern covers and that does not exist. A
-    /// secret named by a spec is not one: its policy may name the real
-    /// secret's exact ARN, which a made-up one is not.
+    /// secret has, is one the pattern covers and that does not exist; only
+    /// where the policies judge every secret of the name alike (no
+    /// condition on the action, no Deny of it on secrets). A secret named
+    /// by a spec is not one: its policy may name the real secret's exact
+    /// ARN, which a made-up one is not.
     PatternSecret,
 }
 

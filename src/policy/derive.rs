@@ -5,7 +5,7 @@
 use super::eval::{evaluate, evaluate_in, request_tags, wildcard, Context, Decision};
 use super::targets::{read_resource, Targets};
 use super::{Patterns, Policy, Statement};
-use crate::catalogue::{Ec2Id, Probe, Sdk, TargetKind, Tells};
+use crate::catalogue::{Ec2Id, OtherTarget, Probe, Sdk, TargetKind, Tells};
 use crate::check::Invalid;
 use crate::check::{
     Action, BucketName, Check, Expect, IdPick, KeyPrefix, ObjectKey, ObjectKeyChoice, Place,
@@ -392,6 +392,20 @@ fn catalogue_checks(
                 None => vec![(target, expect, conditions, basis)],
             };
             for (target, expect, conditions, basis) in variants {
+                // A made-up secret stands for the real one only where the
+                // policies judge every secret of the name alike: no
+                // condition on the action (a resource tag the made-up one
+                // lacks) and no Deny of it on secrets (one on the real
+                // secret's ARN would not reach the made-up one).
+                let target = match target {
+                    Target::Named(n)
+                        if n.takes(OtherTarget::PatternSecret)
+                            && !judged_alike(statements(policies), row.action) =>
+                    {
+                        Target::Named(n.plain())
+                    }
+                    t => t,
+                };
                 let other = match (&target, row.otherwise()) {
                     (Target::Named(n), Some(o)) => n.takes(o.on),
                     _ => false,
@@ -917,6 +931,24 @@ pub fn derive(policies: &[Policy], extra: &Extra, at: &Place) -> Result<Derived,
     // A policy with nothing to probe is no bad input: the run checks the
     // identity and lists every grant as not proven, with why.
     Ok(out)
+}
+
+/// Do the policies judge every secret of a name alike for the action: no
+/// statement of it carries a condition, and none denies it where a secret
+/// could be (every resource, Secrets Manager's, or by NotResource)? Pure.
+fn judged_alike<'a>(statements: impl IntoIterator<Item = &'a Statement>, action: &str) -> bool {
+    !statements.into_iter().any(|s| {
+        let denies_secrets = || {
+            s.effect == super::Effect::Deny
+                && s.resources.as_ref().is_none_or(|r| {
+                    r.negated
+                        || r.patterns.iter().any(|p| {
+                            p == "*" || p.contains("secretsmanager") || p.starts_with("arn:*")
+                        })
+                })
+        };
+        super::eval::action_matches(s, action) && (!s.conditions.is_empty() || denies_secrets())
+    })
 }
 
 #[cfg(test)]
@@ -1581,6 +1613,7 @@ mod tests {
     #[test]
     fn get_secret_value_on_a_pattern_is_an_allow_check() {
         use Expect::*;
+        let pattern_secret = crate::catalogue::OtherTarget::PatternSecret;
         for pattern in ["dev-*", "dev-??????"] {
             let policy = format!(
                 r#"{{"Version":"2012-10-17","Statement":[
@@ -1599,7 +1632,6 @@ mod tests {
                     .any(|u| u.action == "secretsmanager:GetSecretValue"),
                 "{pattern}"
             );
-            let pattern_secret = crate::catalogue::OtherTarget::PatternSecret;
             assert!(d
                 .checks
                 .iter()
@@ -1617,11 +1649,52 @@ mod tests {
             "{:?}",
             table(&d)
         );
-        let row = crate::catalogue::OtherTarget::PatternSecret;
         assert!(d.checks.iter().all(|c| match c.target() {
-            Target::Named(n) => !n.takes(row),
+            Target::Named(n) => !n.takes(pattern_secret),
             _ => true,
         }));
+        // A Deny of the action on secrets (here the real secret's exact
+        // ARN), or an allow left on an open condition, might reach the real
+        // secret and not a made-up one: the real secret's form, denial-only.
+        for (extra, why) in [
+            (
+                r#",{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-AbCdEf"}"#,
+                "a deny",
+            ),
+            (
+                r#",{"Effect":"Deny","Action":"secretsmanager:*","Resource":"*","Condition":{"StringEquals":{"secretsmanager:ResourceTag/classified":"true"}}}"#,
+                "a deny on tags",
+            ),
+        ] {
+            let policy = format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-*"}}{extra}]}}"#
+            );
+            let d = derived(&policy, &Extra::default()).unwrap();
+            assert!(
+                !d.checks
+                    .iter()
+                    .any(|c| matches!(c.target(), Target::Named(n) if n.takes(pattern_secret))),
+                "{why}: {:?}",
+                table(&d)
+            );
+            assert!(
+                !has(&d, "secretsmanager:GetSecretValue", label, Allow),
+                "{why}: {:?}",
+                table(&d)
+            );
+        }
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-*",
+             "Condition":{"StringEquals":{"secretsmanager:ResourceTag/team":"a"}}}]}"#;
+        let d = derived(policy, &Extra::default()).unwrap();
+        assert!(
+            !d.checks
+                .iter()
+                .any(|c| matches!(c.target(), Target::Named(n) if n.takes(pattern_secret))),
+            "an open condition: {:?}",
+            table(&d)
+        );
         // Named by a pattern and plainly: one target, one testcase name.
         let policy = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":[
