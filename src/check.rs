@@ -1339,4 +1339,25 @@ mod tests {
             assert_eq!(label(action), "account", "{action}");
         }
     }
+
+    /// Only a secret named by its name takes the made-up form: not one
+    /// named by its exact ARN, nor any other kind.
+    #[test]
+    fn only_a_secret_named_by_name_is_named_by_a_pattern() {
+        use crate::catalogue::OtherTarget::{PatternSecret, PublicParameter};
+        let by_name = Named::parse(Kind::Secret, "dev").unwrap();
+        assert!(!by_name.takes(PatternSecret));
+        assert!(by_name.clone().by_pattern().takes(PatternSecret));
+        assert!(!by_name.clone().by_pattern().plain().takes(PatternSecret));
+        let exact =
+            Named::secret_arn("arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-AbCdEf")
+                .unwrap();
+        assert!(!exact.by_pattern().takes(PatternSecret));
+        let parameter = Named::parse(Kind::Parameter, "/app/a").unwrap();
+        assert!(!parameter.clone().by_pattern().takes(PatternSecret));
+        assert!(!parameter.takes(PublicParameter));
+        assert!(Named::parse(Kind::Parameter, "/aws/service/x")
+            .unwrap()
+            .takes(PublicParameter));
+    }
 }

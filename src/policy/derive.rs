@@ -1607,6 +1607,42 @@ mod tests {
         judged_exactly(&d, policy);
     }
 
+    /// Which statements could judge the real secret otherwise than a
+    /// made-up one of its name: a condition on the action, or a Deny of it
+    /// where a secret could be.
+    #[test]
+    fn a_made_up_secret_is_judged_alike_only_without_conditions_or_denies_on_secrets() {
+        let alike = |extra: &str| {
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:*:*:secret:dev-*"}}{extra}]}}"#
+            );
+            let p = parse(text.as_bytes(), Path::new("p.json")).unwrap();
+            judged_alike(&p.statements, "secretsmanager:GetSecretValue")
+        };
+        assert!(alike(""));
+        // A Deny elsewhere, or of another action, reaches no secret's read.
+        assert!(alike(
+            r#",{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:s3:::b"}"#
+        ));
+        assert!(alike(
+            r#",{"Effect":"Deny","Action":"secretsmanager:DeleteSecret","Resource":"*"}"#
+        ));
+        for deny in [
+            r#""Resource":"*""#,
+            r#""Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-AbCdEf""#,
+            r#""Resource":"arn:*:*:*:*:*""#,
+            r#""NotResource":"arn:aws:s3:::b""#,
+        ] {
+            let extra =
+                format!(r#",{{"Effect":"Deny","Action":"secretsmanager:GetSecretValue",{deny}}}"#);
+            assert!(!alike(&extra), "{deny}");
+        }
+        assert!(!alike(
+            r#",{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"a"}}}"#
+        ));
+    }
+
     /// A secret a policy names by a pattern covering every secret of the
     /// name: GetSecretValue granted on it is an allow check (on a made-up
     /// secret of that name); named plainly, it stays denial-only.
