@@ -8,32 +8,15 @@
 mod common;
 
 use common::Scenario;
-use serde_json::Value;
 
 const READS: &str = r#"{"Effect":"Allow","Action":["route53:ListHostedZones","route53:ListResourceRecordSets"],"Resource":"*"}"#;
 
 fn policy(extra: &str) -> String {
-    format!(r#"{{"Version":"2012-10-17","Statement":[{READS}{extra}]}}"#)
+    Scenario::policy_of(&format!("{READS}{extra}"))
 }
 
 fn spec(s: &Scenario, expect: &str) -> String {
-    let p = s.dir.join(format!("get-change-{expect}.yaml"));
-    std::fs::write(
-        &p,
-        format!("checks:\n  - {{action: route53:GetChange, expect: {expect}}}\n"),
-    )
-    .expect("write spec");
-    p.to_str().expect("utf-8 path").to_owned()
-}
-
-fn only(run: &common::Run) -> Value {
-    let found: Vec<&Value> = run
-        .results()
-        .iter()
-        .filter(|r| r["action"] == "route53:GetChange")
-        .collect();
-    assert_eq!(found.len(), 1, "{}", run.stdout);
-    found[0].clone()
+    s.one_check_spec("route53:GetChange", expect)
 }
 
 #[test]
@@ -51,7 +34,7 @@ fn a_change_that_leaves_the_zone_as_it_was_proves_get_change() {
     let s = Scenario::seed_with("reference", Some(&allowed));
     let run = s.run_unchanged_everywhere(s.pod().args(["--spec", &spec(&s, "allow")]));
     run.assert_code(0);
-    let r = only(&run);
+    let r = run.only("route53:GetChange");
     assert_eq!(r["status"], "pass", "{}", run.stdout);
     let resource = r["resource"].as_str().unwrap_or_default();
     let id = resource
@@ -82,7 +65,7 @@ fn a_change_that_leaves_the_zone_as_it_was_proves_get_change() {
         )),
     );
     let run = s.run_unchanged_everywhere(s.pod().args(["--spec", &spec(&s, "allow")]));
-    let r = only(&run);
+    let r = run.only("route53:GetChange");
     assert_eq!(r["status"], "skip", "{}", run.stdout);
     let why = r["answer"]["reason"].as_str().unwrap_or_default();
     assert!(
@@ -98,7 +81,7 @@ fn a_change_that_leaves_the_zone_as_it_was_proves_get_change() {
     let s = Scenario::seed_with("reference", Some(&policy("")));
     let run = s.run_unchanged_everywhere(s.pod().args(["--spec", &spec(&s, "deny")]));
     run.assert_code(0);
-    let r = only(&run);
+    let r = run.only("route53:GetChange");
     assert_eq!(r["status"], "pass", "{}", run.stdout);
     assert_eq!(r["answer"]["code"], "AccessDenied", "{r}");
     assert!(

@@ -8,32 +8,15 @@
 mod common;
 
 use common::Scenario;
-use serde_json::Value;
 
 const READS: &str = r#"{"Effect":"Allow","Action":["elasticloadbalancing:DescribeLoadBalancers","elasticloadbalancing:DescribeListeners"],"Resource":"*"}"#;
 
 fn policy(extra: &str) -> String {
-    format!(r#"{{"Version":"2012-10-17","Statement":[{READS}{extra}]}}"#)
+    Scenario::policy_of(&format!("{READS}{extra}"))
 }
 
 fn spec(s: &Scenario, expect: &str) -> String {
-    let p = s.dir.join(format!("create-listener-{expect}.yaml"));
-    std::fs::write(
-        &p,
-        format!("checks:\n  - {{action: elasticloadbalancing:CreateListener, expect: {expect}}}\n"),
-    )
-    .expect("write spec");
-    p.to_str().expect("utf-8 path").to_owned()
-}
-
-fn only(run: &common::Run) -> Value {
-    let found: Vec<&Value> = run
-        .results()
-        .iter()
-        .filter(|r| r["action"] == "elasticloadbalancing:CreateListener")
-        .collect();
-    assert_eq!(found.len(), 1, "{}", run.stdout);
-    found[0].clone()
+    s.one_check_spec("elasticloadbalancing:CreateListener", expect)
 }
 
 #[test]
@@ -53,7 +36,7 @@ fn a_listener_sent_back_with_its_own_settings_proves_the_create_and_creates_noth
     let s = Scenario::seed_with("reference", Some(&allowed));
     let run = s.run_unchanged_everywhere(s.pod().args(["--spec", &spec(&s, "allow")]));
     run.assert_code(0);
-    let r = only(&run);
+    let r = run.only("elasticloadbalancing:CreateListener");
     assert_eq!(r["status"], "pass", "{}", run.stdout);
     let text = r.to_string();
     assert!(
@@ -72,7 +55,7 @@ fn a_listener_sent_back_with_its_own_settings_proves_the_create_and_creates_noth
     let s = Scenario::seed_with("reference", Some(&policy("")));
     let run = s.run_unchanged_everywhere(s.pod().args(["--spec", &spec(&s, "deny")]));
     run.assert_code(0);
-    let r = only(&run);
+    let r = run.only("elasticloadbalancing:CreateListener");
     assert_eq!(r["status"], "pass", "{}", run.stdout);
     assert_eq!(r["answer"]["code"], "AccessDenied", "{r}");
 }

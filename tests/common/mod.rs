@@ -174,6 +174,24 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// A spec file with one check, `action` expected `expect`, in the
+    /// scenario's directory: its path.
+    pub fn one_check_spec(&self, action: &str, expect: &str) -> String {
+        let file = action.replace(':', "-");
+        let p = self.dir.join(format!("{file}-{expect}.yaml"));
+        std::fs::write(
+            &p,
+            format!("checks:\n  - {{action: {action}, expect: {expect}}}\n"),
+        )
+        .expect("write spec");
+        p.to_str().expect("utf-8 path").to_owned()
+    }
+
+    /// A policy document of `statements` (JSON objects, comma-separated).
+    pub fn policy_of(statements: &str) -> String {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+    }
+
     /// kind: reference | overpermissive | toostrict | unprotected | listonly
     pub fn seed(kind: &str) -> Scenario {
         Scenario::seed_with(kind, None)
@@ -559,6 +577,17 @@ impl Run {
 
     pub fn results(&self) -> &Vec<Value> {
         self.json()["results"].as_array().expect("results array")
+    }
+
+    /// The one result of `action`: a run of a spec with one check of it.
+    pub fn only(&self, action: &str) -> Value {
+        let found: Vec<&Value> = self
+            .results()
+            .iter()
+            .filter(|r| r["action"] == action)
+            .collect();
+        assert_eq!(found.len(), 1, "one result of {action}\n{}", self.stdout);
+        found[0].clone()
     }
 
     /// The verdict of the first check of `action`.
