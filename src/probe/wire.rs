@@ -596,13 +596,17 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             .into_iter()
             .zip(row.resources)
             .map(|(pattern, template)| match ids.as_slice() {
-                [id] if template.matches("{id}").count() == 1 => crate::resource::fill(
-                    &template.replace("{id}", id),
-                    &crate::resource::Values {
-                        random: crate::resource::STABLE,
-                        ..fill.values()
-                    },
-                ),
+                [id] if template.matches("{id}").count() == 1
+                    && crate::resource::ec2_slots(&[template]).is_empty() =>
+                {
+                    crate::resource::fill(
+                        &template.replace("{id}", id),
+                        &crate::resource::Values {
+                            random: crate::resource::STABLE,
+                            ..fill.values()
+                        },
+                    )
+                }
                 _ => fill
                     .found
                     .values()
