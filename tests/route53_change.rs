@@ -8,6 +8,11 @@
 mod common;
 
 use common::Scenario;
+use std::sync::Mutex;
+
+/// The two tests write to one emulator, and each asserts that its own run
+/// changes nothing there: one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const READS: &str = r#"{"Effect":"Allow","Action":["route53:ListHostedZones","route53:ListResourceRecordSets"],"Resource":"*"}"#;
 
@@ -21,6 +26,7 @@ fn spec(s: &Scenario, expect: &str) -> String {
 
 #[test]
 fn a_change_that_leaves_the_zone_as_it_was_proves_get_change() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let base = Scenario::seed("reference");
     base.seed_addons();
 
@@ -91,4 +97,47 @@ fn a_change_that_leaves_the_zone_as_it_was_proves_get_change() {
             .contains("/change/irsa-verify-probe-"),
         "{r}"
     );
+}
+
+/// `route53:ChangeResourceRecordSets` writes one record back as listed: the
+/// zone's first TXT record set deleted and created again in one batch, and
+/// in a zone without one, its SOA upserted. Neither changes the zone.
+#[test]
+fn a_record_is_written_back_as_listed_a_txt_record_first() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let base = Scenario::seed("reference");
+    let seeded = base.seed_addons();
+    let with_txt = seeded["hosted_zone"].as_str().expect("seeded zone");
+    let s = Scenario::seed_with(
+        "reference",
+        Some(&policy(
+            r#",{"Effect":"Allow","Action":"route53:ChangeResourceRecordSets","Resource":"*"}"#,
+        )),
+    );
+    let without_txt = s
+        .admin_python(
+            "import uuid\nz = client('route53').create_hosted_zone(Name='no-txt.irsa-verify.test.', CallerReference=str(uuid.uuid4()))\n\
+             print(z['HostedZone']['Id'].split('/')[-1])",
+        )
+        .trim()
+        .to_owned();
+    for (zone, says) in [
+        (with_txt, "deletes and creates again the TXT record set"),
+        (
+            without_txt.as_str(),
+            "lists no TXT record set: writes back the SOA record",
+        ),
+    ] {
+        let p = s.dir.join(format!("change-{zone}.yaml"));
+        std::fs::write(
+            &p,
+            format!("checks:\n  - {{action: route53:ChangeResourceRecordSets, resource: {zone}, expect: allow}}\n"),
+        )
+        .expect("write spec");
+        let run = s.run_unchanged_everywhere(s.pod().args(["--spec", p.to_str().expect("utf-8")]));
+        run.assert_code(0);
+        let r = run.only("route53:ChangeResourceRecordSets");
+        assert_eq!(r["status"], "pass", "{}", run.stdout);
+        assert!(r["notes"].to_string().contains(says), "{zone}: {r}");
+    }
 }

@@ -1091,7 +1091,7 @@ pub fn listing_json() -> String {
         "{random}": "a fresh random token, 32 hex digits, one per request",
         "{random16}": "the first 16 hex digits of {random}",
         "{uuid}": "{random} in the form of a UUID (8-4-4-4-12 hex digits)",
-        "{soa}": "the hosted zone's SOA record set as ListResourceRecordSets lists it right before (its XML, verbatim)",
+        "{changes}": "a record write-back's changes, read right before: the hosted zone's first TXT record set as ListResourceRecordSets lists it (its XML, verbatim), deleted then created; else its SOA record set, upserted",
         "{cluster}": "the EKS cluster found (value kind found: eks_cluster)",
         "{nodegroup}": "the EKS node group found (value kind found: eks_nodegroup)",
         "{file_system}": "the EFS file system found, by ID (value kind found: efs_file_system)",

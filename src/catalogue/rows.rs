@@ -992,19 +992,25 @@ pub const ROWS: &[Row] = &[
         action: "route53:ChangeResourceRecordSets",
         target: TargetKind::Named(Kind::HostedZone),
         probe: Probe::Wire(Wire { service: &ROUTE53, op: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/{name}/rrset/", params: &[],
-            xml: Some(r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: writes back the zone's SOA record as listed</Comment><Changes><Change><Action>UPSERT</Action>{soa}</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#),
+            xml: Some(r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: writes a record back as listed</Comment><Changes>{changes}</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#),
             dry_run: false, tags_for: None }),
         resources: &[ZONE],
         allowed: &[],
         tells: Tells::Both,
-        harmless: "one UPSERT of the zone's SOA record, exactly as ListResourceRecordSets listed it right before (its name, type, TTL and value, \
-                   sent back as listed): the record is updated with the values it has, so no record changes; no other record is named, and \
-                   the SOA is the one record no add-on manages. Race window: the one round trip between the read and the write; were the SOA \
-                   edited by someone else in it, the write would put back the record read",
-        basis: "Route 53 API reference, Change: \"UPSERT: If a resource record set doesn't already exist, Route 53 creates it. If a resource \
-                record set does exist, Route 53 updates it with the values in the request.\"; ListResourceRecordSets \"sorts results first by DNS \
+        harmless: "writes one record of the zone back exactly as ListResourceRecordSets listed it right before: its first TXT record set, \
+                   deleted and created again with the values listed in one batch, all of it or none (a DELETE must name the record's current \
+                   values, so were it edited in between the batch is refused and nothing changes); a zone without a TXT record set has its \
+                   SOA upserted as listed instead (the SOA cannot be deleted; it is updated with the values it has, and no add-on manages \
+                   it; race window: the one round trip between the read and the write, in which an edit of the SOA would be set back)",
+        basis: "Route 53 API reference, ChangeResourceRecordSets: \"To delete a resource record set, you must specify all the same values \
+                that you specified when you created it.\", \"Route 53 validates the changes in the request and then either makes all or none \
+                of the changes in the change batch request\", \"it deletes the CNAME resource record set for www.example.com and creates an \
+                alias resource record set for www.example.com. If validation for both records succeeds, Route 53 deletes the first resource \
+                record set and creates the second resource record set in a single operation\"; Change: \"UPSERT: ... If a resource record \
+                set does exist, Route 53 updates it with the values in the request.\"; ListResourceRecordSets \"sorts results first by DNS \
                 name with the labels reversed\", so the first record set listed is at the zone's apex, where its SOA is \
-                (https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html, \
+                (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html, \
+                https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html, \
                 https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html)",
         destructive: true,
     },
@@ -1019,9 +1025,10 @@ pub const ROWS: &[Row] = &[
         allowed: &[],
         tells: Tells::Both,
         harmless: "a read of the status of a change this run made right before, which leaves the zone as it was: in the first zone the role lists, \
-                   the first TXT record set ListResourceRecordSets lists is deleted and created again with the values listed, in one change \
-                   batch, all of it or none (a DELETE must name the record's current values, so were it edited in between the batch is refused \
-                   and nothing changes); a deny check where no change can be made asks about a made-up change ID instead",
+                   the record write-back of route53:ChangeResourceRecordSets (the first TXT record set ListResourceRecordSets lists, deleted and \
+                   created again with the values listed in one change batch, all of it or none: a DELETE must name the record's current values, \
+                   so were it edited in between the batch is refused and nothing changes; in a zone without one, its SOA upserted as listed); a \
+                   deny check where no change can be made asks about a made-up change ID instead",
         basis: "Route 53 API reference, GetChange: \"Returns the current status of a change batch request\", by the ID ChangeResourceRecordSets \
                 returned; ChangeResourceRecordSets: \"To delete a resource record set, you must specify all the same values that you specified \
                 when you created it.\", \"Route 53 validates the changes in the request and then either makes all or none of the changes in \
@@ -1755,22 +1762,20 @@ mod tests {
         }
     }
 
-    /// ChangeResourceRecordSets writes the zone's SOA back as read, and
-    /// nothing else: a 2xx proves it, AWS's denial denies it, and any other
-    /// answer (a batch refused, a zone gone, throttling) is could not tell.
+    /// ChangeResourceRecordSets writes one record back as read (the changes
+    /// `{changes}` stands for, read right before), and nothing else: a 2xx
+    /// proves it, AWS's denial denies it, and any other answer (a batch
+    /// refused, a zone gone, throttling) is could not tell.
     #[test]
-    fn a_record_change_is_the_soa_written_back_in_one_upsert() {
+    fn a_record_change_is_one_record_written_back() {
         let r = &ROWS[super::super::find("route53:ChangeResourceRecordSets").expect("a row")];
         let Probe::Wire(w) = &r.probe else {
             panic!("a wire row")
         };
         assert_eq!(r.tells, Tells::Both);
         let xml = w.xml.expect("a change batch");
-        assert_eq!(xml.matches("<Change>").count(), 1, "{xml}");
-        assert!(
-            xml.contains("<Change><Action>UPSERT</Action>{soa}</Change>"),
-            "{xml}"
-        );
+        assert!(xml.contains("<Changes>{changes}</Changes>"), "{xml}");
+        assert!(!xml.contains("<Change>"), "only the changes read: {xml}");
         only_a_2xx_proves_it(
             r,
             &[

@@ -28,6 +28,9 @@ pub enum Lookup {
     Refused { op: &'static str, answer: String },
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Each(Vec<Lookup>),
+    /// A read right before, refused or empty, as it says.
+    #[error("{0}")]
+    Read(String),
 }
 
 fn refused(op: &'static str, answer: &Answer) -> Lookup {
@@ -1091,7 +1094,7 @@ pub(super) async fn any_zone(ctx: &Ctx) -> Result<String, Lookup> {
 /// set listed is at the zone's apex ("sorts results first by DNS name with
 /// the labels reversed"), and the apex's SOA is then asked for by name and
 /// type.
-pub(super) async fn read_zone_soa(ctx: &Ctx, zone: &str) -> Result<String, String> {
+async fn read_zone_soa(ctx: &Ctx, zone: &str) -> Result<String, String> {
     const OP: &str = "ListResourceRecordSets";
     let list = |query: String| Request {
         service: &ROUTE53,
@@ -1116,37 +1119,21 @@ pub(super) async fn read_zone_soa(ctx: &Ctx, zone: &str) -> Result<String, Strin
 }
 
 /// A change batch written now that leaves the zone as it was, for its ID
-/// (GetChange's): in the first zone the role lists, the first TXT record set
-/// ListResourceRecordSets lists, deleted and created again with the values
-/// listed, in one batch. A DELETE must name the record's current values and
-/// the batch is made whole or not at all, so a record edited in between
-/// refuses the batch and nothing changes. A TXT record, as a role allowed
-/// only the TXT records of an ACME challenge (cert-manager's) may write one.
+/// (GetChange's): in the first zone the role lists, the record write-back
+/// `read_zone_record` reads (a TXT record set deleted and created again as
+/// listed, else the SOA upserted as listed).
 async fn change_made(ctx: &Ctx) -> Result<String, Lookup> {
-    const LIST: &str = "ListResourceRecordSets";
     const CHANGE: &str = "ChangeResourceRecordSets";
     let zone = any_zone(ctx).await?;
-    let list = Request {
-        service: &ROUTE53,
-        operation: LIST,
-        method: "GET",
-        path: format!("/2013-04-01/hostedzone/{zone}/rrset?maxitems=100"),
-        body: Body::Empty,
-    };
-    let listed = match ctx.send(&list, None).await {
-        Ok(reply) => reply.text().to_owned(),
-        Err(answer) => return Err(refused(LIST, &answer)),
-    };
-    let set = first_record_set(&listed, "TXT", None).ok_or(Lookup::NoneFits {
-        op: LIST,
-        what: "TXT record",
-    })?;
+    let (changes, _) = read_zone_record(ctx, &zone).await.map_err(Lookup::Read)?;
     let change = Request {
         service: &ROUTE53,
         operation: CHANGE,
         method: "POST",
         path: format!("/2013-04-01/hostedzone/{zone}/rrset/"),
-        body: Body::Xml(same_record_again(&set)),
+        body: Body::Xml(format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: writes a record back as listed</Comment><Changes>{changes}</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#
+        )),
     };
     match ctx.send(&change, None).await {
         Ok(reply) => first_element(reply.text(), "Id")
@@ -1156,12 +1143,57 @@ async fn change_made(ctx: &Ctx) -> Result<String, Lookup> {
     }
 }
 
-/// The change batch that deletes a record set and creates it again with
-/// the same values, as one transaction. Pure.
+/// The changes of a record write-back that leaves the zone as it was, read
+/// now, with what the report says of them: the first TXT record set
+/// ListResourceRecordSets lists, deleted and created again with the values
+/// listed (one batch, all or none; a DELETE must name the record's current
+/// values, so an edit in between refuses the batch and nothing changes). A
+/// TXT record, as a role allowed only an ACME challenge's (cert-manager's)
+/// may write one. A zone without one: its SOA upserted as listed (the SOA
+/// cannot be deleted), with a race window of one round trip.
+pub(super) async fn read_zone_record(ctx: &Ctx, zone: &str) -> Result<(String, String), String> {
+    const LIST: &str = "ListResourceRecordSets";
+    let list = Request {
+        service: &ROUTE53,
+        operation: LIST,
+        method: "GET",
+        path: format!("/2013-04-01/hostedzone/{zone}/rrset?maxitems=100"),
+        body: Body::Empty,
+    };
+    let listed = match ctx.send(&list, None).await {
+        Ok(reply) => reply.text().to_owned(),
+        Err(answer) => {
+            return Err(format!(
+                "{LIST} could not read zone {zone} ({})",
+                answer.summary()
+            ))
+        }
+    };
+    if let Some(set) = first_record_set(&listed, "TXT", None) {
+        let name = first_element(&set, "Name").unwrap_or_default();
+        return Ok((
+            same_record_again(&set),
+            format!(
+                "deletes and creates again the TXT record set {name} of zone {zone} with the values {LIST} listed right before, in one \
+                 batch: all of it or none, and a DELETE must name the record's current values, so were it edited in between the batch \
+                 is refused and nothing changes"
+            ),
+        ));
+    }
+    let soa = read_zone_soa(ctx, zone).await?;
+    Ok((
+        format!("<Change><Action>UPSERT</Action>{soa}</Change>"),
+        format!(
+            "the zone lists no TXT record set: writes back the SOA record of zone {zone} as {LIST} listed it right before \
+             (race window: the one round trip between the two calls)"
+        ),
+    ))
+}
+
+/// The changes that delete a record set and create it again with the same
+/// values, in that order: one transaction. Pure.
 fn same_record_again(set: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>irsa-verify: deletes and creates a record as listed, one batch: nothing changes</Comment><Changes><Change><Action>DELETE</Action>{set}</Change><Change><Action>CREATE</Action>{set}</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#
-    )
+    format!("<Change><Action>DELETE</Action>{set}</Change><Change><Action>CREATE</Action>{set}</Change>")
 }
 
 /// What a query value leaves as it is: SigV4's unreserved characters

@@ -12,7 +12,7 @@ use crate::signed::{Body, Request};
 
 use super::lookup::{
     any_zone, ec2_ids, fits, found, found_tagged, found_tagged_note, names_exactly, pick_id,
-    pick_tagged, read_attribute, read_same_settings, read_zone_soa, tagged_note,
+    pick_tagged, read_attribute, read_same_settings, read_zone_record, tagged_note,
 };
 
 /// Why a lookup found nothing to name.
@@ -29,7 +29,7 @@ struct Fill<'a> {
     attr: Option<(String, String)>,
     /// The settings of the resource a create copies, read right before.
     same: Vec<(String, String)>,
-    /// A record set written back as it is (`{soa}`), read right before.
+    /// A record write-back's changes (`{changes}`), read right before.
     record: String,
 }
 
@@ -39,7 +39,7 @@ impl Fill<'_> {
     fn template(&self, t: &str) -> String {
         crate::resource::fill(t, &self.values())
             .replace("{uuid}", &uuid(&self.token))
-            .replace("{soa}", &self.record)
+            .replace("{changes}", &self.record)
             .replace(
                 "{cluster}",
                 self.found
@@ -406,9 +406,10 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
                 Ok(value) => {
                     if kind == Found::Change {
                         notes.push(format!(
-                            "asks about change {value}, which this run made right before: in the first zone the role lists, its first TXT \
-                             record set deleted and created again with the values ListResourceRecordSets listed, in one batch (all or none), \
-                             which leaves the zone as it was; CloudTrail logs it as route53:ChangeResourceRecordSets"
+                            "asks about change {value}, which this run made right before: in the first zone the role lists, a record \
+                             written back as ListResourceRecordSets listed it (its first TXT record set deleted and created again in one batch, \
+                             all or none, else its SOA upserted), which leaves the zone as it was; CloudTrail logs it as \
+                             route53:ChangeResourceRecordSets"
                         ));
                     }
                     reals.insert(kind, value);
@@ -504,16 +505,13 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
             }
         }
     }
-    // A record set written back as it is: the zone's SOA, read right before.
+    // A record written back as it is, read right before.
     let mut record = String::new();
-    if w.xml.is_some_and(|x| x.contains("{soa}")) {
-        match read_zone_soa(ctx, &name).await {
-            Ok(soa) => {
-                notes.push(format!(
-                    "writes back the SOA record of zone {name} as ListResourceRecordSets listed it right before \
-                     (race window: the one round trip between the two calls)"
-                ));
-                record = soa;
+    if w.xml.is_some_and(|x| x.contains("{changes}")) {
+        match read_zone_record(ctx, &name).await {
+            Ok((changes, note)) => {
+                notes.push(note);
+                record = changes;
             }
             Err(why) => {
                 return Observation::skipped(format!(
@@ -864,15 +862,16 @@ mod tests {
         );
     }
 
-    /// The zone's SOA, as read, sent back in one UPSERT and nothing else.
+    /// The changes read right before, sent in the batch and nothing else.
     #[test]
-    fn a_record_write_back_sends_the_soa_read_as_it_is() {
+    fn a_record_write_back_sends_the_changes_read_as_they_are() {
         let p = Place::example();
         let mut f = fill(&p, "Z1");
-        f.record = "<ResourceRecordSet><Name>apps.example.com.</Name><Type>SOA</Type><TTL>900</TTL>\
-                    <ResourceRecords><ResourceRecord><Value>ns-1.awsdns-00.com. a.example.com. 1 7200 900 1209600 86400</Value>\
-                    </ResourceRecord></ResourceRecords></ResourceRecordSet>"
-            .into();
+        let set = "<ResourceRecordSet><Name>_x.example.com.</Name><Type>TXT</Type><TTL>60</TTL>\
+                   <ResourceRecords><ResourceRecord><Value>\"v\"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>";
+        f.record = format!(
+            "<Change><Action>DELETE</Action>{set}</Change><Change><Action>CREATE</Action>{set}</Change>"
+        );
         let r = build(wire("route53:ChangeResourceRecordSets"), &f);
         assert_eq!(
             (r.method, r.path.as_str()),
@@ -880,17 +879,10 @@ mod tests {
         );
         let Body::Xml(x) = &r.body else { panic!("xml") };
         assert!(
-            x.contains(&format!(
-                "<Change><Action>UPSERT</Action>{}</Change>",
-                f.record
-            )),
+            x.contains(&format!("<Changes>{}</Changes>", f.record)),
             "{x}"
         );
-        assert_eq!(
-            x.matches("<Change>").count(),
-            1,
-            "one change: nothing but the SOA"
-        );
+        assert_eq!(x.matches("<Change>").count(), 2, "{x}");
     }
 
     #[test]

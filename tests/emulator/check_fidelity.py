@@ -364,7 +364,7 @@ class Fill:
             .replace("{random16}", self.token[:16])
             .replace("{random}", self.token)
             .replace("{uuid}", self.uuid())
-            .replace("{soa}", self.s["soa"])
+            .replace("{changes}", self.s["changes"])
             .replace("{cluster}", self.s["found"]["eks_cluster"])
             .replace("{nodegroup}", self.s["found"]["eks_nodegroup"])
             .replace("{file_system}", self.s["found"]["efs_file_system"])
@@ -556,7 +556,7 @@ def seeded_for_rows(a, s):
         "EKS cluster": a["eks_cluster"],
         "role": s["role"],
     }
-    return {"account": a["account"], "found": f, "ids": ids, "arn_ids": arn_ids, "names": names, "zone_name": a["hosted_zone_name"], "soa": ""}
+    return {"account": a["account"], "found": f, "ids": ids, "arn_ids": arn_ids, "names": names, "zone_name": a["hosted_zone_name"], "changes": ""}
 
 
 def tags_on_create(row):
@@ -693,18 +693,17 @@ def check_catalogue_rows(endpoint, iam, a, s, catalogue):
                 else:
                     got = getattr(elb, method)(**{v["read_param"]: resource})["Attributes"]
                 seeded["attributes"][(v["read"], v["found"])] = {x["Key"]: x.get("Value", "") for x in got}
-    # The zone's SOA record, read now as the agent reads it right before it
-    # writes it back, and written as Route 53's XML spells a record set.
+    # The zone's first TXT record set, read now as the agent reads it right
+    # before it writes it back (deleted and created again, one batch), and
+    # written as Route 53's XML spells a record set.
     r53 = admin("route53")
-    soa = r53.list_resource_record_sets(
-        HostedZoneId=seeded["names"]["hosted zone"], StartRecordName=seeded["zone_name"], StartRecordType="SOA", MaxItems="1",
-    )["ResourceRecordSets"][0]
-    assert soa["Type"] == "SOA", soa
-    seeded["soa"] = (
-        f"<ResourceRecordSet><Name>{escape(soa['Name'])}</Name><Type>SOA</Type><TTL>{soa['TTL']}</TTL><ResourceRecords>"
-        + "".join(f"<ResourceRecord><Value>{escape(r['Value'])}</Value></ResourceRecord>" for r in soa["ResourceRecords"])
+    txt = [r for r in r53.list_resource_record_sets(HostedZoneId=seeded["names"]["hosted zone"])["ResourceRecordSets"] if r["Type"] == "TXT"][0]
+    record_set = (
+        f"<ResourceRecordSet><Name>{escape(txt['Name'])}</Name><Type>TXT</Type><TTL>{txt['TTL']}</TTL><ResourceRecords>"
+        + "".join(f"<ResourceRecord><Value>{escape(r['Value'])}</Value></ResourceRecord>" for r in txt["ResourceRecords"])
         + "</ResourceRecords></ResourceRecordSet>"
     )
+    seeded["changes"] = f"<Change><Action>DELETE</Action>{record_set}</Change><Change><Action>CREATE</Action>{record_set}</Change>"
     # The resources a create copies the settings of, read now as the agent
     # reads them right before its create.
     seeded["same_settings"] = {}
