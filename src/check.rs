@@ -822,7 +822,13 @@ impl Target {
             Target::Named(n) => n.arn(),
             _ => None,
         };
-        row.resources
+        // A target the row's other form fits is judged where that form's
+        // request is authorized.
+        let templates = match (self, row.otherwise()) {
+            (Target::Named(n), Some(o)) if n.takes(o.on) => o.resources,
+            _ => row.resources,
+        };
+        templates
             .iter()
             .map(|t| match exact {
                 // The one resource the request names, exactly: never the

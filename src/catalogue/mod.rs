@@ -694,6 +694,9 @@ pub enum Tells {
 pub struct Otherwise {
     pub on: OtherTarget,
     pub params: &'static [(&'static str, V)],
+    /// The ARNs this form's request is authorized against (as
+    /// `Row::resources`).
+    pub resources: &'static [&'static str],
     /// Errors AWS gives only after authorizing this form.
     pub allowed: &'static [AuthorizedError],
 }
@@ -1055,6 +1058,7 @@ pub fn listing_json() -> String {
                 // answers tell.
                 "otherwise": r.otherwise().map(|o| json!({
                     "on": format!("{:?}", o.on),
+                    "resources": o.resources,
                     "params": o.params.iter().map(|(name, v)| json!({
                         "name": name,
                         "value": value_json(v),

@@ -289,6 +289,8 @@ const ASG_READS: &str = "Amazon EC2 Auto Scaling API reference; Describe* action
 const SM_API: &str = "Secrets Manager API reference";
 /// Secrets Manager appends six random characters to every secret's ARN.
 const SM_SECRET: &str = "arn:{p}:secretsmanager:{r}:{a}:secret:{name}-??????";
+/// A secret of the name with a random suffix, which no secret has.
+const SM_MADE_UP_SECRET: &str = "arn:{p}:secretsmanager:{r}:{a}:secret:{name}-{random6}";
 const SSM_PARAM: &str = "arn:{p}:ssm:{r}:{a}:parameter/{name}";
 /// The AWS public parameter that a grant covering it (Karpenter's
 /// `parameter/aws/service/*`) is probed on: the Amazon Linux 2023 AMI that
@@ -816,7 +818,8 @@ pub const ROWS: &[Row] = &[
         // is answered by the permissions.
         tells: Tells::DenialOnlyBut(Otherwise {
             on: OtherTarget::PatternSecret,
-            params: &[("SecretId", V::MadeUp("arn:{p}:secretsmanager:{r}:{a}:secret:{name}-{random6}"))],
+            params: &[("SecretId", V::MadeUp(SM_MADE_UP_SECRET))],
+            resources: &[SM_MADE_UP_SECRET],
             allowed: &[AuthorizedError::code("ResourceNotFoundException")],
         }),
         harmless: "asks for a random version ID of the real secret: no such version exists, so no value is returned (and any answer body is dropped \
@@ -908,7 +911,7 @@ pub const ROWS: &[Row] = &[
         // An AWS public parameter is read as it is: its value is AWS's,
         // published for anyone, so the plain read changes and discloses
         // nothing, and its 200 proves the grant.
-        tells: Tells::DenialOnlyBut(Otherwise { on: OtherTarget::PublicParameter, params: &[("Name", V::Name)], allowed: &[] }),
+        tells: Tells::DenialOnlyBut(Otherwise { on: OtherTarget::PublicParameter, params: &[("Name", V::Name)], resources: &[SSM_PARAM], allowed: &[] }),
         harmless: "the real parameter at a version that does not exist: ParameterVersionNotFound, no value; an AWS public parameter (/aws/service/...) \
                    is read as it is: AWS publishes its value (an AMI ID) for anyone, and the answer body is dropped unread all the same",
         basis: "Systems Manager API reference, GetParameter lists ParameterVersionNotFound; it does not document that it authorizes first, so only a denial \

@@ -212,7 +212,20 @@ fn catalogue_checks(
                 .filter(|t| {
                     matches!(t, Target::Named(n) if n.kind == kind) || **t == Target::Any(kind)
                 })
-                .cloned()
+                .map(|t| match t {
+                    // A made-up secret stands for the real one only where
+                    // the policies judge every secret of the name alike: no
+                    // condition on the action (a resource tag the made-up
+                    // one lacks) and no Deny of it on secrets (one on the
+                    // real secret's ARN would not reach the made-up one).
+                    Target::Named(n)
+                        if n.takes(OtherTarget::PatternSecret)
+                            && !judged_alike(statements(policies), row.action) =>
+                    {
+                        Target::Named(n.clone().plain())
+                    }
+                    t => t.clone(),
+                })
                 .collect(),
             _ => match ec2_targets(policies, row, at) {
                 Ok(targets) => targets,
@@ -392,20 +405,6 @@ fn catalogue_checks(
                 None => vec![(target, expect, conditions, basis)],
             };
             for (target, expect, conditions, basis) in variants {
-                // A made-up secret stands for the real one only where the
-                // policies judge every secret of the name alike: no
-                // condition on the action (a resource tag the made-up one
-                // lacks) and no Deny of it on secrets (one on the real
-                // secret's ARN would not reach the made-up one).
-                let target = match target {
-                    Target::Named(n)
-                        if n.takes(OtherTarget::PatternSecret)
-                            && !judged_alike(statements(policies), row.action) =>
-                    {
-                        Target::Named(n.plain())
-                    }
-                    t => t,
-                };
                 let other = match (&target, row.otherwise()) {
                     (Target::Named(n), Some(o)) => n.takes(o.on),
                     _ => false,
@@ -1673,6 +1672,15 @@ mod tests {
                 .iter()
                 .filter(|c| c.action().row().action == "secretsmanager:GetSecretValue")
                 .all(|c| matches!(c.target(), Target::Named(n) if n.takes(pattern_secret))));
+            // Judged on the made-up secret's own ARN (its random suffix as
+            // zeros), not on the real secret's pattern.
+            let c = &d.checks[0];
+            assert_eq!(c.action().row().action, "secretsmanager:GetSecretValue");
+            assert_eq!(
+                c.target()
+                    .judged_resources(c.action().row(), &Place::example()),
+                ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev-000000"]
+            );
         }
         let policy = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:dev"}]}"#;

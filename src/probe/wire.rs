@@ -557,20 +557,16 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
     };
     let mut observation = Observation::new(answer, allowed, form);
     observation.notes.extend(notes);
-    if other.is_some() {
-        // A made-up ARN the request names is the resource it is
-        // authorized on, exactly: the report shows it.
-        let made_up: Vec<String> = w
-            .params
-            .iter()
-            .filter_map(|(_, v)| match v {
-                V::MadeUp(t) if t.starts_with("arn:") => Some(fill.template(t)),
-                _ => None,
-            })
-            .collect();
-        if !made_up.is_empty() {
-            observation.probed = Some(made_up);
-        }
+    if let Some(o) = other.filter(|o| o.resources.iter().any(|t| t.contains("{random"))) {
+        // A made-up resource of the form sent, with the random part it
+        // was named by (its judged ARN has zeros there): the report shows
+        // it.
+        observation.probed = Some(
+            o.resources
+                .iter()
+                .map(|t| crate::resource::fill(t, &fill.values()))
+                .collect(),
+        );
     }
     if let Some(arn) = probed_found {
         // The one resource the request is authorized on
