@@ -316,6 +316,19 @@ impl Found {
         }
     }
 
+    /// What the report says of the one found, where finding it did more
+    /// than read: the change a run makes.
+    pub fn found_note(self, value: &str) -> Option<String> {
+        match self {
+            Found::Change => Some(format!(
+                "asks about change {value}, which this run made right before: in the first zone the role lists, a record written \
+                 back as ListResourceRecordSets listed it (its first TXT record set deleted and created again in one batch, all or \
+                 none, else its SOA upserted), which leaves the zone as it was; CloudTrail logs it as route53:ChangeResourceRecordSets"
+            )),
+            _ => None,
+        }
+    }
+
     /// What a deny check names where none is found: a made-up one, which a
     /// denial is as true of (`{random16}` filled in); None where a deny
     /// check needs a real one too.

@@ -404,14 +404,7 @@ pub async fn send(ctx: &Ctx, check: &Check, w: &Wire) -> Observation {
         {
             match found(ctx, kind).await {
                 Ok(value) => {
-                    if kind == Found::Change {
-                        notes.push(format!(
-                            "asks about change {value}, which this run made right before: in the first zone the role lists, a record \
-                             written back as ListResourceRecordSets listed it (its first TXT record set deleted and created again in one batch, \
-                             all or none, else its SOA upserted), which leaves the zone as it was; CloudTrail logs it as \
-                             route53:ChangeResourceRecordSets"
-                        ));
-                    }
+                    notes.extend(kind.found_note(&value));
                     reals.insert(kind, value);
                 }
                 // A denial is as true of a made-up one, where the row names
